@@ -1,0 +1,45 @@
+/*
+ * detect.h - find which stored documents a document reprints or duplicates.
+ *
+ * Stage one looks candidates up in the store's inverted index of winnowed
+ * fingerprints and its MinHash band index (never a scan of all documents);
+ * stage two verifies each candidate exactly with match_verify(). Keys held
+ * by more than params->boilerplate_df documents are treated as boilerplate.
+ *
+ * Runs inside the caller's transaction (read or write) and does not write.
+ */
+#ifndef DETECT_H
+#define DETECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match.h"
+#include "store.h"
+
+struct detect_hit {
+	uint64_t id;            /* the stored document */
+	struct match_result r;  /* a = the new document, b = the stored one */
+};
+
+/*
+ * Match `d` against the store. `self` is d's own id when it is stored
+ * already (it is skipped), else 0. On success *hits is a malloc'd array
+ * (caller frees) of the documents with a relation, best first, and *n its
+ * length. Returns 0 or a negative error (store_strerror()).
+ */
+int detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
+    const struct match_params *p, struct detect_hit **hits, size_t *n);
+
+/*
+ * The original of a flagged pair (returns a->id, b->id, or 0 for none):
+ * the earlier arrival, except that when the two arrived within `window_us`
+ * of each other and one contains the other (excerpt), the containing one
+ * is the original; for exact and near duplicates within the window, the
+ * earlier arrival (then the lower id). Partial pairs have no original (0).
+ * `r` compares a with b as match_verify() does.
+ */
+uint64_t detect_original(const struct store_doc *a, const struct store_doc *b,
+    const struct match_result *r, int64_t window_us);
+
+#endif

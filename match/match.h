@@ -1,0 +1,110 @@
+/*
+ * match.h - deciding whether two articles are the same story, and how.
+ *
+ * Pure functions over shingle/: no I/O, no global state. A match_doc holds
+ * the features of one article (built from its text, or decoded from the
+ * blob the store keeps); match_verify() compares two of them exactly and
+ * classifies the relation; match_explain() finds the shared passages.
+ *
+ * The candidate search (which stored documents to verify) lives in the
+ * daemon; it uses match_doc_keys() as keys of the store's inverted index
+ * and match_doc_bands() as MinHash LSH band keys.
+ */
+#ifndef MATCH_H
+#define MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum match_relation {
+	MATCH_NONE = 0,
+	MATCH_EXACT = 1,          /* same normalized text */
+	MATCH_NEAR_DUPLICATE = 2, /* same article, light edits / boilerplate */
+	MATCH_EXCERPT = 3,        /* most of one is contained in the other */
+	MATCH_PARTIAL = 4,        /* they share substantial passages */
+};
+
+/* "exact", "near_duplicate", ...; "none" for MATCH_NONE. */
+const char *match_relation_name(enum match_relation r);
+/* The relation named s, or -1. */
+int match_relation_parse(const char *s);
+
+/* Tunables; see docs/matching.md for the reasons behind the defaults. */
+struct match_params {
+	/* A key held by more than this many stored documents is boilerplate:
+	 * the text under it does not count as shared. */
+	unsigned boilerplate_df;
+	double near_dup_jaccard; /* filtered Jaccard for near_duplicate */
+	double near_dup_containment; /* both containments for near_duplicate */
+	double excerpt_containment;  /* containment of the smaller */
+	double partial_containment;  /* containment of the smaller */
+	unsigned partial_min_chars;  /* shared squeezed characters for partial */
+	double fact_agreement;       /* min agreement of figures and names */
+	unsigned min_tokens;         /* documents shorter than this never match */
+};
+void match_params_default(struct match_params *p);
+
+struct match_doc;
+
+/*
+ * Build the features of `len` bytes of UTF-8 text. Returns 0, -ENOMEM or
+ * -EFBIG. Free with match_doc_free().
+ */
+int match_doc_build(const char *text, size_t len, struct match_doc **out);
+void match_doc_free(struct match_doc *d);
+
+/* Serialize to a malloc'd blob (caller frees) / parse one back.
+ * decode returns -EINVAL on a malformed or truncated blob, never reads
+ * past len. */
+int match_doc_encode(const struct match_doc *d, void **blob, size_t *len);
+int match_doc_decode(const void *blob, size_t len, struct match_doc **out);
+
+/* Keys for the inverted index (unique, sorted) and LSH band keys. The
+ * arrays belong to d. */
+size_t match_doc_keys(const struct match_doc *d, const uint64_t **keys);
+size_t match_doc_bands(const struct match_doc *d, const uint64_t **bands);
+uint64_t match_doc_norm_hash(const struct match_doc *d);
+uint32_t match_doc_ntokens(const struct match_doc *d);
+/* Length of the squeezed text in code points (a size for "longer"). */
+uint32_t match_doc_nchars(const struct match_doc *d);
+
+struct match_result {
+	enum match_relation relation;
+	double jaccard; /* of the filtered feature sets */
+	double cont_ab; /* share of a's features found in b */
+	double cont_ba; /* share of b's features found in a */
+	double facts;   /* agreement of figures and names in shared text */
+	/* For excerpt/partial: 1 if a is contained in b (b the larger),
+	 * -1 if b in a, 0 if symmetric. */
+	int direction;
+};
+
+/*
+ * Compare a and b. `common` lists (sorted ascending) the keys that the
+ * store holds for more than p->boilerplate_df documents; text under them
+ * is ignored. Returns 0 and fills r (r->relation MATCH_NONE when they are
+ * different stories), or -ENOMEM.
+ */
+int match_verify(const struct match_doc *a, const struct match_doc *b,
+    const uint64_t *common, size_t ncommon, const struct match_params *p,
+    struct match_result *r);
+
+/* ---- Explanation ---------------------------------------------------------- */
+
+/* One passage of A found in B: byte ranges in the two original texts. */
+struct match_passage {
+	uint32_t a_off, a_len;
+	uint32_t b_off, b_len;
+};
+
+/*
+ * Passages of text a that appear in text b (maximal runs of shared word
+ * shingles, merged when close), in order of a. Boilerplate is left out
+ * when `common` (as for match_verify) is given. *out is malloc'd (caller
+ * frees). Returns 0, -ENOMEM or -EFBIG.
+ */
+int match_explain(const char *a, size_t alen, const char *b, size_t blen,
+    const uint64_t *common, size_t ncommon, struct match_passage **out,
+    size_t *n);
+
+#endif

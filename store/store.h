@@ -1,0 +1,176 @@
+/*
+ * store.h - reprintd's persistent state, over LMDB.
+ *
+ * No LMDB type leaves this module. The store knows documents, their raw
+ * text, an opaque feature blob per document (written and read by match/),
+ * an inverted index of 64-bit keys (winnowed fingerprints) and one of LSH
+ * band keys, the flagged pairs, rejected files and a few counters. It does
+ * not know how keys or features are computed.
+ *
+ * Errors: every function returning int returns 0 or a negative code:
+ * a negative errno (-ENOMEM, -EIO, -ENOSPC, ...) or one of STORE_E* below.
+ * store_strerror() turns either into a message.
+ *
+ * Transactions: one write transaction at a time (the daemon is the single
+ * writer; LMDB serializes writers anyway), any number of read transactions.
+ * A transaction belongs to the thread that began it. Pointers returned by a
+ * get function (paths, text, blobs) point into the map and are valid until
+ * the transaction ends; copy what must outlive it.
+ *
+ * Durability: a committed write transaction is durable (fsync) unless the
+ * store was opened with STORE_NOSYNC. kill -9 at any moment leaves the
+ * store as of the last commit.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Store-specific errors (negative, below any errno). */
+#define STORE_EVERSION (-10001) /* store has another schema version */
+#define STORE_ENOTFOUND (-10002) /* no such document / key */
+#define STORE_EMAPFULL (-10003) /* map at its configured maximum */
+#define STORE_ECORRUPT (-10004) /* a record failed to decode */
+#define STORE_ERETRY (-10005) /* map was grown: abort and redo the txn */
+
+/* store_open flags */
+#define STORE_RDONLY 0x1u
+#define STORE_NOSYNC 0x2u /* no fsync per commit (benchmarks, tests) */
+
+struct store;
+struct store_txn;
+
+struct store_options {
+	uint32_t flags;
+	uint64_t map_size;     /* initial map size, bytes (0: 64 MiB) */
+	uint64_t map_size_max; /* growth limit, bytes (0: 64 GiB) */
+};
+
+/*
+ * Open (creating if needed) the store in directory `dir`, which must exist.
+ * A new store is stamped with STORE_SCHEMA_VERSION; an existing one with
+ * another version fails with STORE_EVERSION. Stale reader slots of dead
+ * processes are cleared on open. opts may be NULL for defaults.
+ */
+int store_open(const char *dir, const struct store_options *opts,
+    struct store **out);
+void store_close(struct store *st);
+const char *store_strerror(int err);
+/* Schema version found on disk by the last failed open (for messages). */
+int store_found_version(const struct store *st);
+
+/*
+ * Begin a transaction; `write` nonzero for a write transaction.
+ * commit: 0 or an error (the txn is freed either way). If a write inside
+ * the txn failed with STORE_ERETRY the map has been grown: abort and redo.
+ */
+int store_txn_begin(struct store *st, int write, struct store_txn **out);
+int store_txn_commit(struct store_txn *txn);
+void store_txn_abort(struct store_txn *txn);
+
+/* ---- Documents ---------------------------------------------------------- */
+
+struct store_doc {
+	uint64_t id;         /* assigned by store_doc_put, from 1, never reused */
+	const char *path;    /* relative to the watched directory */
+	uint64_t size;       /* bytes of the file */
+	int64_t mtime;       /* file mtime, unix seconds */
+	int64_t first_seen;  /* arrival, unix microseconds */
+	uint64_t content_hash[2]; /* XXH3-128 of the raw bytes */
+	uint64_t norm_hash;  /* XXH3-64 of the normalized text */
+	uint32_t ntokens;    /* tokens after normalization */
+};
+
+/*
+ * Store a new document: its record, raw text, feature blob, index keys
+ * (duplicates allowed; each (key, id) is stored once) and band keys.
+ * doc->id is ignored and the new id is written to *id. The path must not
+ * be in use (delete the old document first): -EEXIST otherwise.
+ */
+int store_doc_put(struct store_txn *txn, const struct store_doc *doc,
+    const void *text, size_t text_len, const void *feat, size_t feat_len,
+    const uint64_t *keys, size_t nkeys, const uint64_t *bands, size_t nbands,
+    uint64_t *id);
+
+/* Look up a document; STORE_ENOTFOUND if absent. out->path points into
+ * the map. */
+int store_doc_get(struct store_txn *txn, uint64_t id, struct store_doc *out);
+int store_doc_by_path(struct store_txn *txn, const char *path, uint64_t *id);
+int store_doc_text(struct store_txn *txn, uint64_t id, const void **text,
+    size_t *len);
+int store_doc_feat(struct store_txn *txn, uint64_t id, const void **feat,
+    size_t *len);
+
+/* Remove a document and everything that points at it: path, text,
+ * features, its index and band entries and its pairs (both directions). */
+int store_doc_delete(struct store_txn *txn, uint64_t id);
+
+/* Iterate documents in id order starting at `from` (0: first). The
+ * callback returns 0 to go on, nonzero to stop (that value is returned). */
+typedef int (*store_doc_cb)(const struct store_doc *doc, void *arg);
+int store_doc_each(struct store_txn *txn, uint64_t from, store_doc_cb cb,
+    void *arg);
+
+/* ---- Index -------------------------------------------------------------- */
+
+/* Number of documents holding `key` (document frequency). */
+int store_key_df(struct store_txn *txn, uint64_t key, uint64_t *df);
+/* Up to `max` document ids holding `key`, ascending; *n gets the count
+ * written. */
+int store_key_docs(struct store_txn *txn, uint64_t key, uint64_t *ids,
+    size_t max, size_t *n);
+/* The same for LSH band keys. */
+int store_band_docs(struct store_txn *txn, uint64_t band, uint64_t *ids,
+    size_t max, size_t *n);
+
+/* ---- Pairs -------------------------------------------------------------- */
+
+/* One flagged pair. `relation` is match/'s enum, opaque here. a < b. */
+struct store_pair {
+	uint64_t a, b;
+	uint64_t original;  /* a, b, or 0 when neither is the original */
+	uint32_t relation;
+	float jaccard;
+	float cont_ab;      /* share of a contained in b */
+	float cont_ba;      /* share of b contained in a */
+	int64_t found_at;   /* unix microseconds */
+};
+
+/* Insert or replace the pair (a, b); stored so that both ends find it. */
+int store_pair_put(struct store_txn *txn, const struct store_pair *p);
+typedef int (*store_pair_cb)(const struct store_pair *p, void *arg);
+/* Pairs of one document. */
+int store_pairs_of(struct store_txn *txn, uint64_t id, store_pair_cb cb,
+    void *arg);
+/* Every pair once, ordered by (a, b). */
+int store_pair_each(struct store_txn *txn, store_pair_cb cb, void *arg);
+
+/* ---- Rejected files ------------------------------------------------------- */
+
+struct store_reject {
+	const char *path;
+	const char *reason;
+	int64_t at; /* unix microseconds */
+};
+int store_reject_put(struct store_txn *txn, const char *path,
+    const char *reason, int64_t at);
+/* Forget a rejection (the file was later accepted or removed). Absent: 0. */
+int store_reject_del(struct store_txn *txn, const char *path);
+typedef int (*store_reject_cb)(const struct store_reject *r, void *arg);
+int store_reject_each(struct store_txn *txn, store_reject_cb cb, void *arg);
+
+/* ---- Statistics ----------------------------------------------------------- */
+
+struct store_stats {
+	uint64_t documents;
+	uint64_t pairs;
+	uint64_t rejected;
+	uint64_t map_size;   /* bytes mapped */
+	uint64_t map_used;   /* bytes in use (pages * page size) */
+};
+int store_stats(struct store_txn *txn, struct store_stats *out);
+
+#endif
