@@ -18,8 +18,8 @@
 #include "store.h"
 
 struct detect_hit {
-	uint64_t id;            /* the stored document */
-	struct match_result r;  /* a = the new document, b = the stored one */
+	uint64_t id;           /* the stored document */
+	struct match_result r; /* a = the new document, b = the stored one */
 };
 
 /*

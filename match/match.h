@@ -34,13 +34,13 @@ struct match_params {
 	/* A key held by more than this many stored documents is boilerplate:
 	 * the text under it does not count as shared. */
 	unsigned boilerplate_df;
-	double near_dup_jaccard; /* filtered Jaccard for near_duplicate */
+	double near_dup_jaccard;     /* filtered Jaccard for near_duplicate */
 	double near_dup_containment; /* both containments for near_duplicate */
 	double excerpt_containment;  /* containment of the smaller */
 	double partial_containment;  /* containment of the smaller */
-	unsigned partial_min_chars;  /* shared squeezed characters for partial */
-	double fact_agreement;       /* min agreement of figures and names */
-	unsigned min_tokens;         /* documents shorter than this never match */
+	unsigned partial_min_chars; /* shared squeezed characters for partial */
+	double fact_agreement;      /* min agreement of figures and names */
+	unsigned min_tokens; /* documents shorter than this never match */
 };
 void match_params_default(struct match_params *p);
 
@@ -89,7 +89,8 @@ int match_verify(const struct match_doc *a, const struct match_doc *b,
     const uint64_t *common, size_t ncommon, const struct match_params *p,
     struct match_result *r);
 
-/* ---- Explanation ---------------------------------------------------------- */
+/* ---- Explanation ----------------------------------------------------------
+ */
 
 /* One passage of A found in B: byte ranges in the two original texts. */
 struct match_passage {

@@ -78,8 +78,8 @@ void shingle_text_free(struct shingle_text *t);
  * `pos`, if not NULL, receives the index of each shingle's first token.
  */
 size_t shingle_words_max(const struct shingle_text *t, unsigned k);
-size_t shingle_words(const struct shingle_text *t, unsigned k, uint64_t *out,
-    uint32_t *pos);
+size_t shingle_words(
+    const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos);
 
 /*
  * Character k-grams over the "squeezed" text: the tokens concatenated with
@@ -90,8 +90,8 @@ size_t shingle_words(const struct shingle_text *t, unsigned k, uint64_t *out,
  * index of the token in which it starts.
  */
 size_t shingle_chars_max(const struct shingle_text *t, unsigned k);
-size_t shingle_chars(const struct shingle_text *t, unsigned k, uint64_t *out,
-    uint32_t *pos);
+size_t shingle_chars(
+    const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos);
 
 /* Hash of one token (the same function word shingles use for k = 1). */
 uint64_t shingle_token_hash(const struct shingle_text *t, size_t i);
@@ -100,8 +100,8 @@ uint64_t shingle_token_hash(const struct shingle_text *t, size_t i);
 size_t shingle_sort_unique(uint64_t *h, size_t n);
 
 /* |a ∩ b| for two sorted unique arrays. */
-size_t shingle_intersect(const uint64_t *a, size_t na, const uint64_t *b,
-    size_t nb);
+size_t shingle_intersect(
+    const uint64_t *a, size_t na, const uint64_t *b, size_t nb);
 
 /*
  * Winnowing (Schleimer, Wilkerson, Aiken 2003): in every window of w
@@ -111,8 +111,8 @@ size_t shingle_intersect(const uint64_t *a, size_t na, const uint64_t *b,
  * hold n entries (pos may be NULL); returns the count written, in text
  * order. If n < w the minimum of all n is selected.
  */
-size_t shingle_winnow(const uint64_t *h, size_t n, unsigned w, uint64_t *out,
-    uint32_t *pos);
+size_t shingle_winnow(
+    const uint64_t *h, size_t n, unsigned w, uint64_t *out, uint32_t *pos);
 
 /* ---- Sketches ------------------------------------------------------------ */
 
@@ -125,10 +125,10 @@ size_t shingle_winnow(const uint64_t *h, size_t n, unsigned w, uint64_t *out,
  * signatures estimates the Jaccard similarity of the two sets. An empty
  * input gives a signature of all 0xffffffff.
  */
-void shingle_minhash(const uint64_t *h, size_t n,
-    uint32_t sig[SHINGLE_MINHASH_N]);
-double shingle_minhash_jaccard(const uint32_t a[SHINGLE_MINHASH_N],
-    const uint32_t b[SHINGLE_MINHASH_N]);
+void shingle_minhash(
+    const uint64_t *h, size_t n, uint32_t sig[SHINGLE_MINHASH_N]);
+double shingle_minhash_jaccard(
+    const uint32_t a[SHINGLE_MINHASH_N], const uint32_t b[SHINGLE_MINHASH_N]);
 
 /*
  * LSH band keys of a signature: `nbands` bands of `rows` slots each

@@ -30,11 +30,11 @@
 #define STORE_SCHEMA_VERSION 1
 
 /* Store-specific errors (negative, below any errno). */
-#define STORE_EVERSION (-10001) /* store has another schema version */
+#define STORE_EVERSION (-10001)  /* store has another schema version */
 #define STORE_ENOTFOUND (-10002) /* no such document / key */
-#define STORE_EMAPFULL (-10003) /* map at its configured maximum */
-#define STORE_ECORRUPT (-10004) /* a record failed to decode */
-#define STORE_ERETRY (-10005) /* map was grown: abort and redo the txn */
+#define STORE_EMAPFULL (-10003)  /* map at its configured maximum */
+#define STORE_ECORRUPT (-10004)  /* a record failed to decode */
+#define STORE_ERETRY (-10005)    /* map was grown: abort and redo the txn */
 
 /* store_open flags */
 #define STORE_RDONLY 0x1u
@@ -55,8 +55,8 @@ struct store_options {
  * another version fails with STORE_EVERSION. Stale reader slots of dead
  * processes are cleared on open. opts may be NULL for defaults.
  */
-int store_open(const char *dir, const struct store_options *opts,
-    struct store **out);
+int store_open(
+    const char *dir, const struct store_options *opts, struct store **out);
 void store_close(struct store *st);
 const char *store_strerror(int err);
 /* Schema version found on disk by the last failed open (for messages). */
@@ -74,14 +74,14 @@ void store_txn_abort(struct store_txn *txn);
 /* ---- Documents ---------------------------------------------------------- */
 
 struct store_doc {
-	uint64_t id;         /* assigned by store_doc_put, from 1, never reused */
-	const char *path;    /* relative to the watched directory */
-	uint64_t size;       /* bytes of the file */
-	int64_t mtime;       /* file mtime, unix seconds */
-	int64_t first_seen;  /* arrival, unix microseconds */
+	uint64_t id;      /* assigned by store_doc_put, from 1, never reused */
+	const char *path; /* relative to the watched directory */
+	uint64_t size;    /* bytes of the file */
+	int64_t mtime;    /* file mtime, unix seconds */
+	int64_t first_seen;       /* arrival, unix microseconds */
 	uint64_t content_hash[2]; /* XXH3-128 of the raw bytes */
-	uint64_t norm_hash;  /* XXH3-64 of the normalized text */
-	uint32_t ntokens;    /* tokens after normalization */
+	uint64_t norm_hash;       /* XXH3-64 of the normalized text */
+	uint32_t ntokens;         /* tokens after normalization */
 };
 
 /*
@@ -99,10 +99,10 @@ int store_doc_put(struct store_txn *txn, const struct store_doc *doc,
  * the map. */
 int store_doc_get(struct store_txn *txn, uint64_t id, struct store_doc *out);
 int store_doc_by_path(struct store_txn *txn, const char *path, uint64_t *id);
-int store_doc_text(struct store_txn *txn, uint64_t id, const void **text,
-    size_t *len);
-int store_doc_feat(struct store_txn *txn, uint64_t id, const void **feat,
-    size_t *len);
+int store_doc_text(
+    struct store_txn *txn, uint64_t id, const void **text, size_t *len);
+int store_doc_feat(
+    struct store_txn *txn, uint64_t id, const void **feat, size_t *len);
 
 /* Remove a document and everything that points at it: path, text,
  * features, its index and band entries and its pairs (both directions). */
@@ -111,8 +111,8 @@ int store_doc_delete(struct store_txn *txn, uint64_t id);
 /* Iterate documents in id order starting at `from` (0: first). The
  * callback returns 0 to go on, nonzero to stop (that value is returned). */
 typedef int (*store_doc_cb)(const struct store_doc *doc, void *arg);
-int store_doc_each(struct store_txn *txn, uint64_t from, store_doc_cb cb,
-    void *arg);
+int store_doc_each(
+    struct store_txn *txn, uint64_t from, store_doc_cb cb, void *arg);
 
 /* ---- Index -------------------------------------------------------------- */
 
@@ -120,56 +120,58 @@ int store_doc_each(struct store_txn *txn, uint64_t from, store_doc_cb cb,
 int store_key_df(struct store_txn *txn, uint64_t key, uint64_t *df);
 /* Up to `max` document ids holding `key`, ascending; *n gets the count
  * written. */
-int store_key_docs(struct store_txn *txn, uint64_t key, uint64_t *ids,
-    size_t max, size_t *n);
+int store_key_docs(
+    struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *n);
 /* The same for LSH band keys. */
-int store_band_docs(struct store_txn *txn, uint64_t band, uint64_t *ids,
-    size_t max, size_t *n);
+int store_band_docs(
+    struct store_txn *txn, uint64_t band, uint64_t *ids, size_t max, size_t *n);
 
 /* ---- Pairs -------------------------------------------------------------- */
 
 /* One flagged pair. `relation` is match/'s enum, opaque here. a < b. */
 struct store_pair {
 	uint64_t a, b;
-	uint64_t original;  /* a, b, or 0 when neither is the original */
+	uint64_t original; /* a, b, or 0 when neither is the original */
 	uint32_t relation;
 	float jaccard;
-	float cont_ab;      /* share of a contained in b */
-	float cont_ba;      /* share of b contained in a */
-	int64_t found_at;   /* unix microseconds */
+	float cont_ab;    /* share of a contained in b */
+	float cont_ba;    /* share of b contained in a */
+	int64_t found_at; /* unix microseconds */
 };
 
 /* Insert or replace the pair (a, b); stored so that both ends find it. */
 int store_pair_put(struct store_txn *txn, const struct store_pair *p);
 typedef int (*store_pair_cb)(const struct store_pair *p, void *arg);
 /* Pairs of one document. */
-int store_pairs_of(struct store_txn *txn, uint64_t id, store_pair_cb cb,
-    void *arg);
+int store_pairs_of(
+    struct store_txn *txn, uint64_t id, store_pair_cb cb, void *arg);
 /* Every pair once, ordered by (a, b). */
 int store_pair_each(struct store_txn *txn, store_pair_cb cb, void *arg);
 
-/* ---- Rejected files ------------------------------------------------------- */
+/* ---- Rejected files -------------------------------------------------------
+ */
 
 struct store_reject {
 	const char *path;
 	const char *reason;
 	int64_t at; /* unix microseconds */
 };
-int store_reject_put(struct store_txn *txn, const char *path,
-    const char *reason, int64_t at);
+int store_reject_put(
+    struct store_txn *txn, const char *path, const char *reason, int64_t at);
 /* Forget a rejection (the file was later accepted or removed). Absent: 0. */
 int store_reject_del(struct store_txn *txn, const char *path);
 typedef int (*store_reject_cb)(const struct store_reject *r, void *arg);
 int store_reject_each(struct store_txn *txn, store_reject_cb cb, void *arg);
 
-/* ---- Statistics ----------------------------------------------------------- */
+/* ---- Statistics -----------------------------------------------------------
+ */
 
 struct store_stats {
 	uint64_t documents;
 	uint64_t pairs;
 	uint64_t rejected;
-	uint64_t map_size;   /* bytes mapped */
-	uint64_t map_used;   /* bytes in use (pages * page size) */
+	uint64_t map_size; /* bytes mapped */
+	uint64_t map_used; /* bytes in use (pages * page size) */
 };
 int store_stats(struct store_txn *txn, struct store_stats *out);
 
