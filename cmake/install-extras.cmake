@@ -1,0 +1,52 @@
+# install-extras.cmake - install the man pages, systemd units and example
+# configuration. Include it from the top-level CMakeLists.txt after
+# include(GNUInstallDirs):
+#
+#   include(cmake/install-extras.cmake)
+#
+# The programs themselves are installed where they are built
+# (install(TARGETS reprintd DESTINATION ${CMAKE_INSTALL_SBINDIR}) and
+# reprintctl in ${CMAKE_INSTALL_BINDIR}).
+#
+# Units go to lib/systemd/system under the prefix (/usr/lib/systemd/system
+# for the usual /usr, which systemd reads), sysusers.d and tmpfiles.d files
+# to lib/sysusers.d and lib/tmpfiles.d; relative paths, so that
+# `cmake --install build --prefix DIR` and DESTDIR work. Override with
+# -DREPRINTD_SYSTEMD_UNITDIR=... etc. The units name /usr/sbin/reprintd,
+# /usr/bin/reprintctl and /etc/reprintd/reprintd.conf, which match a /usr
+# prefix.
+
+set(REPRINTD_SOURCE_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
+set(REPRINTD_SYSTEMD_UNITDIR lib/systemd/system CACHE STRING
+  "Directory for reprintd's systemd units (relative: under the prefix)")
+set(REPRINTD_SYSUSERSDIR lib/sysusers.d CACHE STRING
+  "Directory for reprintd's sysusers.d file")
+set(REPRINTD_TMPFILESDIR lib/tmpfiles.d CACHE STRING
+  "Directory for reprintd's tmpfiles.d file")
+
+install(FILES ${REPRINTD_SOURCE_DIR}/docs/man/reprintctl.1
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${REPRINTD_SOURCE_DIR}/docs/man/reprintd.conf.5
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES ${REPRINTD_SOURCE_DIR}/docs/man/reprintd.8
+  DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
+
+install(FILES
+  ${REPRINTD_SOURCE_DIR}/systemd/reprintd.service
+  ${REPRINTD_SOURCE_DIR}/systemd/reprintd.socket
+  ${REPRINTD_SOURCE_DIR}/systemd/reprintd-cleanup.service
+  ${REPRINTD_SOURCE_DIR}/systemd/reprintd-cleanup.timer
+  DESTINATION ${REPRINTD_SYSTEMD_UNITDIR})
+install(FILES ${REPRINTD_SOURCE_DIR}/systemd/sysusers.d/reprintd.conf
+  DESTINATION ${REPRINTD_SYSUSERSDIR})
+install(FILES ${REPRINTD_SOURCE_DIR}/systemd/tmpfiles.d/reprintd.conf
+  DESTINATION ${REPRINTD_TMPFILESDIR})
+
+# The example goes to the documentation; an admin copies it to
+# /etc/reprintd/reprintd.conf (never overwritten by an install).
+install(FILES ${REPRINTD_SOURCE_DIR}/etc/reprintd.conf.example
+  DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${REPRINTD_SOURCE_DIR}/README.md
+  ${REPRINTD_SOURCE_DIR}/docs/API.md
+  ${REPRINTD_SOURCE_DIR}/docs/ARCHITECTURE.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR})
