@@ -54,18 +54,38 @@ struct store_options {
  * A new store is stamped with STORE_SCHEMA_VERSION; an existing one with
  * another version fails with STORE_EVERSION. Stale reader slots of dead
  * processes are cleared on open. opts may be NULL for defaults.
+ *
+ * On success *out is the handle. On STORE_EVERSION *out is still set, to a
+ * closed handle that serves only store_found_version() and store_close()
+ * (the caller must close it); on any other error *out is NULL.
+ * STORE_RDONLY maps the size found on disk and fails with -ENOENT if the
+ * directory holds no initialized store. map_size and map_size_max are
+ * rounded to pages; a map_size_max below map_size is raised to it.
+ * Files are created mode 0660 (readers need the lock file), less umask.
  */
 int store_open(
     const char *dir, const struct store_options *opts, struct store **out);
 void store_close(struct store *st);
 const char *store_strerror(int err);
-/* Schema version found on disk by the last failed open (for messages). */
+/* Schema version found on disk by the last failed open (for messages);
+ * STORE_SCHEMA_VERSION on an open handle, 0 for NULL. */
 int store_found_version(const struct store *st);
 
 /*
  * Begin a transaction; `write` nonzero for a write transaction.
  * commit: 0 or an error (the txn is freed either way). If a write inside
  * the txn failed with STORE_ERETRY the map has been grown: abort and redo.
+ *
+ * A write function that fails before changing anything (-EINVAL, -EEXIST,
+ * STORE_ENOTFOUND, a record that fails to decode) leaves the txn usable.
+ * One that fails after it began writing fails the txn: every later call
+ * returns that error and commit aborts and returns it. MDB_MAP_FULL becomes STORE_ERETRY while
+ * the map is below map_size_max and STORE_EMAPFULL at it; commit itself can
+ * return either. The map grows (doubles, capped at map_size_max) when the
+ * last live txn of the handle ends, so keep no read txn open across a redo.
+ * begin: -EROFS for a write txn on a STORE_RDONLY store, -EBUSY if this
+ * handle already has a live write txn (LMDB would deadlock). Write
+ * functions on a read txn return -EINVAL.
  */
 int store_txn_begin(struct store *st, int write, struct store_txn **out);
 int store_txn_commit(struct store_txn *txn);
@@ -105,18 +125,23 @@ int store_doc_feat(
     struct store_txn *txn, uint64_t id, const void **feat, size_t *len);
 
 /* Remove a document and everything that points at it: path, text,
- * features, its index and band entries and its pairs (both directions). */
+ * features, its index and band entries and its pairs (both directions).
+ * STORE_ENOTFOUND if absent; STORE_ECORRUPT (nothing removed) if one of
+ * its records fails to decode. */
 int store_doc_delete(struct store_txn *txn, uint64_t id);
 
 /* Iterate documents in id order starting at `from` (0: first). The
- * callback returns 0 to go on, nonzero to stop (that value is returned). */
+ * callback returns 0 to go on, nonzero to stop (that value is returned).
+ * Callbacks of every *_each / *_of function must not write to the store
+ * through the same txn. */
 typedef int (*store_doc_cb)(const struct store_doc *doc, void *arg);
 int store_doc_each(
     struct store_txn *txn, uint64_t from, store_doc_cb cb, void *arg);
 
 /* ---- Index -------------------------------------------------------------- */
 
-/* Number of documents holding `key` (document frequency). */
+/* Number of documents holding `key` (document frequency), O(log n).
+ * A key no document holds is not an error: *df = 0, *n = 0. */
 int store_key_df(struct store_txn *txn, uint64_t key, uint64_t *df);
 /* Up to `max` document ids holding `key`, ascending; *n gets the count
  * written. */
@@ -139,7 +164,9 @@ struct store_pair {
 	int64_t found_at; /* unix microseconds */
 };
 
-/* Insert or replace the pair (a, b); stored so that both ends find it. */
+/* Insert or replace the pair (a, b); stored so that both ends find it.
+ * -EINVAL unless 0 < a < b and original is 0, a or b; STORE_ENOTFOUND
+ * unless both documents exist. */
 int store_pair_put(struct store_txn *txn, const struct store_pair *p);
 typedef int (*store_pair_cb)(const struct store_pair *p, void *arg);
 /* Pairs of one document. */

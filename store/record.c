@@ -1,0 +1,288 @@
+/*
+ * record.c - encode/decode of the store's records; see record.h for the
+ * layouts. Decoders never trust a length they have not checked.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "record.h"
+
+void
+rec_put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+}
+
+uint64_t
+rec_get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+void
+rec_put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+uint32_t
+rec_get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void
+put_i64(unsigned char *p, int64_t v)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof(u)); /* two's complement image, no UB */
+	rec_put_u64(p, u);
+}
+
+static int64_t
+get_i64(const unsigned char *p)
+{
+	uint64_t u = rec_get_u64(p);
+	int64_t v;
+
+	memcpy(&v, &u, sizeof(v));
+	return v;
+}
+
+static void
+put_f32(unsigned char *p, float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, sizeof(u));
+	rec_put_u32(p, u);
+}
+
+static float
+get_f32(const unsigned char *p)
+{
+	uint32_t u = rec_get_u32(p);
+	float f;
+
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+int
+rec_u64_decode(const void *buf, size_t len, uint64_t *out)
+{
+	if (buf == NULL || len != REC_U64_LEN)
+		return STORE_ECORRUPT;
+	*out = rec_get_u64(buf);
+	return 0;
+}
+
+/* ---- Documents ---------------------------------------------------------- */
+
+size_t
+rec_doc_len(size_t path_len)
+{
+	return REC_DOC_FIXED + path_len + 1;
+}
+
+void
+rec_doc_encode(unsigned char *buf, const struct store_doc *doc,
+    size_t path_len)
+{
+	rec_put_u64(buf + 0, doc->size);
+	put_i64(buf + 8, doc->mtime);
+	put_i64(buf + 16, doc->first_seen);
+	rec_put_u64(buf + 24, doc->content_hash[0]);
+	rec_put_u64(buf + 32, doc->content_hash[1]);
+	rec_put_u64(buf + 40, doc->norm_hash);
+	rec_put_u32(buf + 48, doc->ntokens);
+	rec_put_u32(buf + 52, (uint32_t)path_len);
+	memcpy(buf + REC_DOC_FIXED, doc->path, path_len);
+	buf[REC_DOC_FIXED + path_len] = '\0';
+}
+
+int
+rec_doc_decode(const void *buf, size_t len, struct store_doc *out)
+{
+	const unsigned char *p = buf;
+	size_t path_len;
+
+	if (p == NULL || len < REC_DOC_FIXED + 2) /* path of >= 1 byte */
+		return STORE_ECORRUPT;
+	path_len = rec_get_u32(p + 52);
+	if (path_len != len - REC_DOC_FIXED - 1 || p[len - 1] != '\0' ||
+	    memchr(p + REC_DOC_FIXED, '\0', path_len) != NULL)
+		return STORE_ECORRUPT;
+	out->size = rec_get_u64(p + 0);
+	out->mtime = get_i64(p + 8);
+	out->first_seen = get_i64(p + 16);
+	out->content_hash[0] = rec_get_u64(p + 24);
+	out->content_hash[1] = rec_get_u64(p + 32);
+	out->norm_hash = rec_get_u64(p + 40);
+	out->ntokens = rec_get_u32(p + 48);
+	out->path = (const char *)(p + REC_DOC_FIXED);
+	return 0;
+}
+
+/* ---- Pairs -------------------------------------------------------------- */
+
+void
+rec_pair_encode(unsigned char buf[REC_PAIR_LEN], const struct store_pair *p,
+    uint64_t self)
+{
+	rec_put_u64(buf + 0, self == p->a ? p->b : p->a);
+	rec_put_u64(buf + 8, p->a);
+	rec_put_u64(buf + 16, p->b);
+	rec_put_u64(buf + 24, p->original);
+	rec_put_u32(buf + 32, p->relation);
+	put_f32(buf + 36, p->jaccard);
+	put_f32(buf + 40, p->cont_ab);
+	put_f32(buf + 44, p->cont_ba);
+	put_i64(buf + 48, p->found_at);
+}
+
+int
+rec_pair_decode(const void *buf, size_t len, uint64_t self,
+    struct store_pair *out)
+{
+	const unsigned char *p = buf;
+	uint64_t other, a, b, orig;
+
+	if (p == NULL || len != REC_PAIR_LEN)
+		return STORE_ECORRUPT;
+	other = rec_get_u64(p + 0);
+	a = rec_get_u64(p + 8);
+	b = rec_get_u64(p + 16);
+	orig = rec_get_u64(p + 24);
+	if (a == 0 || a >= b)
+		return STORE_ECORRUPT;
+	if (!((self == a && other == b) || (self == b && other == a)))
+		return STORE_ECORRUPT;
+	if (orig != 0 && orig != a && orig != b)
+		return STORE_ECORRUPT;
+	out->a = a;
+	out->b = b;
+	out->original = orig;
+	out->relation = rec_get_u32(p + 32);
+	out->jaccard = get_f32(p + 36);
+	out->cont_ab = get_f32(p + 40);
+	out->cont_ba = get_f32(p + 44);
+	out->found_at = get_i64(p + 48);
+	return 0;
+}
+
+/* ---- Keys of a document ------------------------------------------------- */
+
+size_t
+rec_keys_len(size_t nkeys, size_t nbands)
+{
+	if (nkeys > UINT32_MAX || nbands > UINT32_MAX)
+		return 0;
+	if (nkeys + nbands > (SIZE_MAX - REC_KEYS_HDR) / 8)
+		return 0;
+	return REC_KEYS_HDR + 8 * (nkeys + nbands);
+}
+
+void
+rec_keys_encode(unsigned char *buf, const uint64_t *keys, size_t nkeys,
+    const uint64_t *bands, size_t nbands)
+{
+	unsigned char *p = buf + REC_KEYS_HDR;
+
+	rec_put_u32(buf + 0, (uint32_t)nkeys);
+	rec_put_u32(buf + 4, (uint32_t)nbands);
+	for (size_t i = 0; i < nkeys; i++, p += 8)
+		rec_put_u64(p, keys[i]);
+	for (size_t i = 0; i < nbands; i++, p += 8)
+		rec_put_u64(p, bands[i]);
+}
+
+static int
+ascending(const unsigned char *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(v + 8 * (i - 1), v + 8 * i, 8) >= 0)
+			return 0;
+	return 1;
+}
+
+int
+rec_keys_decode(const void *buf, size_t len, const unsigned char **keys,
+    size_t *nkeys, const unsigned char **bands, size_t *nbands)
+{
+	const unsigned char *p = buf;
+	uint64_t nk, nb;
+
+	if (p == NULL || len < REC_KEYS_HDR)
+		return STORE_ECORRUPT;
+	nk = rec_get_u32(p + 0);
+	nb = rec_get_u32(p + 4);
+	/* nk, nb < 2^32: (nk + nb) * 8 cannot overflow 64 bits. */
+	if ((uint64_t)len - REC_KEYS_HDR != (nk + nb) * 8)
+		return STORE_ECORRUPT;
+	*keys = p + REC_KEYS_HDR;
+	*bands = p + REC_KEYS_HDR + 8 * nk;
+	if (!ascending(*keys, nk) || !ascending(*bands, nb))
+		return STORE_ECORRUPT;
+	*nkeys = nk;
+	*nbands = nb;
+	return 0;
+}
+
+/* ---- Rejected files ----------------------------------------------------- */
+
+size_t
+rec_reject_len(size_t path_len, size_t reason_len)
+{
+	return REC_REJECT_FIXED + path_len + 1 + reason_len + 1;
+}
+
+void
+rec_reject_encode(unsigned char *buf, const char *path, size_t path_len,
+    const char *reason, size_t reason_len, int64_t at)
+{
+	unsigned char *p = buf + REC_REJECT_FIXED;
+
+	put_i64(buf + 0, at);
+	rec_put_u32(buf + 8, (uint32_t)path_len);
+	rec_put_u32(buf + 12, (uint32_t)reason_len);
+	memcpy(p, path, path_len);
+	p[path_len] = '\0';
+	p += path_len + 1;
+	memcpy(p, reason, reason_len);
+	p[reason_len] = '\0';
+}
+
+int
+rec_reject_decode(const void *buf, size_t len, struct store_reject *out)
+{
+	const unsigned char *p = buf, *s;
+	uint64_t pl, rl;
+
+	if (p == NULL || len < REC_REJECT_FIXED + 3) /* path >= 1 byte */
+		return STORE_ECORRUPT;
+	pl = rec_get_u32(p + 8);
+	rl = rec_get_u32(p + 12);
+	if (pl == 0 || (uint64_t)len != REC_REJECT_FIXED + pl + 1 + rl + 1)
+		return STORE_ECORRUPT;
+	s = p + REC_REJECT_FIXED;
+	if (s[pl] != '\0' || memchr(s, '\0', pl) != NULL ||
+	    s[pl + 1 + rl] != '\0' || memchr(s + pl + 1, '\0', rl) != NULL)
+		return STORE_ECORRUPT;
+	out->at = get_i64(p + 0);
+	out->path = (const char *)s;
+	out->reason = (const char *)(s + pl + 1);
+	return 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * record.h - on-disk record layout of the store (internal to store/).
+ *
+ * Pure functions: bytes in, struct out (or struct in, bytes out). No LMDB,
+ * no allocation, no I/O, so that they can be unit-tested and fuzzed alone.
+ * Every decode function checks lengths and internal consistency and returns
+ * STORE_ECORRUPT rather than reading past `len`; decoded pointers (paths,
+ * reasons, key arrays) point into the input buffer.
+ *
+ * All integers on disk are big-endian: as keys their byte order is their
+ * numeric order under LMDB's default memcmp comparison, and the files do
+ * not depend on the host's byte order in our own fields (LMDB's page
+ * format itself is native-endian anyway). Floats are stored as the
+ * big-endian image of their IEEE-754 bits.
+ *
+ * Layouts (offsets in bytes):
+ *
+ *   u64 key / id        8: big-endian value
+ *   meta value          8: u64
+ *   doc record         57 + path_len:
+ *                       0 size, 8 mtime, 16 first_seen, 24 content_hash[0],
+ *                       32 content_hash[1], 40 norm_hash (u64/i64),
+ *                       48 ntokens (u32), 52 path_len (u32),
+ *                       56 path bytes, then one NUL (none inside the path)
+ *   pair record        56 (fixed: MDB_DUPFIXED), stored under both ends:
+ *                       0 other end, 8 a, 16 b, 24 original (u64),
+ *                       32 relation, 36 jaccard, 40 cont_ab, 44 cont_ba
+ *                       (u32 / float bits), 48 found_at (i64).
+ *                       Dups of one key sort by `other`.
+ *   keys record         8 + 8 * (nkeys + nbands):
+ *                       0 nkeys (u32), 4 nbands (u32), then nkeys index
+ *                       keys and nbands band keys, each u64, each list
+ *                       strictly ascending.
+ *   reject record      18 + path_len + reason_len:
+ *                       0 at (i64), 8 path_len, 12 reason_len (u32),
+ *                       16 path, NUL, reason, NUL.
+ */
+#ifndef STORE_RECORD_H
+#define STORE_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+#define REC_U64_LEN 8
+#define REC_DOC_FIXED 56 /* doc record without path and NUL */
+#define REC_PAIR_LEN 56
+#define REC_KEYS_HDR 8
+#define REC_REJECT_FIXED 16 /* reject record without strings and NULs */
+
+void rec_put_u64(unsigned char *p, uint64_t v);
+uint64_t rec_get_u64(const unsigned char *p);
+void rec_put_u32(unsigned char *p, uint32_t v);
+uint32_t rec_get_u32(const unsigned char *p);
+
+/* An 8-byte u64 value (meta counters, paths → id, post/band dups).
+ * STORE_ECORRUPT unless len == 8. */
+int rec_u64_decode(const void *buf, size_t len, uint64_t *out);
+
+/* Doc record. rec_doc_len: bytes needed for a path of path_len bytes.
+ * encode writes exactly that many bytes into buf (doc->id is not stored:
+ * it is the key). decode fills out (id untouched, path into buf). */
+size_t rec_doc_len(size_t path_len);
+void rec_doc_encode(unsigned char *buf, const struct store_doc *doc,
+    size_t path_len);
+int rec_doc_decode(const void *buf, size_t len, struct store_doc *out);
+
+/* Pair record as seen from end `self` (a or b). decode checks that self
+ * is one end, the stored other end is the other one, a < b and original
+ * is 0, a or b. */
+void rec_pair_encode(unsigned char buf[REC_PAIR_LEN], const struct store_pair *p,
+    uint64_t self);
+int rec_pair_decode(const void *buf, size_t len, uint64_t self,
+    struct store_pair *out);
+
+/* Keys record. keys and bands must be sorted ascending and unique.
+ * rec_keys_len returns 0 if the counts do not fit (> UINT32_MAX or the
+ * size overflows). decode returns pointers to the big-endian arrays in
+ * buf; read elements with rec_get_u64(keys + 8 * i). */
+size_t rec_keys_len(size_t nkeys, size_t nbands);
+void rec_keys_encode(unsigned char *buf, const uint64_t *keys, size_t nkeys,
+    const uint64_t *bands, size_t nbands);
+int rec_keys_decode(const void *buf, size_t len, const unsigned char **keys,
+    size_t *nkeys, const unsigned char **bands, size_t *nbands);
+
+/* Reject record; decode fills out->path and out->reason into buf. */
+size_t rec_reject_len(size_t path_len, size_t reason_len);
+void rec_reject_encode(unsigned char *buf, const char *path, size_t path_len,
+    const char *reason, size_t reason_len, int64_t at);
+int rec_reject_decode(const void *buf, size_t len, struct store_reject *out);
+
+#endif

@@ -1,0 +1,1399 @@
+/*
+ * store.c - reprintd's persistent state over LMDB; contract in store.h,
+ * record layouts in record.h.
+ *
+ * One environment, named databases (DBIs):
+ *
+ *   meta     name (ASCII) → u64        "version", "next_id", "documents",
+ *                                       "pairs", "rejected"
+ *   docs     id → doc record           (fixed fields + path)
+ *   paths    path key → id
+ *   text     id → raw bytes
+ *   feat     id → feature blob (opaque, match/'s)
+ *   keys     id → keys record          the doc's unique index and band keys,
+ *                                       so that delete is exact
+ *   post     key → id                  DUPSORT|DUPFIXED (8-byte dups)
+ *   bands    band → id                 DUPSORT|DUPFIXED
+ *   pairs    id → pair record          DUPSORT|DUPFIXED, once under each end
+ *   rejects  path key → reject record
+ *
+ * Integer keys and dups are 8-byte big-endian under LMDB's default memcmp
+ * order (not MDB_INTEGERKEY): byte order is numeric order, no alignment
+ * assumptions, and the same encoding everywhere. Ids in a key's dup set
+ * therefore come out ascending.
+ *
+ * Path keys: a path shorter than PATHKEY_MAX bytes is its own key; a longer
+ * one is its first PATHKEY_PREFIX bytes followed by its XXH3-128 (LMDB keys
+ * are limited to 511 bytes). The two forms cannot collide (different
+ * lengths); lookups of long paths check the full path in the record.
+ *
+ * Map growth (after Knot Resolver's cdb_lmdb.c): a write that fails with
+ * MDB_MAP_FULL marks the transaction failed with STORE_ERETRY (or
+ * STORE_EMAPFULL at map_size_max); LMDB can only remap with no transaction
+ * active in the process, so the map is doubled when the last transaction of
+ * this handle ends (or at the next begin), and the caller redoes its work.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+#include <xxhash.h>
+
+#include "record.h"
+#include "store.h"
+
+#define DEFAULT_MAP_SIZE (UINT64_C(64) << 20)
+#define DEFAULT_MAP_MAX (UINT64_C(64) << 30)
+#define PATHKEY_MAX 480
+#define PATHKEY_PREFIX (PATHKEY_MAX - 16)
+#define BEGIN_TRIES 4
+
+struct store {
+	MDB_env *env; /* NULL in the handle returned with STORE_EVERSION */
+	MDB_dbi meta, docs, paths, text, feat, keys, post, bands, pairs,
+	    rejects;
+	uint32_t flags;
+	uint64_t map_max;
+	int found_version;
+	unsigned ntxn;     /* live transactions of this handle */
+	int writer;        /* a write transaction is live */
+	int grow_pending;  /* MDB_MAP_FULL seen: grow when ntxn reaches 0 */
+};
+
+struct store_txn {
+	struct store *st;
+	MDB_txn *txn;
+	int write;
+	int err; /* sticky: a write failed, only abort/commit remain */
+};
+
+/* The one place where LMDB's codes become ours: positive errno values are
+ * negated, a few MDB codes get store or errno equivalents, the rest (all
+ * within MDB_KEYEXIST..MDB_LAST_ERRCODE, negative) pass through for
+ * store_strerror() to hand to mdb_strerror(). */
+static int
+lmdb_error(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return STORE_ENOTFOUND;
+	case MDB_KEYEXIST:
+		return -EEXIST;
+	case MDB_MAP_FULL:
+		return STORE_EMAPFULL;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+		return STORE_ECORRUPT;
+	default:
+		return rc > 0 ? -rc : rc;
+	}
+}
+
+const char *
+store_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "success";
+	case STORE_EVERSION:
+		return "store has another schema version";
+	case STORE_ENOTFOUND:
+		return "no such document or key in the store";
+	case STORE_EMAPFULL:
+		return "store map is full (map_size_max reached)";
+	case STORE_ECORRUPT:
+		return "store record is corrupt";
+	case STORE_ERETRY:
+		return "store map was grown: abort and redo the transaction";
+	}
+	if (err >= MDB_KEYEXIST && err <= MDB_LAST_ERRCODE)
+		return mdb_strerror(err);
+	if (err < 0)
+		return strerror(-err);
+	return strerror(err);
+}
+
+int
+store_found_version(const struct store *st)
+{
+	return st != NULL ? st->found_version : 0;
+}
+
+/* ---- Helpers ------------------------------------------------------------ */
+
+static MDB_val
+val(const void *p, size_t n)
+{
+	MDB_val v = { .mv_size = n, .mv_data = (void *)(uintptr_t)p };
+
+	return v;
+}
+
+static MDB_val
+u64_val(unsigned char buf[8], uint64_t x)
+{
+	rec_put_u64(buf, x);
+	return val(buf, 8);
+}
+
+static MDB_val
+path_key(const char *path, size_t len, unsigned char buf[PATHKEY_MAX])
+{
+	XXH128_hash_t h;
+
+	if (len < PATHKEY_MAX)
+		return val(path, len);
+	memcpy(buf, path, PATHKEY_PREFIX);
+	h = XXH3_128bits(path, len);
+	rec_put_u64(buf + PATHKEY_PREFIX, h.high64);
+	rec_put_u64(buf + PATHKEY_PREFIX + 8, h.low64);
+	return val(buf, PATHKEY_MAX);
+}
+
+static int
+path_check(const char *path, size_t *len)
+{
+	if (path == NULL)
+		return -EINVAL;
+	*len = strlen(path);
+	if (*len == 0)
+		return -EINVAL;
+	if (*len > UINT32_MAX - 64)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static uint64_t
+map_size_now(struct store *st)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(st->env, &info) != 0)
+		return 0;
+	return info.me_mapsize;
+}
+
+/* Grow the map: double it, up to map_max. No transaction may be live. */
+static int
+store_grow(struct store *st)
+{
+	uint64_t cur = map_size_now(st), next;
+	int rc;
+
+	if (cur >= st->map_max)
+		return STORE_EMAPFULL;
+	next = cur > st->map_max / 2 ? st->map_max : cur * 2;
+	rc = mdb_env_set_mapsize(st->env, (size_t)next);
+	return lmdb_error(rc);
+}
+
+/* A write operation failed with LMDB code rc: the txn is unusable now.
+ * Returns the sticky error. */
+static int
+txn_fail(struct store_txn *t, int rc)
+{
+	if (rc == MDB_MAP_FULL) {
+		if (map_size_now(t->st) < t->st->map_max) {
+			t->st->grow_pending = 1;
+			t->err = STORE_ERETRY;
+		} else {
+			t->err = STORE_EMAPFULL;
+		}
+	} else {
+		t->err = lmdb_error(rc);
+		if (t->err == 0)
+			t->err = -EIO;
+	}
+	return t->err;
+}
+
+/* A write function failed after it began modifying: fail the txn. */
+static int
+txn_poison(struct store_txn *t, int rc)
+{
+	if (rc != 0 && t->err == 0)
+		t->err = rc;
+	return rc;
+}
+
+static int
+txn_check(const struct store_txn *t, int write)
+{
+	if (t == NULL || t->txn == NULL)
+		return -EINVAL;
+	if (t->err != 0)
+		return t->err;
+	if (write && !t->write)
+		return -EINVAL;
+	return 0;
+}
+
+static void
+txn_end(struct store_txn *t)
+{
+	struct store *st = t->st;
+
+	st->ntxn--;
+	if (t->write)
+		st->writer = 0;
+	/* A failed growth stays pending and is reported by the next begin. */
+	if (st->ntxn == 0 && st->grow_pending && store_grow(st) == 0)
+		st->grow_pending = 0;
+	free(t);
+}
+
+static int
+put(struct store_txn *t, MDB_dbi dbi, MDB_val k, MDB_val v, unsigned flags)
+{
+	int rc = mdb_put(t->txn, dbi, &k, &v, flags);
+
+	return rc == 0 ? 0 : txn_fail(t, rc);
+}
+
+/* Delete k (all its dups); absent is not an error. */
+static int
+del(struct store_txn *t, MDB_dbi dbi, MDB_val k)
+{
+	int rc = mdb_del(t->txn, dbi, &k, NULL);
+
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		return 0;
+	return txn_fail(t, rc);
+}
+
+static int
+meta_get(struct store_txn *t, const char *name, uint64_t dflt, uint64_t *v)
+{
+	MDB_val k = val(name, strlen(name)), d;
+	int rc = mdb_get(t->txn, t->st->meta, &k, &d);
+
+	if (rc == MDB_NOTFOUND) {
+		*v = dflt;
+		return 0;
+	}
+	if (rc != 0)
+		return lmdb_error(rc);
+	return rec_u64_decode(d.mv_data, d.mv_size, v);
+}
+
+static int
+meta_set(struct store_txn *t, const char *name, uint64_t v)
+{
+	unsigned char b[8];
+
+	return put(t, t->st->meta, val(name, strlen(name)), u64_val(b, v), 0);
+}
+
+/* Counters never go below zero; a mismatch there means corruption. */
+static int
+meta_add(struct store_txn *t, const char *name, int64_t delta)
+{
+	uint64_t v;
+	int rc = meta_get(t, name, 0, &v);
+
+	if (rc != 0)
+		return rc;
+	if (delta < 0 && v < (uint64_t)-delta)
+		return STORE_ECORRUPT;
+	return meta_set(t, name, v + (uint64_t)delta);
+}
+
+/* ---- Open / close ------------------------------------------------------- */
+
+static int
+open_dbis(struct store *st)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned flags;
+	} dbs[] = {
+		{ "docs", offsetof(struct store, docs), 0 },
+		{ "paths", offsetof(struct store, paths), 0 },
+		{ "text", offsetof(struct store, text), 0 },
+		{ "feat", offsetof(struct store, feat), 0 },
+		{ "keys", offsetof(struct store, keys), 0 },
+		{ "post", offsetof(struct store, post),
+		    MDB_DUPSORT | MDB_DUPFIXED },
+		{ "bands", offsetof(struct store, bands),
+		    MDB_DUPSORT | MDB_DUPFIXED },
+		{ "pairs", offsetof(struct store, pairs),
+		    MDB_DUPSORT | MDB_DUPFIXED },
+		{ "rejects", offsetof(struct store, rejects), 0 },
+	};
+	int rdonly = (st->flags & STORE_RDONLY) != 0;
+	unsigned create = rdonly ? 0 : MDB_CREATE;
+	struct store_txn t = { .st = st, .write = !rdonly };
+	MDB_dbi probe;
+	uint64_t version;
+	int rc, found;
+
+	rc = mdb_txn_begin(st->env, NULL, rdonly ? MDB_RDONLY : 0, &t.txn);
+	if (rc != 0)
+		return lmdb_error(rc);
+
+	rc = mdb_dbi_open(t.txn, "meta", create, &st->meta);
+	if (rc == MDB_NOTFOUND) {
+		rc = -ENOENT; /* read-only and never initialized */
+		goto fail;
+	}
+	if (rc != 0) {
+		rc = lmdb_error(rc);
+		goto fail;
+	}
+	if ((rc = meta_get(&t, "version", 0, &version)) != 0)
+		goto fail;
+	found = version != 0;
+	st->found_version = version > INT_MAX ? INT_MAX : (int)version;
+	if (found && version != STORE_SCHEMA_VERSION) {
+		rc = STORE_EVERSION;
+		goto fail;
+	}
+	if (!found) {
+		if (rdonly) {
+			rc = -ENOENT;
+			goto fail;
+		}
+		/* Data without a version stamp is not ours to adopt. */
+		rc = mdb_dbi_open(t.txn, "docs", 0, &probe);
+		if (rc != MDB_NOTFOUND) {
+			rc = rc == 0 ? STORE_ECORRUPT : lmdb_error(rc);
+			goto fail;
+		}
+		if ((rc = meta_set(&t, "version", STORE_SCHEMA_VERSION)) != 0)
+			goto fail;
+		st->found_version = STORE_SCHEMA_VERSION;
+	}
+
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		MDB_dbi *dbi = (MDB_dbi *)((char *)st + dbs[i].off);
+
+		rc = mdb_dbi_open(t.txn, dbs[i].name, dbs[i].flags | create,
+		    dbi);
+		if (rc != 0) {
+			rc = rc == MDB_NOTFOUND ? STORE_ECORRUPT :
+			    lmdb_error(rc);
+			goto fail;
+		}
+	}
+	rc = mdb_txn_commit(t.txn);
+	return lmdb_error(rc);
+fail:
+	mdb_txn_abort(t.txn);
+	return rc;
+}
+
+int
+store_open(const char *dir, const struct store_options *opts,
+    struct store **out)
+{
+	struct store_options o = { 0 };
+	struct store *st;
+	unsigned envflags = MDB_NOTLS;
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t psz = pg > 0 ? (uint64_t)pg : 4096;
+	int rc, dead;
+
+	if (out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	if (dir == NULL)
+		return -EINVAL;
+	if (opts != NULL)
+		o = *opts;
+	if (o.map_size == 0)
+		o.map_size = DEFAULT_MAP_SIZE;
+	if (o.map_size_max == 0)
+		o.map_size_max = DEFAULT_MAP_MAX;
+	if (o.map_size > SIZE_MAX / 2 || o.map_size_max > SIZE_MAX / 2)
+		return -EINVAL;
+	/* Page multiples; the limit is never below the start. */
+	o.map_size = (o.map_size + psz - 1) / psz * psz;
+	o.map_size_max = o.map_size_max / psz * psz;
+	if (o.map_size_max < o.map_size)
+		o.map_size_max = o.map_size;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return -ENOMEM;
+	st->flags = o.flags;
+	st->map_max = o.map_size_max;
+
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		free(st);
+		return lmdb_error(rc);
+	}
+	if (mdb_env_get_maxkeysize(st->env) < PATHKEY_MAX) {
+		rc = -ENOTSUP;
+		goto fail;
+	}
+	if ((rc = mdb_env_set_maxdbs(st->env, 16)) != 0)
+		goto fail_mdb;
+	if (o.flags & STORE_RDONLY)
+		envflags |= MDB_RDONLY; /* map the size found on disk */
+	else if ((rc = mdb_env_set_mapsize(st->env, (size_t)o.map_size)) != 0)
+		goto fail_mdb;
+	if (o.flags & STORE_NOSYNC)
+		envflags |= MDB_NOSYNC;
+	/* Group-writable: readers (reprintctl) need the lock file. */
+	if ((rc = mdb_env_open(st->env, dir, envflags, 0660)) != 0)
+		goto fail_mdb;
+	if ((rc = mdb_reader_check(st->env, &dead)) != 0)
+		goto fail_mdb;
+	if ((rc = open_dbis(st)) != 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail_mdb:
+	rc = lmdb_error(rc);
+fail:
+	mdb_env_close(st->env);
+	st->env = NULL;
+	if (rc == STORE_EVERSION) {
+		*out = st; /* for store_found_version(); see store.h */
+		return rc;
+	}
+	free(st);
+	return rc;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->env != NULL)
+		mdb_env_close(st->env);
+	free(st);
+}
+
+/* ---- Transactions ------------------------------------------------------- */
+
+int
+store_txn_begin(struct store *st, int write, struct store_txn **out)
+{
+	struct store_txn *t;
+	int rc, dead;
+
+	if (out == NULL)
+		return -EINVAL;
+	*out = NULL;
+	if (st == NULL || st->env == NULL)
+		return -EINVAL;
+	if (write && (st->flags & STORE_RDONLY))
+		return -EROFS;
+	if (write && st->writer)
+		return -EBUSY; /* would deadlock on LMDB's writer lock */
+	if (st->ntxn == 0 && st->grow_pending) {
+		if ((rc = store_grow(st)) != 0)
+			return rc;
+		st->grow_pending = 0;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return -ENOMEM;
+	t->st = st;
+	t->write = write != 0;
+	for (int i = 0;; i++) {
+		rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY,
+		    &t->txn);
+		if (rc == 0 || i + 1 >= BEGIN_TRIES)
+			break;
+		if (rc == MDB_MAP_RESIZED && st->ntxn == 0) {
+			/* Another process grew the map: adopt its size. */
+			if (mdb_env_set_mapsize(st->env, 0) != 0)
+				break;
+		} else if (rc == MDB_READERS_FULL) {
+			if (mdb_reader_check(st->env, &dead) != 0 || dead == 0)
+				break;
+		} else {
+			break;
+		}
+	}
+	if (rc != 0) {
+		free(t);
+		return lmdb_error(rc);
+	}
+	st->ntxn++;
+	if (t->write)
+		st->writer = 1;
+	*out = t;
+	return 0;
+}
+
+int
+store_txn_commit(struct store_txn *t)
+{
+	int rc;
+
+	if (t == NULL)
+		return -EINVAL;
+	if (t->err != 0) {
+		rc = t->err;
+		mdb_txn_abort(t->txn);
+	} else {
+		rc = mdb_txn_commit(t->txn);
+		if (rc == MDB_MAP_FULL)
+			rc = txn_fail(t, rc);
+		else
+			rc = lmdb_error(rc);
+	}
+	txn_end(t);
+	return rc;
+}
+
+void
+store_txn_abort(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->txn);
+	txn_end(t);
+}
+
+/* ---- Documents ---------------------------------------------------------- */
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort and dedupe v in place; returns the new count. */
+static size_t
+sort_unique(uint64_t *v, size_t n)
+{
+	size_t j = 0;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	for (size_t i = 1; i < n; i++)
+		if (v[i] != v[j])
+			v[++j] = v[i];
+	return j + 1;
+}
+
+/* Add (k, id) to a postings DBI for each k of the sorted list. */
+static int
+postings_add(struct store_txn *t, MDB_dbi dbi, const uint64_t *v, size_t n,
+    uint64_t id)
+{
+	unsigned char kb[8], ib[8];
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
+		return txn_fail(t, rc);
+	for (size_t i = 0; i < n; i++) {
+		k = u64_val(kb, v[i]);
+		d = u64_val(ib, id);
+		rc = mdb_cursor_put(c, &k, &d, MDB_NODUPDATA);
+		if (rc != 0 && rc != MDB_KEYEXIST) {
+			rc = txn_fail(t, rc);
+			break;
+		}
+		rc = 0;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* Remove (k, id) from a postings DBI for each big-endian k in v. */
+static int
+postings_del(struct store_txn *t, MDB_dbi dbi, const unsigned char *v,
+    size_t n, uint64_t id)
+{
+	unsigned char ib[8];
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
+		return txn_fail(t, rc);
+	for (size_t i = 0; i < n; i++) {
+		k = val(v + 8 * i, 8);
+		d = u64_val(ib, id);
+		rc = mdb_cursor_get(c, &k, &d, MDB_GET_BOTH);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0) {
+			rc = lmdb_error(rc);
+			break;
+		}
+		if ((rc = mdb_cursor_del(c, 0)) != 0) {
+			rc = txn_fail(t, rc);
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+store_doc_put(struct store_txn *t, const struct store_doc *doc,
+    const void *text, size_t text_len, const void *feat, size_t feat_len,
+    const uint64_t *keys, size_t nkeys, const uint64_t *bands, size_t nbands,
+    uint64_t *id)
+{
+	static const unsigned char empty[1];
+	unsigned char pkb[PATHKEY_MAX], idb[8];
+	uint64_t *sorted = NULL, *sk, *sb, next;
+	size_t plen, nk, nb, klen;
+	MDB_val pk, idk, d;
+	int rc, dirty = 0;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if (doc == NULL || id == NULL || (text == NULL && text_len != 0) ||
+	    (feat == NULL && feat_len != 0) || (keys == NULL && nkeys != 0) ||
+	    (bands == NULL && nbands != 0))
+		return -EINVAL;
+	if ((rc = path_check(doc->path, &plen)) != 0)
+		return rc;
+	if ((klen = rec_keys_len(nkeys, nbands)) == 0)
+		return -E2BIG;
+
+	pk = path_key(doc->path, plen, pkb);
+	rc = mdb_get(t->txn, t->st->paths, &pk, &d);
+	if (rc == 0)
+		return -EEXIST;
+	if (rc != MDB_NOTFOUND)
+		return lmdb_error(rc);
+	if ((rc = meta_get(t, "next_id", 1, &next)) != 0)
+		return rc;
+	if (next == 0)
+		return STORE_ECORRUPT;
+	if (next == UINT64_MAX)
+		return -EOVERFLOW;
+
+	/* Sorted, unique keys: exact keys record, in-order B-tree inserts. */
+	if (nkeys + nbands > 0) {
+		sorted = malloc((nkeys + nbands) * sizeof(*sorted));
+		if (sorted == NULL)
+			return -ENOMEM;
+		if (nkeys > 0)
+			memcpy(sorted, keys, nkeys * sizeof(*sorted));
+		if (nbands > 0)
+			memcpy(sorted + nkeys, bands, nbands * sizeof(*sorted));
+	}
+	sk = sorted;
+	sb = sorted != NULL ? sorted + nkeys : NULL;
+	nk = sort_unique(sk, nkeys);
+	nb = sort_unique(sb, nbands);
+	klen = rec_keys_len(nk, nb);
+
+	idk = u64_val(idb, next);
+	d = val(NULL, rec_doc_len(plen));
+	rc = mdb_put(t->txn, t->st->docs, &idk, &d,
+	    MDB_NOOVERWRITE | MDB_RESERVE);
+	if (rc == MDB_KEYEXIST) {
+		rc = STORE_ECORRUPT; /* next_id behind the data */
+		goto out;
+	}
+	dirty = 1;
+	if (rc != 0) {
+		rc = txn_fail(t, rc);
+		goto out;
+	}
+	rec_doc_encode(d.mv_data, doc, plen);
+
+	if ((rc = put(t, t->st->paths, pk, idk, 0)) != 0 ||
+	    (rc = put(t, t->st->text, idk,
+	        val(text_len ? text : empty, text_len), 0)) != 0 ||
+	    (rc = put(t, t->st->feat, idk,
+	        val(feat_len ? feat : empty, feat_len), 0)) != 0)
+		goto out;
+
+	d = val(NULL, klen);
+	rc = mdb_put(t->txn, t->st->keys, &idk, &d, MDB_RESERVE);
+	if (rc != 0) {
+		rc = txn_fail(t, rc);
+		goto out;
+	}
+	rec_keys_encode(d.mv_data, sk, nk, sb, nb);
+
+	if ((rc = postings_add(t, t->st->post, sk, nk, next)) != 0 ||
+	    (rc = postings_add(t, t->st->bands, sb, nb, next)) != 0 ||
+	    (rc = meta_set(t, "next_id", next + 1)) != 0 ||
+	    (rc = meta_add(t, "documents", 1)) != 0)
+		goto out;
+	*id = next;
+out:
+	free(sorted);
+	return dirty ? txn_poison(t, rc) : rc;
+}
+
+int
+store_doc_get(struct store_txn *t, uint64_t id, struct store_doc *out)
+{
+	unsigned char idb[8];
+	MDB_val k, d;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (out == NULL)
+		return -EINVAL;
+	k = u64_val(idb, id);
+	if ((rc = mdb_get(t->txn, t->st->docs, &k, &d)) != 0)
+		return lmdb_error(rc);
+	if ((rc = rec_doc_decode(d.mv_data, d.mv_size, out)) != 0)
+		return rc;
+	out->id = id;
+	return 0;
+}
+
+int
+store_doc_by_path(struct store_txn *t, const char *path, uint64_t *id)
+{
+	unsigned char pkb[PATHKEY_MAX];
+	struct store_doc doc;
+	size_t plen;
+	MDB_val k, d;
+	uint64_t v;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (id == NULL)
+		return -EINVAL;
+	if ((rc = path_check(path, &plen)) != 0)
+		return rc;
+	k = path_key(path, plen, pkb);
+	if ((rc = mdb_get(t->txn, t->st->paths, &k, &d)) != 0)
+		return lmdb_error(rc);
+	if ((rc = rec_u64_decode(d.mv_data, d.mv_size, &v)) != 0)
+		return rc;
+	if (v == 0)
+		return STORE_ECORRUPT;
+	if (plen >= PATHKEY_MAX) { /* hashed key: confirm the full path */
+		if ((rc = store_doc_get(t, v, &doc)) != 0)
+			return rc == STORE_ENOTFOUND ? STORE_ECORRUPT : rc;
+		if (strcmp(doc.path, path) != 0)
+			return STORE_ENOTFOUND;
+	}
+	*id = v;
+	return 0;
+}
+
+static int
+get_blob(struct store_txn *t, MDB_dbi dbi, uint64_t id, const void **p,
+    size_t *len)
+{
+	unsigned char idb[8];
+	MDB_val k, d;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (p == NULL || len == NULL)
+		return -EINVAL;
+	k = u64_val(idb, id);
+	if ((rc = mdb_get(t->txn, dbi, &k, &d)) != 0)
+		return lmdb_error(rc);
+	*p = d.mv_data;
+	*len = d.mv_size;
+	return 0;
+}
+
+int
+store_doc_text(struct store_txn *t, uint64_t id, const void **text,
+    size_t *len)
+{
+	if (t == NULL)
+		return -EINVAL;
+	return get_blob(t, t->st->text, id, text, len);
+}
+
+int
+store_doc_feat(struct store_txn *t, uint64_t id, const void **feat,
+    size_t *len)
+{
+	if (t == NULL)
+		return -EINVAL;
+	return get_blob(t, t->st->feat, id, feat, len);
+}
+
+/* Ids of the other ends of id's pairs (malloc'ed; *n == 0: NULL). */
+static int
+pair_others(struct store_txn *t, uint64_t id, uint64_t **out, size_t *n)
+{
+	unsigned char idb[8];
+	struct store_pair p;
+	MDB_cursor *c;
+	MDB_val k, d;
+	size_t count;
+	uint64_t *v = NULL;
+	size_t i = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0)
+		return lmdb_error(rc);
+	k = u64_val(idb, id);
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET_KEY);
+	if (rc == MDB_NOTFOUND) {
+		rc = 0;
+		goto out;
+	}
+	if (rc != 0 || (rc = mdb_cursor_count(c, &count)) != 0) {
+		rc = lmdb_error(rc);
+		goto out;
+	}
+	if (count > SIZE_MAX / sizeof(*v) ||
+	    (v = malloc((size_t)count * sizeof(*v))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		if (i == count) {
+			rc = STORE_ECORRUPT;
+			break;
+		}
+		if ((rc = rec_pair_decode(d.mv_data, d.mv_size, id, &p)) != 0)
+			break;
+		v[i++] = p.a == id ? p.b : p.a;
+		rc = mdb_cursor_get(c, &k, &d, MDB_NEXT_DUP);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = lmdb_error(rc);
+			break;
+		}
+	}
+out:
+	mdb_cursor_close(c);
+	if (rc != 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = i;
+	return 0;
+}
+
+/* Remove the entry for `other` from self's pair dups; *existed tells. */
+static int
+pair_unlink(struct store_txn *t, MDB_cursor *c, uint64_t self, uint64_t other,
+    int *existed)
+{
+	unsigned char sb[8], ob[8];
+	MDB_val k = u64_val(sb, self), d = u64_val(ob, other);
+	int rc;
+
+	*existed = 0;
+	/* First dup >= the 8-byte prefix `other`: ours if the prefix matches. */
+	rc = mdb_cursor_get(c, &k, &d, MDB_GET_BOTH_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return lmdb_error(rc);
+	if (d.mv_size < 8 || memcmp(d.mv_data, ob, 8) != 0)
+		return 0;
+	if ((rc = mdb_cursor_del(c, 0)) != 0)
+		return txn_fail(t, rc);
+	*existed = 1;
+	return 0;
+}
+
+int
+store_doc_delete(struct store_txn *t, uint64_t id)
+{
+	unsigned char idb[8], pkb[PATHKEY_MAX], *keyrec = NULL;
+	const unsigned char *kv, *bv;
+	struct store_doc doc;
+	uint64_t *others = NULL, pid;
+	size_t plen, nk, nb, nothers = 0;
+	char *path = NULL;
+	MDB_cursor *c;
+	MDB_val k, d, pk;
+	int rc, existed, dirty = 0;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	k = u64_val(idb, id);
+
+	/* Copy what we need first: map pointers die at the first write. */
+	if ((rc = store_doc_get(t, id, &doc)) != 0)
+		return rc;
+	if ((path = strdup(doc.path)) == NULL)
+		return -ENOMEM;
+	plen = strlen(path);
+	rc = mdb_get(t->txn, t->st->keys, &k, &d);
+	if (rc == MDB_NOTFOUND) {
+		nk = nb = 0;
+		kv = bv = NULL;
+	} else if (rc != 0) {
+		rc = lmdb_error(rc);
+		goto out;
+	} else {
+		if ((rc = rec_keys_decode(d.mv_data, d.mv_size, &kv, &nk, &bv,
+		    &nb)) != 0)
+			goto out;
+		if ((keyrec = malloc(d.mv_size + 1)) == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		memcpy(keyrec, d.mv_data, d.mv_size);
+		kv = keyrec + REC_KEYS_HDR;
+		bv = kv + 8 * nk;
+	}
+	if ((rc = pair_others(t, id, &others, &nothers)) != 0)
+		goto out;
+	dirty = 1;
+
+	if ((rc = postings_del(t, t->st->post, kv, nk, id)) != 0 ||
+	    (rc = postings_del(t, t->st->bands, bv, nb, id)) != 0)
+		goto out;
+
+	if (nothers > 0) {
+		if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0) {
+			rc = txn_fail(t, rc);
+			goto out;
+		}
+		for (size_t i = 0; i < nothers && rc == 0; i++)
+			rc = pair_unlink(t, c, others[i], id, &existed);
+		mdb_cursor_close(c);
+		if (rc != 0)
+			goto out;
+		if ((rc = del(t, t->st->pairs, k)) != 0 ||
+		    (rc = meta_add(t, "pairs", -(int64_t)nothers)) != 0)
+			goto out;
+	}
+
+	pk = path_key(path, plen, pkb);
+	rc = mdb_get(t->txn, t->st->paths, &pk, &d);
+	if (rc == 0 && rec_u64_decode(d.mv_data, d.mv_size, &pid) == 0 &&
+	    pid == id)
+		rc = del(t, t->st->paths, pk);
+	else if (rc == MDB_NOTFOUND || rc == 0)
+		rc = 0; /* not ours (or gone): leave it */
+	else
+		rc = lmdb_error(rc);
+	if (rc != 0)
+		goto out;
+
+	if ((rc = del(t, t->st->text, k)) != 0 ||
+	    (rc = del(t, t->st->feat, k)) != 0 ||
+	    (rc = del(t, t->st->keys, k)) != 0 ||
+	    (rc = del(t, t->st->docs, k)) != 0 ||
+	    (rc = meta_add(t, "documents", -1)) != 0)
+		goto out;
+out:
+	free(path);
+	free(keyrec);
+	free(others);
+	return dirty ? txn_poison(t, rc) : rc;
+}
+
+int
+store_doc_each(struct store_txn *t, uint64_t from, store_doc_cb cb,
+    void *arg)
+{
+	unsigned char fb[8];
+	struct store_doc doc;
+	MDB_cursor *c;
+	MDB_val k, d;
+	MDB_cursor_op op = MDB_FIRST;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (cb == NULL)
+		return -EINVAL;
+	if ((rc = mdb_cursor_open(t->txn, t->st->docs, &c)) != 0)
+		return lmdb_error(rc);
+	if (from != 0) {
+		k = u64_val(fb, from);
+		op = MDB_SET_RANGE;
+	}
+	for (;; op = MDB_NEXT) {
+		rc = mdb_cursor_get(c, &k, &d, op);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = lmdb_error(rc);
+			break;
+		}
+		if (k.mv_size != 8) {
+			rc = STORE_ECORRUPT;
+			break;
+		}
+		if ((rc = rec_doc_decode(d.mv_data, d.mv_size, &doc)) != 0)
+			break;
+		doc.id = rec_get_u64(k.mv_data);
+		if ((rc = cb(&doc, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- Index -------------------------------------------------------------- */
+
+int
+store_key_df(struct store_txn *t, uint64_t key, uint64_t *df)
+{
+	unsigned char kb[8];
+	MDB_cursor *c;
+	MDB_val k, d;
+	size_t count = 0;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (df == NULL)
+		return -EINVAL;
+	if ((rc = mdb_cursor_open(t->txn, t->st->post, &c)) != 0)
+		return lmdb_error(rc);
+	k = u64_val(kb, key);
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET);
+	if (rc == 0)
+		rc = mdb_cursor_count(c, &count); /* the dup tree's count */
+	else if (rc == MDB_NOTFOUND)
+		rc = 0;
+	mdb_cursor_close(c);
+	if (rc != 0)
+		return lmdb_error(rc);
+	*df = count;
+	return 0;
+}
+
+/* Copy up to max - *n big-endian ids from a block of 8-byte dups. */
+static int
+ids_copy(const MDB_val *d, uint64_t *ids, size_t max, size_t *n)
+{
+	const unsigned char *p = d->mv_data;
+
+	if (d->mv_size % 8 != 0 || (d->mv_size > 0 && p == NULL))
+		return STORE_ECORRUPT;
+	for (size_t i = 0; i < d->mv_size / 8 && *n < max; i++)
+		ids[(*n)++] = rec_get_u64(p + 8 * i);
+	return 0;
+}
+
+static int
+postings_get(struct store_txn *t, MDB_dbi dbi, uint64_t key, uint64_t *ids,
+    size_t max, size_t *n)
+{
+	unsigned char kb[8];
+	MDB_cursor *c;
+	MDB_val k, d;
+	size_t count;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (n == NULL || (ids == NULL && max != 0))
+		return -EINVAL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
+		return lmdb_error(rc);
+	k = u64_val(kb, key);
+	rc = mdb_cursor_get(c, &k, &d, MDB_SET_KEY);
+	if (rc == MDB_NOTFOUND) {
+		rc = 0;
+		goto out;
+	}
+	if (rc != 0 || (rc = mdb_cursor_count(c, &count)) != 0) {
+		rc = lmdb_error(rc);
+		goto out;
+	}
+	if (count == 1) {
+		/* A single dup is stored inline: GET_MULTIPLE would not
+		 * return it. */
+		if (d.mv_size != 8)
+			rc = STORE_ECORRUPT;
+		else
+			rc = ids_copy(&d, ids, max, n);
+		goto out;
+	}
+	/* Whole pages of ids at a time, ascending. */
+	rc = mdb_cursor_get(c, &k, &d, MDB_GET_MULTIPLE);
+	while (rc == 0) {
+		if ((rc = ids_copy(&d, ids, max, n)) != 0 || *n == max)
+			break;
+		rc = mdb_cursor_get(c, &k, &d, MDB_NEXT_MULTIPLE);
+	}
+	/* ids_copy's STORE_ECORRUPT passes through lmdb_error unchanged. */
+	rc = rc == MDB_NOTFOUND ? 0 : lmdb_error(rc);
+out:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+store_key_docs(struct store_txn *t, uint64_t key, uint64_t *ids, size_t max,
+    size_t *n)
+{
+	if (t == NULL)
+		return -EINVAL;
+	return postings_get(t, t->st->post, key, ids, max, n);
+}
+
+int
+store_band_docs(struct store_txn *t, uint64_t band, uint64_t *ids,
+    size_t max, size_t *n)
+{
+	if (t == NULL)
+		return -EINVAL;
+	return postings_get(t, t->st->bands, band, ids, max, n);
+}
+
+/* ---- Pairs -------------------------------------------------------------- */
+
+static int
+doc_exists(struct store_txn *t, uint64_t id)
+{
+	unsigned char idb[8];
+	MDB_val k = u64_val(idb, id), d;
+
+	return lmdb_error(mdb_get(t->txn, t->st->docs, &k, &d));
+}
+
+int
+store_pair_put(struct store_txn *t, const struct store_pair *p)
+{
+	unsigned char kb[8], rec[REC_PAIR_LEN];
+	const uint64_t ends[2] = { p ? p->a : 0, p ? p->b : 0 };
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc, existed, isnew = 0;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if (p == NULL || p->a == 0 || p->a >= p->b ||
+	    (p->original != 0 && p->original != p->a &&
+	    p->original != p->b))
+		return -EINVAL;
+	if ((rc = doc_exists(t, p->a)) != 0 || (rc = doc_exists(t, p->b)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0)
+		return txn_fail(t, rc);
+	for (int i = 0; i < 2; i++) {
+		uint64_t self = ends[i], other = ends[1 - i];
+
+		if ((rc = pair_unlink(t, c, self, other, &existed)) != 0)
+			break;
+		if (i == 0)
+			isnew = !existed;
+		rec_pair_encode(rec, p, self);
+		k = u64_val(kb, self);
+		d = val(rec, sizeof(rec));
+		if ((rc = mdb_cursor_put(c, &k, &d, MDB_NODUPDATA)) != 0) {
+			rc = txn_fail(t, rc);
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc == 0 && isnew)
+		rc = meta_add(t, "pairs", 1);
+	return txn_poison(t, rc);
+}
+
+int
+store_pairs_of(struct store_txn *t, uint64_t id, store_pair_cb cb, void *arg)
+{
+	unsigned char idb[8];
+	struct store_pair p;
+	MDB_cursor *c;
+	MDB_val k, d;
+	MDB_cursor_op op = MDB_SET_KEY;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (cb == NULL)
+		return -EINVAL;
+	if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0)
+		return lmdb_error(rc);
+	k = u64_val(idb, id);
+	for (;; op = MDB_NEXT_DUP) {
+		rc = mdb_cursor_get(c, &k, &d, op);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = lmdb_error(rc);
+			break;
+		}
+		if ((rc = rec_pair_decode(d.mv_data, d.mv_size, id, &p)) != 0 ||
+		    (rc = cb(&p, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+store_pair_each(struct store_txn *t, store_pair_cb cb, void *arg)
+{
+	struct store_pair p;
+	MDB_cursor *c;
+	MDB_val k, d;
+	MDB_cursor_op op = MDB_FIRST;
+	uint64_t self;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (cb == NULL)
+		return -EINVAL;
+	if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0)
+		return lmdb_error(rc);
+	/* Keys ascending, dups ascending by the other end: the entries
+	 * stored under the smaller end come out ordered by (a, b). */
+	for (;; op = MDB_NEXT) {
+		rc = mdb_cursor_get(c, &k, &d, op);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = lmdb_error(rc);
+			break;
+		}
+		if (k.mv_size != 8) {
+			rc = STORE_ECORRUPT;
+			break;
+		}
+		self = rec_get_u64(k.mv_data);
+		if ((rc = rec_pair_decode(d.mv_data, d.mv_size, self, &p)) != 0)
+			break;
+		if (self == p.a && (rc = cb(&p, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- Rejected files ----------------------------------------------------- */
+
+int
+store_reject_put(struct store_txn *t, const char *path, const char *reason,
+    int64_t at)
+{
+	unsigned char pkb[PATHKEY_MAX];
+	size_t plen, rlen;
+	MDB_val k, d;
+	int rc, isnew;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if ((rc = path_check(path, &plen)) != 0)
+		return rc;
+	if (reason == NULL)
+		return -EINVAL;
+	if ((rlen = strlen(reason)) > UINT32_MAX - 64)
+		return -E2BIG;
+	k = path_key(path, plen, pkb);
+	rc = mdb_get(t->txn, t->st->rejects, &k, &d);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return lmdb_error(rc);
+	isnew = rc == MDB_NOTFOUND;
+	d = val(NULL, rec_reject_len(plen, rlen));
+	if ((rc = mdb_put(t->txn, t->st->rejects, &k, &d, MDB_RESERVE)) != 0)
+		return txn_fail(t, rc);
+	rec_reject_encode(d.mv_data, path, plen, reason, rlen, at);
+	return isnew ? txn_poison(t, meta_add(t, "rejected", 1)) : 0;
+}
+
+int
+store_reject_del(struct store_txn *t, const char *path)
+{
+	unsigned char pkb[PATHKEY_MAX];
+	size_t plen;
+	MDB_val k;
+	int rc;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if ((rc = path_check(path, &plen)) != 0)
+		return rc;
+	k = path_key(path, plen, pkb);
+	rc = mdb_del(t->txn, t->st->rejects, &k, NULL);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return txn_fail(t, rc);
+	return txn_poison(t, meta_add(t, "rejected", -1));
+}
+
+int
+store_reject_each(struct store_txn *t, store_reject_cb cb, void *arg)
+{
+	struct store_reject r;
+	MDB_cursor *c;
+	MDB_val k, d;
+	MDB_cursor_op op = MDB_FIRST;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (cb == NULL)
+		return -EINVAL;
+	if ((rc = mdb_cursor_open(t->txn, t->st->rejects, &c)) != 0)
+		return lmdb_error(rc);
+	for (;; op = MDB_NEXT) {
+		rc = mdb_cursor_get(c, &k, &d, op);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = lmdb_error(rc);
+			break;
+		}
+		if ((rc = rec_reject_decode(d.mv_data, d.mv_size, &r)) != 0 ||
+		    (rc = cb(&r, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- Statistics --------------------------------------------------------- */
+
+int
+store_stats(struct store_txn *t, struct store_stats *out)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (out == NULL)
+		return -EINVAL;
+	if ((rc = meta_get(t, "documents", 0, &out->documents)) != 0 ||
+	    (rc = meta_get(t, "pairs", 0, &out->pairs)) != 0 ||
+	    (rc = meta_get(t, "rejected", 0, &out->rejected)) != 0)
+		return rc;
+	if ((rc = mdb_env_info(t->st->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(t->st->env, &st)) != 0)
+		return lmdb_error(rc);
+	out->map_size = info.me_mapsize;
+	out->map_used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	return 0;
+}

@@ -1,0 +1,978 @@
+/*
+ * test_store.c - store/ against a real LMDB in a mkdtemp directory under
+ * $REPRINTD_TEST_TMP (or /tmp), removed after each test. A few tests edit
+ * the files with raw LMDB (while the store is closed) to plant another
+ * schema version or corrupt records.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <lmdb.h>
+
+#include "record.h"
+#include "store.h"
+
+struct fx {
+	char dir[4096];
+	struct store *st;
+};
+
+static int
+setup(void **state)
+{
+	const char *base = getenv("REPRINTD_TEST_TMP");
+	struct fx *fx = calloc(1, sizeof(*fx));
+
+	if (fx == NULL)
+		return -1;
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	snprintf(fx->dir, sizeof(fx->dir), "%s/test_store.XXXXXX", base);
+	if (mkdtemp(fx->dir) == NULL) {
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	char p[4200];
+
+	store_close(fx->st);
+	snprintf(p, sizeof(p), "%s/data.mdb", fx->dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", fx->dir);
+	unlink(p);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+static void
+open_store(struct fx *fx, uint32_t flags, uint64_t map, uint64_t max)
+{
+	struct store_options o = { .flags = flags | STORE_NOSYNC,
+		.map_size = map, .map_size_max = max };
+
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+	assert_non_null(fx->st);
+}
+
+static void
+close_store(struct fx *fx)
+{
+	store_close(fx->st);
+	fx->st = NULL;
+}
+
+static struct store_txn *
+begin(struct fx *fx, int write)
+{
+	struct store_txn *t;
+
+	assert_int_equal(store_txn_begin(fx->st, write, &t), 0);
+	return t;
+}
+
+static uint64_t
+put_doc(struct store_txn *t, const char *path, const uint64_t *keys,
+    size_t nkeys, const uint64_t *bands, size_t nbands)
+{
+	struct store_doc d = {
+		.path = path, .size = strlen(path), .mtime = 1000,
+		.first_seen = 2000, .content_hash = { 1, 2 }, .norm_hash = 3,
+		.ntokens = 4,
+	};
+	uint64_t id = 0;
+
+	assert_int_equal(store_doc_put(t, &d, path, strlen(path), "F", 1,
+	    keys, nkeys, bands, nbands, &id), 0);
+	assert_true(id != 0);
+	return id;
+}
+
+static uint64_t
+df(struct store_txn *t, uint64_t key)
+{
+	uint64_t n = UINT64_MAX;
+
+	assert_int_equal(store_key_df(t, key, &n), 0);
+	return n;
+}
+
+/* ---- Documents ---------------------------------------------------------- */
+
+static int
+collect_ids(const struct store_doc *d, void *arg)
+{
+	uint64_t *v = arg;
+
+	v[++v[0]] = d->id;
+	return 0;
+}
+
+static int
+stop_at_two(const struct store_doc *d, void *arg)
+{
+	(void)arg;
+	return d->id == 2 ? 42 : 0;
+}
+
+static void
+test_doc_roundtrip(void **state)
+{
+	struct fx *fx = *state;
+	struct store_doc in = {
+		.path = "news/2024/a.txt", .size = 5, .mtime = -7,
+		.first_seen = INT64_C(1700000000000001),
+		.content_hash = { UINT64_MAX, 0x1234 }, .norm_hash = 99,
+		.ntokens = 1234,
+	}, out;
+	const void *p;
+	size_t len;
+	uint64_t id, id2, id3, got, ids[8] = { 0 };
+	struct store_txn *t;
+	char longa[1200], longb[1200];
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_put(t, &in, "hello", 5, "\x01\x02\x03", 3,
+	    NULL, 0, NULL, 0, &id), 0);
+	assert_true(id == 1);
+	/* Same path again: -EEXIST, txn still usable. */
+	assert_int_equal(store_doc_put(t, &in, "x", 1, NULL, 0, NULL, 0, NULL,
+	    0, &id2), -EEXIST);
+	/* Empty text and features. */
+	in.path = "empty.txt";
+	assert_int_equal(store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 0, NULL,
+	    0, &id2), 0);
+	assert_true(id2 == 2);
+	/* Paths too long for an LMDB key, sharing a long prefix. */
+	memset(longa, 'a', sizeof(longa) - 1);
+	longa[sizeof(longa) - 1] = '\0';
+	memcpy(longb, longa, sizeof(longb));
+	longb[sizeof(longb) - 2] = 'b';
+	in.path = longa;
+	assert_int_equal(store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL,
+	    0, &id3), 0);
+	in.path = longb;
+	assert_int_equal(store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL,
+	    0, &got), 0);
+	assert_true(got == 4);
+	assert_int_equal(store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL,
+	    0, &got), -EEXIST);
+	/* Bad arguments. */
+	in.path = "";
+	assert_int_equal(store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 0, NULL,
+	    0, &got), -EINVAL);
+	in.path = "k";
+	assert_int_equal(store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 3, NULL,
+	    0, &got), -EINVAL);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	t = begin(fx, 0);
+	assert_int_equal(store_doc_get(t, id, &out), 0);
+	assert_true(out.id == 1);
+	assert_string_equal(out.path, "news/2024/a.txt");
+	assert_true(out.size == 5 && out.mtime == -7 &&
+	    out.first_seen == INT64_C(1700000000000001) &&
+	    out.content_hash[0] == UINT64_MAX &&
+	    out.content_hash[1] == 0x1234 && out.norm_hash == 99 &&
+	    out.ntokens == 1234);
+	assert_int_equal(store_doc_text(t, id, &p, &len), 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(p, "hello", 5);
+	assert_int_equal(store_doc_feat(t, id, &p, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(p, "\x01\x02\x03", 3);
+	assert_int_equal(store_doc_text(t, id2, &p, &len), 0);
+	assert_int_equal(len, 0);
+	assert_int_equal(store_doc_feat(t, id2, &p, &len), 0);
+	assert_int_equal(len, 0);
+
+	assert_int_equal(store_doc_by_path(t, "news/2024/a.txt", &got), 0);
+	assert_true(got == id);
+	assert_int_equal(store_doc_by_path(t, "empty.txt", &got), 0);
+	assert_true(got == id2);
+	assert_int_equal(store_doc_by_path(t, longa, &got), 0);
+	assert_true(got == id3);
+	assert_int_equal(store_doc_by_path(t, longb, &got), 0);
+	assert_true(got == 4);
+	assert_int_equal(store_doc_get(t, 4, &out), 0);
+	assert_string_equal(out.path, longb);
+	assert_int_equal(store_doc_by_path(t, "nope", &got), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_get(t, 99, &out), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_get(t, 0, &out), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_text(t, 99, &p, &len), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_feat(t, 99, &p, &len), STORE_ENOTFOUND);
+
+	assert_int_equal(store_doc_each(t, 0, collect_ids, ids), 0);
+	assert_true(ids[0] == 4 && ids[1] == 1 && ids[2] == 2 &&
+	    ids[3] == 3 && ids[4] == 4);
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(store_doc_each(t, 3, collect_ids, ids), 0);
+	assert_true(ids[0] == 2 && ids[1] == 3 && ids[2] == 4);
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(store_doc_each(t, 5, collect_ids, ids), 0);
+	assert_true(ids[0] == 0);
+	assert_int_equal(store_doc_each(t, 0, stop_at_two, NULL), 42);
+	store_txn_abort(t);
+}
+
+static void
+test_id_never_reused(void **state)
+{
+	struct fx *fx = *state;
+	struct store_txn *t;
+	uint64_t a, b, c;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	a = put_doc(t, "a", NULL, 0, NULL, 0);
+	b = put_doc(t, "b", NULL, 0, NULL, 0);
+	assert_int_equal(store_doc_delete(t, b), 0);
+	c = put_doc(t, "b", NULL, 0, NULL, 0);
+	assert_true(a == 1 && b == 2 && c == 3);
+	assert_int_equal(store_doc_delete(t, c), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	/* Also across a reopen, with the highest id deleted. */
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	assert_true(put_doc(t, "c", NULL, 0, NULL, 0) == 4);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
+/* ---- Index -------------------------------------------------------------- */
+
+static void
+test_keys_and_bands(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t k1[] = { 5, 3, 5, 9, UINT64_MAX }, k2[] = { 3, 7 },
+	    k3[] = { 3 }, b1[] = { 100, 100 }, b2[] = { 100, 200 };
+	uint64_t ids[2000], i1, i2, i3, key = 77;
+	struct store_txn *t;
+	size_t n;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	i1 = put_doc(t, "1", k1, 5, b1, 2);
+	i2 = put_doc(t, "2", k2, 2, b2, 2);
+	i3 = put_doc(t, "3", k3, 1, NULL, 0);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	t = begin(fx, 0);
+	assert_true(df(t, 3) == 3);
+	assert_true(df(t, 5) == 1); /* duplicate key stored once */
+	assert_true(df(t, 9) == 1);
+	assert_true(df(t, 7) == 1);
+	assert_true(df(t, UINT64_MAX) == 1);
+	assert_true(df(t, 42) == 0);
+	assert_int_equal(store_key_docs(t, 3, ids, 10, &n), 0);
+	assert_int_equal(n, 3);
+	assert_true(ids[0] == i1 && ids[1] == i2 && ids[2] == i3);
+	assert_int_equal(store_key_docs(t, 3, ids, 2, &n), 0);
+	assert_int_equal(n, 2);
+	assert_true(ids[0] == i1 && ids[1] == i2);
+	assert_int_equal(store_key_docs(t, 3, NULL, 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_key_docs(t, 5, ids, 10, &n), 0);
+	assert_true(n == 1 && ids[0] == i1);
+	assert_int_equal(store_key_docs(t, 42, ids, 10, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_band_docs(t, 100, ids, 10, &n), 0);
+	assert_true(n == 2 && ids[0] == i1 && ids[1] == i2);
+	assert_int_equal(store_band_docs(t, 200, ids, 10, &n), 0);
+	assert_true(n == 1 && ids[0] == i2);
+	assert_int_equal(store_band_docs(t, 3, ids, 10, &n), 0);
+	assert_int_equal(n, 0); /* bands and keys are separate spaces */
+	store_txn_abort(t);
+
+	/* One key in many documents: the dups span several pages. */
+	t = begin(fx, 1);
+	for (int i = 0; i < 1500; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "many/%d", i);
+		put_doc(t, path, &key, 1, &key, 1);
+	}
+	assert_int_equal(store_txn_commit(t), 0);
+	t = begin(fx, 0);
+	assert_true(df(t, 77) == 1500);
+	assert_int_equal(store_key_docs(t, 77, ids, 2000, &n), 0);
+	assert_int_equal(n, 1500);
+	for (size_t i = 0; i < n; i++)
+		assert_true(ids[i] == i3 + 1 + i);
+	assert_int_equal(store_key_docs(t, 77, ids, 1000, &n), 0);
+	assert_int_equal(n, 1000);
+	assert_true(ids[999] == i3 + 1000);
+	assert_int_equal(store_band_docs(t, 77, ids, 2000, &n), 0);
+	assert_int_equal(n, 1500);
+	store_txn_abort(t);
+}
+
+/* ---- Pairs -------------------------------------------------------------- */
+
+struct pairs {
+	size_t n;
+	struct store_pair p[16];
+};
+
+static int
+collect_pair(const struct store_pair *p, void *arg)
+{
+	struct pairs *v = arg;
+
+	assert_true(v->n < 16);
+	v->p[v->n++] = *p;
+	return 0;
+}
+
+static struct store_pair
+mkpair(uint64_t a, uint64_t b, float j)
+{
+	struct store_pair p = { .a = a, .b = b, .original = a,
+		.relation = 1, .jaccard = j, .cont_ab = 0.5f,
+		.cont_ba = 0.25f, .found_at = 77 };
+
+	return p;
+}
+
+static void
+test_pairs(void **state)
+{
+	struct fx *fx = *state;
+	struct store_pair p;
+	struct store_stats s;
+	struct store_txn *t;
+	struct pairs v;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	for (int i = 0; i < 4; i++) {
+		char path[8];
+
+		snprintf(path, sizeof(path), "%d", i);
+		put_doc(t, path, NULL, 0, NULL, 0);
+	}
+	p = mkpair(1, 2, 0.1f);
+	assert_int_equal(store_pair_put(t, &p), 0);
+	p = mkpair(2, 3, 0.2f);
+	assert_int_equal(store_pair_put(t, &p), 0);
+	p = mkpair(1, 3, 0.3f);
+	assert_int_equal(store_pair_put(t, &p), 0);
+	/* Replace (1, 2). */
+	p = mkpair(1, 2, 0.9f);
+	p.original = 0;
+	p.relation = 7;
+	assert_int_equal(store_pair_put(t, &p), 0);
+	/* Refused. */
+	p = mkpair(2, 1, 0.5f);
+	assert_int_equal(store_pair_put(t, &p), -EINVAL);
+	p = mkpair(2, 2, 0.5f);
+	assert_int_equal(store_pair_put(t, &p), -EINVAL);
+	p = mkpair(1, 2, 0.5f);
+	p.original = 3;
+	assert_int_equal(store_pair_put(t, &p), -EINVAL);
+	p = mkpair(1, 99, 0.5f);
+	assert_int_equal(store_pair_put(t, &p), STORE_ENOTFOUND);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	t = begin(fx, 0);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, 1, collect_pair, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_true(v.p[0].a == 1 && v.p[0].b == 2 && v.p[0].jaccard == 0.9f &&
+	    v.p[0].relation == 7 && v.p[0].original == 0);
+	assert_true(v.p[1].a == 1 && v.p[1].b == 3 && v.p[1].jaccard == 0.3f &&
+	    v.p[1].original == 1 && v.p[1].cont_ab == 0.5f &&
+	    v.p[1].cont_ba == 0.25f && v.p[1].found_at == 77);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, 2, collect_pair, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_true(v.p[0].a == 1 && v.p[0].b == 2 && v.p[0].jaccard == 0.9f);
+	assert_true(v.p[1].a == 2 && v.p[1].b == 3);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, 3, collect_pair, &v), 0);
+	assert_int_equal(v.n, 2);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, 4, collect_pair, &v), 0);
+	assert_int_equal(v.n, 0);
+
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pair_each(t, collect_pair, &v), 0);
+	assert_int_equal(v.n, 3);
+	assert_true(v.p[0].a == 1 && v.p[0].b == 2);
+	assert_true(v.p[1].a == 1 && v.p[1].b == 3);
+	assert_true(v.p[2].a == 2 && v.p[2].b == 3);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.pairs == 3 && s.documents == 4);
+	store_txn_abort(t);
+}
+
+/* ---- Delete ------------------------------------------------------------- */
+
+static void
+test_delete(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t ka[] = { 10, 11, 12 }, kb[] = { 11, 12, 13 },
+	    ba[] = { 500 }, bb[] = { 500, 501 };
+	uint64_t a, b, c, ids[8], got;
+	struct store_doc d;
+	struct store_pair p;
+	struct store_stats s;
+	struct store_txn *t;
+	struct pairs v;
+	const void *ptr;
+	size_t n, len;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	a = put_doc(t, "a", ka, 3, ba, 1);
+	b = put_doc(t, "b", kb, 3, bb, 2);
+	c = put_doc(t, "c", kb, 3, NULL, 0);
+	p = mkpair(a, b, 0.5f);
+	assert_int_equal(store_pair_put(t, &p), 0);
+	p = mkpair(b, c, 0.6f);
+	assert_int_equal(store_pair_put(t, &p), 0);
+	p = mkpair(a, c, 0.7f);
+	assert_int_equal(store_pair_put(t, &p), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	t = begin(fx, 1);
+	assert_true(df(t, 11) == 3 && df(t, 13) == 2);
+	assert_int_equal(store_doc_delete(t, b), 0);
+	assert_true(df(t, 10) == 1 && df(t, 11) == 2 && df(t, 12) == 2 &&
+	    df(t, 13) == 1);
+	assert_int_equal(store_key_docs(t, 11, ids, 8, &n), 0);
+	assert_true(n == 2 && ids[0] == a && ids[1] == c);
+	assert_int_equal(store_band_docs(t, 500, ids, 8, &n), 0);
+	assert_true(n == 1 && ids[0] == a);
+	assert_int_equal(store_band_docs(t, 501, ids, 8, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_doc_get(t, b, &d), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_by_path(t, "b", &got), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_text(t, b, &ptr, &len), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_feat(t, b, &ptr, &len), STORE_ENOTFOUND);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, b, collect_pair, &v), 0);
+	assert_int_equal(v.n, 0);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, a, collect_pair, &v), 0);
+	assert_true(v.n == 1 && v.p[0].a == a && v.p[0].b == c);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, c, collect_pair, &v), 0);
+	assert_true(v.n == 1 && v.p[0].a == a && v.p[0].b == c);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pair_each(t, collect_pair, &v), 0);
+	assert_int_equal(v.n, 1);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.documents == 2 && s.pairs == 1);
+	assert_int_equal(store_doc_delete(t, b), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_delete(t, 999), STORE_ENOTFOUND);
+	/* The path is free again. */
+	got = put_doc(t, "b", NULL, 0, NULL, 0);
+	assert_true(got == 4);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	/* Delete everything: all counters and postings back to zero. */
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_delete(t, a), 0);
+	assert_int_equal(store_doc_delete(t, c), 0);
+	assert_int_equal(store_doc_delete(t, 4), 0);
+	for (uint64_t k = 10; k <= 13; k++)
+		assert_true(df(t, k) == 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.documents == 0 && s.pairs == 0);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pair_each(t, collect_pair, &v), 0);
+	assert_int_equal(v.n, 0);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
+/* ---- Rejects ------------------------------------------------------------ */
+
+struct rejects {
+	size_t n;
+	char path[8][1200];
+	char reason[8][32];
+	int64_t at[8];
+};
+
+static int
+collect_reject(const struct store_reject *r, void *arg)
+{
+	struct rejects *v = arg;
+
+	assert_true(v->n < 8);
+	snprintf(v->path[v->n], sizeof(v->path[0]), "%s", r->path);
+	snprintf(v->reason[v->n], sizeof(v->reason[0]), "%s", r->reason);
+	v->at[v->n++] = r->at;
+	return 0;
+}
+
+static void
+test_rejects(void **state)
+{
+	struct fx *fx = *state;
+	struct store_txn *t;
+	struct store_stats s;
+	struct rejects *v = calloc(1, sizeof(*v));
+	char longp[1100];
+
+	assert_non_null(v);
+	memset(longp, 'z', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	assert_int_equal(store_reject_put(t, "b.bin", "binary", 10), 0);
+	assert_int_equal(store_reject_put(t, "a.txt", "too large", 20), 0);
+	assert_int_equal(store_reject_put(t, "a.txt", "empty", 30), 0);
+	assert_int_equal(store_reject_put(t, longp, "", 40), 0);
+	assert_int_equal(store_reject_put(t, "c", NULL, 1), -EINVAL);
+	assert_int_equal(store_reject_put(t, "", "x", 1), -EINVAL);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	t = begin(fx, 0);
+	assert_int_equal(store_reject_each(t, collect_reject, v), 0);
+	assert_int_equal(v->n, 3);
+	assert_string_equal(v->path[0], "a.txt");
+	assert_string_equal(v->reason[0], "empty");
+	assert_true(v->at[0] == 30);
+	assert_string_equal(v->path[1], "b.bin");
+	assert_string_equal(v->path[2], longp);
+	assert_string_equal(v->reason[2], "");
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.rejected == 3);
+	store_txn_abort(t);
+
+	t = begin(fx, 1);
+	assert_int_equal(store_reject_del(t, "a.txt"), 0);
+	assert_int_equal(store_reject_del(t, "a.txt"), 0); /* absent: 0 */
+	assert_int_equal(store_reject_del(t, longp), 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.rejected == 1);
+	memset(v, 0, sizeof(*v));
+	assert_int_equal(store_reject_each(t, collect_reject, v), 0);
+	assert_int_equal(v->n, 1);
+	assert_string_equal(v->path[0], "b.bin");
+	assert_int_equal(store_txn_commit(t), 0);
+	free(v);
+}
+
+/* ---- Stats, reopen, read-only ------------------------------------------- */
+
+static void
+test_stats_reopen(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t keys[] = { 1, 2, 3 };
+	struct store_pair p = mkpair(1, 2, 0.5f);
+	struct store_txn *t;
+	struct store_stats s;
+	struct store_doc d;
+	struct pairs v;
+	const void *ptr;
+	uint64_t ids[4], got;
+	size_t n, len;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.documents == 0 && s.pairs == 0 && s.rejected == 0);
+	assert_true(s.map_size == UINT64_C(64) << 20);
+	assert_true(s.map_used > 0 && s.map_used <= s.map_size);
+	store_txn_abort(t);
+
+	t = begin(fx, 1);
+	put_doc(t, "x", keys, 3, keys, 1);
+	put_doc(t, "y", keys + 1, 2, NULL, 0);
+	assert_int_equal(store_pair_put(t, &p), 0);
+	assert_int_equal(store_reject_put(t, "z", "why", 5), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	/* An aborted txn leaves nothing behind. */
+	t = begin(fx, 1);
+	put_doc(t, "w", keys, 3, NULL, 0);
+	store_txn_abort(t);
+	close_store(fx);
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.documents == 2 && s.pairs == 1 && s.rejected == 1);
+	assert_int_equal(store_doc_get(t, 1, &d), 0);
+	assert_string_equal(d.path, "x");
+	assert_int_equal(store_doc_text(t, 2, &ptr, &len), 0);
+	assert_true(len == 1 && memcmp(ptr, "y", 1) == 0);
+	assert_int_equal(store_doc_by_path(t, "w", &got), STORE_ENOTFOUND);
+	assert_true(df(t, 2) == 2 && df(t, 1) == 1);
+	assert_int_equal(store_band_docs(t, 1, ids, 4, &n), 0);
+	assert_true(n == 1 && ids[0] == 1);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, 2, collect_pair, &v), 0);
+	assert_int_equal(v.n, 1);
+	store_txn_abort(t);
+	close_store(fx);
+
+	/* Read-only: reads work, writes are refused. */
+	open_store(fx, STORE_RDONLY, 0, 0);
+	assert_int_equal(store_txn_begin(fx->st, 1, &t), -EROFS);
+	assert_null(t);
+	t = begin(fx, 0);
+	assert_int_equal(store_doc_by_path(t, "x", &got), 0);
+	assert_true(got == 1);
+	assert_int_equal(store_reject_put(t, "q", "r", 1), -EINVAL);
+	store_txn_abort(t);
+}
+
+static void
+test_rdonly_empty(void **state)
+{
+	struct fx *fx = *state;
+	struct store_options o = { .flags = STORE_RDONLY };
+	struct store *st = (struct store *)1;
+
+	assert_int_equal(store_open(fx->dir, &o, &st), -ENOENT);
+	assert_null(st);
+	assert_int_equal(store_open("/nonexistent/dir", NULL, &st), -ENOENT);
+	assert_null(st);
+}
+
+/* ---- Raw LMDB surgery (store closed) ------------------------------------ */
+
+static void
+raw_put(const char *dir, const char *db, unsigned dbflags, const void *k,
+    size_t klen, const void *d, size_t dlen)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val key = { klen, (void *)(uintptr_t)k },
+	    data = { dlen, (void *)(uintptr_t)d };
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
+	assert_int_equal(mdb_env_open(env, dir, MDB_NOSYNC, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, db, dbflags | MDB_CREATE, &dbi),
+	    0);
+	assert_int_equal(mdb_put(txn, dbi, &key, &data, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+static void
+test_version_mismatch(void **state)
+{
+	struct fx *fx = *state;
+	unsigned char v[8];
+	struct store *st = NULL;
+	struct store_options o = { .flags = STORE_NOSYNC };
+	struct store_txn *t;
+
+	open_store(fx, 0, 0, 0);
+	assert_int_equal(store_found_version(fx->st), STORE_SCHEMA_VERSION);
+	close_store(fx);
+
+	rec_put_u64(v, STORE_SCHEMA_VERSION + 1);
+	raw_put(fx->dir, "meta", 0, "version", 7, v, 8);
+	assert_int_equal(store_open(fx->dir, &o, &st), STORE_EVERSION);
+	assert_non_null(st);
+	assert_int_equal(store_found_version(st), STORE_SCHEMA_VERSION + 1);
+	assert_int_equal(store_txn_begin(st, 0, &t), -EINVAL);
+	store_close(st);
+	st = NULL;
+	o.flags |= STORE_RDONLY;
+	assert_int_equal(store_open(fx->dir, &o, &st), STORE_EVERSION);
+	store_close(st);
+	st = NULL;
+	assert_non_null(strstr(store_strerror(STORE_EVERSION), "version"));
+
+	/* A version record of the wrong size is corruption. */
+	raw_put(fx->dir, "meta", 0, "version", 7, v, 4);
+	o.flags = STORE_NOSYNC;
+	assert_int_equal(store_open(fx->dir, &o, &st), STORE_ECORRUPT);
+	assert_null(st);
+	assert_int_equal(store_found_version(NULL), 0);
+}
+
+static void
+test_corrupt_records(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t keys[] = { 1, 2 };
+	unsigned char k[8], d[64];
+	struct store_txn *t;
+	struct store_doc doc;
+	struct store_stats s;
+	struct pairs v;
+	struct rejects *rj = calloc(1, sizeof(*rj));
+	uint64_t ids[4], got;
+	size_t n;
+
+	assert_non_null(rj);
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	put_doc(t, "good", keys, 2, NULL, 0);
+	put_doc(t, "victim", keys, 2, NULL, 0);
+	put_doc(t, "keys", keys, 2, NULL, 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	close_store(fx);
+
+	/* Doc 2: truncated record. Doc 3: keys record of a bad length.
+	 * Paths "bad": value of 3 bytes. Pairs of id 9: a 10-byte dup.
+	 * Postings of key 50: a 4-byte dup. Counter "pairs": 2 bytes. */
+	memset(d, 0xab, sizeof(d));
+	raw_put(fx->dir, "docs", 0, (rec_put_u64(k, 2), k), 8, d, 30);
+	raw_put(fx->dir, "keys", 0, (rec_put_u64(k, 3), k), 8, d, 13);
+	raw_put(fx->dir, "paths", 0, "bad", 3, d, 3);
+	raw_put(fx->dir, "pairs", MDB_DUPSORT | MDB_DUPFIXED,
+	    (rec_put_u64(k, 9), k), 8, d, 10);
+	raw_put(fx->dir, "post", MDB_DUPSORT | MDB_DUPFIXED,
+	    (rec_put_u64(k, 50), k), 8, d, 4);
+	raw_put(fx->dir, "rejects", 0, "r", 1, d, 20);
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_get(t, 1, &doc), 0);
+	assert_int_equal(store_doc_get(t, 2, &doc), STORE_ECORRUPT);
+	assert_int_equal(store_doc_each(t, 0, collect_ids,
+	    (uint64_t[8]){ 0 }), STORE_ECORRUPT);
+	assert_int_equal(store_doc_by_path(t, "bad", &got), STORE_ECORRUPT);
+	assert_int_equal(store_doc_delete(t, 2), STORE_ECORRUPT);
+	assert_int_equal(store_doc_delete(t, 3), STORE_ECORRUPT);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(store_pairs_of(t, 9, collect_pair, &v),
+	    STORE_ECORRUPT);
+	assert_int_equal(store_pair_each(t, collect_pair, &v), STORE_ECORRUPT);
+	assert_int_equal(store_key_docs(t, 50, ids, 4, &n), STORE_ECORRUPT);
+	assert_int_equal(store_reject_each(t, collect_reject, rj),
+	    STORE_ECORRUPT);
+	free(rj);
+	/* Refusals before any write leave the txn usable. */
+	put_doc(t, "after", NULL, 0, NULL, 0);
+	assert_int_equal(store_doc_delete(t, 1), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	close_store(fx);
+
+	raw_put(fx->dir, "meta", 0, "pairs", 5, d, 2);
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_stats(t, &s), STORE_ECORRUPT);
+	store_txn_abort(t);
+}
+
+/* ---- Transactions and map growth ---------------------------------------- */
+
+static void
+test_txn_misuse(void **state)
+{
+	struct fx *fx = *state;
+	struct store_txn *t, *t2, *r;
+	struct store_doc d = { .path = "p" };
+	uint64_t id;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_doc_put(t, &d, NULL, 0, NULL, 0, NULL, 0, NULL,
+	    0, &id), -EINVAL);
+	assert_int_equal(store_doc_delete(t, 1), -EINVAL);
+	store_txn_abort(t);
+	t = begin(fx, 1);
+	assert_int_equal(store_txn_begin(fx->st, 1, &t2), -EBUSY);
+	r = begin(fx, 0); /* a reader alongside the writer is fine */
+	store_txn_abort(r);
+	assert_int_equal(store_txn_commit(t), 0);
+	assert_int_equal(store_txn_begin(NULL, 0, &t), -EINVAL);
+	assert_int_equal(store_txn_commit(NULL), -EINVAL);
+	store_txn_abort(NULL);
+	store_close(NULL);
+}
+
+static void
+test_strerror(void **state)
+{
+	const int codes[] = { 0, STORE_EVERSION, STORE_ENOTFOUND,
+		STORE_EMAPFULL, STORE_ECORRUPT, STORE_ERETRY, -ENOENT,
+		-ENOSPC, MDB_PANIC, MDB_BAD_TXN, -99999 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		const char *m = store_strerror(codes[i]);
+
+		assert_non_null(m);
+		assert_true(strlen(m) > 0);
+		for (size_t j = 0; j < i && i < 6; j++) /* store's own */
+			assert_string_not_equal(m, store_strerror(codes[j]));
+	}
+	assert_string_equal(store_strerror(MDB_PANIC),
+	    mdb_strerror(MDB_PANIC));
+	assert_string_equal(store_strerror(-ENOENT), strerror(ENOENT));
+}
+
+#define GROW_TEXT 3000
+
+/* Put docs [from, to) in one txn; returns 0 or the failing code. */
+static int
+put_range(struct store *st, int from, int to, const char *text)
+{
+	struct store_txn *t;
+	int rc;
+
+	assert_int_equal(store_txn_begin(st, 1, &t), 0);
+	for (int i = from; i < to; i++) {
+		uint64_t keys[64], id;
+		struct store_doc d = { .ntokens = (uint32_t)i };
+		char path[32];
+
+		snprintf(path, sizeof(path), "g/%06d", i);
+		d.path = path;
+		for (int j = 0; j < 64; j++)
+			keys[j] = (uint64_t)i * 1000 + (uint64_t)j % 50;
+		rc = store_doc_put(t, &d, text, GROW_TEXT, path, strlen(path),
+		    keys, 64, keys, 4, &id);
+		if (rc != 0) {
+			/* Failed txn: every later call says the same. */
+			assert_int_equal(store_doc_put(t, &d, text, 1, NULL,
+			    0, NULL, 0, NULL, 0, &id), rc);
+			assert_int_equal(store_txn_commit(t), rc);
+			return rc;
+		}
+	}
+	return store_txn_commit(t);
+}
+
+static void
+test_map_growth(void **state)
+{
+	struct fx *fx = *state;
+	char *text = malloc(GROW_TEXT);
+	struct store_txn *t;
+	struct store_stats s;
+	int total = 0, retries = 0, rc;
+	uint64_t before, id;
+
+	assert_non_null(text);
+	memset(text, 'x', GROW_TEXT);
+	open_store(fx, 0, 256 << 10, 64 << 20);
+	t = begin(fx, 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	store_txn_abort(t);
+	before = s.map_size;
+	assert_true(before == 256 << 10);
+
+	while (total < 3000) {
+		rc = put_range(fx->st, total, total + 50, text);
+		if (rc == STORE_ERETRY) {
+			retries++;
+			continue; /* redo the same batch */
+		}
+		assert_int_equal(rc, 0);
+		total += 50;
+	}
+	assert_true(retries > 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.documents == 3000);
+	assert_true(s.map_size > before && s.map_size <= 64 << 20);
+	print_message("map grew %" PRIu64 " -> %" PRIu64 " KiB in %d retries, "
+	    "%" PRIu64 " KiB used\n", before >> 10, s.map_size >> 10, retries,
+	    s.map_used >> 10);
+	for (int i = 0; i < 3000; i += 7) {
+		char path[32];
+		const void *p;
+		size_t len;
+
+		snprintf(path, sizeof(path), "g/%06d", i);
+		assert_int_equal(store_doc_by_path(t, path, &id), 0);
+		assert_true(id == (uint64_t)i + 1);
+		assert_int_equal(store_doc_text(t, id, &p, &len), 0);
+		assert_int_equal(len, GROW_TEXT);
+		assert_true(df(t, (uint64_t)i * 1000 + 3) == 1);
+	}
+	store_txn_abort(t);
+	close_store(fx);
+
+	/* The grown size survives a reopen at a smaller start size. */
+	open_store(fx, 0, 256 << 10, 64 << 20);
+	t = begin(fx, 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.documents == 3000 && s.map_size >= s.map_used);
+	store_txn_abort(t);
+	free(text);
+}
+
+static void
+test_map_full(void **state)
+{
+	struct fx *fx = *state;
+	char *text = malloc(GROW_TEXT);
+	struct store_txn *t;
+	struct store_stats s;
+	int total = 0, rc;
+
+	assert_non_null(text);
+	memset(text, 'y', GROW_TEXT);
+	open_store(fx, 0, 256 << 10, 256 << 10);
+	for (;;) {
+		rc = put_range(fx->st, total, total + 5, text);
+		if (rc != 0)
+			break;
+		total += 5;
+		assert_true(total < 10000);
+	}
+	assert_int_equal(rc, STORE_EMAPFULL);
+	assert_true(total > 0);
+	print_message("map full after %d documents\n", total);
+	/* Still usable: earlier commits intact, small writes may fit. */
+	t = begin(fx, 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.documents == (uint64_t)total);
+	assert_true(s.map_size == 256 << 10);
+	store_txn_abort(t);
+	assert_int_equal(put_range(fx->st, total, total + 5, text),
+	    STORE_EMAPFULL);
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_doc_roundtrip),
+		T(test_id_never_reused),
+		T(test_keys_and_bands),
+		T(test_pairs),
+		T(test_delete),
+		T(test_rejects),
+		T(test_stats_reopen),
+		T(test_rdonly_empty),
+		T(test_version_mismatch),
+		T(test_corrupt_records),
+		T(test_txn_misuse),
+		T(test_strerror),
+		T(test_map_growth),
+		T(test_map_full),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

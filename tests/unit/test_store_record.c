@@ -1,0 +1,276 @@
+/*
+ * test_store_record.c - the store's record codec (store/record.h) alone:
+ * round trips, every truncation, malformed fields and random bytes must
+ * decode to STORE_ECORRUPT, never read out of bounds (run under ASan).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "record.h"
+#include "store.h"
+
+/* Decode a heap copy of exactly len bytes so ASan sees any overread. */
+static unsigned char *
+dup_exact(const unsigned char *p, size_t len)
+{
+	unsigned char *q = malloc(len ? len : 1);
+
+	assert_non_null(q);
+	if (len)
+		memcpy(q, p, len);
+	return q;
+}
+
+static void
+test_u64(void **state)
+{
+	unsigned char b[8];
+	uint64_t v;
+
+	(void)state;
+	rec_put_u64(b, UINT64_C(0x0102030405060708));
+	assert_int_equal(b[0], 1);
+	assert_int_equal(b[7], 8);
+	assert_int_equal(rec_u64_decode(b, 8, &v), 0);
+	assert_true(v == UINT64_C(0x0102030405060708));
+	for (size_t len = 0; len < 8; len++)
+		assert_int_equal(rec_u64_decode(b, len, &v), STORE_ECORRUPT);
+	assert_int_equal(rec_u64_decode(NULL, 8, &v), STORE_ECORRUPT);
+	rec_put_u32(b, 0xdeadbeef);
+	assert_true(rec_get_u32(b) == 0xdeadbeef);
+}
+
+static void
+test_doc(void **state)
+{
+	struct store_doc in = {
+		.path = "a/b/c.txt", .size = 12345, .mtime = -5,
+		.first_seen = INT64_C(1700000000123456),
+		.content_hash = { UINT64_MAX, 1 }, .norm_hash = 42,
+		.ntokens = 777,
+	}, out;
+	size_t plen = strlen(in.path), len = rec_doc_len(plen);
+	unsigned char *buf = malloc(len), *q;
+
+	(void)state;
+	assert_non_null(buf);
+	assert_int_equal(len, REC_DOC_FIXED + plen + 1);
+	rec_doc_encode(buf, &in, plen);
+	assert_int_equal(rec_doc_decode(buf, len, &out), 0);
+	assert_string_equal(out.path, in.path);
+	assert_true(out.size == in.size && out.mtime == in.mtime &&
+	    out.first_seen == in.first_seen && out.norm_hash == in.norm_hash &&
+	    out.ntokens == in.ntokens &&
+	    out.content_hash[0] == in.content_hash[0] &&
+	    out.content_hash[1] == in.content_hash[1]);
+
+	for (size_t l = 0; l < len; l++) {
+		q = dup_exact(buf, l);
+		assert_int_equal(rec_doc_decode(q, l, &out), STORE_ECORRUPT);
+		free(q);
+	}
+	/* Trailing garbage, embedded NUL, missing NUL, wrong path_len. */
+	q = malloc(len + 1);
+	memcpy(q, buf, len);
+	q[len] = 'x';
+	assert_int_equal(rec_doc_decode(q, len + 1, &out), STORE_ECORRUPT);
+	free(q);
+	q = dup_exact(buf, len);
+	q[REC_DOC_FIXED + 1] = '\0';
+	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
+	memcpy(q, buf, len);
+	q[len - 1] = 'x';
+	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
+	memcpy(q, buf, len);
+	rec_put_u32(q + 52, 0xffffffff);
+	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
+	free(q);
+	assert_int_equal(rec_doc_decode(NULL, len, &out), STORE_ECORRUPT);
+	free(buf);
+}
+
+static void
+test_pair(void **state)
+{
+	struct store_pair p = {
+		.a = 3, .b = 9, .original = 3, .relation = 2,
+		.jaccard = 0.75f, .cont_ab = 1.0f, .cont_ba = 0.5f,
+		.found_at = -1,
+	}, out;
+	unsigned char ra[REC_PAIR_LEN], rb[REC_PAIR_LEN], *q;
+
+	(void)state;
+	rec_pair_encode(ra, &p, 3);
+	rec_pair_encode(rb, &p, 9);
+	assert_true(rec_get_u64(ra) == 9 && rec_get_u64(rb) == 3);
+	assert_int_equal(rec_pair_decode(ra, sizeof(ra), 3, &out), 0);
+	assert_true(out.a == 3 && out.b == 9 && out.original == 3 &&
+	    out.relation == 2 && out.jaccard == 0.75f &&
+	    out.cont_ab == 1.0f && out.cont_ba == 0.5f && out.found_at == -1);
+	assert_int_equal(rec_pair_decode(rb, sizeof(rb), 9, &out), 0);
+	assert_true(out.a == 3 && out.b == 9);
+
+	/* Under the wrong key. */
+	assert_int_equal(rec_pair_decode(ra, sizeof(ra), 9, &out),
+	    STORE_ECORRUPT);
+	assert_int_equal(rec_pair_decode(ra, sizeof(ra), 4, &out),
+	    STORE_ECORRUPT);
+	for (size_t l = 0; l < sizeof(ra); l++) {
+		q = dup_exact(ra, l);
+		assert_int_equal(rec_pair_decode(q, l, 3, &out),
+		    STORE_ECORRUPT);
+		free(q);
+	}
+	/* a >= b, bad original. */
+	q = dup_exact(ra, sizeof(ra));
+	rec_put_u64(q + 8, 9);
+	assert_int_equal(rec_pair_decode(q, sizeof(ra), 9, &out),
+	    STORE_ECORRUPT);
+	memcpy(q, ra, sizeof(ra));
+	rec_put_u64(q + 24, 5);
+	assert_int_equal(rec_pair_decode(q, sizeof(ra), 3, &out),
+	    STORE_ECORRUPT);
+	memcpy(q, ra, sizeof(ra));
+	rec_put_u64(q + 8, 0);
+	rec_put_u64(q + 24, 0);
+	assert_int_equal(rec_pair_decode(q, sizeof(ra), 0, &out),
+	    STORE_ECORRUPT);
+	free(q);
+}
+
+static void
+test_keys(void **state)
+{
+	const uint64_t keys[] = { 1, 5, UINT64_MAX }, bands[] = { 7, 8 };
+	const unsigned char *kv, *bv;
+	size_t nk, nb, len = rec_keys_len(3, 2);
+	unsigned char *buf = malloc(len), *q;
+
+	(void)state;
+	assert_int_equal(len, REC_KEYS_HDR + 5 * 8);
+	rec_keys_encode(buf, keys, 3, bands, 2);
+	assert_int_equal(rec_keys_decode(buf, len, &kv, &nk, &bv, &nb), 0);
+	assert_int_equal(nk, 3);
+	assert_int_equal(nb, 2);
+	assert_true(rec_get_u64(kv + 16) == UINT64_MAX);
+	assert_true(rec_get_u64(bv + 8) == 8);
+	for (size_t l = 0; l < len; l++) {
+		q = dup_exact(buf, l);
+		assert_int_equal(rec_keys_decode(q, l, &kv, &nk, &bv, &nb),
+		    STORE_ECORRUPT);
+		free(q);
+	}
+	/* Counts that overflow or disagree with the length. */
+	q = dup_exact(buf, len);
+	rec_put_u32(q, 0xffffffff);
+	assert_int_equal(rec_keys_decode(q, len, &kv, &nk, &bv, &nb),
+	    STORE_ECORRUPT);
+	rec_put_u32(q, 0xffffffff);
+	rec_put_u32(q + 4, 0xffffffff);
+	assert_int_equal(rec_keys_decode(q, len, &kv, &nk, &bv, &nb),
+	    STORE_ECORRUPT);
+	/* Not ascending. */
+	memcpy(q, buf, len);
+	rec_put_u64(q + REC_KEYS_HDR, 5);
+	assert_int_equal(rec_keys_decode(q, len, &kv, &nk, &bv, &nb),
+	    STORE_ECORRUPT);
+	free(q);
+	free(buf);
+
+	/* Empty record. */
+	unsigned char e[REC_KEYS_HDR];
+	assert_int_equal(rec_keys_len(0, 0), REC_KEYS_HDR);
+	rec_keys_encode(e, NULL, 0, NULL, 0);
+	assert_int_equal(rec_keys_decode(e, sizeof(e), &kv, &nk, &bv, &nb), 0);
+	assert_int_equal(nk + nb, 0);
+	assert_int_equal(rec_keys_len((size_t)UINT32_MAX + 1, 0), 0);
+}
+
+static void
+test_reject(void **state)
+{
+	struct store_reject r;
+	size_t len = rec_reject_len(5, 3), len0 = rec_reject_len(1, 0);
+	unsigned char *buf = malloc(len), *q;
+
+	(void)state;
+	rec_reject_encode(buf, "a.txt", 5, "big", 3, 99);
+	assert_int_equal(rec_reject_decode(buf, len, &r), 0);
+	assert_string_equal(r.path, "a.txt");
+	assert_string_equal(r.reason, "big");
+	assert_true(r.at == 99);
+	for (size_t l = 0; l < len; l++) {
+		q = dup_exact(buf, l);
+		assert_int_equal(rec_reject_decode(q, l, &r), STORE_ECORRUPT);
+		free(q);
+	}
+	q = dup_exact(buf, len);
+	q[REC_REJECT_FIXED + 5] = 'x'; /* path NUL gone */
+	assert_int_equal(rec_reject_decode(q, len, &r), STORE_ECORRUPT);
+	memcpy(q, buf, len);
+	q[len - 2] = '\0'; /* NUL inside the reason */
+	assert_int_equal(rec_reject_decode(q, len, &r), STORE_ECORRUPT);
+	memcpy(q, buf, len);
+	rec_put_u32(q + 8, 0); /* empty path */
+	assert_int_equal(rec_reject_decode(q, len, &r), STORE_ECORRUPT);
+	free(q);
+	free(buf);
+
+	buf = malloc(len0);
+	rec_reject_encode(buf, "p", 1, "", 0, 0);
+	assert_int_equal(rec_reject_decode(buf, len0, &r), 0);
+	assert_string_equal(r.reason, "");
+	free(buf);
+}
+
+/* Random bytes: decoders may accept or refuse, never misbehave. */
+static void
+test_random(void **state)
+{
+	struct store_doc d;
+	struct store_pair p;
+	struct store_reject r;
+	const unsigned char *kv, *bv;
+	size_t nk, nb;
+	uint64_t v;
+	uint32_t seed = 12345;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		size_t len = (size_t)(i % 97);
+		unsigned char *b = malloc(len ? len : 1);
+
+		for (size_t j = 0; j < len; j++) {
+			seed = seed * 1103515245u + 12345u;
+			/* Mostly small bytes, so lengths sometimes agree. */
+			b[j] = (unsigned char)((seed >> 16) % (i % 3 ? 4 : 256));
+		}
+		(void)rec_u64_decode(b, len, &v);
+		(void)rec_doc_decode(b, len, &d);
+		(void)rec_pair_decode(b, len, 1, &p);
+		(void)rec_keys_decode(b, len, &kv, &nk, &bv, &nb);
+		(void)rec_reject_decode(b, len, &r);
+		free(b);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_doc),
+		cmocka_unit_test(test_pair),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_reject),
+		cmocka_unit_test(test_random),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
