@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <lmdb.h>
@@ -952,6 +953,56 @@ test_map_full(void **state)
 	free(text);
 }
 
+/* Another process grows the map under an open handle: the next begin
+ * sees MDB_MAP_RESIZED, adopts the new size and goes on. */
+static void
+test_map_resized_elsewhere(void **state)
+{
+	struct fx *fx = *state;
+	char *text = malloc(GROW_TEXT);
+	struct store_txn *t;
+	struct store_stats s;
+	int status;
+	pid_t pid;
+
+	assert_non_null(text);
+	memset(text, 'z', GROW_TEXT);
+	open_store(fx, 0, 256 << 10, 64 << 20);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Child: its own handle (never the parent's env). */
+		struct store_options o = { .flags = STORE_NOSYNC,
+			.map_size = 256 << 10, .map_size_max = 64 << 20 };
+		struct store *st;
+		int total = 0, rc;
+
+		if (store_open(fx->dir, &o, &st) != 0)
+			_exit(2);
+		while (total < 500) {
+			rc = put_range(st, total, total + 50, text);
+			if (rc == STORE_ERETRY)
+				continue;
+			if (rc != 0)
+				_exit(3);
+			total += 50;
+		}
+		store_close(st);
+		_exit(0);
+	}
+	assert_true(waitpid(pid, &status, 0) == pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	t = begin(fx, 0);
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.documents == 500);
+	assert_true(s.map_size > 256 << 10);
+	assert_true(df(t, 499 * 1000 + 3) == 1);
+	store_txn_abort(t);
+	assert_int_equal(put_range(fx->st, 500, 510, text), 0);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -971,6 +1022,7 @@ main(void)
 		T(test_strerror),
 		T(test_map_growth),
 		T(test_map_full),
+		T(test_map_resized_elsewhere),
 #undef T
 	};
 
