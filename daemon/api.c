@@ -1,0 +1,987 @@
+/* api.c - HTTP handlers; see api.h and docs/API.md. */
+#include <errno.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "cluster.h"
+#include "daemon.h"
+#include "detect.h"
+#include "log.h"
+#include "match.h"
+#include "pending.h"
+#include "store.h"
+#include "text.h"
+
+#define CLUSTER_MAX 10000      /* members reported */
+#define CLUSTER_EDGES_MAX 200000 /* edges kept for choosing the original */
+
+struct api {
+	struct reprintd *r;
+	struct evhttp *http;
+	struct evconnlistener *lst;
+	struct event *backoff; /* re-enables accept after EMFILE */
+};
+
+/* ---- JSON helpers ------------------------------------------------------- */
+
+/* A JSON string of bytes that should be UTF-8 but may not be (file names
+ * are bytes): invalid sequences become U+FFFD instead of failing. */
+static json_t *
+jstr(const char *s, size_t len)
+{
+	json_t *j;
+	char *fixed;
+	size_t flen;
+
+	if (s == NULL)
+		return json_null();
+	if (text_utf8_valid(s, len))
+		return json_stringn(s, len);
+	if ((fixed = text_utf8_repair(s, len, &flen)) == NULL)
+		return NULL;
+	j = json_stringn(fixed, flen);
+	free(fixed);
+	return j;
+}
+
+static json_t *
+jpath(const char *s)
+{
+	return s == NULL ? json_null() : jstr(s, strlen(s));
+}
+
+/* Four decimals are all a similarity score means; printing the float
+ * as stored would show 0.23000000417232513. */
+static json_t *
+jscore(double x)
+{
+	return json_real(round(x * 10000) / 10000);
+}
+
+static json_t *
+jtime(int64_t us)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static void
+reply(struct evhttp_request *req, int code, json_t *body)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	const char *reason;
+	char *s;
+
+	s = body != NULL ? json_dumps(body, JSON_COMPACT |
+	    JSON_REAL_PRECISION(10)) : NULL;
+	if (s == NULL) {
+		code = 500;
+		s = strdup("{\"error\":\"out of memory\"}");
+	}
+	json_decref(body);
+	switch (code) {
+	case 200: reason = "OK"; break;
+	case 400: reason = "Bad Request"; break;
+	case 404: reason = "Not Found"; break;
+	case 405: reason = "Method Not Allowed"; break;
+	case 413: reason = "Payload Too Large"; break;
+	case 503: reason = "Service Unavailable"; break;
+	default: reason = "Internal Server Error"; break;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	if (s != NULL) {
+		evbuffer_add(out, s, strlen(s));
+		evbuffer_add(out, "\n", 1);
+	}
+	free(s);
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
+static void reply_error(struct evhttp_request *req, int code,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply(req, code, json_pack("{s:o}", "error", jstr(msg, strlen(msg))));
+}
+
+/* Store errors at the HTTP edge: corrupt/absent store is 503, memory 500. */
+static void
+reply_store_error(struct evhttp_request *req, int rc)
+{
+	reply_error(req, rc == -ENOMEM ? 500 : 503, "store: %s",
+	    store_strerror(rc));
+}
+
+/*
+ * The cleaned path of query parameter `key`, malloc'd into *out; on
+ * failure the 400 is sent and -1 returned.
+ */
+static int
+req_path(struct evhttp_request *req, const char *query, const char *key,
+    char **out)
+{
+	char *v = NULL, *clean;
+	int rc;
+
+	*out = NULL;
+	rc = text_query_get(query, key, &v);
+	if (rc == -ENOENT) {
+		reply_error(req, 400, "missing parameter \"%s\"", key);
+		return -1;
+	}
+	if (rc < 0) {
+		reply_error(req, 400, "malformed parameter \"%s\"", key);
+		return -1;
+	}
+	if ((clean = malloc(strlen(v) + 1)) == NULL ||
+	    text_reqpath_clean(v, strlen(v), clean) < 0) {
+		reply_error(req, 400, "%s: \"%s\" must be a path relative to "
+		    "the watched directory", key, v);
+		free(clean);
+		free(v);
+		return -1;
+	}
+	free(v);
+	*out = clean;
+	return 0;
+}
+
+/* ---- /v1/status --------------------------------------------------------- */
+
+static void
+h_status(struct api *a, struct evhttp_request *req, struct store_txn *txn)
+{
+	struct reprintd *r = a->r;
+	struct store_stats ss;
+	json_t *o;
+	int rc;
+
+	memset(&ss, 0, sizeof(ss));
+	rc = store_stats(txn, &ss);
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:s, s:o, s:I}",
+	    "version", REPRINTD_VERSION,
+	    "documents", (json_int_t)ss.documents,
+	    "pending", (json_int_t)pending_count(r->q),
+	    "rejected", (json_int_t)ss.rejected,
+	    "pairs", (json_int_t)ss.pairs,
+	    "watch", jpath(r->watch_real),
+	    "state", jpath(r->state_real),
+	    "ingest", r->paused ? "paused" : "running",
+	    "error", rc < 0 ? json_string(store_strerror(rc)) :
+	    r->error[0] != '\0' ? jpath(r->error) : json_null(),
+	    "uptime_s", (json_int_t)((now_us() - r->started_us) / 1000000));
+	if (o != NULL) {
+		json_object_set_new(o, "map_size", json_integer(
+		    (json_int_t)ss.map_size));
+		json_object_set_new(o, "map_used", json_integer(
+		    (json_int_t)ss.map_used));
+	}
+	reply(req, 200, o);
+}
+
+/* ---- /v1/pairs ---------------------------------------------------------- */
+
+struct pairs_ctx {
+	struct store_txn *txn;
+	json_t *arr;
+	int relation; /* -1: all */
+	int err;
+};
+
+static json_t *
+pair_json(struct store_txn *txn, const struct store_pair *p, int *err)
+{
+	struct store_doc da, db;
+	json_t *o;
+	const char *orig = NULL;
+	double c;
+	int rc;
+
+	if ((rc = store_doc_get(txn, p->a, &da)) < 0 ||
+	    (rc = store_doc_get(txn, p->b, &db)) < 0) {
+		/* A pair whose document is gone is a store bug; skip it
+		 * rather than fail the whole list. */
+		if (rc != STORE_ENOTFOUND)
+			*err = rc;
+		return NULL;
+	}
+	if (p->original == p->a)
+		orig = da.path;
+	else if (p->original == p->b)
+		orig = db.path;
+	c = p->cont_ab > p->cont_ba ? p->cont_ab : p->cont_ba;
+	o = json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
+	    "a", jpath(da.path), "b", jpath(db.path),
+	    "relation", match_relation_name((enum match_relation)p->relation),
+	    "original", jpath(orig), "jaccard", jscore(p->jaccard),
+	    "containment", jscore(c), "cont_ab", jscore(p->cont_ab),
+	    "cont_ba", jscore(p->cont_ba));
+	return o;
+}
+
+static int
+pairs_cb(const struct store_pair *p, void *arg)
+{
+	struct pairs_ctx *c = arg;
+	json_t *o;
+
+	if (c->relation >= 0 && p->relation != (uint32_t)c->relation)
+		return 0;
+	if ((o = pair_json(c->txn, p, &c->err)) == NULL)
+		return c->err != 0 ? 1 : 0;
+	json_array_append_new(c->arr, o);
+	return 0;
+}
+
+static void
+h_pairs(struct api *a, struct evhttp_request *req, const char *query,
+    struct store_txn *txn)
+{
+	struct pairs_ctx c = { txn, NULL, -1, 0 };
+	char *rel = NULL;
+	int rc;
+
+	rc = text_query_get(query, "relation", &rel);
+	if (rc == 0 && *rel != '\0') {
+		c.relation = match_relation_parse(rel);
+		if (c.relation <= 0) {
+			reply_error(req, 400, "unknown relation \"%s\" (exact, "
+			    "near_duplicate, excerpt, partial)", rel);
+			free(rel);
+			return;
+		}
+	} else if (rc < 0 && rc != -ENOENT) {
+		reply_error(req, 400, "malformed parameter \"relation\"");
+		return;
+	}
+	free(rel);
+	c.arr = json_array();
+	rc = store_pair_each(txn, pairs_cb, &c);
+	if (rc < 0 || c.err != 0) {
+		json_decref(c.arr);
+		reply_store_error(req, rc < 0 ? rc : c.err);
+		return;
+	}
+	reply(req, 200, json_pack("{s:o}", "pairs", c.arr));
+}
+
+/* ---- /v1/matches and /v1/query -------------------------------------------- */
+
+struct match_row {
+	double key;
+	json_t *o;
+};
+
+struct matches_ctx {
+	struct store_txn *txn;
+	uint64_t self;
+	struct match_row *rows;
+	size_t n, cap;
+	int err;
+};
+
+static int
+rows_push(struct matches_ctx *c, double key, json_t *o)
+{
+	struct match_row *nr;
+	size_t cap;
+
+	if (o == NULL)
+		return -ENOMEM;
+	if (c->n == c->cap) {
+		cap = c->cap ? c->cap * 2 : 16;
+		if ((nr = realloc(c->rows, cap * sizeof(*nr))) == NULL) {
+			json_decref(o);
+			return -ENOMEM;
+		}
+		c->rows = nr;
+		c->cap = cap;
+	}
+	c->rows[c->n].key = key;
+	c->rows[c->n].o = o;
+	c->n++;
+	return 0;
+}
+
+static int
+row_cmp(const void *pa, const void *pb)
+{
+	const struct match_row *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key > b->key ? -1 : 1;
+	return strcmp(json_string_value(json_object_get(a->o, "path")),
+	    json_string_value(json_object_get(b->o, "path")));
+}
+
+/* Sort best first and hand the rows over to a JSON array. */
+static json_t *
+rows_array(struct matches_ctx *c)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	if (c->n > 1)
+		qsort(c->rows, c->n, sizeof(*c->rows), row_cmp);
+	for (i = 0; i < c->n; i++)
+		json_array_append_new(arr, c->rows[i].o);
+	free(c->rows);
+	c->rows = NULL;
+	c->n = c->cap = 0;
+	return arr;
+}
+
+static void
+rows_free(struct matches_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		json_decref(c->rows[i].o);
+	free(c->rows);
+}
+
+static int
+matches_cb(const struct store_pair *p, void *arg)
+{
+	struct matches_ctx *c = arg;
+	struct store_doc od;
+	uint64_t other = p->a == c->self ? p->b : p->a;
+	double mine, theirs, cmax;
+	const char *orig = NULL;
+	int rc;
+
+	if ((rc = store_doc_get(c->txn, other, &od)) < 0) {
+		if (rc == STORE_ENOTFOUND)
+			return 0;
+		c->err = rc;
+		return 1;
+	}
+	/* cont_ab of a match is the share of the asked-about document
+	 * found in the match, whichever end of the pair it is. */
+	mine = p->a == c->self ? p->cont_ab : p->cont_ba;
+	theirs = p->a == c->self ? p->cont_ba : p->cont_ab;
+	cmax = mine > theirs ? mine : theirs;
+	if (p->original == other)
+		orig = od.path;
+	else if (p->original == c->self)
+		orig = NULL; /* filled in by the caller: it knows its path */
+	rc = rows_push(c, cmax, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, "
+	    "s:o}", "path", jpath(od.path), "relation",
+	    match_relation_name((enum match_relation)p->relation),
+	    "original", p->original == c->self ? json_true() : jpath(orig),
+	    "jaccard", jscore(p->jaccard), "containment", jscore(cmax),
+	    "cont_ab", jscore(mine), "cont_ba", jscore(theirs)));
+	if (rc < 0) {
+		c->err = rc;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+h_matches(struct api *a, struct evhttp_request *req, const char *query,
+    struct store_txn *txn)
+{
+	struct matches_ctx c = { 0 };
+	json_t *arr, *m;
+	char *path;
+	size_t i;
+	int rc;
+
+	if (req_path(req, query, "path", &path) < 0)
+		return;
+	c.txn = txn;
+	rc = store_doc_by_path(txn, path, &c.self);
+	if (rc == STORE_ENOTFOUND) {
+		reply_error(req, 404, "not stored: %s", path);
+		goto out;
+	}
+	if (rc < 0) {
+		reply_store_error(req, rc);
+		goto out;
+	}
+	rc = store_pairs_of(txn, c.self, matches_cb, &c);
+	if (rc < 0 || c.err != 0) {
+		rows_free(&c);
+		reply_store_error(req, rc < 0 ? rc : c.err);
+		goto out;
+	}
+	arr = rows_array(&c);
+	/* "original": true marked the asked-about document itself. */
+	json_array_foreach(arr, i, m)
+		if (json_is_true(json_object_get(m, "original")))
+			json_object_set_new(m, "original", jpath(path));
+	reply(req, 200, json_pack("{s:o, s:o}", "path", jpath(path),
+	    "matches", arr));
+out:
+	free(path);
+}
+
+static void
+h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct matches_ctx c = { 0 };
+	struct match_doc *md = NULL;
+	struct detect_hit *hits = NULL;
+	struct store_doc qd, od;
+	size_t len = evbuffer_get_length(in), nhits = 0, i;
+	const char *body;
+	uint64_t orig;
+	double cmax;
+	int rc;
+
+	if (len > config_body_limit(&a->r->cfg)) {
+		reply_error(req, 413, "body larger than %" PRIu64 " bytes",
+		    config_body_limit(&a->r->cfg));
+		return;
+	}
+	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
+	switch (text_classify(body, len)) {
+	case TEXT_EMPTY:
+		reply_error(req, 400, "empty body: POST the article text");
+		return;
+	case TEXT_BINARY:
+		reply_error(req, 400, "body is not text");
+		return;
+	case TEXT_OK:
+		break;
+	}
+	if ((rc = match_doc_build(body, len, &md)) < 0) {
+		reply_error(req, 500, "cannot build features: %s",
+		    strerror(-rc));
+		return;
+	}
+	rc = detect_run(txn, md, 0, &a->r->cfg.match, &hits, &nhits);
+	if (rc < 0) {
+		reply_store_error(req, rc);
+		goto out;
+	}
+	/* The query stands for a document arriving now, after everything
+	 * stored, with an id above every stored one. */
+	memset(&qd, 0, sizeof(qd));
+	qd.id = UINT64_MAX;
+	qd.first_seen = now_us();
+	qd.ntokens = match_doc_ntokens(md);
+	qd.norm_hash = match_doc_norm_hash(md);
+	for (i = 0; i < nhits; i++) {
+		if ((rc = store_doc_get(txn, hits[i].id, &od)) < 0)
+			continue;
+		orig = detect_original(&qd, &od, &hits[i].r,
+		    (int64_t)a->r->cfg.original_window * 1000000);
+		cmax = hits[i].r.cont_ab > hits[i].r.cont_ba ?
+		    hits[i].r.cont_ab : hits[i].r.cont_ba;
+		rc = rows_push(&c, cmax, json_pack("{s:o, s:s, s:o, s:o, "
+		    "s:o, s:o, s:o}", "path", jpath(od.path), "relation",
+		    match_relation_name(hits[i].r.relation), "original",
+		    orig == od.id ? jpath(od.path) : json_null(),
+		    "jaccard", jscore(hits[i].r.jaccard),
+		    "containment", jscore(cmax),
+		    "cont_ab", jscore(hits[i].r.cont_ab),
+		    "cont_ba", jscore(hits[i].r.cont_ba)));
+		if (rc < 0) {
+			rows_free(&c);
+			reply_error(req, 500, "out of memory");
+			goto out;
+		}
+	}
+	reply(req, 200, json_pack("{s:n, s:o}", "path", "matches",
+	    rows_array(&c)));
+out:
+	free(hits);
+	match_doc_free(md);
+}
+
+/* ---- /v1/cluster -------------------------------------------------------- */
+
+struct cmember {
+	uint64_t id;
+	uint64_t parent;  /* reached from (0: the start) */
+	uint32_t relation; /* of the edge from parent */
+	float jaccard, containment;
+};
+
+struct cluster_ctx {
+	struct cmember *m;
+	size_t n, cap;
+	uint64_t *set; /* open addressing on id, 0 empty; size setcap */
+	size_t setcap;
+	struct cluster_edge *e;
+	struct store_pair *ep; /* the pair behind each edge */
+	size_t ne, ecap;
+	uint64_t cur;
+	int truncated;
+	int err;
+};
+
+static size_t
+set_slot(const struct cluster_ctx *c, uint64_t id)
+{
+	size_t i = (size_t)(id * 0x9e3779b97f4a7c15ull) & (c->setcap - 1);
+
+	while (c->set[i] != 0 && c->set[i] != id)
+		i = (i + 1) & (c->setcap - 1);
+	return i;
+}
+
+static int
+cluster_add(struct cluster_ctx *c, uint64_t id, uint64_t parent,
+    const struct store_pair *p)
+{
+	size_t s = set_slot(c, id);
+
+	if (c->set[s] == id)
+		return 0;
+	if (c->n == CLUSTER_MAX) {
+		c->truncated = 1;
+		return 0;
+	}
+	c->set[s] = id;
+	c->m[c->n].id = id;
+	c->m[c->n].parent = parent;
+	c->m[c->n].relation = p != NULL ? p->relation : 0;
+	c->m[c->n].jaccard = p != NULL ? p->jaccard : 0;
+	c->m[c->n].containment = p == NULL ? 0 :
+	    p->cont_ab > p->cont_ba ? p->cont_ab : p->cont_ba;
+	c->n++;
+	return 0;
+}
+
+static int
+cluster_cb(const struct store_pair *p, void *arg)
+{
+	struct cluster_ctx *c = arg;
+	uint64_t other = p->a == c->cur ? p->b : p->a;
+	void *nv;
+	size_t cap;
+
+	if (p->relation == MATCH_PARTIAL || p->relation == MATCH_NONE)
+		return 0;
+	/* Each edge is seen from both ends; keep it once (from a). */
+	if (p->a == c->cur && c->ne < CLUSTER_EDGES_MAX) {
+		if (c->ne == c->ecap) {
+			cap = c->ecap ? c->ecap * 2 : 64;
+			if ((nv = realloc(c->e, cap * sizeof(*c->e))) == NULL)
+				goto nomem;
+			c->e = nv;
+			if ((nv = realloc(c->ep, cap * sizeof(*c->ep))) == NULL)
+				goto nomem;
+			c->ep = nv;
+			c->ecap = cap;
+		}
+		c->e[c->ne].a = p->a;
+		c->e[c->ne].b = p->b;
+		c->e[c->ne].relation = p->relation;
+		c->e[c->ne].original = p->original;
+		c->ep[c->ne] = *p;
+		c->ne++;
+	}
+	return cluster_add(c, other, c->cur, p);
+nomem:
+	c->err = -ENOMEM;
+	return 1;
+}
+
+/* The pair between x and y among the recorded edges, or NULL. */
+static const struct store_pair *
+cluster_edge(const struct cluster_ctx *c, uint64_t x, uint64_t y)
+{
+	size_t i;
+
+	for (i = 0; i < c->ne; i++)
+		if ((c->ep[i].a == x && c->ep[i].b == y) ||
+		    (c->ep[i].a == y && c->ep[i].b == x))
+			return &c->ep[i];
+	return NULL;
+}
+
+static void
+h_cluster(struct api *a, struct evhttp_request *req, const char *query,
+    struct store_txn *txn)
+{
+	struct cluster_ctx c = { 0 };
+	struct cluster_member *cm = NULL;
+	struct store_doc d;
+	const struct store_pair *p;
+	char *path = NULL;
+	json_t *members = NULL, *o;
+	size_t i, orig;
+	uint64_t start;
+	int rc;
+
+	if (req_path(req, query, "path", &path) < 0)
+		return;
+	rc = store_doc_by_path(txn, path, &start);
+	if (rc == STORE_ENOTFOUND) {
+		reply_error(req, 404, "not stored: %s", path);
+		goto out;
+	}
+	if (rc < 0)
+		goto store_err;
+	c.cap = CLUSTER_MAX;
+	c.setcap = 32768; /* a power of two over 2 * CLUSTER_MAX */
+	c.m = calloc(c.cap, sizeof(*c.m));
+	c.set = calloc(c.setcap, sizeof(*c.set));
+	if (c.m == NULL || c.set == NULL) {
+		rc = -ENOMEM;
+		goto store_err;
+	}
+	cluster_add(&c, start, 0, NULL);
+	/* Breadth first: the members array is the queue. */
+	for (i = 0; i < c.n && c.err == 0; i++) {
+		c.cur = c.m[i].id;
+		if ((rc = store_pairs_of(txn, c.cur, cluster_cb, &c)) < 0)
+			goto store_err;
+	}
+	if ((rc = c.err) < 0)
+		goto store_err;
+	if ((cm = calloc(c.n, sizeof(*cm))) == NULL) {
+		rc = -ENOMEM;
+		goto store_err;
+	}
+	for (i = 0; i < c.n; i++) {
+		if ((rc = store_doc_get(txn, c.m[i].id, &d)) < 0)
+			goto store_err;
+		cm[i].id = d.id;
+		cm[i].first_seen = d.first_seen;
+		cm[i].ntokens = d.ntokens;
+	}
+	orig = cluster_pick_original(cm, c.n, c.e, c.ne,
+	    (int64_t)a->r->cfg.original_window * 1000000);
+	members = json_array();
+	for (i = 0; i < c.n; i++) {
+		if ((rc = store_doc_get(txn, c.m[i].id, &d)) < 0)
+			goto store_err;
+		if (i == orig) {
+			o = json_pack("{s:o, s:s, s:I, s:o}", "path",
+			    jpath(d.path), "relation", "original", "tokens",
+			    (json_int_t)d.ntokens, "first_seen",
+			    jtime(d.first_seen));
+			json_array_insert_new(members, 0, o);
+			continue;
+		}
+		/* Describe a member by its pair with the original when there
+		 * is one, else by the pair through which it was reached. */
+		p = cluster_edge(&c, c.m[i].id, cm[orig].id);
+		if (p == NULL && c.m[i].parent != 0)
+			p = cluster_edge(&c, c.m[i].id, c.m[i].parent);
+		o = json_pack("{s:o, s:s, s:o, s:o, s:I, s:o}", "path",
+		    jpath(d.path), "relation", match_relation_name(
+		    (enum match_relation)(p != NULL ? p->relation :
+		    c.m[i].relation)),
+		    "jaccard", jscore(p != NULL ? p->jaccard :
+		    c.m[i].jaccard),
+		    "containment", jscore(p == NULL ? c.m[i].containment :
+		    p->cont_ab > p->cont_ba ? p->cont_ab : p->cont_ba),
+		    "tokens", (json_int_t)d.ntokens,
+		    "first_seen", jtime(d.first_seen));
+		json_array_append_new(members, o);
+	}
+	o = json_array_get(members, 0);
+	o = json_pack("{s:o, s:O, s:o}", "path", jpath(path), "original",
+	    json_object_get(o, "path"), "members", members);
+	members = NULL;
+	if (o != NULL && c.truncated)
+		json_object_set_new(o, "truncated", json_true());
+	reply(req, 200, o);
+	goto out;
+store_err:
+	reply_store_error(req, rc);
+out:
+	json_decref(members);
+	free(cm);
+	free(c.m);
+	free(c.set);
+	free(c.e);
+	free(c.ep);
+	free(path);
+}
+
+/* ---- /v1/explain ---------------------------------------------------------- */
+
+/* Keys of document id held by more than boilerplate_df documents: the
+ * boilerplate list match_explain() leaves out. Sorted, since the keys
+ * are. */
+static int
+common_keys(struct api *a, struct store_txn *txn, uint64_t id,
+    uint64_t **out, size_t *n)
+{
+	const void *blob;
+	size_t bloblen, nk, i;
+	const uint64_t *keys;
+	struct match_doc *md = NULL;
+	uint64_t df, *v = NULL;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = store_doc_feat(txn, id, &blob, &bloblen)) < 0)
+		return rc;
+	if ((rc = match_doc_decode(blob, bloblen, &md)) < 0)
+		return rc;
+	nk = match_doc_keys(md, &keys);
+	if (nk > 0 && (v = malloc(nk * sizeof(*v))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nk; i++) {
+		if ((rc = store_key_df(txn, keys[i], &df)) < 0)
+			goto out;
+		if (df > a->r->cfg.match.boilerplate_df)
+			v[(*n)++] = keys[i];
+	}
+	*out = v;
+	v = NULL;
+	rc = 0;
+out:
+	free(v);
+	match_doc_free(md);
+	return rc;
+}
+
+static void
+h_explain(struct api *a, struct evhttp_request *req, const char *query,
+    struct store_txn *txn)
+{
+	char *pa = NULL, *pb = NULL, *t;
+	uint64_t ida, idb, *common = NULL;
+	const void *ta, *tb;
+	size_t la, lb, nc = 0, np = 0, i, tl;
+	struct match_passage *ps = NULL;
+	json_t *arr, *o;
+	int rc;
+
+	if (req_path(req, query, "a", &pa) < 0 ||
+	    req_path(req, query, "b", &pb) < 0)
+		goto out;
+	if ((rc = store_doc_by_path(txn, pa, &ida)) == STORE_ENOTFOUND) {
+		reply_error(req, 404, "not stored: %s", pa);
+		goto out;
+	}
+	if (rc < 0)
+		goto store_err;
+	if ((rc = store_doc_by_path(txn, pb, &idb)) == STORE_ENOTFOUND) {
+		reply_error(req, 404, "not stored: %s", pb);
+		goto out;
+	}
+	if (rc < 0)
+		goto store_err;
+	if ((rc = store_doc_text(txn, ida, &ta, &la)) < 0 ||
+	    (rc = store_doc_text(txn, idb, &tb, &lb)) < 0 ||
+	    (rc = common_keys(a, txn, ida, &common, &nc)) < 0)
+		goto store_err;
+	rc = match_explain(ta, la, tb, lb, common, nc, &ps, &np);
+	if (rc < 0) {
+		reply_error(req, 500, "explain: %s", strerror(-rc));
+		goto out;
+	}
+	arr = json_array();
+	for (i = 0; i < np; i++) {
+		/* Offsets come from match/; check them before slicing. */
+		if ((size_t)ps[i].a_off + ps[i].a_len > la)
+			continue;
+		t = text_utf8_repair((const char *)ta + ps[i].a_off,
+		    ps[i].a_len, &tl);
+		o = json_pack("{s:I, s:I, s:I, s:I, s:o}",
+		    "a_off", (json_int_t)ps[i].a_off,
+		    "a_len", (json_int_t)ps[i].a_len,
+		    "b_off", (json_int_t)ps[i].b_off,
+		    "b_len", (json_int_t)ps[i].b_len,
+		    "text", t != NULL ? json_stringn(t, tl) : json_null());
+		free(t);
+		json_array_append_new(arr, o);
+	}
+	reply(req, 200, json_pack("{s:o, s:o, s:o}", "a", jpath(pa), "b",
+	    jpath(pb), "passages", arr));
+	goto out;
+store_err:
+	reply_store_error(req, rc);
+out:
+	free(ps);
+	free(common);
+	free(pa);
+	free(pb);
+}
+
+/* ---- Routing ---------------------------------------------------------------- */
+
+static void
+api_request(struct evhttp_request *req, void *arg)
+{
+	struct api *a = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	struct store_txn *txn = NULL;
+	int post = 0, rc;
+
+	if (path == NULL) {
+		reply_error(req, 400, "malformed request target");
+		return;
+	}
+	if (strcmp(path, "/v1/query") == 0)
+		post = 1;
+	else if (strcmp(path, "/v1/status") != 0 &&
+	    strcmp(path, "/v1/pairs") != 0 &&
+	    strcmp(path, "/v1/matches") != 0 &&
+	    strcmp(path, "/v1/cluster") != 0 &&
+	    strcmp(path, "/v1/explain") != 0) {
+		reply_error(req, 404, "no such endpoint: %s", path);
+		return;
+	}
+	if (post ? cmd != EVHTTP_REQ_POST :
+	    cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", post ? "POST" : "GET, HEAD");
+		reply_error(req, 405, "%s takes %s", path,
+		    post ? "POST" : "GET");
+		return;
+	}
+	if ((rc = store_txn_begin(a->r->st, 0, &txn)) < 0) {
+		reply_store_error(req, rc);
+		return;
+	}
+	if (strcmp(path, "/v1/status") == 0)
+		h_status(a, req, txn);
+	else if (strcmp(path, "/v1/pairs") == 0)
+		h_pairs(a, req, query, txn);
+	else if (strcmp(path, "/v1/matches") == 0)
+		h_matches(a, req, query, txn);
+	else if (strcmp(path, "/v1/cluster") == 0)
+		h_cluster(a, req, query, txn);
+	else if (strcmp(path, "/v1/explain") == 0)
+		h_explain(a, req, query, txn);
+	else
+		h_query(a, req, txn);
+	store_txn_abort(txn);
+}
+
+/* ---- Listener ------------------------------------------------------------------ */
+
+static void
+api_backoff_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+
+	evconnlistener_enable(a->lst);
+}
+
+/*
+ * accept() failed. Out of file descriptors: the socket stays readable, so
+ * stop accepting for a second rather than spin (tmux does the same).
+ */
+static void
+api_accept_error(struct evconnlistener *lst, void *arg)
+{
+	struct api *a = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { 1, 0 };
+
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	    err == ENOMEM) {
+		log_warnx("accept: %s; pausing the socket for 1 s",
+		    strerror(err));
+		evconnlistener_disable(lst);
+		evtimer_add(a->backoff, &tv);
+		return;
+	}
+	if (err != EAGAIN && err != EINTR && err != ECONNABORTED)
+		log_warnx("accept: %s", strerror(err));
+}
+
+void
+api_configure(struct api *a)
+{
+	const struct config *c = &a->r->cfg;
+
+	/* evhttp answers 413 itself above the limit, before the handler. */
+	evhttp_set_max_body_size(a->http, (ev_ssize_t)config_body_limit(c));
+	evhttp_set_max_headers_size(a->http, (ev_ssize_t)c->max_headers_size);
+	evhttp_set_timeout(a->http, (int)c->http_timeout);
+}
+
+int
+api_open(struct reprintd *r, int fd, struct api **out)
+{
+	struct api *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	a->r = r;
+	if ((a->http = evhttp_new(r->base)) == NULL ||
+	    (a->backoff = evtimer_new(r->base, api_backoff_cb, a)) == NULL)
+		goto nomem;
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_default_content_type(a->http, "application/json");
+	evhttp_set_gencb(a->http, api_request, a);
+	api_configure(a);
+	a->lst = evconnlistener_new(r->base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (a->lst == NULL)
+		goto nomem;
+	fd = -1;
+	evconnlistener_set_error_cb(a->lst, api_accept_error);
+	if (evhttp_bind_listener(a->http, a->lst) == NULL)
+		goto nomem;
+	*out = a;
+	return 0;
+nomem:
+	if (fd >= 0)
+		close(fd);
+	if (a->lst != NULL && a->http != NULL) {
+		/* not bound: free the listener ourselves */
+		evconnlistener_free(a->lst);
+	}
+	if (a->http != NULL)
+		evhttp_free(a->http);
+	if (a->backoff != NULL)
+		event_free(a->backoff);
+	free(a);
+	return -ENOMEM;
+}
+
+void
+api_close(struct api *a)
+{
+	if (a == NULL)
+		return;
+	/* Frees the bound listener too, which closes the socket. */
+	evhttp_free(a->http);
+	event_free(a->backoff);
+	free(a);
+}

@@ -1,0 +1,88 @@
+/* cluster.c - the original of a cluster; see cluster.h. */
+#include <stdlib.h>
+
+#include "cluster.h"
+#include "match.h"
+
+static size_t
+find(const struct cluster_member *m, size_t n, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (m[i].id == id)
+			return i;
+	return n;
+}
+
+size_t
+cluster_pick_original(const struct cluster_member *m, size_t n,
+    const struct cluster_edge *e, size_t ne, int64_t window_us)
+{
+	unsigned *wins = NULL;
+	unsigned char *beaten = NULL, *cand = NULL;
+	size_t i, best, earliest = 0, w, l;
+
+	if (n == 0)
+		return 0;
+	for (i = 1; i < n; i++)
+		if (m[i].first_seen < m[earliest].first_seen ||
+		    (m[i].first_seen == m[earliest].first_seen &&
+		    m[i].id < m[earliest].id))
+			earliest = i;
+	wins = calloc(n, sizeof(*wins));
+	beaten = calloc(n, 1);
+	cand = calloc(n, 1);
+	if (wins == NULL || beaten == NULL || cand == NULL) {
+		/* No memory for the refinement: the earliest is a fine
+		 * answer, and what the rule gives without overlap. */
+		best = earliest;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		cand[i] = m[i].first_seen - m[earliest].first_seen <= window_us;
+	/* Members are few (bounded by the caller) and edges are looked up
+	 * once each: the linear find is fine at that size. */
+	for (i = 0; i < ne; i++) {
+		if (e[i].relation != MATCH_EXCERPT || e[i].original == 0)
+			continue;
+		w = find(m, n, e[i].original);
+		l = find(m, n, e[i].original == e[i].a ? e[i].b : e[i].a);
+		if (w == n || l == n || !cand[w] || !cand[l])
+			continue;
+		wins[w]++;
+		beaten[l] = 1;
+	}
+	best = n;
+	for (i = 0; i < n; i++) {
+		if (!cand[i] || beaten[i])
+			continue;
+		if (best == n) {
+			best = i;
+			continue;
+		}
+		if (wins[i] != wins[best]) {
+			if (wins[i] > wins[best])
+				best = i;
+			continue;
+		}
+		if (wins[i] > 0 && m[i].ntokens != m[best].ntokens) {
+			if (m[i].ntokens > m[best].ntokens)
+				best = i;
+			continue;
+		}
+		if (m[i].first_seen < m[best].first_seen ||
+		    (m[i].first_seen == m[best].first_seen &&
+		    m[i].id < m[best].id))
+			best = i;
+	}
+	/* Everyone beaten: a cycle of excerpts, which the relation rules
+	 * should not produce. Fall back to the earliest. */
+	if (best == n)
+		best = earliest;
+out:
+	free(wins);
+	free(beaten);
+	free(cand);
+	return best;
+}

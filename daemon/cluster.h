@@ -1,0 +1,39 @@
+/*
+ * cluster.h - choosing the original of a syndication cluster.
+ *
+ * Pure: the HTTP handler gathers the members (documents connected through
+ * flagged pairs other than partial) and the edges between them from the
+ * store; this decides which member is the original, so that the rule can
+ * be tested on its own.
+ */
+#ifndef CLUSTER_H
+#define CLUSTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cluster_member {
+	uint64_t id;
+	int64_t first_seen; /* unix microseconds */
+	uint32_t ntokens;
+};
+
+/* One flagged pair between two members. */
+struct cluster_edge {
+	uint64_t a, b;
+	uint32_t relation; /* enum match_relation */
+	uint64_t original; /* a, b or 0: the pair's own original */
+};
+
+/*
+ * Index in m[] of the cluster's original. The earliest arrival, unless
+ * other members arrived within `window_us` of it: among those, a member
+ * that is the pair-original of an excerpt edge "contains" the excerpt and
+ * beats it; of the members nobody beats, the one that contains the most
+ * others wins, then the one with the most tokens among those that contain
+ * any, then the earliest arrival, then the lowest id. Returns 0 for n == 0.
+ */
+size_t cluster_pick_original(const struct cluster_member *m, size_t n,
+    const struct cluster_edge *e, size_t ne, int64_t window_us);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * ingest.h - turn queued files into stored documents and flagged pairs.
+ *
+ * One batch is one store write transaction: up to cfg.batch_max files or
+ * cfg.batch_ms milliseconds, whichever comes first. Detection runs inside
+ * that transaction, so a file sees every file before it in the batch.
+ * Log lines (pairs, rejections) are written after the commit, so that a
+ * retried transaction does not log twice.
+ */
+#ifndef INGEST_H
+#define INGEST_H
+
+struct reprintd;
+
+/*
+ * Process one batch from r->q. Returns 0 (even when files were rejected),
+ * or a negative store error after which the batch's files are queued again
+ * and ingest is paused (r->paused, r->error).
+ */
+int ingest_batch(struct reprintd *r);
+
+#endif

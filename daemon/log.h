@@ -1,0 +1,19 @@
+/*
+ * log.h - one line per event on stderr, with a timestamp.
+ *
+ * reprintd runs in the foreground under a supervisor (systemd, a shell),
+ * which owns rotation and persistence; so we only write lines to stderr.
+ * log_debug() lines appear with log_init(verbose > 0).
+ */
+#ifndef LOG_H
+#define LOG_H
+
+void log_init(int verbose);
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As log_warnx, with ": strerror(-err)" appended (err is a negative errno). */
+void log_warnerr(int err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * pending.h - the set of files seen and not yet processed.
+ *
+ * A FIFO without duplicates: an editor may close a file three times in a
+ * second and a rescan may find a file that an event already queued; it is
+ * processed once. Paths are relative to the watched directory.
+ */
+#ifndef PENDING_H
+#define PENDING_H
+
+#include <stddef.h>
+
+struct pending;
+
+int pending_new(struct pending **out);
+void pending_free(struct pending *q);
+
+/* Queue path unless it is queued already. Returns 1 if added, 0 if it was
+ * there, -ENOMEM. */
+int pending_add(struct pending *q, const char *path);
+
+/* Take the oldest path (malloc'd, caller frees), or NULL if empty. */
+char *pending_pop(struct pending *q);
+
+size_t pending_count(const struct pending *q);
+
+#endif

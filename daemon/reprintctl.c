@@ -1,0 +1,707 @@
+/*
+ * reprintctl - ask a running reprintd over its Unix socket. See
+ * reprintctl(1). A plain blocking client: one HTTP/1.1 request per
+ * connection ("Connection: close"), read to EOF.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "httpc.h"
+
+#define DEFAULT_SOCKET "/run/reprintd/reprintd.sock"
+#define RESPONSE_MAX (256u << 20) /* a pairs list of a big store */
+
+static const char *sock_path;
+static int opt_json;
+static const char *opt_relation;
+static char *watch_dir; /* the daemon's, from /v1/status, on demand */
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: reprintctl [--socket path] [--json] command [args]\n"
+	    "commands:\n"
+	    "  status                   counts and state of the daemon\n"
+	    "  pairs [--relation R]     every flagged pair (R: exact,\n"
+	    "                           near_duplicate, excerpt, partial)\n"
+	    "  matches FILE             the pairs of a stored document\n"
+	    "  query FILE               matches of any text, not stored\n"
+	    "  cluster FILE             the syndication cluster of a document\n"
+	    "  explain A B              passages of A found in B\n"
+	    "The socket defaults to $REPRINTD_SOCKET, else %s.\n",
+	    DEFAULT_SOCKET);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * One request. On success returns 0 with the parsed JSON body in *out; on
+ * an HTTP error prints the server's message and returns -1.
+ */
+static int
+request(const char *method, const char *target, const char *body,
+    size_t body_len, json_t **out)
+{
+	struct sockaddr_un sa;
+	char head[PATH_MAX * 4 + 256], *buf = NULL, *nb, *rbody;
+	size_t len = 0, cap = 0, rlen;
+	ssize_t r;
+	json_error_t jerr;
+	json_t *j, *e;
+	int fd, n, status, rc;
+
+	*out = NULL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "reprintctl: socket path too long: %s\n",
+		    sock_path);
+		return -1;
+	}
+	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "reprintctl: cannot reach reprintd at %s: %s\n"
+		    "(is reprintd running? use --socket or REPRINTD_SOCKET)\n",
+		    sock_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\n"
+	    "Host: localhost\r\nUser-Agent: reprintctl\r\n"
+	    "Accept: application/json\r\nConnection: close\r\n", method,
+	    target);
+	if (body != NULL)
+		n += snprintf(head + n, sizeof(head) - (size_t)n,
+		    "Content-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Length: %zu\r\n", body_len);
+	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
+	if ((size_t)n >= sizeof(head)) {
+		fprintf(stderr, "reprintctl: request too long\n");
+		close(fd);
+		return -1;
+	}
+	if ((rc = write_all(fd, head, (size_t)n)) < 0 ||
+	    (body != NULL && (rc = write_all(fd, body, body_len)) < 0)) {
+		/* The daemon may refuse a large body early (413) and close;
+		 * its answer is still worth reading. */
+		if (rc != -EPIPE && rc != -ECONNRESET) {
+			fprintf(stderr, "reprintctl: write: %s\n",
+			    strerror(-rc));
+			close(fd);
+			return -1;
+		}
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap >= RESPONSE_MAX) {
+				fprintf(stderr, "reprintctl: response larger "
+				    "than %u bytes\n", RESPONSE_MAX);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 65536;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				fprintf(stderr, "reprintctl: out of memory\n");
+				goto fail;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == ECONNRESET && len > 0)
+			break;
+		if (r < 0) {
+			fprintf(stderr, "reprintctl: read: %s\n",
+			    strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	fd = -1;
+	if (buf == NULL || httpc_parse(buf, len, &status, &rbody, &rlen) < 0) {
+		fprintf(stderr, "reprintctl: malformed response from %s\n",
+		    sock_path);
+		goto fail;
+	}
+	j = json_loadb(rbody, rlen, 0, &jerr);
+	if (status >= 400) {
+		e = j != NULL ? json_object_get(j, "error") : NULL;
+		fprintf(stderr, "reprintctl: %s\n", json_is_string(e) ?
+		    json_string_value(e) : "request failed");
+		if (!json_is_string(e))
+			fprintf(stderr, "reprintctl: HTTP status %d\n", status);
+		json_decref(j);
+		goto fail;
+	}
+	if (j == NULL || !json_is_object(j)) {
+		fprintf(stderr, "reprintctl: response is not a JSON object: "
+		    "%s\n", jerr.text);
+		json_decref(j);
+		goto fail;
+	}
+	free(buf);
+	*out = j;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return -1;
+}
+
+/* ---- Output ---------------------------------------------------------------- */
+
+/* Display width of a UTF-8 string, one column per code point. */
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			w++;
+	return w;
+}
+
+struct table {
+	size_t ncol, nrow, cap;
+	char **cell; /* nrow x ncol, row 0 the header */
+};
+
+static void
+table_add(struct table *t, char **row)
+{
+	size_t i;
+
+	if (t->nrow == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->cell = realloc(t->cell, t->cap * t->ncol * sizeof(char *));
+		if (t->cell == NULL) {
+			fprintf(stderr, "reprintctl: out of memory\n");
+			exit(1);
+		}
+	}
+	for (i = 0; i < t->ncol; i++)
+		t->cell[t->nrow * t->ncol + i] = strdup(row[i] ? row[i] : "-");
+	t->nrow++;
+}
+
+static void
+table_print(struct table *t)
+{
+	size_t *w = calloc(t->ncol, sizeof(*w)), r, c, k;
+	const char *s;
+
+	if (w == NULL)
+		return;
+	for (r = 0; r < t->nrow; r++)
+		for (c = 0; c < t->ncol; c++)
+			if (width(t->cell[r * t->ncol + c]) > w[c])
+				w[c] = width(t->cell[r * t->ncol + c]);
+	for (r = 0; r < t->nrow; r++) {
+		for (c = 0; c < t->ncol; c++) {
+			s = t->cell[r * t->ncol + c];
+			fputs(s, stdout);
+			if (c + 1 < t->ncol)
+				for (k = width(s); k < w[c] + 2; k++)
+					putchar(' ');
+			free(t->cell[r * t->ncol + c]);
+		}
+		putchar('\n');
+	}
+	free(t->cell);
+	free(w);
+}
+
+/* A JSON value as a table cell (a static buffer: use before the next). */
+static const char *
+cell(json_t *o, const char *key)
+{
+	static char buf[8][64];
+	static int i;
+	json_t *v = json_object_get(o, key);
+
+	i = (i + 1) % 8;
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_real(v)) {
+		snprintf(buf[i], sizeof(buf[i]), "%.2f", json_real_value(v));
+		return buf[i];
+	}
+	if (json_is_integer(v)) {
+		snprintf(buf[i], sizeof(buf[i]), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return buf[i];
+	}
+	return "-";
+}
+
+/* --json: one compact object per line. */
+static void
+print_lines(json_t *arr)
+{
+	size_t i;
+	json_t *v;
+	char *s;
+
+	json_array_foreach(arr, i, v) {
+		if ((s = json_dumps(v, JSON_COMPACT |
+		    JSON_REAL_PRECISION(10))) == NULL)
+			continue;
+		puts(s);
+		free(s);
+	}
+}
+
+static void
+print_object(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+
+	if (s != NULL)
+		puts(s);
+	free(s);
+}
+
+static void
+print_matches(json_t *arr)
+{
+	struct table t = { 5, 0, 0, NULL };
+	char *hdr[] = { "PATH", "RELATION", "ORIGINAL", "JACCARD",
+		"CONTAINMENT" };
+	const char *row[5];
+	size_t i;
+	json_t *m;
+
+	if (json_array_size(arr) == 0) {
+		printf("no matches\n");
+		return;
+	}
+	table_add(&t, hdr);
+	json_array_foreach(arr, i, m) {
+		row[0] = cell(m, "path");
+		row[1] = cell(m, "relation");
+		row[2] = cell(m, "original");
+		row[3] = cell(m, "jaccard");
+		row[4] = cell(m, "containment");
+		table_add(&t, (char **)row);
+	}
+	table_print(&t);
+}
+
+/* ---- File arguments ------------------------------------------------------- */
+
+static int
+fetch_watch(void)
+{
+	json_t *j, *w;
+
+	if (watch_dir != NULL)
+		return 0;
+	if (request("GET", "/v1/status", NULL, 0, &j) < 0)
+		return -1;
+	w = json_object_get(j, "watch");
+	if (!json_is_string(w)) {
+		fprintf(stderr, "reprintctl: the daemon did not say which "
+		    "directory it watches\n");
+		json_decref(j);
+		return -1;
+	}
+	watch_dir = strdup(json_string_value(w));
+	json_decref(j);
+	return watch_dir != NULL ? 0 : -1;
+}
+
+/*
+ * The path to send for FILE: a file that exists here is named relative to
+ * the daemon's watched directory (1 if it is outside, *rel unset);
+ * anything else is taken as a path inside that directory already.
+ */
+static int
+file_arg(const char *file, char **rel)
+{
+	char rp[PATH_MAX];
+	struct stat sb;
+	size_t n;
+
+	*rel = NULL;
+	if (stat(file, &sb) < 0 || realpath(file, rp) == NULL) {
+		*rel = strdup(file);
+		return 0;
+	}
+	if (fetch_watch() < 0)
+		return -1;
+	n = strlen(watch_dir);
+	if (strncmp(rp, watch_dir, n) != 0 || rp[n] != '/')
+		return 1;
+	*rel = strdup(rp + n + 1);
+	return 0;
+}
+
+static char *
+rel_arg(const char *file)
+{
+	char *rel;
+	int rc = file_arg(file, &rel);
+
+	if (rc == 1)
+		fprintf(stderr, "reprintctl: %s is not under the watched "
+		    "directory %s\n", file, watch_dir);
+	return rc == 0 ? rel : NULL;
+}
+
+static char *
+target(const char *endpoint, const char *k1, const char *v1, const char *k2,
+    const char *v2)
+{
+	char *e1 = v1 ? httpc_escape(v1) : NULL, *e2 = v2 ? httpc_escape(v2) :
+	    NULL, *t;
+	size_t n = strlen(endpoint) + (e1 ? strlen(k1) + strlen(e1) : 0) +
+	    (e2 ? strlen(k2) + strlen(e2) : 0) + 8;
+
+	if ((t = malloc(n)) == NULL) {
+		fprintf(stderr, "reprintctl: out of memory\n");
+		exit(1);
+	}
+	if (e2 != NULL)
+		snprintf(t, n, "%s?%s=%s&%s=%s", endpoint, k1, e1, k2, e2);
+	else if (e1 != NULL)
+		snprintf(t, n, "%s?%s=%s", endpoint, k1, e1);
+	else
+		snprintf(t, n, "%s", endpoint);
+	free(e1);
+	free(e2);
+	return t;
+}
+
+/* ---- Commands --------------------------------------------------------------- */
+
+static int
+cmd_status(void)
+{
+	json_t *j, *v;
+	const char *k;
+	char *s;
+
+	if (request("GET", "/v1/status", NULL, 0, &j) < 0)
+		return 1;
+	if (opt_json)
+		print_object(j);
+	else
+		json_object_foreach(j, k, v) {
+			if (json_is_string(v))
+				printf("%-10s  %s\n", k, json_string_value(v));
+			else if (json_is_null(v))
+				printf("%-10s  -\n", k);
+			else if ((s = json_dumps(v, JSON_ENCODE_ANY)) != NULL) {
+				printf("%-10s  %s\n", k, s);
+				free(s);
+			}
+		}
+	json_decref(j);
+	return 0;
+}
+
+static int
+cmd_pairs(void)
+{
+	struct table t = { 6, 0, 0, NULL };
+	char *hdr[] = { "RELATION", "A", "B", "ORIGINAL", "JACCARD",
+		"CONTAINMENT" };
+	const char *row[6];
+	char *tg = target("/v1/pairs", "relation", opt_relation, NULL, NULL);
+	json_t *j, *arr, *p;
+	size_t i;
+
+	if (request("GET", tg, NULL, 0, &j) < 0) {
+		free(tg);
+		return 1;
+	}
+	free(tg);
+	arr = json_object_get(j, "pairs");
+	if (opt_json)
+		print_lines(arr);
+	else if (json_array_size(arr) == 0)
+		printf("no pairs\n");
+	else {
+		table_add(&t, hdr);
+		json_array_foreach(arr, i, p) {
+			row[0] = cell(p, "relation");
+			row[1] = cell(p, "a");
+			row[2] = cell(p, "b");
+			row[3] = cell(p, "original");
+			row[4] = cell(p, "jaccard");
+			row[5] = cell(p, "containment");
+			table_add(&t, (char **)row);
+		}
+		table_print(&t);
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int
+cmd_matches(const char *file)
+{
+	char *rel = rel_arg(file), *tg;
+	json_t *j;
+
+	if (rel == NULL)
+		return 1;
+	tg = target("/v1/matches", "path", rel, NULL, NULL);
+	free(rel);
+	if (request("GET", tg, NULL, 0, &j) < 0) {
+		free(tg);
+		return 1;
+	}
+	free(tg);
+	if (opt_json)
+		print_lines(json_object_get(j, "matches"));
+	else
+		print_matches(json_object_get(j, "matches"));
+	json_decref(j);
+	return 0;
+}
+
+static int
+cmd_query(const char *file)
+{
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0;
+	ssize_t r;
+	json_t *j;
+	int fd;
+
+	if (strcmp(file, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "reprintctl: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 65536;
+			if (cap > RESPONSE_MAX ||
+			    (nb = realloc(buf, cap)) == NULL) {
+				fprintf(stderr, "reprintctl: %s: too large\n",
+				    file);
+				goto fail;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "reprintctl: %s: %s\n", file,
+			    strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	fd = -1;
+	if (request("POST", "/v1/query", buf ? buf : "", len, &j) < 0)
+		goto fail;
+	free(buf);
+	if (opt_json)
+		print_lines(json_object_get(j, "matches"));
+	else
+		print_matches(json_object_get(j, "matches"));
+	json_decref(j);
+	return 0;
+fail:
+	if (fd > STDIN_FILENO)
+		close(fd);
+	free(buf);
+	return 1;
+}
+
+static int
+cmd_cluster(const char *file)
+{
+	struct table t = { 5, 0, 0, NULL };
+	char *hdr[] = { "PATH", "RELATION", "JACCARD", "CONTAINMENT",
+		"FIRST_SEEN" };
+	const char *row[5];
+	char *rel = rel_arg(file), *tg;
+	json_t *j, *arr, *m;
+	size_t i;
+
+	if (rel == NULL)
+		return 1;
+	tg = target("/v1/cluster", "path", rel, NULL, NULL);
+	free(rel);
+	if (request("GET", tg, NULL, 0, &j) < 0) {
+		free(tg);
+		return 1;
+	}
+	free(tg);
+	arr = json_object_get(j, "members");
+	if (opt_json)
+		print_lines(arr);
+	else {
+		printf("original: %s\n", cell(j, "original"));
+		table_add(&t, hdr);
+		json_array_foreach(arr, i, m) {
+			row[0] = cell(m, "path");
+			row[1] = cell(m, "relation");
+			row[2] = cell(m, "jaccard");
+			row[3] = cell(m, "containment");
+			row[4] = cell(m, "first_seen");
+			table_add(&t, (char **)row);
+		}
+		table_print(&t);
+		if (json_is_true(json_object_get(j, "truncated")))
+			printf("(truncated)\n");
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int
+cmd_explain(const char *fa, const char *fb)
+{
+	char *ra = rel_arg(fa), *rb = ra ? rel_arg(fb) : NULL, *tg;
+	json_t *j, *arr, *p;
+	size_t i;
+
+	if (ra == NULL || rb == NULL) {
+		free(ra);
+		return 1;
+	}
+	tg = target("/v1/explain", "a", ra, "b", rb);
+	if (request("GET", tg, NULL, 0, &j) < 0) {
+		free(tg);
+		free(ra);
+		free(rb);
+		return 1;
+	}
+	free(tg);
+	arr = json_object_get(j, "passages");
+	if (opt_json)
+		print_lines(arr);
+	else if (json_array_size(arr) == 0)
+		printf("no shared passages\n");
+	else
+		json_array_foreach(arr, i, p) {
+			printf("%s [%s+%s]  %s [%s+%s]\n", ra,
+			    cell(p, "a_off"), cell(p, "a_len"), rb,
+			    cell(p, "b_off"), cell(p, "b_len"));
+			printf("    %s\n\n", cell(p, "text"));
+		}
+	free(ra);
+	free(rb);
+	json_decref(j);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "relation", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd;
+	int ch, nargs, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((sock_path = getenv("REPRINTD_SOCKET")) == NULL ||
+	    *sock_path == '\0')
+		sock_path = DEFAULT_SOCKET;
+	/* Options may follow the command too ("status --json"). */
+	while ((ch = getopt_long(argc, argv, "s:jr:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			sock_path = optarg;
+			break;
+		case 'j':
+			opt_json = 1;
+			break;
+		case 'r':
+			opt_relation = optarg;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage();
+		return 2;
+	}
+	cmd = argv[optind];
+	nargs = argc - optind - 1;
+#define NEED(n) do { if (nargs != (n)) { \
+		fprintf(stderr, "reprintctl: %s takes %d argument%s\n", cmd, \
+		    (n), (n) == 1 ? "" : "s"); usage(); return 2; } } while (0)
+	if (strcmp(cmd, "status") == 0) {
+		NEED(0);
+		rc = cmd_status();
+	} else if (strcmp(cmd, "pairs") == 0) {
+		NEED(0);
+		rc = cmd_pairs();
+	} else if (strcmp(cmd, "matches") == 0) {
+		NEED(1);
+		rc = cmd_matches(argv[optind + 1]);
+	} else if (strcmp(cmd, "query") == 0) {
+		NEED(1);
+		rc = cmd_query(argv[optind + 1]);
+	} else if (strcmp(cmd, "cluster") == 0) {
+		NEED(1);
+		rc = cmd_cluster(argv[optind + 1]);
+	} else if (strcmp(cmd, "explain") == 0) {
+		NEED(2);
+		rc = cmd_explain(argv[optind + 1], argv[optind + 2]);
+	} else {
+		fprintf(stderr, "reprintctl: unknown command \"%s\"\n", cmd);
+		usage();
+		return 2;
+	}
+#undef NEED
+	free(watch_dir);
+	return rc;
+}

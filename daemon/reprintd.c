@@ -1,0 +1,473 @@
+/*
+ * reprintd - watch a directory of news articles, flag reprints, answer
+ * questions about them over a Unix socket. See reprintd(8).
+ *
+ * main() is the edge: it turns errors into messages and exit codes.
+ * Everything after start-up runs on one libevent loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "api.h"
+#include "config.h"
+#include "daemon.h"
+#include "ingest.h"
+#include "log.h"
+#include "pending.h"
+#include "sock.h"
+#include "store.h"
+#include "watch.h"
+
+#define RETRY_SECS 30 /* a paused ingest tries again this often */
+
+/* Command-line settings, applied over the file (also on reload). */
+struct override {
+	const char *key, *value;
+};
+
+struct main_ctx {
+	struct reprintd r;
+	const char *config_path;
+	struct override ov[8];
+	int nov;
+	struct api *api;
+	int own_socket;   /* we created the socket file (not systemd) */
+	ino_t sock_ino;
+	struct event *sig[4];
+	struct event *watchdog;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: reprintd [-nv] [--once] [-f|--config file] "
+	    "[-w|--watch dir] [-s|--state dir]\n"
+	    "                [-S|--socket path]\n");
+}
+
+/* Defaults, then the file, then the command line. */
+static int
+load_config(struct main_ctx *m, struct config *c, char *err, size_t errlen)
+{
+	char msg[512];
+	int i, rc;
+
+	config_init(c);
+	if (m->config_path != NULL &&
+	    (rc = config_load(c, m->config_path, err, errlen)) < 0)
+		return rc;
+	for (i = 0; i < m->nov; i++)
+		if ((rc = config_set(c, m->ov[i].key, m->ov[i].value, msg,
+		    sizeof(msg))) < 0) {
+			snprintf(err, errlen, "command line: %s", msg);
+			return rc;
+		}
+	return config_check(c, err, errlen);
+}
+
+static void
+schedule_drain(struct reprintd *r)
+{
+	/* A zero timeout, not event_active(): timers become active after
+	 * the poll, so the socket is served between two batches. */
+	static const struct timeval now = { 0, 0 };
+
+	if (r->drain_ev != NULL && !r->paused &&
+	    !evtimer_pending(r->drain_ev, NULL))
+		evtimer_add(r->drain_ev, &now);
+}
+
+static void
+found_cb(const char *rel, void *arg)
+{
+	struct reprintd *r = arg;
+
+	if (pending_add(r->q, rel) < 0)
+		log_warnx("%s: out of memory; it is picked up by the next "
+		    "rescan", rel);
+	schedule_drain(r);
+}
+
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct reprintd *r = arg;
+	struct timeval tv = { RETRY_SECS, 0 };
+
+	if (ingest_batch(r) < 0) {
+		evtimer_add(r->retry_ev, &tv);
+		return;
+	}
+	if (pending_count(r->q) > 0)
+		schedule_drain(r);
+}
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct reprintd *r = arg;
+
+	log_info("resuming ingest (%zu files pending)", pending_count(r->q));
+	r->paused = 0;
+	schedule_drain(r);
+}
+
+static void
+diff_cb(const char *key, const char *old, const char *new_, void *arg)
+{
+	int *restart = arg;
+
+	if (strcmp(key, "watch") == 0 || strcmp(key, "state") == 0 ||
+	    strcmp(key, "socket") == 0 || strcmp(key, "socket_mode") == 0 ||
+	    strcmp(key, "socket_group") == 0 || strcmp(key, "nosync") == 0) {
+		log_warnx("config: %s changed (%s -> %s); takes effect at "
+		    "restart", key, old, new_);
+		*restart = 1;
+		return;
+	}
+	log_info("config: %s: %s -> %s", key, old, new_);
+}
+
+static void
+reload(struct main_ctx *m)
+{
+	struct reprintd *r = &m->r;
+	struct config c;
+	char err[512];
+	int restart = 0;
+
+	sock_notify("RELOADING=1");
+	if (load_config(m, &c, err, sizeof(err)) < 0) {
+		log_warnx("reload failed, keeping the running configuration: "
+		    "%s", err);
+		config_free(&c);
+		sock_notify("READY=1");
+		return;
+	}
+	config_diff(&r->cfg, &c, diff_cb, &restart);
+	/* What needs a restart keeps its running value: swap those back. */
+	if (restart) {
+		char *t;
+
+#define KEEP(f) do { t = c.f; c.f = r->cfg.f; r->cfg.f = t; } while (0)
+		KEEP(watch);
+		KEEP(state);
+		KEEP(socket);
+		KEEP(socket_group);
+#undef KEEP
+		c.socket_mode = r->cfg.socket_mode;
+		c.nosync = r->cfg.nosync;
+	}
+	config_free(&r->cfg);
+	r->cfg = c;
+	if (m->api != NULL)
+		api_configure(m->api);
+	log_info("configuration reloaded");
+	if (r->paused) {
+		r->paused = 0;
+		schedule_drain(r);
+	}
+	sock_notify("READY=1");
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct main_ctx *m = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		log_info("SIGHUP: reloading %s", m->config_path != NULL ?
+		    m->config_path : "(no configuration file)");
+		reload(m);
+		break;
+	default:
+		/* Batches run to completion inside one callback, so the
+		 * one in progress, if any, is committed already. */
+		log_info("%s: shutting down", strsignal((int)sig));
+		sock_notify("STOPPING=1");
+		event_base_loopexit(m->r.base, NULL);
+		break;
+	}
+}
+
+static void
+watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sock_notify("WATCHDOG=1");
+}
+
+static char *
+real_dir(const char *what, const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat sb;
+
+	if (realpath(path, buf) == NULL) {
+		fprintf(stderr, "reprintd: %s directory %s: %s\n", what, path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (stat(buf, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "reprintd: %s %s is not a directory\n", what,
+		    path);
+		return NULL;
+	}
+	return strdup(buf);
+}
+
+static int
+open_store(struct reprintd *r)
+{
+	struct store_options so = { 0 };
+	int rc;
+
+	so.flags = r->cfg.nosync ? STORE_NOSYNC : 0;
+	rc = store_open(r->state_real, &so, &r->st);
+	if (rc == STORE_EVERSION) {
+		fprintf(stderr, "reprintd: the store in %s has schema version "
+		    "%d, this reprintd reads version %d; move it away or use "
+		    "a matching reprintd\n", r->state_real,
+		    store_found_version(r->st), STORE_SCHEMA_VERSION);
+		store_close(r->st);
+		r->st = NULL;
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "reprintd: cannot open the store in %s: %s\n",
+		    r->state_real, store_strerror(rc));
+		r->st = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* --once: scan, ingest everything, exit. */
+static int
+run_once(struct main_ctx *m)
+{
+	struct reprintd *r = &m->r;
+
+	if (watch_scan(r->w) < 0)
+		return 1;
+	log_info("%zu files to process", pending_count(r->q));
+	while (pending_count(r->q) > 0)
+		if (ingest_batch(r) < 0)
+			return 1;
+	log_info("done: %llu documents stored, %llu files rejected",
+	    (unsigned long long)r->ningested,
+	    (unsigned long long)r->nrejected);
+	return 0;
+}
+
+static int
+open_socket(struct main_ctx *m)
+{
+	struct reprintd *r = &m->r;
+	int fd, rc;
+
+	if ((fd = sock_systemd_fd()) >= 0) {
+		log_info("using the socket passed by systemd");
+	} else {
+		if (r->cfg.socket == NULL) {
+			fprintf(stderr, "reprintd: no socket (--socket or "
+			    "\"socket =\")\n");
+			return -1;
+		}
+		rc = sock_listen(r->cfg.socket, r->cfg.socket_mode,
+		    r->cfg.socket_group, &fd, &m->sock_ino);
+		if (rc == -EADDRINUSE) {
+			fprintf(stderr, "reprintd: another reprintd is running "
+			    "on %s\n", r->cfg.socket);
+			return -1;
+		}
+		if (rc == -ENOENT && r->cfg.socket_group != NULL) {
+			fprintf(stderr, "reprintd: socket_group %s: no such "
+			    "group\n", r->cfg.socket_group);
+			return -1;
+		}
+		if (rc == -EEXIST) {
+			fprintf(stderr, "reprintd: %s exists and is not a "
+			    "socket; not replacing it\n", r->cfg.socket);
+			return -1;
+		}
+		if (rc < 0) {
+			fprintf(stderr, "reprintd: socket %s: %s\n",
+			    r->cfg.socket, strerror(-rc));
+			return -1;
+		}
+		m->own_socket = 1;
+	}
+	if ((rc = api_open(r, fd, &m->api)) < 0) {
+		fprintf(stderr, "reprintd: cannot serve the socket: %s\n",
+		    strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "watch", required_argument, NULL, 'w' },
+		{ "state", required_argument, NULL, 's' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'f' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct main_ctx m;
+	struct reprintd *r = &m.r;
+	char err[512];
+	int ch, once = 0, check = 0, verbose = 0, ret = 1;
+	unsigned long long wd;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	while ((ch = getopt_long(argc, argv, "w:s:S:f:nvh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'w':
+		case 's':
+		case 'S':
+			m.ov[m.nov].key = ch == 'w' ? "watch" : ch == 's' ?
+			    "state" : "socket";
+			m.ov[m.nov++].value = optarg;
+			break;
+		case 'f':
+			m.config_path = optarg;
+			break;
+		case 'o':
+			once = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("reprintd %s\n", REPRINTD_VERSION);
+			return 0;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 1;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return 1;
+	}
+	log_init(verbose);
+	if (load_config(&m, &r->cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "reprintd: %s\n", err);
+		config_free(&r->cfg);
+		return 1;
+	}
+	if (check) {
+		fprintf(stderr, "reprintd: configuration OK\n");
+		config_free(&r->cfg);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	r->started_us = now_us();
+	if ((r->watch_real = real_dir("watch", r->cfg.watch)) == NULL ||
+	    (r->state_real = real_dir("state", r->cfg.state)) == NULL)
+		goto out;
+	if (open_store(r) < 0)
+		goto out;
+	if ((r->base = event_base_new()) == NULL ||
+	    pending_new(&r->q) < 0 ||
+	    (r->drain_ev = evtimer_new(r->base, drain_cb, r)) == NULL ||
+	    (r->retry_ev = evtimer_new(r->base, retry_cb, r)) == NULL) {
+		fprintf(stderr, "reprintd: out of memory\n");
+		goto out;
+	}
+	if (watch_open(once ? NULL : r->base, r->watch_real, found_cb, r,
+	    &r->w) < 0) {
+		fprintf(stderr, "reprintd: inotify: %s\n", strerror(errno));
+		goto out;
+	}
+	if (once) {
+		ret = run_once(&m);
+		goto out;
+	}
+	if (open_socket(&m) < 0)
+		goto out;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		m.sig[i] = evsignal_new(r->base, sigs[i], signal_cb, &m);
+		if (m.sig[i] == NULL || evsignal_add(m.sig[i], NULL) < 0) {
+			fprintf(stderr, "reprintd: cannot handle signals\n");
+			goto out;
+		}
+	}
+	if ((wd = sock_watchdog_usec()) > 0) {
+		struct timeval tv = { (time_t)(wd / 2000000),
+			(suseconds_t)(wd / 2 % 1000000) };
+
+		m.watchdog = event_new(r->base, -1, EV_PERSIST, watchdog_cb,
+		    NULL);
+		if (m.watchdog != NULL)
+			evtimer_add(m.watchdog, &tv);
+	}
+	/* Watches first, inside the scan, so that nothing landing during
+	 * the scan is missed; files seen twice are queued once. */
+	if (watch_scan(r->w) < 0) {
+		fprintf(stderr, "reprintd: cannot read %s\n", r->watch_real);
+		goto out;
+	}
+	log_info("reprintd %s: watching %s (%u directories, %zu files to "
+	    "check), store %s, socket %s", REPRINTD_VERSION, r->watch_real,
+	    watch_count(r->w), pending_count(r->q), r->state_real,
+	    m.own_socket ? r->cfg.socket : "from systemd");
+	sock_notify("READY=1");
+	if (event_base_dispatch(r->base) < 0) {
+		log_warnx("event loop failed");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (m.api != NULL)
+		api_close(m.api);
+	if (m.own_socket)
+		sock_unlink(r->cfg.socket, m.sock_ino);
+	for (i = 0; i < sizeof(m.sig) / sizeof(m.sig[0]); i++)
+		if (m.sig[i] != NULL)
+			event_free(m.sig[i]);
+	if (m.watchdog != NULL)
+		event_free(m.watchdog);
+	watch_close(r->w);
+	if (r->drain_ev != NULL)
+		event_free(r->drain_ev);
+	if (r->retry_ev != NULL)
+		event_free(r->retry_ev);
+	pending_free(r->q);
+	if (r->st != NULL)
+		store_close(r->st);
+	if (r->base != NULL)
+		event_base_free(r->base);
+	free(r->watch_real);
+	free(r->state_real);
+	config_free(&r->cfg);
+	if (ret == 0 && !once)
+		log_info("stopped");
+	return ret;
+}

@@ -1,0 +1,406 @@
+/* watch.c - recursive inotify and the ordered tree walk; see watch.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "text.h"
+#include "watch.h"
+
+#define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
+    IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | \
+    IN_DONT_FOLLOW | IN_EXCL_UNLINK)
+#define WATCH_DEPTH_MAX 64 /* deeper trees are not news feeds */
+
+struct watch {
+	struct event_base *base;
+	char *root;
+	int fd;                /* inotify, -1 without */
+	struct event *ev;
+	watch_found_cb found;
+	void *arg;
+	/* Directory of each watch descriptor, relative to root ("" for the
+	 * root). Indexed by wd: the kernel hands out small, increasing
+	 * numbers, so a slot per wd costs 8 bytes and a lookup nothing. */
+	char **dirs;
+	size_t ndirs;
+	unsigned count;
+	int warned_limit;
+};
+
+struct scan_file {
+	struct timespec mtime;
+	char *path;
+};
+
+struct scan_list {
+	struct scan_file *v;
+	size_t n, cap;
+};
+
+static void watch_read_cb(evutil_socket_t fd, short what, void *arg);
+
+int
+watch_open(struct event_base *base, const char *root, watch_found_cb found,
+    void *arg, struct watch **out)
+{
+	struct watch *w;
+	int rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return -ENOMEM;
+	w->fd = -1;
+	w->base = base;
+	w->found = found;
+	w->arg = arg;
+	if ((w->root = strdup(root)) == NULL) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	if (base != NULL) {
+		if ((w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0) {
+			rc = -errno;
+			goto err;
+		}
+		w->ev = event_new(base, w->fd, EV_READ | EV_PERSIST,
+		    watch_read_cb, w);
+		if (w->ev == NULL || event_add(w->ev, NULL) < 0) {
+			rc = -ENOMEM;
+			goto err;
+		}
+	}
+	*out = w;
+	return 0;
+err:
+	watch_close(w);
+	return rc;
+}
+
+void
+watch_close(struct watch *w)
+{
+	size_t i;
+
+	if (w == NULL)
+		return;
+	if (w->ev != NULL)
+		event_free(w->ev);
+	if (w->fd >= 0)
+		close(w->fd);
+	for (i = 0; i < w->ndirs; i++)
+		free(w->dirs[i]);
+	free(w->dirs);
+	free(w->root);
+	free(w);
+}
+
+unsigned
+watch_count(const struct watch *w)
+{
+	return w->count;
+}
+
+static char *
+join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s;
+
+	if (la == 0)
+		return strdup(b);
+	if ((s = malloc(la + lb + 2)) == NULL)
+		return NULL;
+	memcpy(s, a, la);
+	s[la] = '/';
+	memcpy(s + la + 1, b, lb + 1);
+	return s;
+}
+
+/* Watch directory rel (relative to root). Errors are logged, not
+ * returned: a directory we cannot watch is still walked. */
+static void
+watch_add(struct watch *w, const char *rel)
+{
+	char *full, *copy, **nd;
+	int wd;
+	size_t n;
+
+	if (w->fd < 0)
+		return;
+	if ((full = join(w->root, rel)) == NULL)
+		return;
+	wd = inotify_add_watch(w->fd, full, WATCH_MASK);
+	if (wd < 0) {
+		if (errno == ENOSPC && !w->warned_limit) {
+			/* Once: at this point every new directory fails. */
+			log_warnx("cannot watch %s: inotify watch limit "
+			    "reached (raise fs.inotify.max_user_watches); "
+			    "new files there are found only by a rescan",
+			    full);
+			w->warned_limit = 1;
+		} else if (errno != ENOSPC && errno != ENOENT)
+			log_warnerr(-errno, "cannot watch %s", full);
+		free(full);
+		return;
+	}
+	free(full);
+	if ((size_t)wd >= w->ndirs) {
+		n = (size_t)wd + 64;
+		if ((nd = realloc(w->dirs, n * sizeof(*nd))) == NULL)
+			return;
+		memset(nd + w->ndirs, 0, (n - w->ndirs) * sizeof(*nd));
+		w->dirs = nd;
+		w->ndirs = n;
+	}
+	if ((copy = strdup(rel)) == NULL)
+		return;
+	/* The same directory added again (a rescan, a move inside the tree)
+	 * gets its old wd back: update its path. */
+	if (w->dirs[wd] == NULL)
+		w->count++;
+	free(w->dirs[wd]);
+	w->dirs[wd] = copy;
+}
+
+static void
+watch_forget(struct watch *w, int wd)
+{
+	if (wd >= 0 && (size_t)wd < w->ndirs && w->dirs[wd] != NULL) {
+		free(w->dirs[wd]);
+		w->dirs[wd] = NULL;
+		w->count--;
+	}
+}
+
+/* A directory left the tree (moved away): drop its watches and those of
+ * everything under it, so that their events do not name stale paths. */
+static void
+watch_drop_subtree(struct watch *w, const char *rel)
+{
+	size_t i, n = strlen(rel);
+
+	for (i = 0; i < w->ndirs; i++) {
+		const char *d = w->dirs[i];
+
+		if (d == NULL || strncmp(d, rel, n) != 0 ||
+		    (d[n] != '\0' && d[n] != '/'))
+			continue;
+		inotify_rm_watch(w->fd, (int)i);
+		watch_forget(w, (int)i);
+	}
+}
+
+static int
+scan_push(struct scan_list *l, const struct timespec *mt, char *path)
+{
+	struct scan_file *nv;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 64;
+		if ((nv = realloc(l->v, cap * sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n].mtime = *mt;
+	l->v[l->n].path = path;
+	l->n++;
+	return 0;
+}
+
+static int
+scan_cmp(const void *pa, const void *pb)
+{
+	const struct scan_file *a = pa, *b = pb;
+
+	if (a->mtime.tv_sec != b->mtime.tv_sec)
+		return a->mtime.tv_sec < b->mtime.tv_sec ? -1 : 1;
+	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
+		return a->mtime.tv_nsec < b->mtime.tv_nsec ? -1 : 1;
+	return strcmp(a->path, b->path);
+}
+
+/* Walk directory rel: watch it first (so that nothing created during the
+ * walk is missed; a file seen twice is queued once), then list it. */
+static int
+scan_dir(struct watch *w, const char *rel, int depth, struct scan_list *l)
+{
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	char *full, *child;
+	int fd, rc = 0;
+
+	if (depth > WATCH_DEPTH_MAX) {
+		log_warnx("%s: deeper than %d directories, not descending",
+		    rel, WATCH_DEPTH_MAX);
+		return 0;
+	}
+	watch_add(w, rel);
+	if ((full = join(w->root, rel)) == NULL)
+		return -ENOMEM;
+	fd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		if (rc != -ENOENT)
+			log_warnerr(rc, "cannot read directory %s", full);
+		free(full);
+		return depth == 0 ? rc : 0;
+	}
+	free(full);
+	while ((de = readdir(d)) != NULL) {
+		if (text_name_ignored(de->d_name))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue; /* gone already */
+		if ((child = join(rel, de->d_name)) == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			rc = scan_dir(w, child, depth + 1, l);
+			free(child);
+			if (rc < 0)
+				break;
+			continue;
+		}
+		/* Regular files and everything else: the ingest step
+		 * rejects what is not a readable regular file, and counts
+		 * it, so that a FIFO in the inbox is visible in status. */
+		if ((rc = scan_push(l, &sb.st_mtim, child)) < 0) {
+			free(child);
+			break;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Walk the subtree rel and report its files in (mtime, path) order. */
+static int
+watch_scan_rel(struct watch *w, const char *rel)
+{
+	struct scan_list l = { 0 };
+	size_t i;
+	int rc;
+
+	rc = scan_dir(w, rel, 0, &l);
+	if (rc == 0) {
+		if (l.n > 1)
+			qsort(l.v, l.n, sizeof(*l.v), scan_cmp);
+		for (i = 0; i < l.n; i++)
+			w->found(l.v[i].path, w->arg);
+	}
+	for (i = 0; i < l.n; i++)
+		free(l.v[i].path);
+	free(l.v);
+	return rc;
+}
+
+int
+watch_scan(struct watch *w)
+{
+	return watch_scan_rel(w, "");
+}
+
+static void
+watch_event(struct watch *w, const struct inotify_event *ev)
+{
+	const char *dir;
+	char *rel, *full;
+	struct stat sb;
+
+	if (ev->mask & IN_Q_OVERFLOW) {
+		log_warnx("inotify queue overflowed; rescanning %s", w->root);
+		watch_scan(w);
+		return;
+	}
+	if (ev->wd < 0 || (size_t)ev->wd >= w->ndirs ||
+	    (dir = w->dirs[ev->wd]) == NULL)
+		return; /* a watch we dropped already */
+	if (ev->mask & IN_IGNORED) {
+		watch_forget(w, ev->wd);
+		return;
+	}
+	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+		/* Subdirectories: their parent reports the move or the
+		 * deletion. The root itself: start over on whatever is at
+		 * its path now. */
+		if (dir[0] == '\0') {
+			log_warnx("watched directory %s was %s; rescanning",
+			    w->root, (ev->mask & IN_DELETE_SELF) ?
+			    "deleted" : "moved");
+			if (ev->mask & IN_MOVE_SELF) {
+				inotify_rm_watch(w->fd, ev->wd);
+				watch_forget(w, ev->wd);
+			}
+			if (watch_scan(w) < 0)
+				log_warnx("%s is gone; restart reprintd once "
+				    "it is back", w->root);
+		}
+		return;
+	}
+	if (ev->len == 0 || text_name_ignored(ev->name))
+		return;
+	if ((rel = join(dir, ev->name)) == NULL)
+		return;
+	if (ev->mask & IN_ISDIR) {
+		if (ev->mask & IN_MOVED_FROM)
+			watch_drop_subtree(w, rel);
+		else if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+			log_debug("new directory %s", rel);
+			watch_scan_rel(w, rel);
+		}
+	} else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+		w->found(rel, w->arg);
+	} else if (ev->mask & IN_CREATE) {
+		/* A regular file is reported when it is closed; anything
+		 * else (FIFO, symlink, device) never will be. */
+		if ((full = join(w->root, rel)) != NULL) {
+			if (lstat(full, &sb) == 0 && !S_ISREG(sb.st_mode))
+				w->found(rel, w->arg);
+			free(full);
+		}
+	}
+	free(rel);
+}
+
+static void
+watch_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+	/* Aligned for struct inotify_event, as inotify(7) asks. */
+	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n;
+	char *p;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN)
+				log_warnerr(-errno, "inotify read");
+			return;
+		}
+		for (p = buf; p < buf + n;
+		    p += sizeof(struct inotify_event) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			watch_event(w, ev);
+		}
+	}
+}

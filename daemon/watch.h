@@ -1,0 +1,41 @@
+/*
+ * watch.h - find the files of the watched tree: a start-up walk and
+ * inotify on every directory of it.
+ *
+ * A file is reported (found callback, path relative to the root) when it is
+ * complete: IN_CLOSE_WRITE or IN_MOVED_TO; a non-regular file (FIFO,
+ * symlink) when it is created, since it never gets a close-after-write.
+ * Directories are watched as they appear and walked at once, since files
+ * may land in them before the watch is in place. Names text_name_ignored()
+ * refuses are neither reported nor descended into; symlinked directories
+ * are not followed.
+ */
+#ifndef WATCH_H
+#define WATCH_H
+
+struct event_base;
+struct watch;
+
+typedef void (*watch_found_cb)(const char *relpath, void *arg);
+
+/*
+ * Prepare to watch the directory `root` (an absolute path). With base NULL
+ * there is no inotify (for --once): only watch_scan() works. Returns 0,
+ * -errno (inotify_init1, memory).
+ */
+int watch_open(struct event_base *base, const char *root,
+    watch_found_cb found, void *arg, struct watch **out);
+void watch_close(struct watch *w);
+
+/*
+ * Walk the whole tree, adding watches, and report every file in it,
+ * ordered by mtime and then path so that arrival order (and so which
+ * document is the original) does not depend on readdir order. Returns 0
+ * or -errno if the root cannot be read.
+ */
+int watch_scan(struct watch *w);
+
+/* Number of directories watched. */
+unsigned watch_count(const struct watch *w);
+
+#endif
