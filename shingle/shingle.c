@@ -1,0 +1,495 @@
+/*
+ * shingle.c - shingles, sets, winnowing and sketches (see shingle.h).
+ *
+ * Every hash here is stored on disk, so every seed below is part of the
+ * on-disk format: changing one means reindexing. They are arbitrary
+ * constants (ASCII tags, so they are easy to recognize in a debugger).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+#include "shingle.h"
+
+#define SEED_WORD 0x7270772d776f7264ull    /* "rpw-word": word shingles */
+#define SEED_CHAR 0x7270772d63686172ull    /* "rpw-char": char k-grams */
+#define SEED_MINHASH 0x7270772d6d696e68ull /* "rpw-minh": MinHash mixing */
+#define SEED_DENSIFY 0x7270772d64656e73ull /* "rpw-dens": densification */
+#define SEED_BAND 0x7270772d62616e64ull    /* "rpw-band": LSH band keys */
+
+/* ---- Shingles ---------------------------------------------------------- */
+
+uint64_t shingle_token_hash(const struct shingle_text *t, size_t i)
+{
+	return XXH3_64bits_withSeed(
+	    t->norm + t->tok[i].off, t->tok[i].len, SEED_WORD);
+}
+
+size_t shingle_words_max(const struct shingle_text *t, unsigned k)
+{
+	if (k == 0 || t->ntok == 0)
+		return 0;
+	if (t->ntok < k)
+		return 1;
+	return t->ntok - k + 1;
+}
+
+size_t shingle_words(
+    const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos)
+{
+	const struct shingle_token *tok = t->tok;
+	size_t i, n = shingle_words_max(t, k);
+
+	if (n == 0)
+		return 0;
+	if (t->ntok < k) {
+		out[0] = XXH3_64bits_withSeed(t->norm, t->norm_len, SEED_WORD);
+		if (pos != NULL)
+			pos[0] = 0;
+		return 1;
+	}
+	/* Tokens are joined by one space in norm: k tokens are one slice. */
+	for (i = 0; i < n; i++) {
+		const struct shingle_token *a = &tok[i], *b = &tok[i + k - 1];
+
+		out[i] = XXH3_64bits_withSeed(
+		    t->norm + a->off, b->off + b->len - a->off, SEED_WORD);
+		if (pos != NULL)
+			pos[i] = (uint32_t)i;
+	}
+	return n;
+}
+
+/* Code points in the squeezed text: norm minus spaces and UTF-8 trails. */
+static size_t squeezed_len(const struct shingle_text *t)
+{
+	size_t i, trail = 0;
+
+	if (t->ntok == 0)
+		return 0;
+	for (i = 0; i < t->norm_len; i++)
+		trail += ((unsigned char)t->norm[i] & 0xc0) == 0x80;
+	return t->norm_len - (t->ntok - 1) - trail;
+}
+
+size_t shingle_chars_max(const struct shingle_text *t, unsigned k)
+{
+	size_t n;
+
+	if (k == 0 || (n = squeezed_len(t)) == 0)
+		return 0;
+	return n < k ? 1 : n - k + 1;
+}
+
+static inline size_t cp_len(unsigned char b)
+{
+	return b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+}
+
+/* Hash norm[a, b) with the separating spaces left out. */
+static uint64_t hash_squeezed(const char *norm, size_t a, size_t b)
+{
+	char buf[256];
+	XXH3_state_t st;
+	const char *sp;
+	size_t n = 0;
+
+	if (b - a <= sizeof(buf)) {
+		for (; a < b; a++)
+			if (norm[a] != ' ')
+				buf[n++] = norm[a];
+		return XXH3_64bits_withSeed(buf, n, SEED_CHAR);
+	}
+	/* Same hash as the one-shot function, without a buffer limit. */
+	XXH3_64bits_reset_withSeed(&st, SEED_CHAR);
+	while (a < b) {
+		sp = memchr(norm + a, ' ', b - a);
+		n = sp != NULL ? (size_t)(sp - norm) : b;
+		XXH3_64bits_update(&st, norm + a, n - a);
+		a = n + 1;
+	}
+	return XXH3_64bits_digest(&st);
+}
+
+/*
+ * Two cursors walk norm one code point at a time: head at the first code
+ * point of the gram, tail just past its last. `spaces` counts the token
+ * boundaries between them; when it is zero the gram is one slice of norm
+ * and is hashed in place, which is the common case for k below the mean
+ * token length.
+ */
+size_t shingle_chars(
+    const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos)
+{
+	const char *s = t->norm;
+	size_t len = t->norm_len, head = 0, tail = 0, n = 0, spaces = 0;
+	uint32_t hidx = 0;
+	unsigned i;
+
+	if (shingle_chars_max(t, k) == 0)
+		return 0;
+	for (i = 0; i < k && tail < len; i++) {
+		if (s[tail] == ' ') {
+			tail++;
+			spaces++;
+		}
+		tail += cp_len((unsigned char)s[tail]);
+	}
+	for (;;) {
+		out[n] = spaces == 0 ? XXH3_64bits_withSeed(
+		                           s + head, tail - head, SEED_CHAR)
+		                     : hash_squeezed(s, head, tail);
+		if (pos != NULL)
+			pos[n] = hidx;
+		n++;
+		if (tail >= len)
+			break;
+		head += cp_len((unsigned char)s[head]);
+		if (s[head] == ' ') {
+			head++;
+			hidx++;
+			spaces--;
+		}
+		if (s[tail] == ' ') {
+			tail++;
+			spaces++;
+		}
+		tail += cp_len((unsigned char)s[tail]);
+	}
+	return n;
+}
+
+/* ---- Sets ---------------------------------------------------------------- */
+
+static void sift_down(uint64_t *a, size_t i, size_t n)
+{
+	uint64_t v = a[i];
+	size_t c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && a[c + 1] > a[c])
+			c++;
+		if (a[c] <= v)
+			break;
+		a[i] = a[c];
+		i = c;
+	}
+	a[i] = v;
+}
+
+static void heap_sort(uint64_t *a, size_t n)
+{
+	size_t i;
+	uint64_t v;
+
+	for (i = n / 2; i-- > 0;)
+		sift_down(a, i, n);
+	for (i = n; i-- > 1;) {
+		v = a[0];
+		a[0] = a[i];
+		a[i] = v;
+		sift_down(a, 0, i);
+	}
+}
+
+/*
+ * Introsort: quicksort with a median of three, insertion sort for short
+ * runs, and heapsort once the recursion gets deeper than 2 log n, so that
+ * crafted input (the hashes are seeded but public) cannot make it
+ * quadratic. qsort() would be simpler but is about three times slower on
+ * the few thousand hashes of an article.
+ */
+static void intro_sort(uint64_t *a, size_t n, unsigned depth)
+{
+	uint64_t p, v;
+	size_t i, j, m;
+
+	while (n > 16) {
+		if (depth-- == 0) {
+			heap_sort(a, n);
+			return;
+		}
+		m = n / 2;
+		if (a[m] < a[0]) {
+			v = a[m];
+			a[m] = a[0];
+			a[0] = v;
+		}
+		if (a[n - 1] < a[m]) {
+			v = a[m];
+			a[m] = a[n - 1];
+			a[n - 1] = v;
+			if (a[m] < a[0]) {
+				v = a[m];
+				a[m] = a[0];
+				a[0] = v;
+			}
+		}
+		p = a[m];
+		/* Hoare: a[0] <= p <= a[n-1] act as sentinels. */
+		i = 0;
+		j = n - 1;
+		for (;;) {
+			while (a[i] < p)
+				i++;
+			while (a[j] > p)
+				j--;
+			if (i >= j)
+				break;
+			v = a[i];
+			a[i] = a[j];
+			a[j] = v;
+			i++;
+			j--;
+		}
+		/* [0, j] <= p <= [j+1, n); recurse on the smaller side. */
+		if (j + 1 < n - j - 1) {
+			intro_sort(a, j + 1, depth);
+			a += j + 1;
+			n -= j + 1;
+		} else {
+			intro_sort(a + j + 1, n - j - 1, depth);
+			n = j + 1;
+		}
+	}
+	for (i = 1; i < n; i++) {
+		v = a[i];
+		for (j = i; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
+size_t shingle_sort_unique(uint64_t *h, size_t n)
+{
+	unsigned depth = 0;
+	size_t i, m;
+
+	if (n < 2)
+		return n;
+	for (m = n; m > 1; m >>= 1)
+		depth += 2;
+	intro_sort(h, n, depth);
+	for (i = 1, m = 1; i < n; i++)
+		if (h[i] != h[m - 1])
+			h[m++] = h[i];
+	return m;
+}
+
+size_t shingle_intersect(
+    const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < na && j < nb) {
+		if (a[i] < b[j]) {
+			i++;
+		} else if (a[i] > b[j]) {
+			j++;
+		} else {
+			n++;
+			i++;
+			j++;
+		}
+	}
+	return n;
+}
+
+/* ---- Winnowing ----------------------------------------------------------- */
+
+/* Position of the rightmost minimum of h[a, b), a < b. */
+static size_t rightmost_min(const uint64_t *h, size_t a, size_t b)
+{
+	size_t m = a;
+
+	for (a++; a < b; a++)
+		if (h[a] <= h[m])
+			m = a;
+	return m;
+}
+
+/*
+ * Robust winnowing (section 4.1 of the paper): a window keeps the minimum
+ * selected by the window before it while that one is still inside and
+ * still minimal (ties do not move it); only when it slides out is the
+ * window rescanned for its rightmost minimum. On low-entropy runs (the
+ * same hash repeated) this selects one fingerprint per w positions
+ * instead of one per position. O(n) expected for random hashes, O(n w)
+ * worst case (rescans).
+ */
+size_t shingle_winnow(
+    const uint64_t *h, size_t n, unsigned w, uint64_t *out, uint32_t *pos)
+{
+	size_t r, m, cnt = 0;
+
+	if (n == 0)
+		return 0;
+	if (w == 0)
+		w = 1;
+	if (n <= w) {
+		m = rightmost_min(h, 0, n);
+		out[0] = h[m];
+		if (pos != NULL)
+			pos[0] = (uint32_t)m;
+		return 1;
+	}
+	m = rightmost_min(h, 0, w);
+	out[cnt] = h[m];
+	if (pos != NULL)
+		pos[cnt] = (uint32_t)m;
+	cnt++;
+	/* Selected positions only move right, so each is recorded once. */
+	for (r = w; r < n; r++) {
+		if (m < r - w + 1)
+			m = rightmost_min(h, r - w + 1, r + 1);
+		else if (h[r] < h[m])
+			m = r;
+		else
+			continue;
+		out[cnt] = h[m];
+		if (pos != NULL)
+			pos[cnt] = (uint32_t)m;
+		cnt++;
+	}
+	return cnt;
+}
+
+/* ---- Sketches ------------------------------------------------------------ */
+
+/*
+ * splitmix64's finalizer: a bijection on 64 bits with full avalanche. The
+ * input hashes are already XXH3 output; this decorrelates the MinHash bin
+ * and value from the bits that other consumers (winnowing, SimHash) use.
+ */
+static inline uint64_t mix64(uint64_t z)
+{
+	z ^= z >> 30;
+	z *= 0xbf58476d1ce4e5b9ull;
+	z ^= z >> 27;
+	z *= 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z;
+}
+
+/* Map the high 32 bits of x onto [0, n) (Lemire's multiply-shift). */
+static inline unsigned range32(uint64_t x, unsigned n)
+{
+	return (unsigned)(((x >> 32) * n) >> 32);
+}
+
+/*
+ * One permutation hashing: a mixed hash picks a bin from its high bits
+ * and keeps the minimum of its low 32 bits. Optimal densification then
+ * gives each empty bin i the value of the first non-empty bin on its own
+ * pseudo-random probe sequence j(i, 1), j(i, 2), ... Two sets agree on a
+ * slot with probability J whatever mix of empty and full bins they have,
+ * and the variance is close to that of k independent permutations.
+ */
+void shingle_minhash(
+    const uint64_t *h, size_t n, uint32_t sig[SHINGLE_MINHASH_N])
+{
+	uint32_t val[SHINGLE_MINHASH_N];
+	unsigned char full[SHINGLE_MINHASH_N];
+	unsigned i, j, a;
+	size_t e;
+
+	for (i = 0; i < SHINGLE_MINHASH_N; i++) {
+		sig[i] = UINT32_MAX;
+		val[i] = UINT32_MAX;
+		full[i] = 0;
+	}
+	if (n == 0)
+		return;
+	for (e = 0; e < n; e++) {
+		uint64_t m = mix64(h[e] ^ SEED_MINHASH);
+		uint32_t v = (uint32_t)m;
+
+		i = range32(m, SHINGLE_MINHASH_N);
+		full[i] = 1;
+		if (v < val[i])
+			val[i] = v;
+	}
+	for (i = 0; i < SHINGLE_MINHASH_N; i++) {
+		if (full[i]) {
+			sig[i] = val[i];
+			continue;
+		}
+		j = i;
+		for (a = 1; a <= 4096; a++) {
+			j = range32(
+			    mix64(SEED_DENSIFY ^ ((uint64_t)i << 32 | a)),
+			    SHINGLE_MINHASH_N);
+			if (full[j])
+				break;
+		}
+		/*
+		 * 4096 misses in a row with even one full bin has a chance
+		 * of (127/128)^4096 < 1e-13; step on deterministically.
+		 */
+		while (!full[j])
+			j = (j + 1) % SHINGLE_MINHASH_N;
+		sig[i] = val[j];
+	}
+}
+
+double shingle_minhash_jaccard(
+    const uint32_t a[SHINGLE_MINHASH_N], const uint32_t b[SHINGLE_MINHASH_N])
+{
+	unsigned i, eq = 0;
+
+	for (i = 0; i < SHINGLE_MINHASH_N; i++)
+		eq += a[i] == b[i];
+	return (double)eq / SHINGLE_MINHASH_N;
+}
+
+void shingle_minhash_bands(const uint32_t sig[SHINGLE_MINHASH_N],
+    unsigned nbands, unsigned rows, uint64_t *out)
+{
+	unsigned char buf[4 * SHINGLE_MINHASH_N];
+	unsigned b, r;
+
+	if (rows == 0 || rows > SHINGLE_MINHASH_N)
+		return;
+	if (nbands > SHINGLE_MINHASH_N / rows)
+		nbands = SHINGLE_MINHASH_N / rows;
+	for (b = 0; b < nbands; b++) {
+		/* Little-endian bytes, so keys are the same on every host. */
+		for (r = 0; r < rows; r++) {
+			uint32_t v = sig[b * rows + r];
+
+			buf[4 * r] = (unsigned char)v;
+			buf[4 * r + 1] = (unsigned char)(v >> 8);
+			buf[4 * r + 2] = (unsigned char)(v >> 16);
+			buf[4 * r + 3] = (unsigned char)(v >> 24);
+		}
+		out[b] =
+		    XXH3_64bits_withSeed(buf, 4 * (size_t)rows, SEED_BAND + b);
+	}
+}
+
+/*
+ * Charikar: bit i of the result is the majority of bit i over the input
+ * (ties give 0). Counting ones per bit and comparing with n/2 is the same
+ * as summing +1/-1 and lets the compiler vectorize the inner loop.
+ */
+uint64_t shingle_simhash(const uint64_t *h, size_t n)
+{
+	uint64_t ones[64] = {0}, out = 0;
+	size_t e;
+	unsigned b;
+
+	for (e = 0; e < n; e++)
+		for (b = 0; b < 64; b++)
+			ones[b] += (h[e] >> b) & 1;
+	for (b = 0; b < 64; b++)
+		if (ones[b] > n - ones[b])
+			out |= 1ull << b;
+	return out;
+}
+
+unsigned shingle_simhash_distance(uint64_t a, uint64_t b)
+{
+	return (unsigned)__builtin_popcountll(a ^ b);
+}
