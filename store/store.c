@@ -898,7 +898,8 @@ pair_unlink(struct store_txn *t, MDB_cursor *c, uint64_t self, uint64_t other,
 	int rc;
 
 	*existed = 0;
-	/* First dup >= the 8-byte prefix `other`: ours if the prefix matches. */
+	/* First dup >= the 8-byte prefix `other`: ours if the prefix
+	 * matches. */
 	rc = mdb_cursor_get(c, &k, &d, MDB_GET_BOTH_RANGE);
 	if (rc == MDB_NOTFOUND)
 		return 0;

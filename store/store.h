@@ -81,8 +81,9 @@ int store_found_version(const struct store *st);
  * One that fails after it began writing fails the txn: every later call
  * returns that error and commit aborts and returns it. MDB_MAP_FULL
  * becomes STORE_ERETRY while the map is below map_size_max and
- * STORE_EMAPFULL at it; commit itself can return either. The map grows (doubles, capped at map_size_max) when the
- * last live txn of the handle ends, so keep no read txn open across a redo.
+ * STORE_EMAPFULL at it; commit itself can return either. The map grows
+ * (doubles, capped at map_size_max) when the last live txn of the handle
+ * ends, so keep no read txn open across a redo.
  * begin: -EROFS for a write txn on a STORE_RDONLY store, -EBUSY if this
  * handle already has a live write txn (LMDB would deadlock). Write
  * functions on a read txn return -EINVAL.

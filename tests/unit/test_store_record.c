@@ -249,7 +249,8 @@ test_random(void **state)
 		for (size_t j = 0; j < len; j++) {
 			seed = seed * 1103515245u + 12345u;
 			/* Mostly small bytes, so lengths sometimes agree. */
-			b[j] = (unsigned char)((seed >> 16) % (i % 3 ? 4 : 256));
+			b[j] = (unsigned char)((seed >> 16) %
+			    (i % 3 ? 4 : 256));
 		}
 		(void)rec_u64_decode(b, len, &v);
 		(void)rec_doc_decode(b, len, &d);
