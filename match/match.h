@@ -29,18 +29,27 @@ const char *match_relation_name(enum match_relation r);
 /* The relation named s, or -1. */
 int match_relation_parse(const char *s);
 
-/* Tunables; see docs/matching.md for the reasons behind the defaults. */
+/* Tunables; see docs/matching.md for the reasons behind the defaults.
+ * "Coverage" is the share of a text's characters (after normalization,
+ * outside boilerplate) that lie under character 8-grams found in the other
+ * text; "passage coverage" counts only runs of at least 20 consecutive
+ * shared grams (27 characters), i.e. copied passages, not stock phrases. */
 struct match_params {
 	/* A key held by more than this many stored documents is boilerplate:
 	 * the text under it does not count as shared. */
 	unsigned boilerplate_df;
-	double near_dup_jaccard;     /* filtered Jaccard for near_duplicate */
-	double near_dup_containment; /* both containments for near_duplicate */
-	double excerpt_containment;  /* containment of the smaller */
-	double partial_containment;  /* containment of the smaller */
-	unsigned partial_min_chars; /* shared squeezed characters for partial */
-	double fact_agreement;      /* min agreement of figures and names */
-	unsigned min_tokens; /* documents shorter than this never match */
+	double near_dup_small;        /* coverage of the smaller text */
+	double near_dup_large;        /* coverage of the larger text */
+	double near_dup_passage;      /* passage coverage of the smaller */
+	double excerpt_small;         /* coverage of the smaller text */
+	double excerpt_passage;       /* passage coverage of the smaller */
+	double partial_passage;       /* passage coverage of the smaller */
+	double partial_passage_large; /* passage coverage of the larger */
+	/* Share of the figures in shared context that differ, above which two
+	 * texts are different reports from one template. */
+	double fact_disagreement;
+	unsigned
+	    min_chars; /* shorter texts (outside boilerplate) never match */
 };
 void match_params_default(struct match_params *p);
 
@@ -53,11 +62,22 @@ struct match_doc;
 int match_doc_build(const char *text, size_t len, struct match_doc **out);
 void match_doc_free(struct match_doc *d);
 
-/* Serialize to a malloc'd blob (caller frees) / parse one back.
- * decode returns -EINVAL on a malformed or truncated blob, never reads
- * past len. */
+/*
+ * The sketch of a document (MinHash signature and SimHash), which the
+ * store keeps as the document's signature: enough to estimate similarity
+ * without the text. encode fills a malloc'd blob (caller frees); decode
+ * returns -EINVAL on a malformed blob and never reads past len.
+ */
+struct match_sketch {
+	uint32_t minhash[128];
+	uint64_t simhash;
+	uint32_t nchars;
+};
 int match_doc_encode(const struct match_doc *d, void **blob, size_t *len);
-int match_doc_decode(const void *blob, size_t len, struct match_doc **out);
+int match_sketch_decode(const void *blob, size_t len, struct match_sketch *out);
+/* Estimated Jaccard similarity of the two documents' gram sets. */
+double match_sketch_jaccard(
+    const struct match_sketch *a, const struct match_sketch *b);
 
 /* Keys for the inverted index (unique, sorted) and LSH band keys. The
  * arrays belong to d. */
@@ -71,9 +91,10 @@ uint32_t match_doc_nchars(const struct match_doc *d);
 struct match_result {
 	enum match_relation relation;
 	double jaccard; /* of the filtered feature sets */
-	double cont_ab; /* share of a's features found in b */
-	double cont_ba; /* share of b's features found in a */
-	double facts;   /* agreement of figures and names in shared text */
+	double cont_ab; /* coverage of a by b: share of a's text found in b */
+	double cont_ba; /* coverage of b by a */
+	double passage; /* passage coverage of the smaller text */
+	unsigned facts_agree, facts_differ; /* figures in shared context */
 	/* For excerpt/partial: 1 if a is contained in b (b the larger),
 	 * -1 if b in a, 0 if symmetric. */
 	int direction;

@@ -1,0 +1,238 @@
+/*
+ * detect.c - candidates from the store's indexes, verified exactly.
+ *
+ * Every fingerprint of the new document is looked up in the inverted
+ * index; a stored document that shares at least MIN_HITS of them (or any
+ * MinHash band) becomes a candidate. Fingerprints held by more than
+ * boilerplate_df documents are not followed (their posting lists are long
+ * and they are boilerplate anyway) and are masked during verification.
+ * The cost is bounded by the document's own fingerprints and
+ * boilerplate_df, never by the size of the store.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect.h"
+
+#define MIN_HITS 2        /* shared fingerprints that make a candidate */
+#define MAX_CANDIDATES 64 /* verified per document, most hits first */
+
+struct cand {
+	uint64_t id;
+	uint32_t hits;
+};
+
+static int
+cand_cmp_id(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int
+cand_cmp_hits(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+	if (a->hits != b->hits)
+		return a->hits > b->hits ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int
+u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+struct vec {
+	void *v;
+	size_t n, cap, size;
+};
+
+static int
+vec_reserve(struct vec *v, size_t more)
+{
+	if (v->n + more <= v->cap)
+		return 0;
+	size_t cap = v->cap ? v->cap : 64;
+	while (cap < v->n + more)
+		cap *= 2;
+	void *p = realloc(v->v, cap * v->size);
+	if (p == NULL)
+		return -ENOMEM;
+	v->v = p;
+	v->cap = cap;
+	return 0;
+}
+
+/* Append the ids under one key as candidates with one hit each. */
+static int
+add_ids(struct vec *c, const uint64_t *ids, size_t n, uint64_t self,
+    uint32_t weight)
+{
+	int rc;
+	if ((rc = vec_reserve(c, n)) < 0)
+		return rc;
+	struct cand *cv = c->v;
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] != self)
+			cv[c->n++] = (struct cand){ids[i], weight};
+	return 0;
+}
+
+/* Sum the hits of equal ids; keep those with enough. */
+static size_t
+tally(struct cand *c, size_t n, uint32_t min_hits)
+{
+	size_t m = 0;
+	qsort(c, n, sizeof(*c), cand_cmp_id);
+	for (size_t i = 0; i < n;) {
+		struct cand t = c[i];
+		for (i++; i < n && c[i].id == t.id; i++)
+			t.hits += c[i].hits;
+		if (t.hits >= min_hits)
+			c[m++] = t;
+	}
+	qsort(c, m, sizeof(*c), cand_cmp_hits);
+	return m;
+}
+
+/* Keys of `keys` held by more than limit documents, appended to common. */
+static int
+common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
+    unsigned limit, struct vec *common, struct vec *cands, uint64_t self,
+    uint64_t *ids)
+{
+	int rc;
+	for (size_t i = 0; i < nkeys; i++) {
+		uint64_t df;
+		size_t n;
+		if ((rc = store_key_df(txn, keys[i], &df)) < 0)
+			return rc;
+		if (df > limit) {
+			if ((rc = vec_reserve(common, 1)) < 0)
+				return rc;
+			((uint64_t *)common->v)[common->n++] = keys[i];
+			continue;
+		}
+		if (cands == NULL || df == 0)
+			continue;
+		if ((rc = store_key_docs(txn, keys[i], ids, limit, &n)) < 0 ||
+		    (rc = add_ids(cands, ids, n, self, 1)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+verify_one(struct store_txn *txn, const struct match_doc *d, uint64_t id,
+    const struct vec *common_d, const struct match_params *p,
+    struct match_result *r, uint64_t *ids)
+{
+	const void *text;
+	size_t len, nkeys;
+	const uint64_t *keys;
+	struct match_doc *o = NULL;
+	struct vec common = {NULL, 0, 0, sizeof(uint64_t)};
+	int rc;
+
+	if ((rc = store_doc_text(txn, id, &text, &len)) < 0)
+		return rc;
+	if ((rc = match_doc_build(text, len, &o)) < 0)
+		return rc;
+	/* Boilerplate of either side: the new document's common keys plus
+	 * the candidate's own. */
+	nkeys = match_doc_keys(o, &keys);
+	if ((rc = vec_reserve(&common, common_d->n)) < 0)
+		goto out;
+	memcpy(common.v, common_d->v, common_d->n * sizeof(uint64_t));
+	common.n = common_d->n;
+	if ((rc = common_keys(txn, keys, nkeys, p->boilerplate_df, &common,
+	         NULL, 0, ids)) < 0)
+		goto out;
+	qsort(common.v, common.n, sizeof(uint64_t), u64_cmp);
+	rc = match_verify(d, o, common.v, common.n, p, r);
+out:
+	free(common.v);
+	match_doc_free(o);
+	return rc;
+}
+
+int
+detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
+    const struct match_params *p, struct detect_hit **hits, size_t *nhits)
+{
+	struct vec cands = {NULL, 0, 0, sizeof(struct cand)};
+	struct vec common = {NULL, 0, 0, sizeof(uint64_t)};
+	struct detect_hit *out = NULL;
+	const uint64_t *keys, *bands;
+	size_t nkeys, nbands, n = 0, m;
+	uint64_t *ids;
+	int rc = -ENOMEM;
+
+	*hits = NULL;
+	*nhits = 0;
+	unsigned limit = p->boilerplate_df ? p->boilerplate_df : 1;
+	if ((ids = malloc((limit + 1) * sizeof(*ids))) == NULL)
+		return -ENOMEM;
+	nkeys = match_doc_keys(d, &keys);
+	nbands = match_doc_bands(d, &bands);
+	if ((rc = common_keys(
+	         txn, keys, nkeys, limit, &common, &cands, self, ids)) < 0)
+		goto out;
+	/* A shared MinHash band alone makes a candidate. */
+	for (size_t i = 0; i < nbands; i++) {
+		size_t k;
+		if ((rc = store_band_docs(txn, bands[i], ids, limit, &k)) < 0 ||
+		    (rc = add_ids(&cands, ids, k, self, MIN_HITS)) < 0)
+			goto out;
+	}
+	m = tally(cands.v, cands.n, nkeys < MIN_HITS ? 1 : MIN_HITS);
+	if (m > MAX_CANDIDATES)
+		m = MAX_CANDIDATES;
+	qsort(common.v, common.n, sizeof(uint64_t), u64_cmp);
+	rc = -ENOMEM;
+	if ((out = calloc(m ? m : 1, sizeof(*out))) == NULL)
+		goto out;
+	for (size_t i = 0; i < m; i++) {
+		struct cand *c = &((struct cand *)cands.v)[i];
+		struct match_result r;
+		if ((rc = verify_one(txn, d, c->id, &common, p, &r, ids)) < 0)
+			goto out;
+		if (r.relation == MATCH_NONE)
+			continue;
+		out[n].id = c->id;
+		out[n].r = r;
+		n++;
+	}
+	*hits = out;
+	*nhits = n;
+	out = NULL;
+	rc = 0;
+out:
+	free(out);
+	free(ids);
+	free(cands.v);
+	free(common.v);
+	return rc;
+}
+
+uint64_t
+detect_original(const struct store_doc *a, const struct store_doc *b,
+    const struct match_result *r, int64_t window_us)
+{
+	if (r->relation == MATCH_PARTIAL || r->relation == MATCH_NONE)
+		return 0;
+	int64_t gap = a->first_seen - b->first_seen;
+	if (gap < 0)
+		gap = -gap;
+	/* Arrived close together: the text that contains the other wins,
+	 * whichever came first (a summary is often filed before the story). */
+	if (gap <= window_us && r->relation == MATCH_EXCERPT)
+		return r->direction > 0 ? b->id : a->id;
+	if (a->first_seen != b->first_seen)
+		return a->first_seen < b->first_seen ? a->id : b->id;
+	return a->id < b->id ? a->id : b->id;
+}

@@ -1,0 +1,582 @@
+/*
+ * match.c - features of an article and the exact comparison of two.
+ *
+ * Features are character 8-grams of the "squeezed" text (tokens joined
+ * with no separator): they survive OCR noise, merged words and re-wrapped
+ * columns far better than word shingles, and a shared passage of any
+ * length shows as a run of consecutive shared grams. Gram i starts at
+ * code point i of the squeezed text, so positions need no extra array.
+ *
+ * The comparison measures, for each text, how much of it lies under grams
+ * found in the other (coverage) and how much under long runs of them
+ * (passages), ignoring boilerplate; then it checks that the figures in
+ * the shared context agree, because reports filed from one wire template
+ * share most of their wording and differ only in their numbers.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "match.h"
+#include "match_int.h"
+#include "shingle.h"
+
+static const char *relation_names[] = {
+    "none", "exact", "near_duplicate", "excerpt", "partial"};
+
+const char *
+match_relation_name(enum match_relation r)
+{
+	if ((unsigned)r >= sizeof(relation_names) / sizeof(relation_names[0]))
+		return "none";
+	return relation_names[r];
+}
+
+int
+match_relation_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(relation_names) / sizeof(*relation_names);
+	     i++)
+		if (strcmp(s, relation_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Defaults measured on the labeled development corpus (docs/matching.md):
+ * excerpts cover >= 0.91 of their text, OCR copies and rewrites >= 0.83,
+ * different stories on one topic at most 0.60; copied passages cover
+ * >= 0.32 of a roundup, stock phrases of a same-topic story <= 0.15.
+ */
+void
+match_params_default(struct match_params *p)
+{
+	p->boilerplate_df = 50;
+	p->near_dup_small = 0.80;
+	p->near_dup_large = 0.60;
+	p->near_dup_passage = 0.30;
+	p->excerpt_small = 0.80;
+	p->excerpt_passage = 0.50;
+	p->partial_passage = 0.25;
+	p->partial_passage_large = 0.10;
+	p->fact_disagreement = 0.40;
+	p->min_chars = 100;
+}
+
+void
+match_doc_free(struct match_doc *d)
+{
+	if (d == NULL)
+		return;
+	free(d->grams);
+	free(d->uniq);
+	free(d->fp);
+	free(d->fp_pos);
+	free(d->keys);
+	free(d->num_start);
+	free(d->num_end);
+	free(d->num_canon);
+	free(d->num_set);
+	free(d);
+}
+
+static size_t
+utf8_count(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/*
+ * A token is a figure when digits are most of it ("2.6", "1,000", "3rd"
+ * is not). OCR turns some digits into look-alike letters and back, so the
+ * canonical form maps those letters to digits and drops separators:
+ * "l,O00" and "1,000" agree, "1,000" and "1,001" do not.
+ */
+static int
+is_number(const char *s, size_t n)
+{
+	size_t digits = 0, other = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if (c != '.' && c != ',' && c != '\'')
+			other++;
+	}
+	return digits > 0 && digits > other;
+}
+
+static uint64_t
+number_canon(const char *s, size_t n)
+{
+	char buf[64];
+	size_t m = 0;
+	for (size_t i = 0; i < n && m < sizeof(buf); i++) {
+		char c = s[i];
+		switch (c) {
+		case '.':
+		case ',':
+		case '\'':
+			continue;
+		case 'l':
+		case 'i':
+			c = '1';
+			break;
+		case 'o':
+			c = '0';
+			break;
+		case 's':
+			c = '5';
+			break;
+		case 'z':
+			c = '2';
+			break;
+		case 'b':
+			c = '6';
+			break;
+		case 'g':
+		case 'q':
+			c = '9';
+			break;
+		case 't':
+			c = '7';
+			break;
+		default:
+			break;
+		}
+		buf[m++] = c;
+	}
+	return XXH3_64bits_withSeed(buf, m, NUM_SEED);
+}
+
+static uint64_t *
+sorted_copy(const uint64_t *h, size_t n, size_t *nout)
+{
+	uint64_t *c = malloc((n ? n : 1) * sizeof(*c));
+	if (c == NULL)
+		return NULL;
+	memcpy(c, h, n * sizeof(*c));
+	*nout = shingle_sort_unique(c, n);
+	return c;
+}
+
+static int
+build_numbers(struct match_doc *d, const struct shingle_text *t)
+{
+	size_t cap = t->ntok ? t->ntok : 1;
+	d->num_start = malloc(cap * sizeof(uint32_t));
+	d->num_end = malloc(cap * sizeof(uint32_t));
+	d->num_canon = malloc(cap * sizeof(uint64_t));
+	if (!d->num_start || !d->num_end || !d->num_canon)
+		return -ENOMEM;
+	uint32_t pos = 0;
+	for (size_t i = 0; i < t->ntok; i++) {
+		const char *s = t->norm + t->tok[i].off;
+		size_t len = t->tok[i].len;
+		uint32_t n = (uint32_t)utf8_count(s, len);
+		if ((t->tok[i].flags & SHINGLE_TOK_DIGIT) &&
+		    is_number(s, len)) {
+			d->num_start[d->nnums] = pos;
+			d->num_end[d->nnums] = pos + n;
+			d->num_canon[d->nnums] = number_canon(s, len);
+			d->nnums++;
+		}
+		pos += n;
+	}
+	d->num_set = sorted_copy(d->num_canon, d->nnums, &d->nnum_set);
+	return d->num_set ? 0 : -ENOMEM;
+}
+
+int
+match_doc_build(const char *text, size_t len, struct match_doc **out)
+{
+	struct shingle_text t;
+	struct match_doc *d;
+	int rc;
+
+	*out = NULL;
+	if ((rc = shingle_text_init(&t, text, len)) < 0)
+		return rc;
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		shingle_text_free(&t);
+		return -ENOMEM;
+	}
+	rc = -ENOMEM;
+	d->norm_hash = XXH3_64bits(t.norm, t.norm_len);
+	d->ntokens = (uint32_t)t.ntok;
+	size_t max = shingle_chars_max(&t, GRAM_K);
+	d->grams = malloc((max ? max : 1) * sizeof(uint64_t));
+	d->fp = malloc((max ? max : 1) * sizeof(uint64_t));
+	d->fp_pos = malloc((max ? max : 1) * sizeof(uint32_t));
+	if (!d->grams || !d->fp || !d->fp_pos)
+		goto err;
+	d->ngrams = shingle_chars(&t, GRAM_K, d->grams, NULL);
+	for (size_t i = 0; i < t.ntok; i++)
+		d->nchars +=
+		    (uint32_t)utf8_count(t.norm + t.tok[i].off, t.tok[i].len);
+	d->nfp =
+	    shingle_winnow(d->grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
+	if ((d->uniq = sorted_copy(d->grams, d->ngrams, &d->nuniq)) == NULL)
+		goto err;
+	if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)
+		goto err;
+	if ((rc = build_numbers(d, &t)) < 0)
+		goto err;
+	shingle_minhash(d->uniq, d->nuniq, d->minhash);
+	d->simhash = shingle_simhash(d->grams, d->ngrams);
+	shingle_minhash_bands(d->minhash, LSH_BANDS, LSH_ROWS, d->bands);
+	shingle_text_free(&t);
+	*out = d;
+	return 0;
+err:
+	shingle_text_free(&t);
+	match_doc_free(d);
+	return rc;
+}
+
+size_t
+match_doc_keys(const struct match_doc *d, const uint64_t **keys)
+{
+	*keys = d->keys;
+	return d->nkeys;
+}
+
+size_t
+match_doc_bands(const struct match_doc *d, const uint64_t **bands)
+{
+	*bands = d->bands;
+	return d->ngrams ? LSH_BANDS : 0;
+}
+
+uint64_t
+match_doc_norm_hash(const struct match_doc *d)
+{
+	return d->norm_hash;
+}
+
+uint32_t
+match_doc_ntokens(const struct match_doc *d)
+{
+	return d->ntokens;
+}
+
+uint32_t
+match_doc_nchars(const struct match_doc *d)
+{
+	return d->nchars;
+}
+
+/* ---- Sketch -------------------------------------------------------------- */
+
+/* Layout, little endian: magic u32, nchars u32, simhash u64, minhash
+ * SHINGLE_MINHASH_N x u32. */
+#define SKETCH_LEN (16 + 4 * SHINGLE_MINHASH_N)
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+int
+match_doc_encode(const struct match_doc *d, void **blob, size_t *len)
+{
+	unsigned char *p = malloc(SKETCH_LEN);
+	if (p == NULL)
+		return -ENOMEM;
+	put32(p, SKETCH_MAGIC);
+	put32(p + 4, d->nchars);
+	put32(p + 8, (uint32_t)d->simhash);
+	put32(p + 12, (uint32_t)(d->simhash >> 32));
+	for (int i = 0; i < SHINGLE_MINHASH_N; i++)
+		put32(p + 16 + 4 * i, d->minhash[i]);
+	*blob = p;
+	*len = SKETCH_LEN;
+	return 0;
+}
+
+int
+match_sketch_decode(const void *blob, size_t len, struct match_sketch *out)
+{
+	const unsigned char *p = blob;
+	if (blob == NULL || len != SKETCH_LEN || get32(p) != SKETCH_MAGIC)
+		return -EINVAL;
+	out->nchars = get32(p + 4);
+	out->simhash = (uint64_t)get32(p + 8) | (uint64_t)get32(p + 12) << 32;
+	for (int i = 0; i < SHINGLE_MINHASH_N; i++)
+		out->minhash[i] = get32(p + 16 + 4 * i);
+	return 0;
+}
+
+double
+match_sketch_jaccard(const struct match_sketch *a, const struct match_sketch *b)
+{
+	return shingle_minhash_jaccard(a->minhash, b->minhash);
+}
+
+/* ---- Verification -------------------------------------------------------- */
+
+int
+match_has_key(const uint64_t *set, size_t n, uint64_t k)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (set[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && set[lo] == k;
+}
+
+/*
+ * Boilerplate mask over d's characters: the gram under each common
+ * fingerprint, and the stretch between two common fingerprints close
+ * enough to lie in one shared passage (winnowing picks at least one
+ * fingerprint in every WINNOW_W grams, so a boilerplate passage is a chain
+ * of common fingerprints no further apart than that).
+ */
+void
+match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
+    size_t ncommon, unsigned char *mask)
+{
+	int prev_common = 0;
+	uint32_t prev = 0;
+	memset(mask, 0, d->nchars + 1);
+	if (ncommon == 0)
+		return;
+	for (size_t i = 0; i < d->nfp; i++) {
+		if (!match_has_key(common, ncommon, d->fp[i])) {
+			prev_common = 0;
+			continue;
+		}
+		uint32_t p = d->fp_pos[i];
+		uint32_t from = prev_common && p - prev <= WINNOW_W ? prev : p;
+		uint32_t to = p + GRAM_K < d->nchars ? p + GRAM_K : d->nchars;
+		memset(mask + from, 1, to > from ? to - from : 0);
+		prev_common = 1;
+		prev = p;
+	}
+}
+
+/* The grams of d that are not masked, sorted and unique. */
+static uint64_t *
+live_set(const struct match_doc *d, const unsigned char *mask, size_t *n)
+{
+	uint64_t *s = malloc((d->ngrams ? d->ngrams : 1) * sizeof(*s));
+	size_t m = 0;
+	if (s == NULL)
+		return NULL;
+	for (size_t i = 0; i < d->ngrams; i++)
+		if (!mask[i])
+			s[m++] = d->grams[i];
+	*n = shingle_sort_unique(s, m);
+	return s;
+}
+
+struct side {
+	const struct match_doc *d;
+	unsigned char *mask; /* nchars + 1 */
+	unsigned char *cov;  /* nchars + 1: under a shared gram */
+	uint64_t *live;      /* unmasked grams, sorted unique */
+	size_t nlive;
+	size_t live_chars;
+	double coverage, passage;
+};
+
+/* Coverage of s by the grams of o. */
+static void
+cover(struct side *s, const struct side *o)
+{
+	const struct match_doc *d = s->d;
+	size_t covered = 0, in_passages = 0, run = 0;
+	uint32_t end = 0; /* characters below end are already marked */
+
+	memset(s->cov, 0, d->nchars + 1);
+	for (size_t i = 0; i <= d->ngrams; i++) {
+		int hit = i < d->ngrams && !s->mask[i] &&
+		          match_has_key(o->live, o->nlive, d->grams[i]);
+		if (hit) {
+			uint32_t to = (uint32_t)i + GRAM_K;
+			if (to > d->nchars)
+				to = d->nchars;
+			for (uint32_t c = end > i ? end : (uint32_t)i; c < to;
+			     c++)
+				s->cov[c] = 1;
+			if (to > end)
+				end = to;
+			run++;
+			continue;
+		}
+		if (run >= PASSAGE_RUN)
+			in_passages += run + GRAM_K - 1;
+		run = 0;
+	}
+	s->live_chars = 0;
+	for (uint32_t c = 0; c < d->nchars; c++) {
+		if (s->mask[c])
+			continue;
+		s->live_chars++;
+		covered += s->cov[c];
+	}
+	s->coverage = s->live_chars ? (double)covered / s->live_chars : 0;
+	s->passage = s->live_chars ? (double)in_passages / s->live_chars : 0;
+	if (s->passage > 1)
+		s->passage = 1;
+}
+
+/*
+ * Figures of s in shared context: a number with shared text within
+ * FACT_WINDOW characters on both sides. It agrees when it is itself
+ * shared or appears anywhere in o (reordered, OCR-damaged context);
+ * otherwise it differs.
+ */
+static int
+check_facts(const struct side *s, const struct side *o, unsigned *agree,
+    unsigned *differ)
+{
+	const struct match_doc *d = s->d;
+	int32_t *left = malloc((d->nchars + 1) * sizeof(int32_t));
+	int32_t *right = malloc((d->nchars + 1) * sizeof(int32_t));
+	if (left == NULL || right == NULL) {
+		free(left);
+		free(right);
+		return -ENOMEM;
+	}
+	int32_t last = -FACT_WINDOW * 4;
+	for (uint32_t c = 0; c < d->nchars; c++) {
+		if (s->cov[c])
+			last = (int32_t)c;
+		left[c] = (int32_t)c - last;
+	}
+	int32_t next = (int32_t)d->nchars + FACT_WINDOW * 4;
+	for (uint32_t c = d->nchars; c-- > 0;) {
+		if (s->cov[c])
+			next = (int32_t)c;
+		right[c] = next - (int32_t)c;
+	}
+	*agree = *differ = 0;
+	for (size_t i = 0; i < d->nnums; i++) {
+		uint32_t a = d->num_start[i], b = d->num_end[i];
+		uint32_t c;
+		for (c = a; c < b && s->cov[c]; c++)
+			;
+		if (c == b) {
+			(*agree)++;
+			continue;
+		}
+		if (left[a] > FACT_WINDOW || right[b - 1] > FACT_WINDOW)
+			continue;
+		if (match_has_key(
+		        o->d->num_set, o->d->nnum_set, d->num_canon[i]))
+			(*agree)++;
+		else
+			(*differ)++;
+	}
+	free(left);
+	free(right);
+	return 0;
+}
+
+static void
+side_free(struct side *s)
+{
+	free(s->mask);
+	free(s->cov);
+	free(s->live);
+}
+
+static int
+side_init(struct side *s, const struct match_doc *d, const uint64_t *common,
+    size_t ncommon)
+{
+	memset(s, 0, sizeof(*s));
+	s->d = d;
+	s->mask = malloc(d->nchars + 1);
+	s->cov = malloc(d->nchars + 1);
+	if (s->mask == NULL || s->cov == NULL)
+		return -ENOMEM;
+	match_mask_boilerplate(d, common, ncommon, s->mask);
+	s->live = live_set(d, s->mask, &s->nlive);
+	return s->live ? 0 : -ENOMEM;
+}
+
+static enum match_relation
+classify(const struct side *small, const struct side *large, unsigned agree,
+    unsigned differ, const struct match_params *p)
+{
+	if (small->live_chars < p->min_chars)
+		return MATCH_NONE;
+	if (differ > 0 &&
+	    (double)differ / (agree + differ) >= p->fact_disagreement)
+		return MATCH_NONE;
+	if (small->coverage >= p->near_dup_small &&
+	    large->coverage >= p->near_dup_large &&
+	    small->passage >= p->near_dup_passage)
+		return MATCH_NEAR_DUPLICATE;
+	if (small->coverage >= p->excerpt_small &&
+	    small->passage >= p->excerpt_passage)
+		return MATCH_EXCERPT;
+	if (small->passage >= p->partial_passage &&
+	    large->passage >= p->partial_passage_large)
+		return MATCH_PARTIAL;
+	return MATCH_NONE;
+}
+
+int
+match_verify(const struct match_doc *a, const struct match_doc *b,
+    const uint64_t *common, size_t ncommon, const struct match_params *p,
+    struct match_result *r)
+{
+	struct side sa, sb;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	memset(&sa, 0, sizeof(sa));
+	memset(&sb, 0, sizeof(sb));
+	if (a->norm_hash == b->norm_hash && a->ntokens == b->ntokens &&
+	    a->ntokens > 0) {
+		r->relation = MATCH_EXACT;
+		r->jaccard = r->cont_ab = r->cont_ba = r->passage = 1;
+		return 0;
+	}
+	if ((rc = side_init(&sa, a, common, ncommon)) < 0 ||
+	    (rc = side_init(&sb, b, common, ncommon)) < 0)
+		goto out;
+	cover(&sa, &sb);
+	cover(&sb, &sa);
+	int a_small = sa.live_chars <= sb.live_chars;
+	struct side *small = a_small ? &sa : &sb;
+	struct side *large = a_small ? &sb : &sa;
+	if ((rc = check_facts(
+	         small, large, &r->facts_agree, &r->facts_differ)) < 0)
+		goto out;
+	size_t inter = shingle_intersect(sa.live, sa.nlive, sb.live, sb.nlive);
+	size_t uni = sa.nlive + sb.nlive - inter;
+	r->jaccard = uni ? (double)inter / uni : 0;
+	r->cont_ab = sa.coverage;
+	r->cont_ba = sb.coverage;
+	r->passage = small->passage;
+	r->relation =
+	    classify(small, large, r->facts_agree, r->facts_differ, p);
+	if (r->relation == MATCH_EXCERPT || r->relation == MATCH_PARTIAL)
+		r->direction = a_small ? 1 : -1;
+out:
+	side_free(&sa);
+	side_free(&sb);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * match_int.h - match/ internals shared by match.c and explain.c.
+ * Not part of the module's contract.
+ */
+#ifndef MATCH_INT_H
+#define MATCH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shingle.h"
+
+#define GRAM_K 8       /* code points per character gram */
+#define WINNOW_W 16    /* grams per winnowing window */
+#define PASSAGE_RUN 20 /* consecutive shared grams that make a passage */
+#define FACT_WINDOW 24 /* shared text this close on both sides: in context */
+#define LSH_BANDS 32
+#define LSH_ROWS 4
+#define NUM_SEED 0x6e756d62657273ULL /* "numbers" */
+#define SKETCH_MAGIC 0x524d5331u     /* "RMS1" */
+
+struct match_doc {
+	uint64_t norm_hash;
+	uint32_t ntokens;
+	uint32_t nchars; /* code points of the squeezed text */
+	uint64_t *grams; /* ngrams, text order: gram i starts at char i */
+	size_t ngrams;
+	uint64_t *uniq; /* grams sorted, unique */
+	size_t nuniq;
+	uint64_t *fp;     /* winnowed fingerprints, text order */
+	uint32_t *fp_pos; /* their gram index */
+	size_t nfp;
+	uint64_t *keys; /* fingerprints sorted, unique */
+	size_t nkeys;
+	uint32_t *num_start, *num_end; /* char span of each number token */
+	uint64_t *num_canon;           /* its canonical hash */
+	size_t nnums;
+	uint64_t *num_set; /* canonical hashes sorted, unique */
+	size_t nnum_set;
+	uint32_t minhash[SHINGLE_MINHASH_N];
+	uint64_t simhash;
+	uint64_t bands[LSH_BANDS];
+};
+
+/* Whether sorted set[0..n) holds k. */
+int match_has_key(const uint64_t *set, size_t n, uint64_t k);
+/* Mark in mask[0..d->nchars] the characters under boilerplate: common
+ * (sorted) fingerprints and the stretches between close ones. */
+void match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
+    size_t ncommon, unsigned char *mask);
+
+#endif

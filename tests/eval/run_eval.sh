@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Evaluate reprintd on a labeled corpus with the real daemon.
+#
+#   tests/eval/run_eval.sh CORPUS_DIR [score.py options...]
+#
+# CORPUS_DIR holds docs/*.txt (or *.txt directly) and pairs.tsv, and may
+# hold truth_original.tsv. Originals (documents that are no variant in
+# truth_original.tsv) are dropped first and variants after, as in a real
+# inbox; the daemon backfills them with --once in that order (by mtime),
+# then serves the result and `reprintctl pairs --json` is scored by
+# score.py. Environment: REPRINTD, REPRINTCTL (default: build/daemon/...).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+corpus=${1:?usage: run_eval.sh CORPUS_DIR [score options]}
+shift
+reprintd=${REPRINTD:-$top/build/daemon/reprintd}
+reprintctl=${REPRINTCTL:-$top/build/daemon/reprintctl}
+docs=$corpus/docs
+[ -d "$docs" ] || docs=$corpus
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/reprintd-eval.XXXXXX")
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+mkdir -p "$work/inbox" "$work/state"
+
+# Originals get an older mtime than variants; names break ties.
+variants=$work/variants
+if [ -f "$corpus/truth_original.tsv" ]; then
+	cut -f1 "$corpus/truth_original.tsv" | sort -u >"$variants"
+else
+	: >"$variants"
+fi
+n=0
+for f in "$docs"/*.txt; do
+	name=$(basename "$f" .txt)
+	cp "$f" "$work/inbox/"
+	if grep -qx "$name" "$variants"; then
+		touch -d '2026-01-02 00:00:00' "$work/inbox/$name.txt"
+	else
+		touch -d '2026-01-01 00:00:00' "$work/inbox/$name.txt"
+	fi
+	n=$((n + 1))
+done
+echo "eval: $n documents from $corpus"
+
+start=$(date +%s.%N)
+"$reprintd" --watch "$work/inbox" --state "$work/state" \
+	--socket "$work/sock" --once 2>"$work/log"
+end=$(date +%s.%N)
+echo "eval: backfill took $(echo "$end - $start" | bc 2>/dev/null || echo "?") s"
+
+"$reprintd" --watch "$work/inbox" --state "$work/state" \
+	--socket "$work/sock" 2>>"$work/log" &
+pid=$!
+for _ in $(seq 100); do
+	[ -S "$work/sock" ] && "$reprintctl" --socket "$work/sock" status \
+		>/dev/null 2>&1 && break
+	sleep 0.1
+done
+"$reprintctl" --socket "$work/sock" pairs --json >"$work/pairs.jsonl"
+"$reprintctl" --socket "$work/sock" status --json
+python3 "$here/score.py" "$corpus" "$work/pairs.jsonl" "$@"
