@@ -8,7 +8,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+/*
+ * Inlined XXH3: most inputs here are a few bytes long, where the call
+ * costs as much as the hash. Same function, same values as the library.
+ */
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "shingle.h"
@@ -21,13 +25,15 @@
 
 /* ---- Shingles ---------------------------------------------------------- */
 
-uint64_t shingle_token_hash(const struct shingle_text *t, size_t i)
+uint64_t
+shingle_token_hash(const struct shingle_text *t, size_t i)
 {
 	return XXH3_64bits_withSeed(
 	    t->norm + t->tok[i].off, t->tok[i].len, SEED_WORD);
 }
 
-size_t shingle_words_max(const struct shingle_text *t, unsigned k)
+size_t
+shingle_words_max(const struct shingle_text *t, unsigned k)
 {
 	if (k == 0 || t->ntok == 0)
 		return 0;
@@ -36,7 +42,8 @@ size_t shingle_words_max(const struct shingle_text *t, unsigned k)
 	return t->ntok - k + 1;
 }
 
-size_t shingle_words(
+size_t
+shingle_words(
     const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos)
 {
 	const struct shingle_token *tok = t->tok;
@@ -63,7 +70,8 @@ size_t shingle_words(
 }
 
 /* Code points in the squeezed text: norm minus spaces and UTF-8 trails. */
-static size_t squeezed_len(const struct shingle_text *t)
+static size_t
+squeezed_len(const struct shingle_text *t)
 {
 	size_t i, trail = 0;
 
@@ -74,7 +82,8 @@ static size_t squeezed_len(const struct shingle_text *t)
 	return t->norm_len - (t->ntok - 1) - trail;
 }
 
-size_t shingle_chars_max(const struct shingle_text *t, unsigned k)
+size_t
+shingle_chars_max(const struct shingle_text *t, unsigned k)
 {
 	size_t n;
 
@@ -83,13 +92,15 @@ size_t shingle_chars_max(const struct shingle_text *t, unsigned k)
 	return n < k ? 1 : n - k + 1;
 }
 
-static inline size_t cp_len(unsigned char b)
+static inline size_t
+cp_len(unsigned char b)
 {
 	return b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
 }
 
 /* Hash norm[a, b) with the separating spaces left out. */
-static uint64_t hash_squeezed(const char *norm, size_t a, size_t b)
+static uint64_t
+hash_squeezed(const char *norm, size_t a, size_t b)
 {
 	char buf[256];
 	XXH3_state_t st;
@@ -114,13 +125,14 @@ static uint64_t hash_squeezed(const char *norm, size_t a, size_t b)
 }
 
 /*
- * Two cursors walk norm one code point at a time: head at the first code
- * point of the gram, tail just past its last. `spaces` counts the token
+ * For any k. Two cursors walk norm one code point at a time: head at the first
+ * code point of the gram, tail just past its last. `spaces` counts the token
  * boundaries between them; when it is zero the gram is one slice of norm
  * and is hashed in place, which is the common case for k below the mean
  * token length.
  */
-size_t shingle_chars(
+static size_t
+chars_general(
     const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos)
 {
 	const char *s = t->norm;
@@ -161,9 +173,99 @@ size_t shingle_chars(
 	return n;
 }
 
+/*
+ * The squeezed text, a window at a time, in a buffer on the stack: this
+ * makes every gram one contiguous slice, so hashing it needs no copy.
+ */
+#define SQBUF 4096
+
+struct squeezed {
+	const struct shingle_text *t;
+	size_t ti, tp; /* next byte to copy: token ti, byte tp of it */
+	size_t fill;   /* bytes in buf */
+	char buf[SQBUF];
+};
+
+/* Drop buf[0, from), then append squeezed bytes until buf is full. */
+static void
+sq_refill(struct squeezed *q, size_t from)
+{
+	const struct shingle_token *k;
+	size_t m;
+
+	memmove(q->buf, q->buf + from, q->fill - from);
+	q->fill -= from;
+	while (q->ti < q->t->ntok && q->fill < SQBUF) {
+		k = &q->t->tok[q->ti];
+		m = k->len - q->tp;
+		if (m > SQBUF - q->fill)
+			m = SQBUF - q->fill;
+		memcpy(q->buf + q->fill, q->t->norm + k->off + q->tp, m);
+		q->fill += m;
+		q->tp += m;
+		if (q->tp == k->len) {
+			q->ti++;
+			q->tp = 0;
+		}
+	}
+}
+
+/*
+ * head and tail index the buffer: the gram is buf[head, tail). hleft is
+ * what is left of the token head is in, so that head knows its token.
+ * A gram is at most 4k bytes, and the buffer is refilled when fewer than 4
+ * bytes (one code point) remain after tail; with 4k <= SQBUF / 2 a refill
+ * always makes room.
+ */
+size_t
+shingle_chars(
+    const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos)
+{
+	struct squeezed q;
+	size_t head = 0, tail = 0, n = 0, hleft;
+	uint32_t hidx = 0;
+	unsigned i;
+
+	if (shingle_chars_max(t, k) == 0)
+		return 0;
+	if ((size_t)k > SQBUF / 8)
+		return chars_general(t, k, out, pos);
+	q.t = t;
+	q.ti = q.tp = q.fill = 0;
+	sq_refill(&q, 0);
+	hleft = t->tok[0].len;
+	for (i = 0; i < k && tail < q.fill; i++) {
+		if (q.fill - tail < 4 && q.ti < t->ntok)
+			sq_refill(&q, 0);
+		tail += cp_len((unsigned char)q.buf[tail]);
+	}
+	for (;;) {
+		out[n] =
+		    XXH3_64bits_withSeed(q.buf + head, tail - head, SEED_CHAR);
+		if (pos != NULL)
+			pos[n] = hidx;
+		n++;
+		if (tail >= q.fill && q.ti >= t->ntok)
+			break;
+		i = (unsigned)cp_len((unsigned char)q.buf[head]);
+		head += i;
+		hleft -= i;
+		if (hleft == 0 && ++hidx < t->ntok)
+			hleft = t->tok[hidx].len;
+		if (q.fill - tail < 4 && q.ti < t->ntok) {
+			sq_refill(&q, head);
+			tail -= head;
+			head = 0;
+		}
+		tail += cp_len((unsigned char)q.buf[tail]);
+	}
+	return n;
+}
+
 /* ---- Sets ---------------------------------------------------------------- */
 
-static void sift_down(uint64_t *a, size_t i, size_t n)
+static void
+sift_down(uint64_t *a, size_t i, size_t n)
 {
 	uint64_t v = a[i];
 	size_t c;
@@ -179,7 +281,8 @@ static void sift_down(uint64_t *a, size_t i, size_t n)
 	a[i] = v;
 }
 
-static void heap_sort(uint64_t *a, size_t n)
+static void
+heap_sort(uint64_t *a, size_t n)
 {
 	size_t i;
 	uint64_t v;
@@ -201,7 +304,8 @@ static void heap_sort(uint64_t *a, size_t n)
  * quadratic. qsort() would be simpler but is about three times slower on
  * the few thousand hashes of an article.
  */
-static void intro_sort(uint64_t *a, size_t n, unsigned depth)
+static void
+intro_sort(uint64_t *a, size_t n, unsigned depth)
 {
 	uint64_t p, v;
 	size_t i, j, m;
@@ -262,24 +366,82 @@ static void intro_sort(uint64_t *a, size_t n, unsigned depth)
 	}
 }
 
-size_t shingle_sort_unique(uint64_t *h, size_t n)
+/*
+ * One in-place radix pass (American flag sort) on the byte at `shift`,
+ * then each bucket on its own. The hashes are uniform, so the first pass
+ * on the top byte leaves buckets of n / 256, and comparison sorting those
+ * costs a fraction of sorting the whole: the branches of a comparison
+ * sort on random keys mispredict half of the time. At most eight levels
+ * deep whatever the input, each O(n).
+ */
+#define RADIX_MIN 1024
+
+/* Introsort's depth limit: twice the depth of a balanced recursion. */
+static unsigned
+sort_depth(size_t n)
 {
 	unsigned depth = 0;
+
+	for (; n > 1; n >>= 1)
+		depth += 2;
+	return depth;
+}
+
+static void
+radix_sort(uint64_t *a, size_t n, unsigned shift)
+{
+	size_t next[256], end[256], i, b, d, sum = 0;
+	uint64_t v, w;
+
+	memset(end, 0, sizeof(end));
+	for (i = 0; i < n; i++)
+		end[(a[i] >> shift) & 0xff]++;
+	for (b = 0; b < 256; b++) {
+		next[b] = sum;
+		sum += end[b];
+		end[b] = sum;
+	}
+	for (b = 0; b < 256; b++) {
+		while (next[b] < end[b]) {
+			v = a[next[b]];
+			/* carry v to its bucket, bringing back what was there
+			 */
+			while ((d = (v >> shift) & 0xff) != b) {
+				w = a[next[d]];
+				a[next[d]++] = v;
+				v = w;
+			}
+			a[next[b]++] = v;
+		}
+	}
+	for (b = 0, i = 0; b < 256; i = end[b], b++) {
+		d = end[b] - i;
+		if (d >= RADIX_MIN && shift > 0)
+			radix_sort(a + i, d, shift - 8);
+		else if (d > 1 && shift > 0)
+			intro_sort(a + i, d, sort_depth(d));
+	}
+}
+
+size_t
+shingle_sort_unique(uint64_t *h, size_t n)
+{
 	size_t i, m;
 
 	if (n < 2)
 		return n;
-	for (m = n; m > 1; m >>= 1)
-		depth += 2;
-	intro_sort(h, n, depth);
+	if (n >= RADIX_MIN)
+		radix_sort(h, n, 56);
+	else
+		intro_sort(h, n, sort_depth(n));
 	for (i = 1, m = 1; i < n; i++)
 		if (h[i] != h[m - 1])
 			h[m++] = h[i];
 	return m;
 }
 
-size_t shingle_intersect(
-    const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+size_t
+shingle_intersect(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 {
 	size_t i = 0, j = 0, n = 0;
 
@@ -300,7 +462,8 @@ size_t shingle_intersect(
 /* ---- Winnowing ----------------------------------------------------------- */
 
 /* Position of the rightmost minimum of h[a, b), a < b. */
-static size_t rightmost_min(const uint64_t *h, size_t a, size_t b)
+static size_t
+rightmost_min(const uint64_t *h, size_t a, size_t b)
 {
 	size_t m = a;
 
@@ -319,7 +482,8 @@ static size_t rightmost_min(const uint64_t *h, size_t a, size_t b)
  * instead of one per position. O(n) expected for random hashes, O(n w)
  * worst case (rescans).
  */
-size_t shingle_winnow(
+size_t
+shingle_winnow(
     const uint64_t *h, size_t n, unsigned w, uint64_t *out, uint32_t *pos)
 {
 	size_t r, m, cnt = 0;
@@ -363,7 +527,8 @@ size_t shingle_winnow(
  * input hashes are already XXH3 output; this decorrelates the MinHash bin
  * and value from the bits that other consumers (winnowing, SimHash) use.
  */
-static inline uint64_t mix64(uint64_t z)
+static inline uint64_t
+mix64(uint64_t z)
 {
 	z ^= z >> 30;
 	z *= 0xbf58476d1ce4e5b9ull;
@@ -374,7 +539,8 @@ static inline uint64_t mix64(uint64_t z)
 }
 
 /* Map the high 32 bits of x onto [0, n) (Lemire's multiply-shift). */
-static inline unsigned range32(uint64_t x, unsigned n)
+static inline unsigned
+range32(uint64_t x, unsigned n)
 {
 	return (unsigned)(((x >> 32) * n) >> 32);
 }
@@ -387,8 +553,8 @@ static inline unsigned range32(uint64_t x, unsigned n)
  * slot with probability J whatever mix of empty and full bins they have,
  * and the variance is close to that of k independent permutations.
  */
-void shingle_minhash(
-    const uint64_t *h, size_t n, uint32_t sig[SHINGLE_MINHASH_N])
+void
+shingle_minhash(const uint64_t *h, size_t n, uint32_t sig[SHINGLE_MINHASH_N])
 {
 	uint32_t val[SHINGLE_MINHASH_N];
 	unsigned char full[SHINGLE_MINHASH_N];
@@ -434,7 +600,8 @@ void shingle_minhash(
 	}
 }
 
-double shingle_minhash_jaccard(
+double
+shingle_minhash_jaccard(
     const uint32_t a[SHINGLE_MINHASH_N], const uint32_t b[SHINGLE_MINHASH_N])
 {
 	unsigned i, eq = 0;
@@ -444,8 +611,9 @@ double shingle_minhash_jaccard(
 	return (double)eq / SHINGLE_MINHASH_N;
 }
 
-void shingle_minhash_bands(const uint32_t sig[SHINGLE_MINHASH_N],
-    unsigned nbands, unsigned rows, uint64_t *out)
+void
+shingle_minhash_bands(const uint32_t sig[SHINGLE_MINHASH_N], unsigned nbands,
+    unsigned rows, uint64_t *out)
 {
 	unsigned char buf[4 * SHINGLE_MINHASH_N];
 	unsigned b, r;
@@ -470,26 +638,59 @@ void shingle_minhash_bands(const uint32_t sig[SHINGLE_MINHASH_N],
 }
 
 /*
- * Charikar: bit i of the result is the majority of bit i over the input
- * (ties give 0). Counting ones per bit and comparing with n/2 is the same
- * as summing +1/-1 and lets the compiler vectorize the inner loop.
+ * spread[b] has bit i of b in the low bit of byte i: adding spread values
+ * counts eight bits at once, one byte-wide counter per bit.
  */
-uint64_t shingle_simhash(const uint64_t *h, size_t n)
-{
-	uint64_t ones[64] = {0}, out = 0;
-	size_t e;
-	unsigned b;
+#define SPREAD(b)                                                              \
+	((uint64_t)((b)&1) | (uint64_t)(((b) >> 1) & 1) << 8 |                 \
+	    (uint64_t)(((b) >> 2) & 1) << 16 |                                 \
+	    (uint64_t)(((b) >> 3) & 1) << 24 |                                 \
+	    (uint64_t)(((b) >> 4) & 1) << 32 |                                 \
+	    (uint64_t)(((b) >> 5) & 1) << 40 |                                 \
+	    (uint64_t)(((b) >> 6) & 1) << 48 |                                 \
+	    (uint64_t)(((b) >> 7) & 1) << 56)
+#define SPREAD4(b) SPREAD(b), SPREAD((b) + 1), SPREAD((b) + 2), SPREAD((b) + 3)
+#define SPREAD16(b)                                                            \
+	SPREAD4(b), SPREAD4((b) + 4), SPREAD4((b) + 8), SPREAD4((b) + 12)
+#define SPREAD64(b)                                                            \
+	SPREAD16(b), SPREAD16((b) + 16), SPREAD16((b) + 32), SPREAD16((b) + 48)
 
-	for (e = 0; e < n; e++)
-		for (b = 0; b < 64; b++)
-			ones[b] += (h[e] >> b) & 1;
+static const uint64_t spread[256] = {
+    SPREAD64(0), SPREAD64(64), SPREAD64(128), SPREAD64(192)};
+
+/*
+ * Charikar: bit i of the result is the majority of bit i over the input
+ * (ties give 0), the same as summing +1/-1 per bit. The ones are counted
+ * in byte-wide counters (spread[]), flushed every 255 hashes before they
+ * can overflow: eight table look-ups per hash instead of 64 shifts.
+ */
+uint64_t
+shingle_simhash(const uint64_t *h, size_t n)
+{
+	uint64_t ones[64] = {0}, acc[8], x, out = 0;
+	size_t e = 0, end;
+	unsigned b, j;
+
+	while (e < n) {
+		memset(acc, 0, sizeof(acc));
+		end = n - e > 255 ? e + 255 : n;
+		for (; e < end; e++) {
+			x = h[e];
+			for (j = 0; j < 8; j++)
+				acc[j] += spread[(x >> (8 * j)) & 0xff];
+		}
+		for (j = 0; j < 8; j++)
+			for (b = 0; b < 8; b++)
+				ones[8 * j + b] += (acc[j] >> (8 * b)) & 0xff;
+	}
 	for (b = 0; b < 64; b++)
 		if (ones[b] > n - ones[b])
 			out |= 1ull << b;
 	return out;
 }
 
-unsigned shingle_simhash_distance(uint64_t a, uint64_t b)
+unsigned
+shingle_simhash_distance(uint64_t a, uint64_t b)
 {
 	return (unsigned)__builtin_popcountll(a ^ b);
 }

@@ -22,13 +22,15 @@
 
 static uint64_t rng_state;
 
-static void rng_seed(uint64_t s)
+static void
+rng_seed(uint64_t s)
 {
 	rng_state = s;
 }
 
 /* splitmix64 */
-static uint64_t rng(void)
+static uint64_t
+rng(void)
 {
 	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
 
@@ -37,23 +39,27 @@ static uint64_t rng(void)
 	return z ^ (z >> 31);
 }
 
-static size_t rng_below(size_t n)
+static size_t
+rng_below(size_t n)
 {
 	return (size_t)(rng() % n);
 }
 
-static double rng_unit(void)
+static double
+rng_unit(void)
 {
 	return (double)(rng() >> 11) / 9007199254740992.0;
 }
 
 /* Enough maths to spare a libm dependency. */
-static double dabs(double x)
+static double
+dabs(double x)
 {
 	return x < 0 ? -x : x;
 }
 
-static double cube_root(double x)
+static double
+cube_root(double x)
 {
 	double y = x > 1 ? x : 1;
 	int i;
@@ -66,13 +72,15 @@ static double cube_root(double x)
 }
 
 /* Normalize a NUL-terminated string; fails the test on error. */
-static void norm(struct shingle_text *t, const char *s)
+static void
+norm(struct shingle_text *t, const char *s)
 {
 	assert_int_equal(shingle_text_init(t, s, strlen(s)), 0);
 }
 
 /* The text of token i as a NUL-terminated string in a static buffer. */
-static const char *tok_str(const struct shingle_text *t, size_t i)
+static const char *
+tok_str(const struct shingle_text *t, size_t i)
 {
 	static char buf[1024];
 	size_t n =
@@ -84,7 +92,8 @@ static const char *tok_str(const struct shingle_text *t, size_t i)
 }
 
 /* Normalize `in` and compare norm with `want`. */
-static void check_norm(const char *in, const char *want)
+static void
+check_norm(const char *in, const char *want)
 {
 	struct shingle_text t;
 
@@ -96,7 +105,8 @@ static void check_norm(const char *in, const char *want)
 }
 
 /* Is s[0, n) well-formed UTF-8 (no surrogates, overlongs, > U+10FFFF)? */
-static int valid_utf8(const char *s, size_t n)
+static int
+valid_utf8(const char *s, size_t n)
 {
 	utf8proc_int32_t cp;
 	utf8proc_ssize_t r;
@@ -113,7 +123,8 @@ static int valid_utf8(const char *s, size_t n)
 }
 
 /* Structural invariants of any normalization result. */
-static void check_invariants(const struct shingle_text *t, size_t srclen)
+static void
+check_invariants(const struct shingle_text *t, size_t srclen)
 {
 	size_t i, expect = 0, prev_src = 0;
 
@@ -140,7 +151,8 @@ static void check_invariants(const struct shingle_text *t, size_t srclen)
 
 /* ---- Normalization ------------------------------------------------------- */
 
-static void test_basic(void **state)
+static void
+test_basic(void **state)
 {
 	struct shingle_text t;
 	const char *s = "Hello, World! 3D printing";
@@ -164,7 +176,8 @@ static void test_basic(void **state)
 	shingle_text_free(&t); /* free leaves it empty: twice is harmless */
 }
 
-static void test_empty(void **state)
+static void
+test_empty(void **state)
 {
 	struct shingle_text t;
 	static const char *seps[] = {"", " ", "  ,,, -- ''\n\t", "...",
@@ -189,7 +202,8 @@ static void test_empty(void **state)
 	shingle_text_free(&t);
 }
 
-static void test_too_big(void **state)
+static void
+test_too_big(void **state)
 {
 	struct shingle_text t;
 	char c = 'a';
@@ -204,7 +218,8 @@ static void test_too_big(void **state)
 	assert_int_equal(shingle_text_init(&t, NULL, 1), -EINVAL);
 }
 
-static void test_nfkc(void **state)
+static void
+test_nfkc(void **state)
 {
 	struct shingle_text t;
 
@@ -249,7 +264,8 @@ static void test_nfkc(void **state)
 }
 
 /* Single words: our per-token NFKC_Casefold agrees with utf8proc_map(). */
-static void test_nfkc_matches_utf8proc(void **state)
+static void
+test_nfkc_matches_utf8proc(void **state)
 {
 	static const char *words[] = {
 	    "\xef\xbc\xa6\xef\xbd\x95\xef\xbd\x8c\xef\xbd\x8c",
@@ -289,7 +305,8 @@ static void test_nfkc_matches_utf8proc(void **state)
 	}
 }
 
-static void test_punctuation(void **state)
+static void
+test_punctuation(void **state)
 {
 	(void)state;
 	check_norm("\xe2\x80\x9cQuoted,\xe2\x80\x9d she said\xe2\x80\x94"
@@ -313,7 +330,8 @@ static void test_punctuation(void **state)
 	    "a b c d e");
 }
 
-static void test_numbers(void **state)
+static void
+test_numbers(void **state)
 {
 	struct shingle_text t;
 
@@ -341,7 +359,8 @@ static void test_numbers(void **state)
 	shingle_text_free(&t);
 }
 
-static void test_apostrophes(void **state)
+static void
+test_apostrophes(void **state)
 {
 	struct shingle_text t;
 
@@ -360,7 +379,8 @@ static void test_apostrophes(void **state)
 	shingle_text_free(&t);
 }
 
-static void test_hyphen_break(void **state)
+static void
+test_hyphen_break(void **state)
 {
 	struct shingle_text t;
 	const char *s = "the syn-\nergy of it";
@@ -391,7 +411,8 @@ static void test_hyphen_break(void **state)
 	shingle_text_free(&t);
 }
 
-static void test_cjk(void **state)
+static void
+test_cjk(void **state)
 {
 	struct shingle_text t;
 	const char *zh = "\xe4\xb8\xad\xe5\x8d\x8e\xe4\xba\xba\xe6\xb0\x91\xe5"
@@ -440,7 +461,8 @@ static void test_cjk(void **state)
 	shingle_text_free(&t);
 }
 
-static void test_invalid_utf8(void **state)
+static void
+test_invalid_utf8(void **state)
 {
 	static const struct {
 		const char *in;
@@ -523,7 +545,8 @@ static void test_invalid_utf8(void **state)
  * the token. (Not true of the rare code points that NFKC splits into two
  * tokens, like ½; the texts below have none.)
  */
-static void check_src_roundtrip(const char *s, size_t len)
+static void
+check_src_roundtrip(const char *s, size_t len)
 {
 	struct shingle_text t, u;
 	size_t i;
@@ -545,7 +568,8 @@ static void check_src_roundtrip(const char *s, size_t len)
 	shingle_text_free(&t);
 }
 
-static void test_src_offsets(void **state)
+static void
+test_src_offsets(void **state)
 {
 	static const char *texts[] = {
 	    "Der \xef\xbc\xa6\xef\xbd\x89\xef\xbd\x8e\xef\xbd\x81\xef\xbd"
@@ -581,7 +605,8 @@ static void test_src_offsets(void **state)
  * end sends an ASCII string down the Unicode path without changing what it
  * means; the alphabet is weighted towards the characters with rules.
  */
-static void test_ascii_fast_path(void **state)
+static void
+test_ascii_fast_path(void **state)
 {
 	static const char alpha[] =
 	    "aAbBzZ0199 ..,,''--\n\r\t  !\"#()/:;?_~\x01";
@@ -615,7 +640,8 @@ static void test_ascii_fast_path(void **state)
 }
 
 /* Random bytes, and every code point: no crash, invariants hold. */
-static void test_robustness(void **state)
+static void
+test_robustness(void **state)
 {
 	static const char *frag[] = {"a", "Z", "9", " ", ".", "'", "-", "\n",
 	    "\xc3\xa9", "\xcc\x81", "\xe4\xb8\xad", "\xef\xbd\xb6",
@@ -662,7 +688,8 @@ static void test_robustness(void **state)
 
 /* ---- Shingles ------------------------------------------------------------ */
 
-static void test_words(void **state)
+static void
+test_words(void **state)
 {
 	struct shingle_text a, b, c;
 	uint64_t ha[8], hb[8], hc[8];
@@ -707,7 +734,8 @@ static void test_words(void **state)
 	shingle_text_free(&a);
 }
 
-static void test_chars(void **state)
+static void
+test_chars(void **state)
 {
 	struct shingle_text a, b;
 	uint64_t ha[64], hb[64];
@@ -770,22 +798,33 @@ static void test_chars(void **state)
 	shingle_text_free(&a);
 }
 
-/* Grams longer than the on-stack buffer hash the same way. */
-static void test_chars_long(void **state)
+/*
+ * Long grams (multi-byte, across many tokens, through buffer refills and
+ * past the buffered path's limit) hash the same with or without spaces.
+ */
+static void
+test_chars_long(void **state)
 {
-	static char sp[4096], sq[4096];
-	static uint64_t ha[2048], hb[2048];
+	static const unsigned ks[] = {1, 5, 64, 300, 512, 513, 700};
+	static char sp[16384], sq[16384];
+	static uint64_t ha[8192], hb[8192];
+	static uint32_t pa[8192];
 	struct shingle_text a, b;
-	size_t i, np = 0, nq = 0, n;
+	size_t i, np = 0, nq = 0, n, ncp = 3000;
 
 	(void)state;
 	rng_seed(4);
-	for (i = 0; i < 600; i++) {
+	for (i = 0; i < ncp; i++) {
 		if (rng_below(2)) {
 			memcpy(sp + np, "\xc3\xa9", 2);
 			memcpy(sq + nq, "\xc3\xa9", 2);
 			np += 2;
 			nq += 2;
+		} else if (rng_below(10) == 0) {
+			memcpy(sp + np, "\xe4\xb8\xad", 3); /* a CJK token */
+			memcpy(sq + nq, "\xe4\xb8\xad", 3);
+			np += 3;
+			nq += 3;
 		} else {
 			sp[np++] = sq[nq++] = (char)('a' + rng_below(26));
 		}
@@ -794,27 +833,37 @@ static void test_chars_long(void **state)
 	}
 	assert_int_equal(shingle_text_init(&a, sp, np), 0);
 	assert_int_equal(shingle_text_init(&b, sq, nq), 0);
-	assert_int_equal(b.ntok, 1);
-	n = shingle_chars_max(&a, 300);
-	assert_int_equal(n, 301);
-	assert_int_equal(shingle_chars_max(&b, 300), n);
-	assert_int_equal(shingle_chars(&a, 300, ha, NULL), n);
-	assert_int_equal(shingle_chars(&b, 300, hb, NULL), n);
-	assert_memory_equal(ha, hb, n * sizeof(ha[0]));
+	assert_true(b.ntok < a.ntok);
+	for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		n = shingle_chars_max(&a, ks[i]);
+		assert_int_equal(n, ncp - ks[i] + 1);
+		assert_int_equal(shingle_chars_max(&b, ks[i]), n);
+		assert_int_equal(shingle_chars(&a, ks[i], ha, pa), n);
+		assert_int_equal(shingle_chars(&b, ks[i], hb, NULL), n);
+		assert_memory_equal(ha, hb, n * sizeof(ha[0]));
+		/* positions: the token where each gram starts, in order */
+		assert_int_equal(pa[0], 0);
+		assert_true(pa[n - 1] < a.ntok);
+		for (size_t j = 1; j < n; j++)
+			assert_true(
+			    pa[j] == pa[j - 1] || pa[j] == pa[j - 1] + 1);
+	}
 	shingle_text_free(&a);
 	shingle_text_free(&b);
 }
 
 /* ---- Sets ---------------------------------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b)
+static int
+cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
 
-static size_t naive_unique(uint64_t *h, size_t n)
+static size_t
+naive_unique(uint64_t *h, size_t n)
 {
 	size_t i, m = 0;
 
@@ -825,7 +874,8 @@ static size_t naive_unique(uint64_t *h, size_t n)
 	return m;
 }
 
-static void test_sort_unique(void **state)
+static void
+test_sort_unique(void **state)
 {
 	static uint64_t a[5000], b[5000];
 	size_t i, n, m, mod, shape;
@@ -867,7 +917,8 @@ static void test_sort_unique(void **state)
 	assert_true(a[0] == 0 && a[1] == UINT64_MAX);
 }
 
-static void test_intersect(void **state)
+static void
+test_intersect(void **state)
 {
 	static uint64_t a[3000], b[3000];
 	size_t i, j, k, na, nb, want;
@@ -896,8 +947,9 @@ static void test_intersect(void **state)
 /* ---- Winnowing ----------------------------------------------------------- */
 
 /* Every window of w has a selected position holding the window minimum. */
-static void check_winnow(const uint64_t *h, size_t n, unsigned w,
-    const uint64_t *out, const uint32_t *pos, size_t cnt)
+static void
+check_winnow(const uint64_t *h, size_t n, unsigned w, const uint64_t *out,
+    const uint32_t *pos, size_t cnt)
 {
 	size_t i, j, s;
 	uint64_t min;
@@ -925,7 +977,8 @@ static void check_winnow(const uint64_t *h, size_t n, unsigned w,
 	}
 }
 
-static void test_winnow(void **state)
+static void
+test_winnow(void **state)
 {
 	static uint64_t a[3000], b[3000], oa[3000], ob[3000];
 	static uint32_t pa[3000], pb[3000];
@@ -1016,7 +1069,8 @@ static const char *words[] = {"the", "government", "said", "on", "monday",
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
 /* A random text of n words into buf; returns its length. */
-static size_t gen_text(char *buf, const size_t *idx, size_t n)
+static size_t
+gen_text(char *buf, const size_t *idx, size_t n)
 {
 	size_t i, len = 0, wl;
 
@@ -1030,7 +1084,8 @@ static size_t gen_text(char *buf, const size_t *idx, size_t n)
 }
 
 /* Word 3-shingles of a text, unsorted, and their sorted unique set. */
-static size_t text_shingles(
+static size_t
+text_shingles(
     const char *buf, size_t len, uint64_t *h, uint64_t *set, size_t *nset)
 {
 	struct shingle_text t;
@@ -1049,7 +1104,8 @@ static size_t text_shingles(
  * over [0, 1]: text B is text A with a fraction r of its words replaced,
  * r chosen so that word 3-shingle Jaccard is about uniform.
  */
-static void test_minhash_accuracy(void **state)
+static void
+test_minhash_accuracy(void **state)
 {
 	enum { NPAIRS = 200, MAXW = 600 };
 	static char ta[MAXW * 16], tb[MAXW * 16];
@@ -1091,11 +1147,12 @@ static void test_minhash_accuracy(void **state)
 	assert_true(err <= 0.03);
 }
 
-static void test_minhash_props(void **state)
+static void
+test_minhash_props(void **state)
 {
 	static uint64_t h[1000], g[2000], d[1000];
 	uint32_t a[SHINGLE_MINHASH_N], b[SHINGLE_MINHASH_N];
-	uint64_t ka[16], kb[16];
+	uint64_t ka[16], kb[32];
 	size_t i;
 
 	(void)state;
@@ -1157,7 +1214,8 @@ static void test_minhash_props(void **state)
 	assert_true(ka[0] != kb[0]);
 }
 
-static void test_simhash(void **state)
+static void
+test_simhash(void **state)
 {
 	enum { NW = 400 };
 	static char ta[NW * 16], tb[NW * 16];
@@ -1173,6 +1231,23 @@ static void test_simhash(void **state)
 	assert_int_equal(shingle_simhash_distance(0, UINT64_MAX), 64);
 	assert_int_equal(shingle_simhash_distance(5, 4), 1);
 	assert_int_equal(shingle_simhash(ha, 0), 0);
+	/* against the textbook version, over the 255-hash counter flushes */
+	rng_seed(11);
+	for (trial = 0; trial < 20; trial++) {
+		int64_t v[64] = {0};
+		uint64_t want = 0;
+
+		na = 1 + rng_below(NW * 16 - 1);
+		for (i = 0; i < na; i++) {
+			ha[i] = rng(); /* ties give 0 in both */
+			for (d = 0; d < 64; d++)
+				v[d] += (ha[i] >> d) & 1 ? 1 : -1;
+		}
+		for (d = 0; d < 64; d++)
+			if (v[d] > 0)
+				want |= 1ull << d;
+		assert_int_equal(shingle_simhash(ha, na), want);
+	}
 	rng_seed(10);
 	for (trial = 0; trial < 50; trial++) {
 		for (i = 0; i < NW; i++)
@@ -1214,7 +1289,8 @@ static void test_simhash(void **state)
 	assert_true(far >= 28 && far <= 36);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_basic),
