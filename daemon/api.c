@@ -729,25 +729,25 @@ out:
 
 /* ---- /v1/explain ---------------------------------------------------------- */
 
-/* Keys of document id held by more than boilerplate_df documents: the
- * boilerplate list match_explain() leaves out. Sorted, since the keys
- * are. */
+/*
+ * Keys of text a held by more than boilerplate_df documents: the
+ * boilerplate list match_explain() leaves out. The store keeps a sketch,
+ * not the keys, so they are computed again from the text (explain is a
+ * question a person asks, not a hot path). Sorted, since the keys are.
+ */
 static int
-common_keys(struct api *a, struct store_txn *txn, uint64_t id,
-    uint64_t **out, size_t *n)
+common_keys(struct api *a, struct store_txn *txn, const void *text,
+    size_t len, uint64_t **out, size_t *n)
 {
-	const void *blob;
-	size_t bloblen, nk, i;
 	const uint64_t *keys;
 	struct match_doc *md = NULL;
 	uint64_t df, *v = NULL;
+	size_t nk, i;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = store_doc_feat(txn, id, &blob, &bloblen)) < 0)
-		return rc;
-	if ((rc = match_doc_decode(blob, bloblen, &md)) < 0)
+	if ((rc = match_doc_build(text, len, &md)) < 0)
 		return rc;
 	nk = match_doc_keys(md, &keys);
 	if (nk > 0 && (v = malloc(nk * sizeof(*v))) == NULL) {
@@ -798,7 +798,7 @@ h_explain(struct api *a, struct evhttp_request *req, const char *query,
 		goto store_err;
 	if ((rc = store_doc_text(txn, ida, &ta, &la)) < 0 ||
 	    (rc = store_doc_text(txn, idb, &tb, &lb)) < 0 ||
-	    (rc = common_keys(a, txn, ida, &common, &nc)) < 0)
+	    (rc = common_keys(a, txn, ta, la, &common, &nc)) < 0)
 		goto store_err;
 	rc = match_explain(ta, la, tb, lb, common, nc, &ps, &np);
 	if (rc < 0) {

@@ -35,13 +35,15 @@ static const struct ckey keys[] = {
 	{ "max_headers_size", C_SIZE, F(max_headers_size), 256, 1 << 20 },
 	{ "http_timeout", C_UINT, F(http_timeout), 1, 86400 },
 	{ "boilerplate_df", C_UINT, M(boilerplate_df), 1, 1e9 },
-	{ "near_dup_jaccard", C_DOUBLE, M(near_dup_jaccard), 0, 1 },
-	{ "near_dup_containment", C_DOUBLE, M(near_dup_containment), 0, 1 },
-	{ "excerpt_containment", C_DOUBLE, M(excerpt_containment), 0, 1 },
-	{ "partial_containment", C_DOUBLE, M(partial_containment), 0, 1 },
-	{ "partial_min_chars", C_UINT, M(partial_min_chars), 0, 1e9 },
-	{ "fact_agreement", C_DOUBLE, M(fact_agreement), 0, 1 },
-	{ "min_tokens", C_UINT, M(min_tokens), 0, 1e9 },
+	{ "near_dup_small", C_DOUBLE, M(near_dup_small), 0, 1 },
+	{ "near_dup_large", C_DOUBLE, M(near_dup_large), 0, 1 },
+	{ "near_dup_passage", C_DOUBLE, M(near_dup_passage), 0, 1 },
+	{ "excerpt_small", C_DOUBLE, M(excerpt_small), 0, 1 },
+	{ "excerpt_passage", C_DOUBLE, M(excerpt_passage), 0, 1 },
+	{ "partial_passage", C_DOUBLE, M(partial_passage), 0, 1 },
+	{ "partial_passage_large", C_DOUBLE, M(partial_passage_large), 0, 1 },
+	{ "fact_disagreement", C_DOUBLE, M(fact_disagreement), 0, 1 },
+	{ "min_chars", C_UINT, M(min_chars), 0, 1e9 },
 	{ "original_window", C_U64, F(original_window), 0, 1e10 },
 	{ "batch_max", C_UINT, F(batch_max), 1, 100000 },
 	{ "batch_ms", C_UINT, F(batch_ms), 1, 60000 },
@@ -129,7 +131,7 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 	const struct ckey *k = key_find(name);
 	void *p;
 	char *end, *s;
-	double x;
+	double x = 0;
 	unsigned long mode;
 
 	if (k == NULL) {

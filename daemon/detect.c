@@ -140,7 +140,7 @@ verify_one(struct store_txn *txn, const struct match_doc *d, uint64_t id,
 
 	if ((rc = store_doc_text(txn, id, &text, &len)) < 0)
 		return rc;
-	if ((rc = match_doc_build(text, len, &o)) < 0)
+	if ((rc = match_doc_build_light(text, len, &o)) < 0)
 		return rc;
 	/* Boilerplate of either side: the new document's common keys plus
 	 * the candidate's own. */

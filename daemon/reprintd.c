@@ -58,7 +58,7 @@ usage(void)
 static int
 load_config(struct main_ctx *m, struct config *c, char *err, size_t errlen)
 {
-	char msg[512];
+	char msg[400];
 	int i, rc;
 
 	config_init(c);
