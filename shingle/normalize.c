@@ -15,7 +15,7 @@
  *    NFKC + case folding of ASCII is tolower(), and the token rules only
  *    need a one-byte look-ahead, except after a hyphen.
  *
- * Both paths share the ASCII character classes (ascii_cls()), and the
+ * Both paths share the ASCII character classes (ascii_tab[]), and the
  * Unicode path implements each joining rule the same way as the ASCII path,
  * so the test suite can check them against each other on random input.
  *
@@ -33,10 +33,9 @@
 
 /* Classes of a code point after NFKC + case folding. */
 enum cls {
-	C_SEP = 0, /* separates tokens */
-	C_ALPHA =
-	    1, /* letters (L*), and numbers that are not digits (Nl, No) */
-	C_DIGIT = 2, /* decimal digits (Nd); C_ALPHA | C_DIGIT is 3 */
+	C_SEP = 0,   /* separates tokens */
+	C_ALPHA = 1, /* letters (L*), numbers that are not digits (Nl, No) */
+	C_DIGIT = 2, /* decimal digits (Nd); the two OR together */
 	C_MARK,      /* combining marks (M*): continue the current token */
 	C_CJK,       /* Han, kana, Hangul: a token by itself */
 	C_JAMO,      /* Hangul medial/final jamo: continue a CJK token */
