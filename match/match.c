@@ -23,6 +23,10 @@
 #include "match_int.h"
 #include "shingle.h"
 
+/* Shared grams, as a share of the smaller set, below which no relation
+ * is possible (partial needs passages over a quarter of the text). */
+#define MIN_SHARED_SHARE 0.10
+
 static const char *relation_names[] = {
     "none", "exact", "near_duplicate", "excerpt", "partial"};
 
@@ -192,8 +196,23 @@ build_numbers(struct match_doc *d, const struct shingle_text *t)
 	return d->num_set ? 0 : -ENOMEM;
 }
 
+static int build(
+    const char *text, size_t len, int sketch, struct match_doc **out);
+
 int
 match_doc_build(const char *text, size_t len, struct match_doc **out)
+{
+	return build(text, len, 1, out);
+}
+
+int
+match_doc_build_light(const char *text, size_t len, struct match_doc **out)
+{
+	return build(text, len, 0, out);
+}
+
+static int
+build(const char *text, size_t len, int sketch, struct match_doc **out)
 {
 	struct shingle_text t;
 	struct match_doc *d;
@@ -227,9 +246,13 @@ match_doc_build(const char *text, size_t len, struct match_doc **out)
 		goto err;
 	if ((rc = build_numbers(d, &t)) < 0)
 		goto err;
-	shingle_minhash(d->uniq, d->nuniq, d->minhash);
-	d->simhash = shingle_simhash(d->grams, d->ngrams);
-	shingle_minhash_bands(d->minhash, LSH_BANDS, LSH_ROWS, d->bands);
+	if (sketch) {
+		shingle_minhash(d->uniq, d->nuniq, d->minhash);
+		d->simhash = shingle_simhash(d->grams, d->ngrams);
+		shingle_minhash_bands(
+		    d->minhash, LSH_BANDS, LSH_ROWS, d->bands);
+		d->sketched = 1;
+	}
 	shingle_text_free(&t);
 	*out = d;
 	return 0;
@@ -250,7 +273,7 @@ size_t
 match_doc_bands(const struct match_doc *d, const uint64_t **bands)
 {
 	*bands = d->bands;
-	return d->ngrams ? LSH_BANDS : 0;
+	return d->sketched && d->ngrams ? LSH_BANDS : 0;
 }
 
 uint64_t
@@ -273,9 +296,9 @@ match_doc_nchars(const struct match_doc *d)
 
 /* ---- Sketch -------------------------------------------------------------- */
 
-/* Layout, little endian: magic u32, nchars u32, simhash u64, minhash
- * SHINGLE_MINHASH_N x u32. */
-#define SKETCH_LEN (16 + 4 * SHINGLE_MINHASH_N)
+/* Layout, little endian: magic u32, nchars u32, simhash u64, nkeys u32,
+ * minhash SHINGLE_MINHASH_N x u32. */
+#define SKETCH_LEN (20 + 4 * SHINGLE_MINHASH_N)
 
 static void
 put32(unsigned char *p, uint32_t v)
@@ -294,15 +317,18 @@ get32(const unsigned char *p)
 int
 match_doc_encode(const struct match_doc *d, void **blob, size_t *len)
 {
-	unsigned char *p = malloc(SKETCH_LEN);
-	if (p == NULL)
+	unsigned char *p;
+	if (!d->sketched)
+		return -EINVAL;
+	if ((p = malloc(SKETCH_LEN)) == NULL)
 		return -ENOMEM;
 	put32(p, SKETCH_MAGIC);
 	put32(p + 4, d->nchars);
 	put32(p + 8, (uint32_t)d->simhash);
 	put32(p + 12, (uint32_t)(d->simhash >> 32));
+	put32(p + 16, (uint32_t)d->nkeys);
 	for (int i = 0; i < SHINGLE_MINHASH_N; i++)
-		put32(p + 16 + 4 * i, d->minhash[i]);
+		put32(p + 20 + 4 * i, d->minhash[i]);
 	*blob = p;
 	*len = SKETCH_LEN;
 	return 0;
@@ -316,8 +342,9 @@ match_sketch_decode(const void *blob, size_t len, struct match_sketch *out)
 		return -EINVAL;
 	out->nchars = get32(p + 4);
 	out->simhash = (uint64_t)get32(p + 8) | (uint64_t)get32(p + 12) << 32;
+	out->nkeys = get32(p + 16);
 	for (int i = 0; i < SHINGLE_MINHASH_N; i++)
-		out->minhash[i] = get32(p + 16 + 4 * i);
+		out->minhash[i] = get32(p + 20 + 4 * i);
 	return 0;
 }
 
@@ -381,11 +408,37 @@ live_set(const struct match_doc *d, const unsigned char *mask, size_t *n)
 	size_t m = 0;
 	if (s == NULL)
 		return NULL;
+	if (memchr(mask, 1, d->nchars) == NULL) {
+		/* No boilerplate: the sorted set is at hand. */
+		memcpy(s, d->uniq, d->nuniq * sizeof(*s));
+		*n = d->nuniq;
+		return s;
+	}
 	for (size_t i = 0; i < d->ngrams; i++)
 		if (!mask[i])
 			s[m++] = d->grams[i];
 	*n = shingle_sort_unique(s, m);
 	return s;
+}
+
+/* a ∩ b of two sorted unique arrays into out (room for min(na, nb)). */
+static size_t
+intersect_into(
+    const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *out)
+{
+	size_t i = 0, j = 0, n = 0;
+	while (i < na && j < nb) {
+		if (a[i] < b[j])
+			i++;
+		else if (a[i] > b[j])
+			j++;
+		else {
+			out[n++] = a[i];
+			i++;
+			j++;
+		}
+	}
+	return n;
 }
 
 struct side {
@@ -398,9 +451,9 @@ struct side {
 	double coverage, passage;
 };
 
-/* Coverage of s by the grams of o. */
+/* Coverage of s by the shared grams (sorted, unique). */
 static void
-cover(struct side *s, const struct side *o)
+cover(struct side *s, const uint64_t *shared, size_t nshared)
 {
 	const struct match_doc *d = s->d;
 	size_t covered = 0, in_passages = 0, run = 0;
@@ -409,7 +462,7 @@ cover(struct side *s, const struct side *o)
 	memset(s->cov, 0, d->nchars + 1);
 	for (size_t i = 0; i <= d->ngrams; i++) {
 		int hit = i < d->ngrams && !s->mask[i] &&
-		          match_has_key(o->live, o->nlive, d->grams[i]);
+		          match_has_key(shared, nshared, d->grams[i]);
 		if (hit) {
 			uint32_t to = (uint32_t)i + GRAM_K;
 			if (to > d->nchars)
@@ -543,6 +596,7 @@ match_verify(const struct match_doc *a, const struct match_doc *b,
     struct match_result *r)
 {
 	struct side sa, sb;
+	uint64_t *shared = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -557,17 +611,27 @@ match_verify(const struct match_doc *a, const struct match_doc *b,
 	if ((rc = side_init(&sa, a, common, ncommon)) < 0 ||
 	    (rc = side_init(&sb, b, common, ncommon)) < 0)
 		goto out;
-	cover(&sa, &sb);
-	cover(&sb, &sa);
+	size_t nmin = sa.nlive < sb.nlive ? sa.nlive : sb.nlive;
+	rc = -ENOMEM;
+	if ((shared = malloc((nmin ? nmin : 1) * sizeof(*shared))) == NULL)
+		goto out;
+	rc = 0;
+	size_t inter =
+	    intersect_into(sa.live, sa.nlive, sb.live, sb.nlive, shared);
+	size_t uni = sa.nlive + sb.nlive - inter;
+	r->jaccard = uni ? (double)inter / uni : 0;
+	/* Every relation needs passages covering a good part of the smaller
+	 * text, hence many shared grams: most candidates stop here. */
+	if (inter < MIN_SHARED_SHARE * nmin || inter == 0)
+		goto out;
+	cover(&sa, shared, inter);
+	cover(&sb, shared, inter);
 	int a_small = sa.live_chars <= sb.live_chars;
 	struct side *small = a_small ? &sa : &sb;
 	struct side *large = a_small ? &sb : &sa;
 	if ((rc = check_facts(
 	         small, large, &r->facts_agree, &r->facts_differ)) < 0)
 		goto out;
-	size_t inter = shingle_intersect(sa.live, sa.nlive, sb.live, sb.nlive);
-	size_t uni = sa.nlive + sb.nlive - inter;
-	r->jaccard = uni ? (double)inter / uni : 0;
 	r->cont_ab = sa.coverage;
 	r->cont_ba = sb.coverage;
 	r->passage = small->passage;
@@ -576,6 +640,7 @@ match_verify(const struct match_doc *a, const struct match_doc *b,
 	if (r->relation == MATCH_EXCERPT || r->relation == MATCH_PARTIAL)
 		r->direction = a_small ? 1 : -1;
 out:
+	free(shared);
 	side_free(&sa);
 	side_free(&sb);
 	return rc;

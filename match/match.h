@@ -60,6 +60,12 @@ struct match_doc;
  * -EFBIG. Free with match_doc_free().
  */
 int match_doc_build(const char *text, size_t len, struct match_doc **out);
+/*
+ * As match_doc_build() but without the sketch (MinHash, SimHash, bands):
+ * for a stored document that is only verified against. match_doc_bands()
+ * then gives none and match_doc_encode() fails with -EINVAL.
+ */
+int match_doc_build_light(const char *text, size_t len, struct match_doc **out);
 void match_doc_free(struct match_doc *d);
 
 /*
@@ -72,6 +78,7 @@ struct match_sketch {
 	uint32_t minhash[128];
 	uint64_t simhash;
 	uint32_t nchars;
+	uint32_t nkeys; /* index keys of the document */
 };
 int match_doc_encode(const struct match_doc *d, void **blob, size_t *len);
 int match_sketch_decode(const void *blob, size_t len, struct match_sketch *out);

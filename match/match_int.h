@@ -40,6 +40,7 @@ struct match_doc {
 	uint32_t minhash[SHINGLE_MINHASH_N];
 	uint64_t simhash;
 	uint64_t bands[LSH_BANDS];
+	int sketched; /* minhash, simhash and bands computed */
 };
 
 /* Whether sorted set[0..n) holds k. */
