@@ -25,6 +25,7 @@ struct etext {
 	uint64_t *grams;
 	size_t ngrams;
 	uint32_t *tok_of; /* per squeezed character */
+	uint32_t *tok_cp; /* per token: its first squeezed character */
 	uint32_t nchars;
 };
 
@@ -34,6 +35,7 @@ etext_free(struct etext *e)
 	shingle_text_free(&e->t);
 	free(e->grams);
 	free(e->tok_of);
+	free(e->tok_cp);
 }
 
 static int
@@ -46,11 +48,13 @@ etext_init(struct etext *e, const char *s, size_t len)
 	size_t max = shingle_chars_max(&e->t, GRAM_K);
 	e->grams = malloc((max ? max : 1) * sizeof(uint64_t));
 	e->tok_of = malloc((e->t.norm_len + 1) * sizeof(uint32_t));
-	if (e->grams == NULL || e->tok_of == NULL)
+	e->tok_cp = malloc((e->t.ntok + 1) * sizeof(uint32_t));
+	if (e->grams == NULL || e->tok_of == NULL || e->tok_cp == NULL)
 		return -ENOMEM;
 	e->ngrams = shingle_chars(&e->t, GRAM_K, e->grams, NULL);
 	for (size_t i = 0; i < e->t.ntok; i++) {
 		const char *p = e->t.norm + e->t.tok[i].off;
+		e->tok_cp[i] = e->nchars;
 		for (uint32_t j = 0; j < e->t.tok[i].len; j++)
 			if (((unsigned char)p[j] & 0xc0) != 0x80)
 				e->tok_of[e->nchars++] = (uint32_t)i;
@@ -103,15 +107,26 @@ push(struct match_passage **out, size_t *n, size_t *cap,
 	return 0;
 }
 
-/* Byte range in the source covering squeezed characters [from, to). */
-static void
+/*
+ * Byte range in the source of the whole tokens within squeezed characters
+ * [from, to): a gram that happens to match across a word boundary does
+ * not drag the neighbouring word in. Returns 0 if no whole token fits.
+ */
+static int
 source_range(const struct etext *e, uint32_t from, uint32_t to, uint32_t *off,
-    uint32_t *len)
+    uint32_t *len, uint32_t *cfrom)
 {
-	const struct shingle_token *first = &e->t.tok[e->tok_of[from]];
-	const struct shingle_token *last = &e->t.tok[e->tok_of[to - 1]];
-	*off = first->src_off;
-	*len = last->src_off + last->src_len - first->src_off;
+	uint32_t first = e->tok_of[from], last = e->tok_of[to - 1];
+	if (e->tok_cp[first] != from)
+		first++;
+	if (last + 1 < e->t.ntok ? e->tok_cp[last + 1] != to : e->nchars != to)
+		last--;
+	if (first > last || last == UINT32_MAX)
+		return 0;
+	*off = e->t.tok[first].src_off;
+	*len = e->t.tok[last].src_off + e->t.tok[last].src_len - *off;
+	*cfrom = e->tok_cp[first];
+	return 1;
 }
 
 /*
@@ -195,10 +210,19 @@ match_explain(const char *a, size_t alen, const char *b, size_t blen,
 			continue;
 		struct match_passage ps;
 		uint32_t bto = (uint32_t)bend + GRAM_K;
-		source_range(&ea, (uint32_t)start, (uint32_t)end + GRAM_K,
-		    &ps.a_off, &ps.a_len);
-		source_range(&eb, (uint32_t)bstart,
-		    bto < eb.nchars ? bto : eb.nchars, &ps.b_off, &ps.b_len);
+		uint32_t afrom, bfrom;
+		if (!source_range(&ea, (uint32_t)start, (uint32_t)end + GRAM_K,
+		        &ps.a_off, &ps.a_len, &afrom))
+			continue;
+		/* B's passage starts where A's first whole word is found. */
+		if (afrom < ea.ngrams &&
+		    (bpos = find_gram(idx, eb.ngrams, ea.grams[afrom])) >= 0 &&
+		    bpos <= bend)
+			bstart = bpos;
+		if (!source_range(&eb, (uint32_t)bstart,
+		        bto < eb.nchars ? bto : eb.nchars, &ps.b_off, &ps.b_len,
+		        &bfrom))
+			continue;
 		if ((rc = push(out, n, &cap, &ps)) < 0)
 			goto out;
 		rc = -ENOMEM;

@@ -48,11 +48,11 @@ for f in "$docs"/*.txt; do
 done
 echo "eval: $n documents from $corpus"
 
-start=$(date +%s.%N)
+start=$(date +%s%N)
 "$reprintd" --watch "$work/inbox" --state "$work/state" \
 	--socket "$work/sock" --once 2>"$work/log"
-end=$(date +%s.%N)
-echo "eval: backfill took $(echo "$end - $start" | bc 2>/dev/null || echo "?") s"
+end=$(date +%s%N)
+echo "eval: backfill took $(((end - start) / 1000000)) ms"
 
 "$reprintd" --watch "$work/inbox" --state "$work/state" \
 	--socket "$work/sock" 2>>"$work/log" &

@@ -1,0 +1,437 @@
+/*
+ * test_match.c - relations between invented articles and their reprints.
+ */
+#include <setjmp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "match.h"
+
+/* Invented stories, written for these tests. */
+static const char *HARBOUR =
+    "HARBOUR WORKERS END THREE-DAY STRIKE AT PORT OF KALVIK\n\n"
+    "KALVIK, May 4 - Dock workers at the port of Kalvik returned to work "
+    "on Thursday after a three-day strike that left 41 container ships "
+    "waiting at anchor outside the harbour, the port authority said.\n\n"
+    "The union representing about 2,300 crane operators and stevedores "
+    "accepted a wage increase of 6.5 pct over two years, down from the 9 "
+    "pct it had demanded when the walkout began on Monday morning.\n\n"
+    "Port director Ilse Marrow said the backlog would take at least a week "
+    "to clear and that shipping lines had been asked to stagger their "
+    "arrivals. Two grain carriers were given priority berths because their "
+    "cargo was perishable.\n\n"
+    "Exporters of timber and frozen fish, the region's largest shipments, "
+    "said the stoppage had cost them about 18 mln crowns in delayed "
+    "deliveries. The chamber of commerce called for a law that would "
+    "require a cooling-off period before strikes at critical "
+    "infrastructure.\n\n"
+    "The union's leader, Tomas Brekk, rejected the proposal and said the "
+    "settlement showed that negotiation worked when employers took workers "
+    "seriously. He said members would vote on the final text of the "
+    "agreement on May 12.\n";
+
+static const char *ORCHARD =
+    "LATE FROST DAMAGES APPLE ORCHARDS IN NORTHERN VALLEYS\n\n"
+    "VESTMARK, April 28 - A late frost that swept through the northern "
+    "valleys over the weekend destroyed up to a third of the apple "
+    "blossoms in the region's orchards, growers said on Tuesday.\n\n"
+    "Temperatures fell to minus four degrees on Saturday night, just as "
+    "most early varieties were in full bloom. Growers who ran sprinklers "
+    "through the night to coat the flowers in protective ice reported far "
+    "smaller losses than those who relied on wind machines.\n\n"
+    "The growers' association estimated the damage at 27 mln crowns and "
+    "asked the agriculture ministry for emergency credit lines. A ministry "
+    "spokeswoman said officials would visit the valleys next week before "
+    "deciding on any support.\n\n"
+    "Cider makers, who buy most of the region's lower grade fruit, warned "
+    "that prices could rise in the autumn if the harvest fell short of last "
+    "year's record 140,000 tonnes. One large cooperative said it had "
+    "already begun talks with suppliers further south.\n";
+
+/* Same topic as HARBOUR, different story. */
+static const char *HARBOUR_OTHER =
+    "PORT OF KALVIK PLANS NEW CONTAINER TERMINAL\n\n"
+    "KALVIK, June 9 - The port authority of Kalvik unveiled plans on "
+    "Friday for a container terminal on reclaimed land north of the "
+    "existing harbour, saying traffic had outgrown the old quays.\n\n"
+    "The project, estimated at 900 mln crowns, would add four berths and "
+    "six cranes able to handle the largest ships now calling in the region. "
+    "Construction could start next spring if the environment agency "
+    "approves the dredging plan.\n\n"
+    "Fishing groups said the dredging would disturb spawning grounds in the "
+    "bay and promised to object. The union of dock workers welcomed the "
+    "plan, saying it would create several hundred jobs.\n";
+
+/* Template: the same weekly report, different figures. */
+static const char *RESERVES_A =
+    "KALVIK CENTRAL BANK RESERVES ROSE IN WEEK\n\n"
+    "KALVIK, March 6 - The central bank's gold and foreign exchange "
+    "reserves rose to 41.27 billion crowns in the week ended March 3 from "
+    "40.85 billion crowns the week before, the bank said in its weekly "
+    "statement.\n\n"
+    "Foreign currency holdings rose to 36.10 billion crowns from 35.66 "
+    "billion, while gold holdings were unchanged at 5.17 billion crowns. "
+    "Claims on domestic banks fell to 12.48 billion crowns from 13.02 "
+    "billion crowns, and notes in circulation rose to 22.91 billion crowns "
+    "from 22.70 billion crowns.\n";
+static const char *RESERVES_B =
+    "KALVIK CENTRAL BANK RESERVES ROSE IN WEEK\n\n"
+    "KALVIK, March 13 - The central bank's gold and foreign exchange "
+    "reserves rose to 41.93 billion crowns in the week ended March 10 from "
+    "41.27 billion crowns the week before, the bank said in its weekly "
+    "statement.\n\n"
+    "Foreign currency holdings rose to 36.74 billion crowns from 36.10 "
+    "billion, while gold holdings were unchanged at 5.19 billion crowns. "
+    "Claims on domestic banks fell to 11.95 billion crowns from 12.48 "
+    "billion crowns, and notes in circulation rose to 23.06 billion crowns "
+    "from 22.91 billion crowns.\n";
+
+static const char *HEADER =
+    "The Coastal Courier | Home | News | Business | Sport | Subscribe\n"
+    "Advertisement\n\n";
+static const char *FOOTER =
+    "\n\nShare this article: Facebook Twitter Email\n"
+    "For more stories like this, sign up for the Coastal Courier morning "
+    "newsletter. Copyright The Coastal Courier. All rights reserved. "
+    "Contact the newsroom at desk at coastal courier dot example.\n";
+
+static char *
+cat(const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+	char *s = malloc(n);
+	assert_non_null(s);
+	snprintf(s, n, "%s%s%s", a, b, c);
+	return s;
+}
+
+/* The first `share` of s, cut at a paragraph break. */
+static char *
+lede(const char *s, double share)
+{
+	size_t n = strlen(s), cut = (size_t)(n * share);
+	const char *p = strstr(s + cut, "\n\n");
+	size_t len = p ? (size_t)(p - s) : n;
+	char *out = strndup(s, len);
+	assert_non_null(out);
+	return out;
+}
+
+/* Character noise at `rate`, seeded: OCR-like confusions and drops. */
+static char *
+noisy(const char *s, double rate, unsigned seed)
+{
+	static const char conf[][2] = {{'e', 'c'}, {'o', '0'}, {'l', '1'},
+	    {'n', 'u'}, {'a', 'o'}, {'i', 'l'}, {'s', '5'}, {'m', 'n'}};
+	size_t n = strlen(s), j = 0;
+	char *out = malloc(n + 1);
+	assert_non_null(out);
+	srand(seed);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if ((double)rand() / RAND_MAX < rate) {
+			int k = rand() % 10;
+			if (k == 9)
+				continue; /* dropped */
+			for (size_t m = 0; m < sizeof(conf) / 2; m++)
+				if (conf[m][0] == c) {
+					c = conf[m][1];
+					break;
+				}
+			if (k == 8 && c == ' ')
+				continue; /* merged words */
+		}
+		out[j++] = c;
+	}
+	out[j] = 0;
+	return out;
+}
+
+static struct match_result
+compare(const char *a, const char *b, const uint64_t *common, size_t ncommon)
+{
+	struct match_doc *da, *db;
+	struct match_params p;
+	struct match_result r;
+	match_params_default(&p);
+	assert_int_equal(match_doc_build(a, strlen(a), &da), 0);
+	assert_int_equal(match_doc_build(b, strlen(b), &db), 0);
+	assert_int_equal(match_verify(da, db, common, ncommon, &p, &r), 0);
+	match_doc_free(da);
+	match_doc_free(db);
+	return r;
+}
+
+static void
+test_relation_names(void **state)
+{
+	(void)state;
+	for (int r = MATCH_NONE; r <= MATCH_PARTIAL; r++)
+		assert_int_equal(
+		    match_relation_parse(match_relation_name(r)), r);
+	assert_string_equal(
+	    match_relation_name(MATCH_NEAR_DUPLICATE), "near_duplicate");
+	assert_int_equal(match_relation_parse("reprint"), -1);
+}
+
+static void
+test_exact_ignores_layout(void **state)
+{
+	(void)state;
+	char *copy = strdup(HARBOUR);
+	for (char *p = copy; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	struct match_result r = compare(HARBOUR, copy, NULL, 0);
+	assert_int_equal(r.relation, MATCH_EXACT);
+	free(copy);
+}
+
+static void
+test_wrapped_is_near_duplicate(void **state)
+{
+	(void)state;
+	char *wrapped = cat(HEADER, HARBOUR, FOOTER);
+	struct match_result r = compare(wrapped, HARBOUR, NULL, 0);
+	assert_int_equal(r.relation, MATCH_NEAR_DUPLICATE);
+	assert_true(r.cont_ba > 0.99); /* all of the original is in it */
+	free(wrapped);
+}
+
+static void
+test_lede_is_excerpt(void **state)
+{
+	(void)state;
+	char *summary = lede(HARBOUR, 0.35);
+	struct match_result r = compare(summary, HARBOUR, NULL, 0);
+	assert_int_equal(r.relation, MATCH_EXCERPT);
+	assert_int_equal(r.direction, 1); /* a inside b */
+	assert_true(r.cont_ab > 0.95);
+	assert_true(r.cont_ba < 0.5);
+	r = compare(HARBOUR, summary, NULL, 0);
+	assert_int_equal(r.relation, MATCH_EXCERPT);
+	assert_int_equal(r.direction, -1);
+	free(summary);
+}
+
+static void
+test_ocr_copy_is_near_duplicate(void **state)
+{
+	(void)state;
+	for (unsigned seed = 1; seed <= 5; seed++) {
+		char *ocr = noisy(ORCHARD, 0.04, seed);
+		struct match_result r = compare(ORCHARD, ocr, NULL, 0);
+		assert_int_equal(r.relation, MATCH_NEAR_DUPLICATE);
+		free(ocr);
+	}
+}
+
+static void
+test_same_topic_is_different(void **state)
+{
+	(void)state;
+	struct match_result r = compare(HARBOUR, HARBOUR_OTHER, NULL, 0);
+	assert_int_equal(r.relation, MATCH_NONE);
+	r = compare(HARBOUR, ORCHARD, NULL, 0);
+	assert_int_equal(r.relation, MATCH_NONE);
+}
+
+static void
+test_template_with_other_figures_is_different(void **state)
+{
+	(void)state;
+	struct match_result r = compare(RESERVES_A, RESERVES_B, NULL, 0);
+	assert_int_equal(r.relation, MATCH_NONE);
+	assert_true(r.facts_differ > 0);
+	/* The wording alone would have made them near duplicates. */
+	assert_true(r.cont_ab > 0.5);
+	/* The same report reprinted agrees on every figure. */
+	char *wrapped = cat(HEADER, RESERVES_A, FOOTER);
+	r = compare(RESERVES_A, wrapped, NULL, 0);
+	assert_int_equal(r.relation, MATCH_NEAR_DUPLICATE);
+	assert_int_equal(r.facts_differ, 0);
+	free(wrapped);
+}
+
+static void
+test_roundup_is_partial(void **state)
+{
+	(void)state;
+	char *a = lede(HARBOUR, 0.40), *b = lede(ORCHARD, 0.40);
+	char *roundup =
+	    cat("REGIONAL BUSINESS ROUNDUP\n\n", a, "\n\n* * *\n\n");
+	char *full = cat(roundup, b, "\n");
+	struct match_result r1 = compare(full, HARBOUR, NULL, 0);
+	struct match_result r2 = compare(full, ORCHARD, NULL, 0);
+	assert_int_equal(r1.relation, MATCH_PARTIAL);
+	assert_int_equal(r2.relation, MATCH_PARTIAL);
+	free(a);
+	free(b);
+	free(roundup);
+	free(full);
+}
+
+/* Two different stories in the same site chrome: the chrome is common. */
+static void
+test_shared_boilerplate_never_makes_a_pair(void **state)
+{
+	(void)state;
+	char *long_footer = cat(FOOTER, FOOTER + 2, FOOTER + 2);
+	char *a = cat(HEADER, HARBOUR_OTHER, long_footer);
+	char *b = cat(HEADER,
+	    "Short notice: the harbour office is closed on "
+	    "Monday for the holiday.\n",
+	    long_footer);
+	struct match_doc *d;
+	const uint64_t *keys;
+	assert_int_equal(
+	    match_doc_build(long_footer, strlen(long_footer), &d), 0);
+	size_t nkeys = match_doc_keys(d, &keys);
+	assert_true(nkeys > 5);
+	/* Without knowing the chrome is common, the short one is mostly
+	 * chrome shared with the other; with it, nothing is left. */
+	struct match_result r = compare(b, a, keys, nkeys);
+	assert_int_equal(r.relation, MATCH_NONE);
+	match_doc_free(d);
+	free(long_footer);
+	free(a);
+	free(b);
+}
+
+static void
+test_short_texts_never_match(void **state)
+{
+	(void)state;
+	struct match_result r =
+	    compare("Markets closed.", "Markets closed!", NULL, 0);
+	/* identical normalized text is still exact ... */
+	assert_int_equal(r.relation, MATCH_EXACT);
+	r = compare("Markets closed early today.",
+	    "Markets closed early on Friday.", NULL, 0);
+	/* ... but short texts are too small to call anything else */
+	assert_int_equal(r.relation, MATCH_NONE);
+}
+
+static void
+test_sketch_round_trip(void **state)
+{
+	(void)state;
+	struct match_doc *a, *b;
+	struct match_sketch sa, sb;
+	void *blob;
+	size_t len;
+	char *wrapped = cat(HEADER, HARBOUR, FOOTER);
+	assert_int_equal(match_doc_build(HARBOUR, strlen(HARBOUR), &a), 0);
+	assert_int_equal(match_doc_build(wrapped, strlen(wrapped), &b), 0);
+	assert_int_equal(match_doc_encode(a, &blob, &len), 0);
+	assert_int_equal(match_sketch_decode(blob, len, &sa), 0);
+	assert_int_equal(sa.nchars, match_doc_nchars(a));
+	const uint64_t *keys;
+	assert_int_equal(sa.nkeys, match_doc_keys(a, &keys));
+	/* malformed blobs are refused, never read past */
+	assert_int_equal(match_sketch_decode(blob, len - 1, &sb), -EINVAL);
+	((unsigned char *)blob)[0] ^= 1;
+	assert_int_equal(match_sketch_decode(blob, len, &sb), -EINVAL);
+	assert_int_equal(match_sketch_decode(NULL, 0, &sb), -EINVAL);
+	free(blob);
+	assert_int_equal(match_doc_encode(b, &blob, &len), 0);
+	assert_int_equal(match_sketch_decode(blob, len, &sb), 0);
+	double j = match_sketch_jaccard(&sa, &sb);
+	assert_true(j > 0.5 && j < 1.0);
+	free(blob);
+	/* a light build has no sketch */
+	struct match_doc *l;
+	assert_int_equal(
+	    match_doc_build_light(HARBOUR, strlen(HARBOUR), &l), 0);
+	assert_int_equal(match_doc_encode(l, &blob, &len), -EINVAL);
+	const uint64_t *bands;
+	assert_int_equal(match_doc_bands(l, &bands), 0);
+	assert_true(match_doc_bands(a, &bands) > 0);
+	match_doc_free(l);
+	match_doc_free(a);
+	match_doc_free(b);
+	free(wrapped);
+}
+
+static void
+test_explain_finds_passages(void **state)
+{
+	(void)state;
+	char *summary = lede(HARBOUR, 0.35);
+	char *a = cat("Reposted from the wire.\n\n", summary,
+	    "\n\nRead the full story at the Courier.\n");
+	char *b = cat(HEADER, HARBOUR, FOOTER);
+	struct match_passage *ps;
+	size_t n;
+	assert_int_equal(
+	    match_explain(a, strlen(a), b, strlen(b), NULL, 0, &ps, &n), 0);
+	assert_true(n >= 1);
+	size_t covered = 0;
+	for (size_t i = 0; i < n; i++) {
+		assert_true(ps[i].a_off + ps[i].a_len <= strlen(a));
+		assert_true(ps[i].b_off + ps[i].b_len <= strlen(b));
+		/* A passage's first words are where B's passage starts. */
+		assert_memory_equal(a + ps[i].a_off, b + ps[i].b_off, 12);
+		covered += ps[i].a_len;
+	}
+	assert_true(covered > strlen(summary) * 9 / 10);
+	/* None of the passages is the header, the footer or the tail. */
+	for (size_t i = 0; i < n; i++)
+		assert_true(
+		    ps[i].a_off >= strlen("Reposted from the wire.\n\n"));
+	free(ps);
+	/* Nothing shared: no passage. */
+	assert_int_equal(match_explain(HARBOUR, strlen(HARBOUR), ORCHARD,
+	                     strlen(ORCHARD), NULL, 0, &ps, &n),
+	    0);
+	assert_int_equal(n, 0);
+	free(ps);
+	free(summary);
+	free(a);
+	free(b);
+}
+
+static void
+test_garbage_and_empty_inputs(void **state)
+{
+	(void)state;
+	unsigned char junk[4096];
+	srand(7);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (unsigned char)rand();
+	struct match_result r =
+	    compare((const char *)junk, "", NULL, 0); /* no crash */
+	assert_int_equal(r.relation, MATCH_NONE);
+	struct match_doc *d;
+	assert_int_equal(match_doc_build("", 0, &d), 0);
+	assert_int_equal(match_doc_ntokens(d), 0);
+	match_doc_free(d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_relation_names),
+	    cmocka_unit_test(test_exact_ignores_layout),
+	    cmocka_unit_test(test_wrapped_is_near_duplicate),
+	    cmocka_unit_test(test_lede_is_excerpt),
+	    cmocka_unit_test(test_ocr_copy_is_near_duplicate),
+	    cmocka_unit_test(test_same_topic_is_different),
+	    cmocka_unit_test(test_template_with_other_figures_is_different),
+	    cmocka_unit_test(test_roundup_is_partial),
+	    cmocka_unit_test(test_shared_boilerplate_never_makes_a_pair),
+	    cmocka_unit_test(test_short_texts_never_match),
+	    cmocka_unit_test(test_sketch_round_trip),
+	    cmocka_unit_test(test_explain_finds_passages),
+	    cmocka_unit_test(test_garbage_and_empty_inputs),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
