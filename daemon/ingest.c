@@ -219,6 +219,8 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		goto out;
 	doc->id = id;
 	n->stored++;
+	notes_add(n, "stored %s (id %" PRIu64 ", %u tokens)", doc->path, id,
+	    doc->ntokens);
 	for (i = 0; i < nhits; i++) {
 		if ((rc = store_doc_get(txn, hits[i].id, &other)) < 0)
 			goto out;
@@ -420,8 +422,6 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	doc.ntokens = match_doc_ntokens(md);
 	if ((rc = store_new(r, txn, n, &doc, buf, len, md)) < 0)
 		goto out;
-	notes_add(n, "stored %s (id %" PRIu64 ", %u tokens)", rel, doc.id,
-	    doc.ntokens);
 	rc = store_reject_del(txn, rel);
 out:
 	match_doc_free(md);
