@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Files that are not articles are rejected, counted and logged, and the
+# daemon carries on: empty, binary, too large, a FIFO (which must not block
+# the daemon), unreadable, a symlink leading out of the inbox. Also the
+# configuration file: errors name file and line, -n checks it.
+source "$(dirname "$0")/lib.sh"
+
+CONF=$TMP/reprintd.conf
+cat >"$CONF" <<'CF'
+# small files only, to test the limit
+max_file_size = 2k   # bytes
+batch_ms = 20
+nosync = true
+CF
+"$REPRINTD" --config "$CONF" --watch "$WATCH" --state "$STATE" -n ||
+    fail "-n rejected a valid configuration"
+printf 'max_file_size = 2k\nbatch_max = lots\n' >"$TMP/bad.conf"
+if "$REPRINTD" --config "$TMP/bad.conf" --watch "$WATCH" --state "$STATE" \
+    -n 2>"$TMP/err"; then
+	fail "-n accepted a bad configuration"
+fi
+grep -q "bad.conf:2: batch_max" "$TMP/err" || fail "message: $(cat "$TMP/err")"
+printf 'socket_mode = 0666\n' >"$TMP/bad.conf"
+if "$REPRINTD" --config "$TMP/bad.conf" --watch "$WATCH" --state "$STATE" \
+    -n 2>/dev/null; then
+	fail "a world-writable socket_mode was accepted"
+fi
+ok "configuration check"
+
+start_daemon --config "$CONF"
+
+expected=0
+: >"$WATCH/empty.txt"; expected=$((expected + 1))
+{ printf 'PK\003\004'; head -c 900 /dev/zero; printf 'text'; } \
+    >"$WATCH/archive.txt"; expected=$((expected + 1))
+{ story_library; story_library; } >"$WATCH/big.txt"; expected=$((expected + 1))
+mkfifo "$WATCH/pipe.txt"; expected=$((expected + 1))
+story_ferry >"$TMP/secret.txt"
+ln -s "$TMP/secret.txt" "$WATCH/secret.txt"
+expected=$((expected + 1))
+if [ "$(id -u)" != 0 ]; then
+	story_ferry >"$WATCH/locked.txt.part"
+	chmod 000 "$WATCH/locked.txt.part"
+	mv "$WATCH/locked.txt.part" "$WATCH/locked.txt"
+	expected=$((expected + 1))
+else
+	echo "skip: running as root, which can read a mode 000 file"
+fi
+# Good files next to them: a plain article, one with a few bytes of
+# Latin-1 (repaired, not refused) and a symlink to a file inside the tree.
+story_orchard | drop "$WATCH/good.txt"
+{ story_ferry; printf 'Caf\xe9 owners on the quay said trade was down.\n'; } |
+    drop "$WATCH/latin1.txt"
+mkdir -p "$WATCH/real"
+story_bridge | drop "$WATCH/real/bridge.txt"
+ln -s real/bridge.txt "$WATCH/alias.txt"
+
+wait_for documents 4
+wait_for rejected "$expected"
+ok "$expected bad files rejected, 4 good ones stored"
+
+for f in empty.txt archive.txt big.txt pipe.txt secret.txt; do
+	grep -q "rejected $f: " "$LOG" || fail "no log line for $f"
+done
+grep -q "rejected pipe.txt: not a regular file (FIFO)" "$LOG" || fail "FIFO reason"
+grep -q "rejected big.txt: too large" "$LOG" || fail "too large reason"
+grep -q "rejected secret.txt: symlink outside" "$LOG" || fail "symlink reason"
+grep -q "rejected archive.txt: binary" "$LOG" || fail "binary reason"
+grep -q "rejected empty.txt: empty" "$LOG" || fail "empty reason"
+kill -0 "$PID" || fail "daemon died"
+ok "each rejection logged with its reason; daemon still running"
+
+# A rejected path that later holds an article is stored and un-rejected.
+story_library | head -n 10 | drop "$WATCH/empty.txt"
+wait_for documents 5
+wait_for rejected $((expected - 1))
+ok "a fixed file is stored and its rejection cleared"
+
+# A body over the limit is refused by the socket too.
+{ story_library; story_library; } >"$TMP/big.txt"
+if ctl query "$TMP/big.txt" 2>"$TMP/err"; then
+	fail "query accepted a body over max_file_size"
+fi
+ok "oversized query refused"
+
+stop_daemon
+ok "clean shutdown"
