@@ -4,7 +4,8 @@
 Usage: score.py CORPUS_DIR FLAGGED_JSONL [--json OUT] [--min-precision P]
                 [--min-recall R] [--show N]
 
-CORPUS_DIR has pairs.tsv (doc_a, doc_b, relation; optional header) and may
+CORPUS_DIR has pairs.tsv or expected.tsv (doc_a, doc_b, relation; optional
+header) and may
 have siblings.tsv (two reprints of one original) and truth_original.tsv
 (variant, original, relation). Document names are file names without the
 .txt extension. FLAGGED_JSONL is `reprintctl pairs --json` output.
@@ -80,7 +81,10 @@ def main():
                     help="false positives/negatives to list")
     args = ap.parse_args()
 
-    pairs = read_tsv(os.path.join(args.corpus, "pairs.tsv"))
+    pairs_file = os.path.join(args.corpus, "pairs.tsv")
+    if not os.path.exists(pairs_file):  # the seeds name it expected.tsv
+        pairs_file = os.path.join(args.corpus, "expected.tsv")
+    pairs = read_tsv(pairs_file)
     siblings = read_tsv(os.path.join(args.corpus, "siblings.tsv"))
     truth = {r[0]: r[1] for r in read_tsv(
         os.path.join(args.corpus, "truth_original.tsv"))}
@@ -129,6 +133,7 @@ def main():
     per = collections.defaultdict(lambda: [0, 0])
     missed = []
     rel_right = rel_total = orig_right = orig_total = 0
+    confusion = collections.Counter()
     for a, b, rel in positives:
         key = frozenset((a, b))
         if rel == "partial":
@@ -144,6 +149,7 @@ def main():
             frel, forig, _ = flagged_set[key]
             rel_total += 1
             rel_right += RELATION_OF.get(rel, rel) == frel
+            confusion[(rel, frel)] += 1
             want = truth.get(a) if a in truth else truth.get(b)
             if want is not None and rel != "partial":
                 orig_total += 1
@@ -169,6 +175,11 @@ def main():
     print("original right     %.4f (%d/%d)" % (
         orig_right / orig_total if orig_total else 1.0, orig_right,
         orig_total))
+    print("relation flagged, by label (label: flagged=count ...):")
+    for rel in sorted({k[0] for k in confusion}):
+        print("  %-16s %s" % (rel, " ".join(
+            "%s=%d" % (f, c) for (r, f), c in sorted(confusion.items())
+            if r == rel)))
     print("recall by relation:")
     for rel in sorted(per):
         got, tot = per[rel]
