@@ -96,6 +96,8 @@ static size_t
 tally(struct cand *c, size_t n, uint32_t min_hits)
 {
 	size_t m = 0;
+	if (n == 0)
+		return 0;
 	qsort(c, n, sizeof(*c), cand_cmp_id);
 	for (size_t i = 0; i < n;) {
 		struct cand t = c[i];
@@ -106,7 +108,8 @@ tally(struct cand *c, size_t n, uint32_t min_hits)
 		if (t.hits >= min_hits || t.bands > 0)
 			c[m++] = t;
 	}
-	qsort(c, m, sizeof(*c), cand_cmp_hits);
+	if (m > 0)
+		qsort(c, m, sizeof(*c), cand_cmp_hits);
 	return m;
 }
 
@@ -193,7 +196,8 @@ verify_one(struct store_txn *txn, const struct match_doc *d, uint64_t id,
 	if ((rc = common_keys(txn, keys, nkeys, p->boilerplate_df, &common,
 	         NULL, 0, ids)) < 0)
 		goto out;
-	qsort(common.v, common.n, sizeof(uint64_t), u64_cmp);
+	if (common.n > 0)
+		qsort(common.v, common.n, sizeof(uint64_t), u64_cmp);
 	rc = match_verify(d, o, common.v, common.n, p, r);
 out:
 	free(common.v);
@@ -235,7 +239,8 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 		goto out;
 	if (m > MAX_CANDIDATES)
 		m = MAX_CANDIDATES;
-	qsort(common.v, common.n, sizeof(uint64_t), u64_cmp);
+	if (common.n > 0)
+		qsort(common.v, common.n, sizeof(uint64_t), u64_cmp);
 	rc = -ENOMEM;
 	if ((out = calloc(m ? m : 1, sizeof(*out))) == NULL)
 		goto out;

@@ -91,6 +91,27 @@ find_gram(const struct gram_pos *idx, size_t n, uint64_t h)
 	return lo < n && idx[lo].h == h ? (long)idx[lo].pos : -1;
 }
 
+/* The position of gram h in B nearest to `want`, or -1. */
+static long
+find_gram_near(const struct gram_pos *idx, size_t n, uint64_t h, long want)
+{
+	size_t lo = 0, hi = n;
+	long best = -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (idx[mid].h < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && idx[lo].h == h; lo++) {
+		long p = (long)idx[lo].pos;
+		if (best < 0 || labs(p - want) < labs(best - want))
+			best = p;
+	}
+	return best;
+}
+
 static int
 push(struct match_passage **out, size_t *n, size_t *cap,
     const struct match_passage *p)
@@ -191,20 +212,23 @@ match_explain(const char *a, size_t alen, const char *b, size_t blen,
 		}
 		size_t start = i, end = i, hits = 0, gap = 0;
 		long bstart = bpos, bend = bpos;
+		/* Follow the run through B: where a gram occurs more than
+		 * once, take the occurrence that continues the passage. */
 		for (; i < ea.ngrams; i++) {
-			long p = mask[i]
-			             ? -1
-			             : find_gram(idx, eb.ngrams, ea.grams[i]);
+			long want = bend + (long)(i - end);
+			long p = mask[i] ? -1
+			                 : find_gram_near(idx, eb.ngrams,
+			                       ea.grams[i], want);
 			if (p < 0) {
 				if (++gap > EXPLAIN_MERGE_GAP)
 					break;
 				continue;
 			}
 			gap = 0;
-			hits++;
+			if (hits++ == 0)
+				bstart = p;
 			end = i;
-			if (p > bend)
-				bend = p;
+			bend = p;
 		}
 		if (hits < EXPLAIN_MIN_RUN)
 			continue;
@@ -216,7 +240,8 @@ match_explain(const char *a, size_t alen, const char *b, size_t blen,
 			continue;
 		/* B's passage starts where A's first whole word is found. */
 		if (afrom < ea.ngrams &&
-		    (bpos = find_gram(idx, eb.ngrams, ea.grams[afrom])) >= 0 &&
+		    (bpos = find_gram_near(idx, eb.ngrams, ea.grams[afrom],
+		         bend - (long)(end - afrom))) >= 0 &&
 		    bpos <= bend)
 			bstart = bpos;
 		if (!source_range(&eb, (uint32_t)bstart,

@@ -51,7 +51,7 @@ def read_tsv(path):
             cols = line.rstrip("\n").split("\t")
             if len(cols) < 3 or cols[0] in ("doc_a", "a", "variant"):
                 continue
-            rows.append(cols)
+            rows.append([stem(c) for c in cols[:2]] + cols[2:])
     return rows
 
 
