@@ -1,0 +1,35 @@
+/*
+ * fuzz_store_record.c - decoding of the store's records from bytes as
+ * found on disk: a damaged store must give STORE_ECORRUPT, never a crash.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+#include "record.h"
+#include "store.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct store_doc doc;
+	struct store_pair pair;
+	struct store_reject rej;
+	struct match_sketch sk;
+	const unsigned char *keys, *bands;
+	size_t nkeys, nbands;
+	uint64_t u;
+
+	rec_u64_decode(data, size, &u);
+	if (rec_doc_decode(data, size, &doc) == 0 &&
+	    (const uint8_t *)doc.path + strlen(doc.path) >= data + size)
+		abort();
+	rec_pair_decode(data, size, 1, &pair);
+	rec_keys_decode(data, size, &keys, &nkeys, &bands, &nbands);
+	rec_reject_decode(data, size, &rej);
+	match_sketch_decode(data, size, &sk);
+	return 0;
+}
