@@ -11,7 +11,7 @@
  *
  *   matches  GET /v1/matches?path=P, P drawn from the paths in a list file
  *   query    POST /v1/query, bodies read from the files in a list file
- *   status   GET /v1/status once; prints the "documents" figure (for
+ *   status   GET /v1/status once; prints "documents pending" (for
  *            scripts that wait for an ingest to finish)
  *
  * Only AF_UNIX: nothing leaves the machine.
@@ -483,10 +483,10 @@ main(int argc, char *argv[])
 			    stderr, "reprintd-bench-query: status failed\n");
 			return 1;
 		}
-		printf("%llu\n", strtoull(p + 12, NULL, 10));
+		printf("%llu", strtoull(p + 12, NULL, 10));
 		if ((p = strstr(body, "\"pending\":")) != NULL)
-			fprintf(stderr, "pending %llu\n",
-			    strtoull(p + 10, NULL, 10));
+			printf(" %llu", strtoull(p + 10, NULL, 10));
+		printf("\n");
 		free(c.rbuf);
 		return 0;
 	}

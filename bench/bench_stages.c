@@ -449,7 +449,39 @@ usage(void)
 	    "  -T  time limit of each store pass, seconds (30)\n"
 	    "  -t  directory for the stores (a new one under it; "
 	    "default: next to the corpus)\n"
-	    "  -R  read baseline only\n");
+	    "  -R  read baseline only\n"
+	    "  -U  print the documents and bytes in use of the store in "
+	    "corpus-dir, and exit\n");
+}
+
+/* -U: "documents map_used map_size" of a store (read-only). */
+static int
+store_usage(const char *dir)
+{
+	struct store_options so = {STORE_RDONLY, 0, 0};
+	struct store *st = NULL;
+	struct store_txn *txn;
+	struct store_stats ss;
+	int rc;
+
+	if ((rc = store_open(dir, &so, &st)) < 0)
+		goto fail;
+	if ((rc = store_txn_begin(st, 0, &txn)) < 0)
+		goto fail;
+	rc = store_stats(txn, &ss);
+	store_txn_abort(txn);
+	if (rc < 0)
+		goto fail;
+	printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", ss.documents,
+	    ss.map_used, ss.map_size);
+	store_close(st);
+	return 0;
+fail:
+	fprintf(stderr, "reprintd-bench-stages: store %s: %s\n", dir,
+	    store_strerror(rc));
+	if (st != NULL)
+		store_close(st);
+	return 1;
 }
 
 static int
@@ -468,10 +500,10 @@ main(int argc, char *argv[])
 	struct doc *docs = NULL;
 	uint64_t bytes = 0;
 	size_t len;
-	int ch, dirfd, rc, read_only = 0;
+	int ch, dirfd, rc, read_only = 0, usage_only = 0;
 	enum stage s;
 
-	while ((ch = getopt(argc, argv, "n:T:t:Rh")) != -1) {
+	while ((ch = getopt(argc, argv, "n:T:t:RUh")) != -1) {
 		switch (ch) {
 		case 'n':
 		case 'T':
@@ -494,6 +526,9 @@ main(int argc, char *argv[])
 		case 'R':
 			read_only = 1;
 			break;
+		case 'U':
+			usage_only = 1;
+			break;
 		case 'h':
 			usage();
 			return 0;
@@ -507,6 +542,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	dir = argv[optind];
+	if (usage_only)
+		return store_usage(dir);
 	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
 		((char *)dir)[strlen(dir) - 1] = '\0';
 	walk_c.root_len = strlen(dir);
