@@ -49,6 +49,14 @@ split_entity(const char *s, size_t len, struct entity *e)
 		i++;
 		e->hdr = s + (i < len ? i : len);
 	}
+	/* Starts with an empty line: no headers at all. */
+	if (i == 0 && len > 0 &&
+	    (s[0] == '\n' || (len > 1 && s[0] == '\r' && s[1] == '\n'))) {
+		e->hlen = 0;
+		e->body = s + (s[0] == '\n' ? 1 : 2);
+		e->blen = len - (s[0] == '\n' ? 1 : 2);
+		return;
+	}
 	for (; i < len; i++) {
 		if (s[i] != '\n')
 			continue;
@@ -64,14 +72,6 @@ split_entity(const char *s, size_t len, struct entity *e)
 			e->blen = len - i - 3;
 			return;
 		}
-	}
-	/* Starts with an empty line: no headers at all. */
-	if (len > 0 &&
-	    (s[0] == '\n' || (len > 1 && s[0] == '\r' && s[1] == '\n'))) {
-		e->hlen = 0;
-		e->body = s + (s[0] == '\n' ? 1 : 2);
-		e->blen = len - (s[0] == '\n' ? 1 : 2);
-		return;
 	}
 	e->hlen = (size_t)(s + len - e->hdr);
 	e->body = s + len;

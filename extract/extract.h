@@ -2,11 +2,14 @@
  * extract.h - article text and metadata from the bytes of a file.
  *
  * Pure library: bytes in, text and metadata out. No I/O, no global state of
- * our own (libxml2 keeps its one-time parser initialisation, which is
- * thread-safe to trigger), no signals, no exit(). The caller owns the input
+ * our own, no signals, no exit(), nothing written to stderr (libxml2's
+ * error handler is silenced while it parses). The caller owns the input
  * buffer; extract_doc() allocates the strings of the result, which the
- * caller releases with extract_doc_free(). Every function may be called from
- * several threads at once on different inputs.
+ * caller releases with extract_doc_free().
+ *
+ * Threads: the functions are reentrant. libxml2 initialises itself on first
+ * use; a program that calls extract from several threads must call
+ * xmlInitParser() (or any extract function) once from one thread first.
  *
  * Formats (see extract_detect):
  *   EXTRACT_TEXT  plain text: UTF-8, UTF-16/32 with a byte order mark, or

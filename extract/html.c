@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "extract_int.h"
 
@@ -533,7 +534,8 @@ static void
 survey(xmlNode *root, struct page *pg, struct meta *m,
     const struct extract_limits *lim)
 {
-	xmlNode *n = root, *dropped = NULL;
+	xmlNode *n = root, *dropped = NULL, *in_body = NULL;
+	xmlNode *in_article = NULL;
 	const char *t, *v;
 	int depth = 1;
 
@@ -564,18 +566,29 @@ survey(xmlNode *root, struct page *pg, struct meta *m,
 				pg->body = n;
 			}
 			if (dropped == NULL) {
+				/* Outermost candidates only: their subtrees
+				 * are disjoint, so measuring all of them is
+				 * one pass over the page. */
 				if ((v = attr(n, "itemprop")) != NULL &&
-				    contains_ci(v, "articleBody") &&
-				    pg->nbodies < MAX_CANDIDATES)
-					pg->bodies[pg->nbodies++] = n;
-				else if (!strcmp(t, "article") &&
-				         pg->narticles < MAX_CANDIDATES)
-					pg->articles[pg->narticles++] = n;
-				else if (pg->main == NULL &&
-				         (!strcmp(t, "main") ||
-				             ((v = attr(n, "role")) != NULL &&
-				                 !strcasecmp(v, "main"))))
+				    contains_ci(v, "articleBody")) {
+					if (in_body == NULL &&
+					    pg->nbodies < MAX_CANDIDATES)
+						pg->bodies[pg->nbodies++] = n;
+					if (in_body == NULL)
+						in_body = n;
+				} else if (!strcmp(t, "article")) {
+					if (in_article == NULL &&
+					    pg->narticles < MAX_CANDIDATES)
+						pg->articles[pg->narticles++] =
+						    n;
+					if (in_article == NULL)
+						in_article = n;
+				} else if (pg->main == NULL &&
+				           (!strcmp(t, "main") ||
+				               ((v = attr(n, "role")) != NULL &&
+				                   !strcasecmp(v, "main")))) {
 					pg->main = n;
+				}
 				if (!strcmp(t, "time") &&
 				    attr(n, "datetime") != NULL) {
 					v = attr(n, "itemprop");
@@ -597,6 +610,10 @@ survey(xmlNode *root, struct page *pg, struct meta *m,
 		for (;;) {
 			if (n == dropped)
 				dropped = NULL;
+			if (n == in_body)
+				in_body = NULL;
+			if (n == in_article)
+				in_article = NULL;
 			if (n == root) {
 				n = NULL;
 				break;
@@ -688,6 +705,16 @@ ex_looks_html(const char *s, size_t len)
 	return 0;
 }
 
+/* libxml2 reports some errors (encoding conversion) through its generic
+ * handler even with HTML_PARSE_NOERROR; hostile input must not fill the
+ * daemon's log. */
+static void
+quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 int
 ex_html(const char *data, size_t len, const char *encoding,
     const struct extract_limits *lim, struct extract_doc *out)
@@ -701,6 +728,8 @@ ex_html(const char *data, size_t len, const char *encoding,
 	size_t tlen = 0, i;
 	int opts = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
 	           HTML_PARSE_NOWARNING | XML_PARSE_NONET | HTML_PARSE_COMPACT;
+	xmlGenericErrorFunc ofn;
+	void *octx;
 	int rc, limit;
 
 	memset(&pg, 0, sizeof(pg));
@@ -713,8 +742,13 @@ ex_html(const char *data, size_t len, const char *encoding,
 		opts |= HTML_PARSE_IGNORE_ENC;
 	if ((ctxt = htmlNewParserCtxt()) == NULL)
 		return -ENOMEM;
+	/* The handler is per thread in libxml2: save, silence, restore. */
+	ofn = xmlGenericError;
+	octx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, quiet);
 	doc = htmlCtxtReadMemory(ctxt, data, (int)len, NULL, encoding, opts);
 	htmlFreeParserCtxt(ctxt);
+	xmlSetGenericErrorFunc(octx, ofn);
 	if (doc == NULL || (root = xmlDocGetRootElement(doc)) == NULL) {
 		rc = EXTRACT_EEMPTY;
 		goto out;
