@@ -25,10 +25,12 @@
  * Output guarantees: doc.text is valid UTF-8 (anything undecodable is
  * replaced by U+FFFD), NUL-terminated, with no NUL inside, at most
  * lim->max_output bytes, never empty or whitespace only (that is
- * EXTRACT_EEMPTY). Paragraphs are separated by a blank line ("\n\n"),
- * lines inside a paragraph (<br>, list items) by "\n", runs of other
- * whitespace inside a line are one space. Metadata strings are valid UTF-8,
- * one line, trimmed, or NULL when unknown.
+ * EXTRACT_EEMPTY). For HTML, JSON and mail, paragraphs are separated by a
+ * blank line ("\n\n"), lines inside a paragraph (<br>, list items) by
+ * "\n", other runs of whitespace are one space, and the text is trimmed.
+ * Plain text is only decoded: a UTF-8 file without BOM or invalid bytes
+ * comes back byte for byte, so offsets into the file stay valid. Metadata
+ * strings are valid UTF-8, one line, trimmed, or NULL when unknown.
  *
  * Errors: functions return 0 or a negative value: -ENOMEM, -EINVAL (a NULL
  * argument where one is required), or one of EXTRACT_E* below. Nothing is
@@ -184,8 +186,9 @@ typedef int (*extract_item_fn)(
  * per-item errors), the callback's nonzero return, or a negative error of
  * the whole input: those of extract_doc() that concern the file as a whole
  * (-EINVAL, -ENOMEM, EXTRACT_ETOOBIG for the input, EXTRACT_EBINARY,
- * EXTRACT_EMALFORMED, EXTRACT_EDEPTH), and EXTRACT_EITEMS after max_items
- * items were offered. For a non-JSON format a failure is returned and
+ * EXTRACT_EMALFORMED, EXTRACT_EDEPTH, EXTRACT_EEMPTY for a file with no
+ * JSON value at all), and EXTRACT_EITEMS after max_items items were
+ * offered. For a non-JSON format a failure is returned and
  * the callback is not called.
  */
 int extract_each(const char *name, const void *data, size_t len,
