@@ -103,6 +103,9 @@ trap 'exit 130' INT TERM
 
 say() { echo "bench: $*" >&2; }
 now() { date +%s.%N; }
+# secs_since t0 [t1]: seconds between two now()s, with a leading zero
+# (bc's ".5" is not JSON).
+secs_since() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.3f", b - a }'; }
 # fdiv a b [digits]
 fdiv() { awk -v a="$1" -v b="$2" -v d="${3:-0}" \
     'BEGIN { if (b > 0) printf "%.*f", d, a / b; else printf "0" }'; }
@@ -139,8 +142,7 @@ t0=$(now)
 t1=$(now)
 corpus_bytes=$(awk -F'\t' 'NR > 1 { s += $4 } END { print s + 0 }' \
     "$MANIFEST")
-say "generated $N files, $corpus_bytes bytes in $(fdiv "$(echo "$t1 - $t0" |
-    bc)" 1 1) s"
+say "generated $N files, $corpus_bytes bytes in $(secs_since "$t0" "$t1") s"
 
 # ---- 1. Stages and the read-only baseline ----------------------------------
 say "stages (first $STAGE_DOCS documents in memory; each store pass <= 20 s)"
@@ -188,7 +190,7 @@ backfill() {
 		tail -n 5 "$WORK/$name.log" >&2
 		exit 1
 	fi
-	bf_secs=$(echo "$t1 - $t0" | bc)
+	bf_secs=$(secs_since "$t0" "$t1")
 	bf_docs=$(sed -n 's/.*done: \([0-9]*\) documents stored.*/\1/p' \
 	    "$WORK/$name.log" | tail -n 1)
 	read -r bf_hwm bf_anon <"$WORK/$name.rss"
@@ -247,19 +249,19 @@ POLLER=$!
 # Start-up rescans the tree (every file unchanged).
 t0=$(now)
 wait_docs "$d_docs" "$STEP"
-rescan_secs=$(echo "$(now) - $t0" | bc)
+rescan_secs=$(secs_since "$t0")
 t0=$(now)
 "$GEN" -q -k "$N" -n "$LIVE" -s "$SEED" -b "$SIZE" -m "$MANIFEST" "$CORPUS"
 t_written=$(now)
 wait_docs "$((d_docs + LIVE))" "$STEP"
 t1=$(now)
-live_secs=$(echo "$t1 - $t0" | bc)
+live_secs=$(secs_since "$t0" "$t1")
 live_rate=$(fdiv "$LIVE" "$live_secs")
 live_bytes=$(awk -F'\t' -v n="$N" 'NR > n + 1 { s += $4 } END { print s + 0 }' \
     "$MANIFEST")
 live_mbs=$(fdiv "$live_bytes" "$(echo "$live_secs * 1000000" | bc)" 2)
 say "  rescan of $d_docs unchanged files: $rescan_secs s; $LIVE new files" \
-    "written in $(echo "$t_written - $t0" | bc) s, all stored after" \
+    "written in $(secs_since "$t0" "$t_written") s, all stored after" \
     "$live_secs s: $live_rate articles/s"
 
 # ---- 4. Query latency ----------------------------------------------------------
