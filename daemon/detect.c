@@ -161,7 +161,7 @@ common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
 			((uint64_t *)common->v)[common->n++] = keys[i];
 			continue;
 		}
-		if (cands == NULL || df == 0)
+		if (df == 0)
 			continue;
 		if ((rc = store_key_docs(txn, keys[i], ids, limit, &n)) < 0 ||
 		    (rc = add_ids(cands, ids, n, self, 0)) < 0)
@@ -170,37 +170,27 @@ common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
 	return 0;
 }
 
+/*
+ * Verify one candidate: rebuild its features from the stored text and
+ * compare. Boilerplate is what the new document's lookups found common:
+ * chrome that only the candidate carries is not shared, so it can only
+ * lower the candidate's coverage, never make a pair.
+ */
 static int
 verify_one(struct store_txn *txn, const struct match_doc *d, uint64_t id,
-    const struct vec *common_d, const struct match_params *p,
-    struct match_result *r, uint64_t *ids)
+    const struct vec *common, const struct match_params *p,
+    struct match_result *r)
 {
 	const void *text;
-	size_t len, nkeys;
-	const uint64_t *keys;
+	size_t len;
 	struct match_doc *o = NULL;
-	struct vec common = {NULL, 0, 0, sizeof(uint64_t)};
 	int rc;
 
 	if ((rc = store_doc_text(txn, id, &text, &len)) < 0)
 		return rc;
 	if ((rc = match_doc_build_light(text, len, &o)) < 0)
 		return rc;
-	/* Boilerplate of either side: the new document's common keys plus
-	 * the candidate's own. */
-	nkeys = match_doc_keys(o, &keys);
-	if ((rc = vec_reserve(&common, common_d->n)) < 0)
-		goto out;
-	memcpy(common.v, common_d->v, common_d->n * sizeof(uint64_t));
-	common.n = common_d->n;
-	if ((rc = common_keys(txn, keys, nkeys, p->boilerplate_df, &common,
-	         NULL, 0, ids)) < 0)
-		goto out;
-	if (common.n > 0)
-		qsort(common.v, common.n, sizeof(uint64_t), u64_cmp);
-	rc = match_verify(d, o, common.v, common.n, p, r);
-out:
-	free(common.v);
+	rc = match_verify(d, o, common->v, common->n, p, r);
 	match_doc_free(o);
 	return rc;
 }
@@ -247,7 +237,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	for (size_t i = 0; i < m; i++) {
 		struct cand *c = &((struct cand *)cands.v)[i];
 		struct match_result r;
-		if ((rc = verify_one(txn, d, c->id, &common, p, &r, ids)) < 0)
+		if ((rc = verify_one(txn, d, c->id, &common, p, &r)) < 0)
 			goto out;
 		if (r.relation == MATCH_NONE)
 			continue;

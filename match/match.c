@@ -75,7 +75,6 @@ match_doc_free(struct match_doc *d)
 	if (d == NULL)
 		return;
 	free(d->grams);
-	free(d->uniq);
 	free(d->fp);
 	free(d->fp_pos);
 	free(d->keys);
@@ -240,14 +239,13 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 		    (uint32_t)utf8_count(t.norm + t.tok[i].off, t.tok[i].len);
 	d->nfp =
 	    shingle_winnow(d->grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
-	if ((d->uniq = sorted_copy(d->grams, d->ngrams, &d->nuniq)) == NULL)
-		goto err;
 	if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)
 		goto err;
 	if ((rc = build_numbers(d, &t)) < 0)
 		goto err;
 	if (sketch) {
-		shingle_minhash(d->uniq, d->nuniq, d->minhash);
+		/* Duplicates do not change a minimum: no need to dedupe. */
+		shingle_minhash(d->grams, d->ngrams, d->minhash);
 		d->simhash = shingle_simhash(d->grams, d->ngrams);
 		shingle_minhash_bands(
 		    d->minhash, LSH_BANDS, LSH_ROWS, d->bands);
@@ -381,79 +379,101 @@ void
 match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
     size_t ncommon, unsigned char *mask)
 {
-	int prev_common = 0;
-	uint32_t prev = 0;
 	memset(mask, 0, d->nchars + 1);
 	if (ncommon == 0)
 		return;
-	for (size_t i = 0; i < d->nfp; i++) {
+	for (size_t i = 0; i < d->nfp;) {
 		if (!match_has_key(common, ncommon, d->fp[i])) {
-			prev_common = 0;
+			i++;
 			continue;
 		}
-		uint32_t p = d->fp_pos[i];
-		uint32_t from = prev_common && p - prev <= WINNOW_W ? prev : p;
-		uint32_t to = p + GRAM_K < d->nchars ? p + GRAM_K : d->nchars;
+		/* A chain of common fingerprints, each within a window of the
+		 * previous one: one boilerplate passage. */
+		size_t j = i;
+		while (j + 1 < d->nfp &&
+		       d->fp_pos[j + 1] - d->fp_pos[j] <= WINNOW_W &&
+		       match_has_key(common, ncommon, d->fp[j + 1]))
+			j++;
+		uint32_t from = d->fp_pos[i], to = d->fp_pos[j] + GRAM_K;
+		/* The passage extends up to a window beyond its first and last
+		 * fingerprints; a lone fingerprint is a stock phrase, not a
+		 * passage, and only its own gram is masked. */
+		if (j > i) {
+			from = from > WINNOW_W ? from - WINNOW_W : 0;
+			to += WINNOW_W;
+		}
+		if (to > d->nchars)
+			to = d->nchars;
 		memset(mask + from, 1, to > from ? to - from : 0);
-		prev_common = 1;
-		prev = p;
+		i = j + 1;
 	}
 }
 
-/* The grams of d that are not masked, sorted and unique. */
-static uint64_t *
-live_set(const struct match_doc *d, const unsigned char *mask, size_t *n)
+/*
+ * A set of 64-bit gram hashes: open addressing, linear probing, built in
+ * one pass (no sorting: verification builds two per candidate). The
+ * hashes are XXH3 output, so their bits index the table directly; 0 marks
+ * an empty slot and a hash of 0 is stored as 1.
+ */
+struct gset {
+	uint64_t *slot;
+	size_t mask;
+	size_t n; /* distinct hashes */
+};
+
+static int
+gset_init(struct gset *g, size_t expect)
 {
-	uint64_t *s = malloc((d->ngrams ? d->ngrams : 1) * sizeof(*s));
-	size_t m = 0;
-	if (s == NULL)
-		return NULL;
-	if (memchr(mask, 1, d->nchars) == NULL) {
-		/* No boilerplate: the sorted set is at hand. */
-		memcpy(s, d->uniq, d->nuniq * sizeof(*s));
-		*n = d->nuniq;
-		return s;
-	}
-	for (size_t i = 0; i < d->ngrams; i++)
-		if (!mask[i])
-			s[m++] = d->grams[i];
-	*n = shingle_sort_unique(s, m);
-	return s;
+	size_t cap = 16;
+	while (cap < expect * 2)
+		cap *= 2;
+	g->slot = calloc(cap, sizeof(*g->slot));
+	g->mask = cap - 1;
+	g->n = 0;
+	return g->slot ? 0 : -ENOMEM;
 }
 
-/* a ∩ b of two sorted unique arrays into out (room for min(na, nb)). */
-static size_t
-intersect_into(
-    const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *out)
+static int
+gset_has(const struct gset *g, uint64_t h)
 {
-	size_t i = 0, j = 0, n = 0;
-	while (i < na && j < nb) {
-		if (a[i] < b[j])
-			i++;
-		else if (a[i] > b[j])
-			j++;
-		else {
-			out[n++] = a[i];
-			i++;
-			j++;
+	h |= !h;
+	for (size_t i = (size_t)(h ^ h >> 32) & g->mask;;
+	     i = (i + 1) & g->mask) {
+		if (g->slot[i] == h)
+			return 1;
+		if (g->slot[i] == 0)
+			return 0;
+	}
+}
+
+static void
+gset_add(struct gset *g, uint64_t h)
+{
+	h |= !h;
+	for (size_t i = (size_t)(h ^ h >> 32) & g->mask;;
+	     i = (i + 1) & g->mask) {
+		if (g->slot[i] == h)
+			return;
+		if (g->slot[i] == 0) {
+			g->slot[i] = h;
+			g->n++;
+			return;
 		}
 	}
-	return n;
 }
 
 struct side {
 	const struct match_doc *d;
 	unsigned char *mask; /* nchars + 1 */
 	unsigned char *cov;  /* nchars + 1: under a shared gram */
-	uint64_t *live;      /* unmasked grams, sorted unique */
-	size_t nlive;
+	struct gset live;    /* unmasked grams */
 	size_t live_chars;
 	double coverage, passage;
 };
 
-/* Coverage of s by the shared grams (sorted, unique). */
+/* Coverage of s by the grams of o (unmasked in both). */
 static void
-cover(struct side *s, const uint64_t *shared, size_t nshared)
+cover(struct side *s, const struct side *o)
 {
 	const struct match_doc *d = s->d;
 	size_t covered = 0, in_passages = 0, run = 0;
@@ -462,7 +482,7 @@ cover(struct side *s, const uint64_t *shared, size_t nshared)
 	memset(s->cov, 0, d->nchars + 1);
 	for (size_t i = 0; i <= d->ngrams; i++) {
 		int hit = i < d->ngrams && !s->mask[i] &&
-		          match_has_key(shared, nshared, d->grams[i]);
+		          gset_has(&o->live, d->grams[i]);
 		if (hit) {
 			uint32_t to = (uint32_t)i + GRAM_K;
 			if (to > d->nchars)
@@ -550,7 +570,7 @@ side_free(struct side *s)
 {
 	free(s->mask);
 	free(s->cov);
-	free(s->live);
+	free(s->live.slot);
 }
 
 static int
@@ -564,8 +584,12 @@ side_init(struct side *s, const struct match_doc *d, const uint64_t *common,
 	if (s->mask == NULL || s->cov == NULL)
 		return -ENOMEM;
 	match_mask_boilerplate(d, common, ncommon, s->mask);
-	s->live = live_set(d, s->mask, &s->nlive);
-	return s->live ? 0 : -ENOMEM;
+	if (gset_init(&s->live, d->ngrams) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->ngrams; i++)
+		if (!s->mask[i])
+			gset_add(&s->live, d->grams[i]);
+	return 0;
 }
 
 static enum match_relation
@@ -596,7 +620,6 @@ match_verify(const struct match_doc *a, const struct match_doc *b,
     struct match_result *r)
 {
 	struct side sa, sb;
-	uint64_t *shared = NULL;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -611,21 +634,22 @@ match_verify(const struct match_doc *a, const struct match_doc *b,
 	if ((rc = side_init(&sa, a, common, ncommon)) < 0 ||
 	    (rc = side_init(&sb, b, common, ncommon)) < 0)
 		goto out;
-	size_t nmin = sa.nlive < sb.nlive ? sa.nlive : sb.nlive;
-	rc = -ENOMEM;
-	if ((shared = malloc((nmin ? nmin : 1) * sizeof(*shared))) == NULL)
-		goto out;
-	rc = 0;
-	size_t inter =
-	    intersect_into(sa.live, sa.nlive, sb.live, sb.nlive, shared);
-	size_t uni = sa.nlive + sb.nlive - inter;
+	const struct gset *ga = &sa.live, *gb = &sb.live;
+	if (ga->n > gb->n) {
+		ga = &sb.live;
+		gb = &sa.live;
+	}
+	size_t nmin = ga->n, inter = 0;
+	for (size_t i = 0; i <= ga->mask; i++)
+		inter += ga->slot[i] && gset_has(gb, ga->slot[i]);
+	size_t uni = sa.live.n + sb.live.n - inter;
 	r->jaccard = uni ? (double)inter / uni : 0;
 	/* Every relation needs passages covering a good part of the smaller
 	 * text, hence many shared grams: most candidates stop here. */
 	if (inter < MIN_SHARED_SHARE * nmin || inter == 0)
 		goto out;
-	cover(&sa, shared, inter);
-	cover(&sb, shared, inter);
+	cover(&sa, &sb);
+	cover(&sb, &sa);
 	int a_small = sa.live_chars <= sb.live_chars;
 	struct side *small = a_small ? &sa : &sb;
 	struct side *large = a_small ? &sb : &sa;
@@ -640,7 +664,6 @@ match_verify(const struct match_doc *a, const struct match_doc *b,
 	if (r->relation == MATCH_EXCERPT || r->relation == MATCH_PARTIAL)
 		r->direction = a_small ? 1 : -1;
 out:
-	free(shared);
 	side_free(&sa);
 	side_free(&sb);
 	return rc;

@@ -11,7 +11,7 @@
 #include "shingle.h"
 
 #define GRAM_K 8       /* code points per character gram */
-#define WINNOW_W 16    /* grams per winnowing window */
+#define WINNOW_W 32    /* grams per winnowing window */
 #define PASSAGE_RUN 20 /* consecutive shared grams that make a passage */
 #define FACT_WINDOW 24 /* shared text this close on both sides: in context */
 #define LSH_BANDS 32
@@ -25,8 +25,6 @@ struct match_doc {
 	uint32_t nchars; /* code points of the squeezed text */
 	uint64_t *grams; /* ngrams, text order: gram i starts at char i */
 	size_t ngrams;
-	uint64_t *uniq; /* grams sorted, unique */
-	size_t nuniq;
 	uint64_t *fp;     /* winnowed fingerprints, text order */
 	uint32_t *fp_pos; /* their gram index */
 	size_t nfp;
