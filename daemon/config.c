@@ -12,7 +12,7 @@
 
 #include "config.h"
 
-enum ctype { C_STR, C_MODE, C_SIZE, C_UINT, C_U64, C_DOUBLE, C_BOOL };
+enum ctype { C_STR, C_MODE, C_SIZE, C_UINT, C_U64, C_DOUBLE, C_BOOL, C_DUR };
 
 struct ckey {
 	const char *name;
@@ -48,6 +48,8 @@ static const struct ckey keys[] = {
 	{ "batch_max", C_UINT, F(batch_max), 1, 100000 },
 	{ "batch_ms", C_UINT, F(batch_ms), 1, 60000 },
 	{ "nosync", C_BOOL, F(nosync), 0, 1 },
+	{ "retention", C_DUR, F(retention), 0, 1e11 },
+	{ "reports_dir", C_STR, F(reports_dir), 0, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -65,6 +67,7 @@ config_init(struct config *c)
 	c->batch_max = 100;
 	c->batch_ms = 50;
 	c->nosync = 0;
+	c->retention = 90 * 86400;
 }
 
 void
@@ -119,6 +122,30 @@ parse_size(const char *v, double *out)
 	if ((*end == 'b' || *end == 'B'))
 		end++;
 	if (*end != '\0' || x < 0)
+		return -1;
+	*out = x * m;
+	return 0;
+}
+
+/* "90d", "36h", "30m", "3600s", "3600" (seconds), "2w". */
+static int
+parse_duration(const char *v, double *out)
+{
+	char *end;
+	double m = 1, x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || errno != 0)
+		return -1;
+	switch (*end) {
+	case 's': m = 1; end++; break;
+	case 'm': m = 60; end++; break;
+	case 'h': m = 3600; end++; break;
+	case 'd': m = 86400; end++; break;
+	case 'w': m = 7 * 86400; end++; break;
+	}
+	if (*end != '\0' || x < 0 || x * m != (double)(uint64_t)(x * m))
 		return -1;
 	*out = x * m;
 	return 0;
@@ -183,6 +210,10 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 		if (parse_size(v, &x) < 0)
 			goto badnum;
 		break;
+	case C_DUR:
+		if (parse_duration(v, &x) < 0)
+			goto badnum;
+		break;
 	case C_UINT:
 	case C_U64:
 	case C_DOUBLE:
@@ -202,6 +233,7 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 	switch (k->type) {
 	case C_SIZE:
 	case C_U64:
+	case C_DUR:
 		*(uint64_t *)p = (uint64_t)x;
 		break;
 	case C_UINT:
@@ -216,7 +248,8 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 	return 0;
 badnum:
 	snprintf(err, errlen, "%s: \"%s\" is not a valid %s", name, v,
-	    k->type == C_SIZE ? "size" : "number");
+	    k->type == C_SIZE ? "size" : k->type == C_DUR ?
+	    "duration (seconds, or with s, m, h, d, w)" : "number");
 	return -EINVAL;
 }
 
@@ -376,6 +409,7 @@ config_format(const struct config *c, const char *name, char *buf, size_t len)
 		break;
 	case C_SIZE:
 	case C_U64:
+	case C_DUR:
 		snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
 		break;
 	case C_UINT:

@@ -39,7 +39,8 @@ struct reprintd {
 	uint64_t ningested;     /* documents stored since start */
 };
 
-/* Wall clock in unix microseconds / monotonic milliseconds. */
+/* Wall clock in unix microseconds (REPRINTD_NOW moves it: clock.h) /
+ * monotonic milliseconds. */
 int64_t now_us(void);
 int64_t mono_ms(void);
 

@@ -18,6 +18,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "match.h"
+#include "metrics.h"
 #include "pending.h"
 #include "store.h"
 #include "text.h"
@@ -31,23 +32,7 @@ struct notes {
 	unsigned rejected, stored;
 };
 
-int64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* now_us() and mono_ms() are in clock.c. */
 
 static void notes_add(struct notes *n, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -111,6 +96,7 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	va_end(ap);
 	if ((rc = store_reject_put(txn, rel, reason, now_us())) < 0)
 		return rc;
+	metrics_rejected(reason);
 	notes_add(n, "rejected %s: %s", rel, reason);
 	n->rejected++;
 	(void)r;

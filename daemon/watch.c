@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "text.h"
 #include "watch.h"
 
@@ -325,6 +326,7 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 
 	if (ev->mask & IN_Q_OVERFLOW) {
 		log_warnx("inotify queue overflowed; rescanning %s", w->root);
+		metrics_inotify_overflow();
 		watch_scan(w);
 		return;
 	}

@@ -18,7 +18,9 @@ LOG=$TMP/reprintd.log
 PID=
 mkdir -p "$WATCH" "$STATE"
 # The whole test is bounded, whatever hangs.
-( sleep 240; echo "e2e: timeout after 240 s" >&2; kill -TERM $$ ) 2>/dev/null &
+# (One-second sleeps: nothing outlives the test by more than a second.)
+( for _ in $(seq 1 240); do sleep 1; kill -0 $$ 2>/dev/null || exit 0; done
+  echo "e2e: timeout after 240 s" >&2; kill -TERM $$ ) 2>/dev/null &
 WATCHDOG=$!
 
 cleanup() {
