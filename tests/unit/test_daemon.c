@@ -1,0 +1,329 @@
+/*
+ * test_daemon.c - the daemon's pure parts: UTF-8 and text checks, request
+ * paths, ignored names, query strings, the configuration parser, the
+ * pending queue, the client's HTTP parser and the cluster original rule.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cluster.h"
+#include "config.h"
+#include "httpc.h"
+#include "match.h"
+#include "pending.h"
+#include "text.h"
+
+static void
+test_utf8(void **state)
+{
+	char *r;
+	size_t n;
+
+	assert_true(text_utf8_valid("abc \xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 15));
+	assert_false(text_utf8_valid("\xc0\xaf", 2));     /* overlong '/' */
+	assert_false(text_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+	assert_false(text_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+	assert_false(text_utf8_valid("\xe4\xb8", 2));     /* truncated */
+	r = text_utf8_repair("a\xe9" "b", 3, &n);
+	assert_non_null(r);
+	assert_string_equal(r, "a\xef\xbf\xbd" "b");
+	assert_int_equal(n, 5);
+	free(r);
+}
+
+static void
+test_classify(void **state)
+{
+	char buf[1000];
+
+	assert_int_equal(text_classify("", 0), TEXT_EMPTY);
+	assert_int_equal(text_classify(" \n\t\r\n", 5), TEXT_EMPTY);
+	assert_int_equal(text_classify("Hello world.\n", 13), TEXT_OK);
+	assert_int_equal(text_classify("a\0b", 3), TEXT_BINARY);
+	/* A few Latin-1 bytes in text: repaired later, not refused. */
+	assert_int_equal(text_classify("Caf\xe9 au lait, cr\xe8me br\xfbl\xe9"
+	    "e, and more words here.", 44), TEXT_OK);
+	/* Mostly control bytes and invalid UTF-8: binary. */
+	memset(buf, '\x01', sizeof(buf));
+	memcpy(buf, "header", 6);
+	assert_int_equal(text_classify(buf, sizeof(buf)), TEXT_BINARY);
+	memset(buf, '\xff', sizeof(buf));
+	assert_int_equal(text_classify(buf, sizeof(buf)), TEXT_BINARY);
+}
+
+static void
+check_path(const char *in, int want_rc, const char *want)
+{
+	char out[256];
+	int rc = text_reqpath_clean(in, strlen(in), out);
+
+	assert_int_equal(rc, want_rc);
+	if (rc == 0)
+		assert_string_equal(out, want);
+}
+
+static void
+test_reqpath(void **state)
+{
+	char out[16];
+
+	check_path("a.txt", 0, "a.txt");
+	check_path("feeds/ap/story.txt", 0, "feeds/ap/story.txt");
+	check_path("./a//b/./c/", 0, "a/b/c");
+	check_path("..a/b..", 0, "..a/b..");
+	check_path("/etc/passwd", -EINVAL, NULL);
+	check_path("../x", -EINVAL, NULL);
+	check_path("a/../../x", -EINVAL, NULL);
+	check_path("a/..", -EINVAL, NULL);
+	check_path("", -EINVAL, NULL);
+	check_path(".", -EINVAL, NULL);
+	check_path("a\nb", -EINVAL, NULL);
+	/* An embedded NUL (from %00) is refused, not truncated. */
+	assert_int_equal(text_reqpath_clean("a\0/../..", 8, out), -EINVAL);
+}
+
+static void
+test_ignored(void **state)
+{
+	const char *ign[] = { ".hidden", ".#lock", "#auto#", "x.tmp", "x~",
+		"x.swp", "x.part", ".", "..", "" };
+	const char *keep[] = { "story.txt", "a#b", "#x", "tmp", "x.tmpl",
+		"part", "x.partial" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
+		assert_true(text_name_ignored(ign[i]));
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		assert_false(text_name_ignored(keep[i]));
+}
+
+static void
+test_query(void **state)
+{
+	char *v;
+
+	assert_int_equal(text_query_get("a=1&path=x%2Fy+z.txt", "path", &v), 0);
+	assert_string_equal(v, "x/y z.txt");
+	free(v);
+	assert_int_equal(text_query_get("xpath=1&path=2", "path", &v), 0);
+	assert_string_equal(v, "2");
+	free(v);
+	assert_int_equal(text_query_get("path", "path", &v), 0);
+	assert_string_equal(v, "");
+	free(v);
+	assert_int_equal(text_query_get("a=1", "path", &v), -ENOENT);
+	assert_int_equal(text_query_get(NULL, "path", &v), -ENOENT);
+	assert_int_equal(text_query_get("path=%2", "path", &v), -EINVAL);
+	assert_int_equal(text_query_get("path=%zz", "path", &v), -EINVAL);
+	assert_int_equal(text_query_get("path=a%00b", "path", &v), -EINVAL);
+	assert_null(v);
+}
+
+static void
+test_config(void **state)
+{
+	struct config c;
+	char err[256], buf[64];
+	const char *good =
+	    "# comment\n"
+	    "watch = /srv/in # trailing comment\n"
+	    "state=/var/lib/r\n"
+	    "socket = \"/run/r s.sock\"\n"
+	    "socket_mode = 0640\n"
+	    "max_file_size = 2M\n"
+	    "batch_max = 10\n"
+	    "nosync = yes\n"
+	    "   \n";
+
+	config_init(&c);
+	assert_int_equal(c.socket_mode, 0660);
+	assert_int_equal(c.max_file_size, 8u << 20);
+	assert_int_equal(c.batch_max, 100);
+	assert_int_equal(c.batch_ms, 50);
+	assert_int_equal(c.original_window, 86400);
+	assert_int_equal(config_check(&c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(config_parse(&c, good, strlen(good), "t.conf", err,
+	    sizeof(err)), 0);
+	assert_string_equal(c.watch, "/srv/in");
+	assert_string_equal(c.socket, "/run/r s.sock");
+	assert_int_equal(c.socket_mode, 0640);
+	assert_int_equal(c.max_file_size, 2u << 20);
+	assert_int_equal(c.batch_max, 10);
+	assert_true(c.nosync);
+	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
+	assert_int_equal(config_format(&c, "socket_mode", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "0640");
+
+	assert_int_equal(config_parse(&c, "\n\nbogus = 1\n", 12, "t.conf",
+	    err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "t.conf:3:"));
+	assert_non_null(strstr(err, "bogus"));
+	assert_int_equal(config_parse(&c, "batch_max 5\n", 12, "t.conf", err,
+	    sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "t.conf:1:"));
+	assert_int_equal(config_set(&c, "socket_mode", "0666", err,
+	    sizeof(err)), -EINVAL);
+	assert_int_equal(config_set(&c, "batch_max", "0", err, sizeof(err)),
+	    -EINVAL);
+	assert_int_equal(config_set(&c, "batch_max", "1.5", err, sizeof(err)),
+	    -EINVAL);
+	assert_int_equal(config_set(&c, "max_file_size", "12x", err,
+	    sizeof(err)), -EINVAL);
+	assert_int_equal(config_set(&c, "nosync", "maybe", err, sizeof(err)),
+	    -EINVAL);
+	assert_int_equal(config_set(&c, "boilerplate_df", "25", err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.match.boilerplate_df, 25);
+	assert_int_equal(config_body_limit(&c), 2u << 20);
+	config_free(&c);
+}
+
+static int ndiff;
+
+static void
+diff_cb(const char *key, const char *old, const char *new_, void *arg)
+{
+	ndiff++;
+	assert_string_equal(key, "batch_ms");
+	assert_string_equal(old, "50");
+	assert_string_equal(new_, "20");
+}
+
+static void
+test_config_diff(void **state)
+{
+	struct config a, b;
+	char err[128];
+
+	config_init(&a);
+	config_init(&b);
+	assert_int_equal(config_set(&b, "batch_ms", "20", err, sizeof(err)), 0);
+	ndiff = 0;
+	config_diff(&a, &b, diff_cb, NULL);
+	assert_int_equal(ndiff, 1);
+	config_free(&a);
+	config_free(&b);
+}
+
+static void
+test_pending(void **state)
+{
+	struct pending *q;
+	char name[32], *p;
+	int i;
+
+	assert_int_equal(pending_new(&q), 0);
+	assert_null(pending_pop(q));
+	assert_int_equal(pending_add(q, "a"), 1);
+	assert_int_equal(pending_add(q, "b"), 1);
+	assert_int_equal(pending_add(q, "a"), 0);
+	assert_int_equal(pending_count(q), 2);
+	p = pending_pop(q);
+	assert_string_equal(p, "a");
+	free(p);
+	assert_int_equal(pending_add(q, "a"), 1); /* popped: may come back */
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		assert_int_equal(pending_add(q, name), 1);
+	}
+	assert_int_equal(pending_add(q, "f500"), 0);
+	assert_int_equal(pending_count(q), 1002);
+	p = pending_pop(q);
+	assert_string_equal(p, "b");
+	free(p);
+	p = pending_pop(q);
+	assert_string_equal(p, "a");
+	free(p);
+	p = pending_pop(q);
+	assert_string_equal(p, "f0");
+	free(p);
+	assert_int_equal(pending_count(q), 999);
+	pending_free(q);
+}
+
+static void
+test_httpc(void **state)
+{
+	char r1[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 7\r\n\r\n{\"a\":1}trailing";
+	char r2[] = "HTTP/1.1 404 Not Found\r\ntransfer-encoding: chunked\r\n"
+	    "\r\n5\r\n{\"err\r\n4;ext=1\r\nor\":\r\n3\r\n1}\n\r\n0\r\n\r\n";
+	char r3[] = "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort";
+	char r4[] = "HTTP/1.0 200 OK\r\n\r\nuntil eof";
+	char r5[] = "SMTP 220 hello\r\n\r\n";
+	char r6[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "ffffffffffffffffff\r\n";
+	char *body, *e;
+	size_t len;
+	int status;
+
+	assert_int_equal(httpc_parse(r1, strlen(r1), &status, &body, &len), 0);
+	assert_int_equal(status, 200);
+	assert_int_equal(len, 7);
+	assert_memory_equal(body, "{\"a\":1}", 7);
+	assert_int_equal(httpc_parse(r2, strlen(r2), &status, &body, &len), 0);
+	assert_int_equal(status, 404);
+	assert_int_equal(len, 12);
+	assert_memory_equal(body, "{\"error\":1}\n", 12);
+	assert_int_equal(httpc_parse(r3, strlen(r3), &status, &body, &len),
+	    -EPROTO);
+	assert_int_equal(httpc_parse(r4, strlen(r4), &status, &body, &len), 0);
+	assert_int_equal(len, 9);
+	assert_int_equal(httpc_parse(r5, strlen(r5), &status, &body, &len),
+	    -EINVAL);
+	assert_true(httpc_parse(r6, strlen(r6), &status, &body, &len) < 0);
+	e = httpc_escape("a b/ü&=.txt");
+	assert_string_equal(e, "a%20b/%C3%BC%26%3D.txt");
+	free(e);
+}
+
+static void
+test_cluster_original(void **state)
+{
+	const int64_t H = 3600LL * 1000000, W = 24 * H;
+	/* 1 arrives first and is an excerpt of 2, which contains it and 3. */
+	struct cluster_member m[] = {
+		{ 1, 0, 300 }, { 2, 1 * H, 1000 }, { 3, 2 * H, 400 },
+	};
+	struct cluster_edge e[] = {
+		{ 1, 2, MATCH_EXCERPT, 2 }, { 2, 3, MATCH_EXCERPT, 2 },
+	};
+	/* Near duplicates only: the earliest. */
+	struct cluster_edge nd[] = {
+		{ 1, 2, MATCH_NEAR_DUPLICATE, 1 }, { 1, 3, MATCH_EXACT, 1 },
+	};
+
+	assert_int_equal(cluster_pick_original(m, 3, e, 2, W), 1);
+	assert_int_equal(cluster_pick_original(m, 3, nd, 2, W), 0);
+	/* 2 arrived outside the window of the earliest: the earliest. */
+	assert_int_equal(cluster_pick_original(m, 3, e, 2, H / 2), 0);
+	assert_int_equal(cluster_pick_original(m, 1, NULL, 0, W), 0);
+	assert_int_equal(cluster_pick_original(NULL, 0, NULL, 0, W), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_reqpath),
+		cmocka_unit_test(test_ignored),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_diff),
+		cmocka_unit_test(test_pending),
+		cmocka_unit_test(test_httpc),
+		cmocka_unit_test(test_cluster_original),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
