@@ -18,12 +18,16 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "cleanup.h"
+#include "clock.h"
 #include "cluster.h"
 #include "daemon.h"
 #include "detect.h"
 #include "log.h"
 #include "match.h"
+#include "metrics.h"
 #include "pending.h"
+#include "report.h"
 #include "store.h"
 #include "text.h"
 
@@ -35,6 +39,11 @@ struct api {
 	struct evhttp *http;
 	struct evconnlistener *lst;
 	struct event *backoff; /* re-enables accept after EMFILE */
+	struct cleanup *cleanup; /* retention runs (POST /v1/cleanup) */
+	/* Connections that have sent a request, for reprintd_clients: a
+	 * set of pointers (open addressing, NULL empty, size conncap). */
+	struct evhttp_connection **conns;
+	size_t nconn, conncap;
 };
 
 /* ---- JSON helpers ------------------------------------------------------- */
@@ -101,6 +110,7 @@ reply(struct evhttp_request *req, int code, json_t *body)
 	json_decref(body);
 	switch (code) {
 	case 200: reason = "OK"; break;
+	case 202: reason = "Accepted"; break;
 	case 400: reason = "Bad Request"; break;
 	case 404: reason = "Not Found"; break;
 	case 405: reason = "Method Not Allowed"; break;
@@ -833,6 +843,168 @@ out:
 	free(pb);
 }
 
+/* ---- /v1/metrics, /v1/report, /v1/cleanup ---------------------------------- */
+
+/* A body that is not JSON (metrics, text and HTML reports); buf is freed. */
+static void
+reply_raw(struct evhttp_request *req, const char *type, char *buf,
+    size_t len)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", type);
+	evbuffer_add(evhttp_request_get_output_buffer(req), buf, len);
+	free(buf);
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+static void
+h_metrics(struct api *a, struct evhttp_request *req, struct store_txn *txn)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = metrics_render(a->r, txn, &buf, &len)) < 0) {
+		reply_store_error(req, rc);
+		return;
+	}
+	reply_raw(req, "text/plain; version=0.0.4; charset=utf-8", buf, len);
+}
+
+static void
+h_report(struct api *a, struct evhttp_request *req, const char *query,
+    struct store_txn *txn)
+{
+	char *v = NULL, *buf;
+	int64_t now = now_us(), since = now - 86400LL * 1000000;
+	json_t *model;
+	size_t len;
+	int rc, fmt = REPORT_TEXT;
+
+	if ((rc = text_query_get(query, "format", &v)) == 0) {
+		if ((fmt = report_format_parse(v)) < 0) {
+			reply_error(req, 400, "unknown format \"%s\" (text, "
+			    "json, html)", v);
+			free(v);
+			return;
+		}
+		free(v);
+		v = NULL;
+	} else if (rc != -ENOENT) {
+		reply_error(req, 400, "malformed parameter \"format\"");
+		return;
+	}
+	if ((rc = text_query_get(query, "since", &v)) == 0) {
+		if (report_parse_since(v, now, &since) < 0) {
+			reply_error(req, 400, "since: \"%s\" is not a date "
+			    "(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, unix seconds "
+			    "or an age such as 24h or 7d)", v);
+			free(v);
+			return;
+		}
+		free(v);
+	} else if (rc != -ENOENT) {
+		reply_error(req, 400, "malformed parameter \"since\"");
+		return;
+	}
+	if (since >= now) {
+		reply_error(req, 400, "since is in the future");
+		return;
+	}
+	if ((rc = report_build(a->r, txn, since, now, &model)) < 0) {
+		reply_store_error(req, rc);
+		return;
+	}
+	rc = report_render(model, (enum report_format)fmt, &buf, &len);
+	json_decref(model);
+	if (rc < 0) {
+		reply_error(req, 500, "out of memory");
+		return;
+	}
+	reply_raw(req, report_format_mime((enum report_format)fmt), buf, len);
+}
+
+static void
+h_cleanup(struct api *a, struct evhttp_request *req, int post)
+{
+	uint64_t run;
+	json_t *o;
+
+	if (post)
+		cleanup_start(a->cleanup, &run);
+	o = cleanup_status(a->cleanup);
+	reply(req, post ? 202 : 200, o);
+}
+
+/* ---- Connections -------------------------------------------------------------- */
+
+static size_t
+conn_slot(const struct api *a, const struct evhttp_connection *c)
+{
+	size_t i = (size_t)(((uintptr_t)c >> 4) * 0x9e3779b97f4a7c15ull) &
+	    (a->conncap - 1);
+
+	while (a->conns[i] != NULL && a->conns[i] != c)
+		i = (i + 1) & (a->conncap - 1);
+	return i;
+}
+
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct api *a = arg;
+	size_t i, j, k;
+
+	if (a->conncap == 0 || a->conns[i = conn_slot(a, evcon)] != evcon)
+		return;
+	/* Delete from a linear-probing table: shift the run after it. */
+	a->conns[i] = NULL;
+	for (j = (i + 1) & (a->conncap - 1); a->conns[j] != NULL;
+	    j = (j + 1) & (a->conncap - 1)) {
+		k = (size_t)(((uintptr_t)a->conns[j] >> 4) *
+		    0x9e3779b97f4a7c15ull) & (a->conncap - 1);
+		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+			a->conns[i] = a->conns[j];
+			a->conns[j] = NULL;
+			i = j;
+		}
+	}
+	a->nconn--;
+	metrics_client_close();
+}
+
+/* Count a connection once, at its first request; forget it at close. */
+static void
+conn_seen(struct api *a, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct evhttp_connection **old = a->conns;
+	size_t i, oldcap = a->conncap;
+
+	if (evcon == NULL)
+		return;
+	if ((a->nconn + 1) * 2 > a->conncap) {
+		a->conncap = oldcap ? oldcap * 2 : 64;
+		if ((a->conns = calloc(a->conncap, sizeof(*a->conns))) ==
+		    NULL) {
+			a->conns = old;
+			a->conncap = oldcap;
+			return;
+		}
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != NULL)
+				a->conns[conn_slot(a, old[i])] = old[i];
+		free(old);
+	}
+	i = conn_slot(a, evcon);
+	if (a->conns[i] == evcon)
+		return;
+	a->conns[i] = evcon;
+	a->nconn++;
+	metrics_client_open();
+	evhttp_connection_set_closecb(evcon, conn_closed, a);
+}
+
 /* ---- Routing ---------------------------------------------------------------- */
 
 static void
@@ -844,21 +1016,36 @@ api_request(struct evhttp_request *req, void *arg)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	struct store_txn *txn = NULL;
+	int64_t t0 = clock_mono_us();
 	int post = 0, rc;
 
+	conn_seen(a, req);
 	if (path == NULL) {
 		reply_error(req, 400, "malformed request target");
-		return;
+		goto out;
 	}
 	if (strcmp(path, "/v1/query") == 0)
 		post = 1;
-	else if (strcmp(path, "/v1/status") != 0 &&
+	else if (strcmp(path, "/v1/cleanup") == 0) {
+		/* POST starts a run, GET shows how the last one went. */
+		if (cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_GET ||
+		    cmd == EVHTTP_REQ_HEAD)
+			h_cleanup(a, req, cmd == EVHTTP_REQ_POST);
+		else {
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    req), "Allow", "GET, HEAD, POST");
+			reply_error(req, 405, "%s takes GET or POST", path);
+		}
+		goto out;
+	} else if (strcmp(path, "/v1/status") != 0 &&
+	    strcmp(path, "/v1/metrics") != 0 &&
+	    strcmp(path, "/v1/report") != 0 &&
 	    strcmp(path, "/v1/pairs") != 0 &&
 	    strcmp(path, "/v1/matches") != 0 &&
 	    strcmp(path, "/v1/cluster") != 0 &&
 	    strcmp(path, "/v1/explain") != 0) {
 		reply_error(req, 404, "no such endpoint: %s", path);
-		return;
+		goto out;
 	}
 	if (post ? cmd != EVHTTP_REQ_POST :
 	    cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
@@ -866,11 +1053,11 @@ api_request(struct evhttp_request *req, void *arg)
 		    "Allow", post ? "POST" : "GET, HEAD");
 		reply_error(req, 405, "%s takes %s", path,
 		    post ? "POST" : "GET");
-		return;
+		goto out;
 	}
 	if ((rc = store_txn_begin(a->r->st, 0, &txn)) < 0) {
 		reply_store_error(req, rc);
-		return;
+		goto out;
 	}
 	if (strcmp(path, "/v1/status") == 0)
 		h_status(a, req, txn);
@@ -882,9 +1069,15 @@ api_request(struct evhttp_request *req, void *arg)
 		h_cluster(a, req, query, txn);
 	else if (strcmp(path, "/v1/explain") == 0)
 		h_explain(a, req, query, txn);
+	else if (strcmp(path, "/v1/metrics") == 0)
+		h_metrics(a, req, txn);
+	else if (strcmp(path, "/v1/report") == 0)
+		h_report(a, req, query, txn);
 	else
 		h_query(a, req, txn);
 	store_txn_abort(txn);
+out:
+	metrics_query_observe(clock_mono_us() - t0);
 }
 
 /* ---- Listener ------------------------------------------------------------------ */
@@ -942,7 +1135,8 @@ api_open(struct reprintd *r, int fd, struct api **out)
 	}
 	a->r = r;
 	if ((a->http = evhttp_new(r->base)) == NULL ||
-	    (a->backoff = evtimer_new(r->base, api_backoff_cb, a)) == NULL)
+	    (a->backoff = evtimer_new(r->base, api_backoff_cb, a)) == NULL ||
+	    cleanup_new(r, &a->cleanup) < 0)
 		goto nomem;
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
@@ -971,6 +1165,7 @@ nomem:
 		evhttp_free(a->http);
 	if (a->backoff != NULL)
 		event_free(a->backoff);
+	cleanup_free(a->cleanup);
 	free(a);
 	return -ENOMEM;
 }
@@ -980,8 +1175,11 @@ api_close(struct api *a)
 {
 	if (a == NULL)
 		return;
-	/* Frees the bound listener too, which closes the socket. */
+	/* Frees the bound listener too, which closes the socket, and the
+	 * connections (conn_closed still needs a->conns). */
 	evhttp_free(a->http);
 	event_free(a->backoff);
+	cleanup_free(a->cleanup);
+	free(a->conns);
 	free(a);
 }

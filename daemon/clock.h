@@ -20,6 +20,9 @@
  */
 int clock_init(void);
 
+/* Monotonic clock in microseconds, for durations. */
+int64_t clock_mono_us(void);
+
 /* Offset of the moved clock from the real one, microseconds (0: real). */
 int64_t clock_offset_us(void);
 

@@ -18,8 +18,8 @@
 #define NREASONS 32 /* distinct rejection labels kept; more go to "other" */
 
 /* Upper bounds in seconds; the last bucket is +Inf. */
-static const double bounds[NBUCKETS] = { 0.0005, 0.001, 0.0025, 0.005,
-	0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double bounds[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 struct histogram {
 	uint64_t bucket[NBUCKETS]; /* not cumulative; summed when shown */
@@ -75,7 +75,8 @@ metrics_reason_label(const char *reason, char *buf, size_t len)
 	if (len == 0)
 		return;
 	for (; reason != NULL && *reason != '\0' && *reason != '(' &&
-	    *reason != ':' && n + 1 < len; reason++) {
+	       *reason != ':' && n + 1 < len;
+	     reason++) {
 		if (isalnum((unsigned char)*reason)) {
 			if (gap && n > 0 && n + 2 < len)
 				buf[n++] = '_';
@@ -102,8 +103,7 @@ metrics_rejected(const char *reason)
 	if (i == NREASONS) {
 		/* Full: the last slot collects the rest. */
 		i = NREASONS - 1;
-		snprintf(M.reason[i].label, sizeof(M.reason[i].label),
-		    "other");
+		snprintf(M.reason[i].label, sizeof(M.reason[i].label), "other");
 	} else if (M.reason[i].label[0] == '\0')
 		memcpy(M.reason[i].label, label, sizeof(label));
 	M.reason[i].n++;
@@ -148,7 +148,7 @@ static void
 gauge(FILE *f, const char *name, const char *help, double v)
 {
 	head(f, name, "gauge", help);
-	fprintf(f, "%s %.17g\n", name, v);
+	fprintf(f, "%s %.15g\n", name, v);
 }
 
 static void
@@ -159,8 +159,8 @@ counter(FILE *f, const char *name, const char *help, uint64_t v)
 }
 
 static void
-histogram(FILE *f, const char *name, const char *help,
-    const struct histogram *h)
+histogram(
+    FILE *f, const char *name, const char *help, const struct histogram *h)
 {
 	uint64_t cum = 0;
 	size_t i;
@@ -187,11 +187,11 @@ count_pair(const struct store_pair *p, void *arg)
 }
 
 int
-metrics_render(const struct reprintd *r, struct store_txn *txn, char **out,
-    size_t *len)
+metrics_render(
+    const struct reprintd *r, struct store_txn *txn, char **out, size_t *len)
 {
 	struct store_stats ss;
-	uint64_t by[MATCH_PARTIAL + 1] = { 0 }, expired = 0;
+	uint64_t by[MATCH_PARTIAL + 1] = {0}, expired = 0;
 	char path[PATH_MAX];
 	struct stat sb;
 	FILE *f;
@@ -209,14 +209,13 @@ metrics_render(const struct reprintd *r, struct store_txn *txn, char **out,
 		return -ENOMEM;
 	head(f, "reprintd_build_info", "gauge",
 	    "Version of this reprintd; always 1.");
-	fprintf(f, "reprintd_build_info{version=\"%s\"} 1\n",
-	    REPRINTD_VERSION);
+	fprintf(f, "reprintd_build_info{version=\"%s\"} 1\n", REPRINTD_VERSION);
 	gauge(f, "reprintd_up_seconds", "Seconds since the daemon started.",
 	    (double)(now_us() - r->started_us) / 1e6);
 	gauge(f, "reprintd_documents", "Documents in the store.",
 	    (double)ss.documents);
-	gauge(f, "reprintd_pending",
-	    "Files seen and not yet processed.", (double)pending_count(r->q));
+	gauge(f, "reprintd_pending", "Files seen and not yet processed.",
+	    (double)pending_count(r->q));
 	gauge(f, "reprintd_ingest_paused",
 	    "1 while ingest is paused after a store error.", r->paused);
 	counter(f, "reprintd_ingested_total",
@@ -224,8 +223,9 @@ metrics_render(const struct reprintd *r, struct store_txn *txn, char **out,
 	head(f, "reprintd_rejected_total", "counter",
 	    "Files rejected since the daemon started, by reason.");
 	for (i = 0; i < NREASONS && M.reason[i].label[0] != '\0'; i++)
-		fprintf(f, "reprintd_rejected_total{reason=\"%s\"} %" PRIu64
-		    "\n", M.reason[i].label, M.reason[i].n);
+		fprintf(f,
+		    "reprintd_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
+		    M.reason[i].label, M.reason[i].n);
 	gauge(f, "reprintd_rejected_files",
 	    "Files whose last rejection is on record.", (double)ss.rejected);
 	head(f, "reprintd_pairs", "gauge", "Flagged pairs, by relation.");
@@ -239,8 +239,7 @@ metrics_render(const struct reprintd *r, struct store_txn *txn, char **out,
 	    "When the last cleanup of this process finished (0: none yet).",
 	    (double)(M.cleanup_at / 1000000));
 	histogram(f, "reprintd_ingest_seconds",
-	    "Duration of one ingest batch (one store transaction).",
-	    &M.ingest);
+	    "Duration of one ingest batch (one store transaction).", &M.ingest);
 	histogram(f, "reprintd_query_seconds",
 	    "Time to answer one API request.", &M.query);
 	snprintf(path, sizeof(path), "%s/data.mdb", r->state_real);
@@ -253,8 +252,7 @@ metrics_render(const struct reprintd *r, struct store_txn *txn, char **out,
 	    "Bytes of the map in use (up to the last page written).",
 	    (double)ss.map_used);
 	counter(f, "reprintd_inotify_overflows_total",
-	    "inotify queue overflows (each triggers a rescan).",
-	    M.overflows);
+	    "inotify queue overflows (each triggers a rescan).", M.overflows);
 	gauge(f, "reprintd_clients", "Open client connections.",
 	    (double)M.clients);
 	counter(f, "reprintd_connections_total",

@@ -38,7 +38,7 @@ void metrics_reason_label(const char *reason, char *buf, size_t len);
  * txn; pairs by relation walk all pairs, O(pairs)). *out is malloc'd,
  * NUL-terminated, *len bytes. Returns 0, -ENOMEM or a store error.
  */
-int metrics_render(const struct reprintd *r, struct store_txn *txn,
-    char **out, size_t *len);
+int metrics_render(
+    const struct reprintd *r, struct store_txn *txn, char **out, size_t *len);
 
 #endif

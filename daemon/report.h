@@ -52,8 +52,7 @@ int report_build(const struct reprintd *r, struct store_txn *txn,
 
 /* Render the model. *out is malloc'd and NUL-terminated, *len bytes.
  * Returns 0 or -ENOMEM. */
-int report_render(json_t *model, enum report_format f, char **out,
-    size_t *len);
+int report_render(json_t *model, enum report_format f, char **out, size_t *len);
 
 /*
  * Write the model as report-YYYY-MM-DD.{html,json,txt} (the date of

@@ -26,6 +26,9 @@
 static const char *sock_path;
 static int opt_json;
 static const char *opt_relation;
+static const char *opt_since;
+static const char *opt_format;
+static int raw_out; /* print the response body as it is (not JSON) */
 static char *watch_dir; /* the daemon's, from /v1/status, on demand */
 
 static void
@@ -41,6 +44,11 @@ usage(void)
 	    "  query FILE               matches of any text, not stored\n"
 	    "  cluster FILE             the syndication cluster of a document\n"
 	    "  explain A B              passages of A found in B\n"
+	    "  cleanup                  remove documents older than the\n"
+	    "                           retention, write the report\n"
+	    "  report [--since DATE] [--format text|json|html]\n"
+	    "                           what happened since DATE (24h)\n"
+	    "  metrics                  Prometheus metrics\n"
 	    "The socket defaults to $REPRINTD_SOCKET, else %s.\n",
 	    DEFAULT_SOCKET);
 }
@@ -155,6 +163,11 @@ request(const char *method, const char *target, const char *body,
 		fprintf(stderr, "reprintctl: malformed response from %s\n",
 		    sock_path);
 		goto fail;
+	}
+	if (raw_out && status < 400) {
+		fwrite(rbody, 1, rlen, stdout);
+		free(buf);
+		return fflush(stdout) == 0 ? 0 : -1;
 	}
 	j = json_loadb(rbody, rlen, 0, &jerr);
 	if (status >= 400) {
@@ -632,6 +645,76 @@ cmd_explain(const char *fa, const char *fb)
 	return 0;
 }
 
+static int
+cmd_cleanup(void)
+{
+	json_t *j, *last;
+	json_int_t run;
+	int i;
+
+	if (request("POST", "/v1/cleanup", "", 0, &j) < 0)
+		return 1;
+	run = json_integer_value(json_object_get(j, "run"));
+	/* The daemon works in steps between other requests; wait for the
+	 * run we started (or joined) to finish, an hour at most. */
+	for (i = 0; i < 18000; i++) {
+		last = json_object_get(j, "last");
+		if (strcmp(cell(j, "state"), "idle") == 0 &&
+		    json_integer_value(json_object_get(last, "run")) >= run)
+			break;
+		json_decref(j);
+		usleep(200000);
+		if (request("GET", "/v1/cleanup", NULL, 0, &j) < 0)
+			return 1;
+	}
+	last = json_object_get(j, "last");
+	if (!json_is_object(last)) {
+		fprintf(stderr, "reprintctl: cleanup did not finish in an "
+		    "hour\n");
+		json_decref(j);
+		return 1;
+	}
+	if (opt_json)
+		print_object(last);
+	else
+		printf("removed %s documents and %s rejection records older "
+		    "than the retention\nreport: %s\n", cell(last, "expired"),
+		    cell(last, "rejections_expired"), cell(last, "report"));
+	if (json_is_string(json_object_get(last, "error"))) {
+		fprintf(stderr, "reprintctl: cleanup: %s\n", cell(last,
+		    "error"));
+		json_decref(j);
+		return 1;
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int
+cmd_report(void)
+{
+	const char *fmt = opt_format ? opt_format : opt_json ? "json" :
+	    "text";
+	char *tg = target("/v1/report", "format", fmt, opt_since ? "since" :
+	    NULL, opt_since);
+	json_t *j;
+	int rc;
+
+	raw_out = 1;
+	rc = request("GET", tg, NULL, 0, &j);
+	free(tg);
+	return rc < 0 ? 1 : 0;
+}
+
+static int
+cmd_metrics(void)
+{
+	json_t *j;
+
+	raw_out = 1;
+	return request("GET", "/v1/metrics", NULL, 0, &j) < 0 ? 1 : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -639,6 +722,8 @@ main(int argc, char *argv[])
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "relation", required_argument, NULL, 'r' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -650,7 +735,7 @@ main(int argc, char *argv[])
 	    *sock_path == '\0')
 		sock_path = DEFAULT_SOCKET;
 	/* Options may follow the command too ("status --json"). */
-	while ((ch = getopt_long(argc, argv, "s:jr:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:jr:S:F:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			sock_path = optarg;
@@ -660,6 +745,12 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			opt_relation = optarg;
+			break;
+		case 'S':
+			opt_since = optarg;
+			break;
+		case 'F':
+			opt_format = optarg;
 			break;
 		case 'h':
 			usage();
@@ -696,6 +787,15 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "explain") == 0) {
 		NEED(2);
 		rc = cmd_explain(argv[optind + 1], argv[optind + 2]);
+	} else if (strcmp(cmd, "cleanup") == 0) {
+		NEED(0);
+		rc = cmd_cleanup();
+	} else if (strcmp(cmd, "report") == 0) {
+		NEED(0);
+		rc = cmd_report();
+	} else if (strcmp(cmd, "metrics") == 0) {
+		NEED(0);
+		rc = cmd_metrics();
 	} else {
 		fprintf(stderr, "reprintctl: unknown command \"%s\"\n", cmd);
 		usage();

@@ -18,10 +18,12 @@
 #include <event2/event.h>
 
 #include "api.h"
+#include "clock.h"
 #include "config.h"
 #include "daemon.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "pending.h"
 #include "sock.h"
 #include "store.h"
@@ -102,8 +104,12 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct reprintd *r = arg;
 	struct timeval tv = { RETRY_SECS, 0 };
+	int64_t t0 = clock_mono_us();
+	int rc;
 
-	if (ingest_batch(r) < 0) {
+	rc = ingest_batch(r);
+	metrics_ingest_observe(clock_mono_us() - t0);
+	if (rc < 0) {
 		evtimer_add(r->retry_ev, &tv);
 		return;
 	}
@@ -377,6 +383,11 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	log_init(verbose);
+	if (clock_init() < 0) {
+		fprintf(stderr, "reprintd: REPRINTD_NOW=%s is not unix "
+		    "seconds\n", getenv("REPRINTD_NOW"));
+		return 1;
+	}
 	if (load_config(&m, &r->cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "reprintd: %s\n", err);
 		config_free(&r->cfg);

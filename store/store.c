@@ -1374,6 +1374,51 @@ store_reject_each(struct store_txn *t, store_reject_cb cb, void *arg)
 	return rc;
 }
 
+/* ---- Counters ----------------------------------------------------------- */
+
+/* "u:" + name: apart from the store's own meta keys ("documents", ...). */
+static int
+counter_key(const char *name, char buf[72])
+{
+	size_t n;
+
+	if (name == NULL || (n = strlen(name)) == 0 || n > 64)
+		return -EINVAL;
+	memcpy(buf, "u:", 2);
+	memcpy(buf + 2, name, n + 1);
+	return 0;
+}
+
+int
+store_counter_add(struct store_txn *t, const char *name, uint64_t delta)
+{
+	char key[72];
+	int rc;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if ((rc = counter_key(name, key)) != 0)
+		return rc;
+	if (delta > INT64_MAX)
+		return -EINVAL;
+	return txn_poison(t, meta_add(t, key, (int64_t)delta));
+}
+
+int
+store_counter_get(struct store_txn *t, const char *name, uint64_t *v)
+{
+	char key[72];
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (v == NULL)
+		return -EINVAL;
+	if ((rc = counter_key(name, key)) != 0)
+		return rc;
+	return meta_get(t, key, 0, v);
+}
+
 /* ---- Statistics --------------------------------------------------------- */
 
 int

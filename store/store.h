@@ -191,6 +191,18 @@ int store_reject_del(struct store_txn *txn, const char *path);
 typedef int (*store_reject_cb)(const struct store_reject *r, void *arg);
 int store_reject_each(struct store_txn *txn, store_reject_cb cb, void *arg);
 
+/* ---- Counters -------------------------------------------------------------
+ *
+ * Named 64-bit counters kept for the caller (the daemon counts expired
+ * documents per day with them). A name is 1..64 bytes, kept apart from
+ * the store's own counters. An absent counter reads as 0.
+ */
+
+/* Add delta to counter `name` (write txn). -EINVAL for a bad name. */
+int store_counter_add(struct store_txn *txn, const char *name, uint64_t delta);
+/* Read counter `name` into *v (0 if never written). */
+int store_counter_get(struct store_txn *txn, const char *name, uint64_t *v);
+
 /* ---- Statistics -----------------------------------------------------------
  */
 

@@ -1,0 +1,319 @@
+/* cleanup.c - retention in bounded steps, then the report; cleanup.h. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "cleanup.h"
+#include "daemon.h"
+#include "log.h"
+#include "metrics.h"
+#include "report.h"
+#include "store.h"
+
+#define STEP_RETRIES 8 /* map growths in a row before a step gives up */
+#define DAY_US (86400LL * 1000000)
+
+enum phase { PH_IDLE, PH_DOCS, PH_REJECTS, PH_REPORT };
+
+struct cleanup {
+	struct reprintd *r;
+	struct event *ev;
+	enum phase phase;
+	uint64_t run; /* current or last run */
+	int64_t started, cutoff;
+	uint64_t next_id; /* resume the document scan here */
+	uint64_t expired, rejects;
+	json_t *last; /* result of the last finished run */
+};
+
+/* Collected by one step's scan. */
+struct victims {
+	int64_t cutoff;
+	uint64_t ids[CLEANUP_STEP];
+	char *paths[CLEANUP_STEP];
+	size_t n, scanned;
+	uint64_t last_id; /* last document looked at */
+	int more;         /* stopped before the end */
+};
+
+static void
+schedule(struct cleanup *c)
+{
+	static const struct timeval now = {0, 0};
+
+	evtimer_add(c->ev, &now);
+}
+
+static int
+doc_cb(const struct store_doc *d, void *arg)
+{
+	struct victims *v = arg;
+
+	v->last_id = d->id;
+	if (d->first_seen < v->cutoff)
+		v->ids[v->n++] = d->id;
+	if (v->n == CLEANUP_STEP || ++v->scanned == CLEANUP_SCAN) {
+		v->more = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+reject_cb(const struct store_reject *rj, void *arg)
+{
+	struct victims *v = arg;
+
+	if (rj->at >= v->cutoff)
+		return 0;
+	if ((v->paths[v->n] = strdup(rj->path)) == NULL)
+		return -ENOMEM;
+	if (++v->n == CLEANUP_STEP) {
+		v->more = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+victims_clear(struct victims *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->paths[i] != NULL)
+			free(v->paths[i]);
+	memset(v->paths, 0, sizeof(v->paths));
+	v->n = v->scanned = 0;
+	v->more = 0;
+}
+
+/* One write transaction of the current phase. Returns 0 and sets *done
+ * when the phase has nothing more to do, or a store error. */
+static int
+step_once(struct cleanup *c, struct victims *v, int *done)
+{
+	struct store_txn *txn = NULL;
+	char name[40], day[16];
+	time_t t = (time_t)(now_us() / 1000000);
+	struct tm tm;
+	size_t i;
+	int rc;
+
+	victims_clear(v);
+	v->cutoff = c->cutoff;
+	if ((rc = store_txn_begin(c->r->st, 1, &txn)) < 0)
+		return rc;
+	if (c->phase == PH_DOCS) {
+		rc = store_doc_each(txn, c->next_id, doc_cb, v);
+		for (i = 0; rc >= 0 && i < v->n; i++)
+			if ((rc = store_doc_delete(txn, v->ids[i])) ==
+			    STORE_ENOTFOUND)
+				rc = 0;
+		if (rc >= 0 && v->n > 0) {
+			gmtime_r(&t, &tm);
+			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+			snprintf(name, sizeof(name), "expired/%s", day);
+			if ((rc = store_counter_add(txn, name, v->n)) == 0)
+				rc = store_counter_add(txn, "expired", v->n);
+		}
+	} else {
+		rc = store_reject_each(txn, reject_cb, v);
+		for (i = 0; rc >= 0 && i < v->n; i++)
+			rc = store_reject_del(txn, v->paths[i]);
+	}
+	if (rc < 0) {
+		store_txn_abort(txn);
+		return rc;
+	}
+	if ((rc = store_txn_commit(txn)) < 0)
+		return rc;
+	if (c->phase == PH_DOCS) {
+		c->expired += v->n;
+		c->next_id = v->last_id + 1;
+	} else
+		c->rejects += v->n;
+	*done = !v->more;
+	return 0;
+}
+
+static void
+finish(struct cleanup *c, const char *report, const char *error)
+{
+	json_t *o;
+
+	o = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:s?, s:s?}", "run",
+	    (json_int_t)c->run, "started", json_integer(c->started / 1000000),
+	    "finished", json_integer(now_us() / 1000000), "cutoff",
+	    json_integer(c->cutoff / 1000000), "expired",
+	    (json_int_t)c->expired, "rejections_expired",
+	    (json_int_t)c->rejects, "report", report, "error", error);
+	json_decref(c->last);
+	c->last = o;
+	c->phase = PH_IDLE;
+	metrics_cleanup_done(now_us(), c->expired);
+	if (error != NULL)
+		log_warnx("cleanup %" PRIu64 ": %s (%" PRIu64 " documents "
+		          "removed)",
+		    c->run, error, c->expired);
+	else
+		log_info("cleanup %" PRIu64 ": removed %" PRIu64 " documents "
+		         "and %" PRIu64 " rejection records older than the "
+		         "retention; report %s",
+		    c->run, c->expired, c->rejects,
+		    report != NULL ? report : "-");
+}
+
+/* The report of the period since the previous run; records this run. */
+static void
+write_report(struct cleanup *c)
+{
+	struct reprintd *r = c->r;
+	struct store_txn *txn = NULL;
+	json_t *model = NULL;
+	char dir[PATH_MAX], path[PATH_MAX], err[PATH_MAX + 64];
+	int64_t now = now_us(), since = now - DAY_US;
+	uint64_t last = 0;
+	int rc;
+
+	if (r->cfg.reports_dir != NULL)
+		snprintf(dir, sizeof(dir), "%s", r->cfg.reports_dir);
+	else
+		snprintf(dir, sizeof(dir), "%s/reports", r->state_real);
+	/* Read the previous run's time, remember this one. */
+	if ((rc = store_txn_begin(r->st, 1, &txn)) < 0)
+		goto store_err;
+	if ((rc = store_counter_get(txn, "cleanup_last", &last)) < 0 ||
+	    ((uint64_t)(now / 1000000) > last &&
+	        (rc = store_counter_add(txn, "cleanup_last",
+	             (uint64_t)(now / 1000000) - last)) < 0)) {
+		store_txn_abort(txn);
+		goto store_err;
+	}
+	if ((rc = store_txn_commit(txn)) < 0)
+		goto store_err;
+	if (last != 0 && (int64_t)last * 1000000 < since &&
+	    (int64_t)last * 1000000 > now - 31 * DAY_US)
+		since = (int64_t)last * 1000000;
+	if ((rc = store_txn_begin(r->st, 0, &txn)) < 0)
+		goto store_err;
+	rc = report_build(r, txn, since, now, &model);
+	store_txn_abort(txn);
+	if (rc < 0)
+		goto store_err;
+	rc = report_write(model, dir, path, sizeof(path));
+	json_decref(model);
+	if (rc < 0) {
+		snprintf(err, sizeof(err),
+		    "cannot write the report into %s: "
+		    "%s",
+		    dir, strerror(-rc));
+		finish(c, NULL, err);
+		return;
+	}
+	finish(c, path, NULL);
+	return;
+store_err:
+	snprintf(err, sizeof(err), "report: store: %s", store_strerror(rc));
+	finish(c, NULL, err);
+}
+
+static void
+step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cleanup *c = arg;
+	struct victims *v;
+	char err[256];
+	int rc, done = 0, tries = 0;
+
+	(void)fd;
+	(void)what;
+	if (c->phase == PH_REPORT) {
+		write_report(c);
+		return;
+	}
+	if ((v = calloc(1, sizeof(*v))) == NULL) {
+		finish(c, NULL, "out of memory");
+		return;
+	}
+	do
+		rc = step_once(c, v, &done);
+	while (rc == STORE_ERETRY && ++tries < STEP_RETRIES);
+	victims_clear(v);
+	free(v);
+	if (rc < 0) {
+		snprintf(err, sizeof(err), "store: %s", store_strerror(rc));
+		finish(c, NULL, err);
+		return;
+	}
+	if (done) {
+		if (c->phase == PH_DOCS) {
+			c->phase = PH_REJECTS;
+		} else
+			c->phase = PH_REPORT;
+	}
+	schedule(c);
+}
+
+int
+cleanup_new(struct reprintd *r, struct cleanup **out)
+{
+	struct cleanup *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return -ENOMEM;
+	c->r = r;
+	if ((c->ev = evtimer_new(r->base, step_cb, c)) == NULL) {
+		free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+cleanup_free(struct cleanup *c)
+{
+	if (c == NULL)
+		return;
+	event_free(c->ev);
+	json_decref(c->last);
+	free(c);
+}
+
+int
+cleanup_start(struct cleanup *c, uint64_t *run)
+{
+	if (c->phase == PH_IDLE) {
+		c->run++;
+		c->started = now_us();
+		/* retention 0 keeps everything: only the report is written */
+		c->cutoff =
+		    c->r->cfg.retention == 0
+		        ? INT64_MIN
+		        : c->started - (int64_t)c->r->cfg.retention * 1000000;
+		c->next_id = 0;
+		c->expired = c->rejects = 0;
+		c->phase = PH_DOCS;
+		log_info("cleanup %" PRIu64 ": started (retention %" PRIu64
+		         " s)",
+		    c->run, c->r->cfg.retention);
+		schedule(c);
+	}
+	*run = c->run;
+	return 0;
+}
+
+json_t *
+cleanup_status(const struct cleanup *c)
+{
+	return json_pack("{s:s, s:I, s:O?}", "state",
+	    c->phase == PH_IDLE ? "idle" : "running", "run", (json_int_t)c->run,
+	    "last", c->last);
+}
