@@ -91,16 +91,40 @@ rec_u64_decode(const void *buf, size_t len, uint64_t *out)
 
 /* ---- Documents ---------------------------------------------------------- */
 
-size_t
-rec_doc_len(size_t path_len)
+/* The five strings of a doc record, in record order. */
+static void
+doc_strings(const struct store_doc *doc, const char *s[5])
 {
-	return REC_DOC_FIXED + path_len + 1;
+	s[0] = doc->path;
+	s[1] = doc->title;
+	s[2] = doc->url;
+	s[3] = doc->source;
+	s[4] = doc->author;
+}
+
+size_t
+rec_doc_len(const struct store_doc *doc)
+{
+	const char *s[5];
+	size_t len = REC_DOC_FIXED, l;
+
+	doc_strings(doc, s);
+	for (int i = 0; i < 5; i++) {
+		l = s[i] != NULL ? strlen(s[i]) : 0;
+		if (l > UINT32_MAX - 64)
+			return 0;
+		len += l + 1;
+	}
+	return len;
 }
 
 void
-rec_doc_encode(unsigned char *buf, const struct store_doc *doc,
-    size_t path_len)
+rec_doc_encode(unsigned char *buf, const struct store_doc *doc)
 {
+	const char *s[5];
+	unsigned char *p = buf + REC_DOC_FIXED;
+	size_t l;
+
 	rec_put_u64(buf + 0, doc->size);
 	put_i64(buf + 8, doc->mtime);
 	put_i64(buf + 16, doc->first_seen);
@@ -108,23 +132,41 @@ rec_doc_encode(unsigned char *buf, const struct store_doc *doc,
 	rec_put_u64(buf + 32, doc->content_hash[1]);
 	rec_put_u64(buf + 40, doc->norm_hash);
 	rec_put_u32(buf + 48, doc->ntokens);
-	rec_put_u32(buf + 52, (uint32_t)path_len);
-	memcpy(buf + REC_DOC_FIXED, doc->path, path_len);
-	buf[REC_DOC_FIXED + path_len] = '\0';
+	put_i64(buf + 56, doc->published);
+	doc_strings(doc, s);
+	for (int i = 0; i < 5; i++) {
+		l = s[i] != NULL ? strlen(s[i]) : 0;
+		/* path_len at 52, the metadata lengths from 64 on */
+		rec_put_u32(buf + (i == 0 ? 52 : 60 + 4 * i), (uint32_t)l);
+		if (l > 0)
+			memcpy(p, s[i], l);
+		p[l] = '\0';
+		p += l + 1;
+	}
 }
 
 int
 rec_doc_decode(const void *buf, size_t len, struct store_doc *out)
 {
-	const unsigned char *p = buf;
-	size_t path_len;
+	const unsigned char *p = buf, *q;
+	const char *s[5];
+	uint64_t l[5], total = REC_DOC_FIXED;
 
-	if (p == NULL || len < REC_DOC_FIXED + 2) /* path of >= 1 byte */
+	if (p == NULL || len < REC_DOC_FIXED + 6) /* path of >= 1 byte */
 		return STORE_ECORRUPT;
-	path_len = rec_get_u32(p + 52);
-	if (path_len != len - REC_DOC_FIXED - 1 || p[len - 1] != '\0' ||
-	    memchr(p + REC_DOC_FIXED, '\0', path_len) != NULL)
+	for (int i = 0; i < 5; i++) {
+		l[i] = rec_get_u32(p + (i == 0 ? 52 : 60 + 4 * i));
+		total += l[i] + 1; /* five u32s: no overflow in 64 bits */
+	}
+	if (l[0] == 0 || total != (uint64_t)len)
 		return STORE_ECORRUPT;
+	q = p + REC_DOC_FIXED;
+	for (int i = 0; i < 5; i++) {
+		if (q[l[i]] != '\0' || memchr(q, '\0', l[i]) != NULL)
+			return STORE_ECORRUPT;
+		s[i] = l[i] > 0 || i == 0 ? (const char *)q : NULL;
+		q += l[i] + 1;
+	}
 	out->size = rec_get_u64(p + 0);
 	out->mtime = get_i64(p + 8);
 	out->first_seen = get_i64(p + 16);
@@ -132,7 +174,12 @@ rec_doc_decode(const void *buf, size_t len, struct store_doc *out)
 	out->content_hash[1] = rec_get_u64(p + 32);
 	out->norm_hash = rec_get_u64(p + 40);
 	out->ntokens = rec_get_u32(p + 48);
-	out->path = (const char *)(p + REC_DOC_FIXED);
+	out->published = get_i64(p + 56);
+	out->path = s[0];
+	out->title = s[1];
+	out->url = s[2];
+	out->source = s[3];
+	out->author = s[4];
 	return 0;
 }
 

@@ -17,11 +17,17 @@
  *
  *   u64 key / id        8: big-endian value
  *   meta value          8: u64
- *   doc record         57 + path_len:
+ *   doc record         85 + path_len + title_len + url_len + source_len
+ *                      + author_len (schema 2):
  *                       0 size, 8 mtime, 16 first_seen, 24 content_hash[0],
  *                       32 content_hash[1], 40 norm_hash (u64/i64),
  *                       48 ntokens (u32), 52 path_len (u32),
- *                       56 path bytes, then one NUL (none inside the path)
+ *                       56 published (i64, unix microseconds, 0 unknown),
+ *                       64 title_len, 68 url_len, 72 source_len,
+ *                       76 author_len (u32 each), 80 path bytes, NUL,
+ *                       title, NUL, url, NUL, source, NUL, author, NUL
+ *                       (no NUL inside any of them; the path is not empty;
+ *                       an empty metadata string means unknown)
  *   pair record        56 (fixed: MDB_DUPFIXED), stored under both ends:
  *                       0 other end, 8 a, 16 b, 24 original (u64),
  *                       32 relation, 36 jaccard, 40 cont_ab, 44 cont_ba
@@ -44,7 +50,7 @@
 #include "store.h"
 
 #define REC_U64_LEN 8
-#define REC_DOC_FIXED 56 /* doc record without path and NUL */
+#define REC_DOC_FIXED 80 /* doc record without its strings and NULs */
 #define REC_PAIR_LEN 56
 #define REC_KEYS_HDR 8
 #define REC_REJECT_FIXED 16 /* reject record without strings and NULs */
@@ -58,12 +64,13 @@ uint32_t rec_get_u32(const unsigned char *p);
  * STORE_ECORRUPT unless len == 8. */
 int rec_u64_decode(const void *buf, size_t len, uint64_t *out);
 
-/* Doc record. rec_doc_len: bytes needed for a path of path_len bytes.
- * encode writes exactly that many bytes into buf (doc->id is not stored:
- * it is the key). decode fills out (id untouched, path into buf). */
-size_t rec_doc_len(size_t path_len);
-void rec_doc_encode(unsigned char *buf, const struct store_doc *doc,
-    size_t path_len);
+/* Doc record. rec_doc_len: bytes needed for doc (its path and metadata
+ * strings; NULL metadata counts as empty), 0 if a string is longer than
+ * UINT32_MAX - 64 bytes. encode writes exactly that many bytes into buf
+ * (doc->id is not stored: it is the key). decode fills out (id untouched;
+ * path and metadata point into buf; empty metadata decodes as NULL). */
+size_t rec_doc_len(const struct store_doc *doc);
+void rec_doc_encode(unsigned char *buf, const struct store_doc *doc);
 int rec_doc_decode(const void *buf, size_t len, struct store_doc *out);
 
 /* Pair record as seen from end `self` (a or b). decode checks that self

@@ -663,6 +663,11 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 		return -EINVAL;
 	if ((rc = path_check(doc->path, &plen)) != 0)
 		return rc;
+	if ((doc->title != NULL && strlen(doc->title) > STORE_META_MAX) ||
+	    (doc->url != NULL && strlen(doc->url) > STORE_META_MAX) ||
+	    (doc->source != NULL && strlen(doc->source) > STORE_META_MAX) ||
+	    (doc->author != NULL && strlen(doc->author) > STORE_META_MAX))
+		return -E2BIG;
 	if ((klen = rec_keys_len(nkeys, nbands)) == 0)
 		return -E2BIG;
 
@@ -696,7 +701,7 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 	klen = rec_keys_len(nk, nb);
 
 	idk = u64_val(idb, next);
-	d = val(NULL, rec_doc_len(plen));
+	d = val(NULL, rec_doc_len(doc));
 	rc = mdb_put(t->txn, t->st->docs, &idk, &d,
 	    MDB_NOOVERWRITE | MDB_RESERVE);
 	if (rc == MDB_KEYEXIST) {
@@ -708,7 +713,7 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 		rc = txn_fail(t, rc);
 		goto out;
 	}
-	rec_doc_encode(d.mv_data, doc, plen);
+	rec_doc_encode(d.mv_data, doc);
 
 	if ((rc = put(t, t->st->paths, pk, idk, 0)) != 0 ||
 	    (rc = put(t, t->st->text, idk,
@@ -1041,6 +1046,61 @@ store_doc_each(struct store_txn *t, uint64_t from, store_doc_cb cb,
 		if ((rc = rec_doc_decode(d.mv_data, d.mv_size, &doc)) != 0)
 			break;
 		doc.id = rec_get_u64(k.mv_data);
+		if ((rc = cb(&doc, arg)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/*
+ * Path keys keep the first PATHKEY_PREFIX bytes of a path, so the keys of
+ * the paths starting with a shorter prefix are one range of the paths DBI.
+ * A longer prefix can only be checked against the records.
+ */
+int
+store_doc_each_prefix(
+    struct store_txn *t, const char *prefix, store_doc_cb cb, void *arg)
+{
+	struct store_doc doc;
+	MDB_cursor *c;
+	MDB_val k, d;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	size_t plen, klen;
+	uint64_t id;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (cb == NULL || (rc = path_check(prefix, &plen)) != 0)
+		return cb == NULL ? -EINVAL : rc;
+	klen = plen < PATHKEY_PREFIX ? plen : PATHKEY_PREFIX;
+	if ((rc = mdb_cursor_open(t->txn, t->st->paths, &c)) != 0)
+		return lmdb_error(rc);
+	k = val(prefix, klen);
+	for (;; op = MDB_NEXT) {
+		rc = mdb_cursor_get(c, &k, &d, op);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0) {
+			rc = lmdb_error(rc);
+			break;
+		}
+		if (k.mv_size < klen || memcmp(k.mv_data, prefix, klen) != 0) {
+			rc = 0;
+			break;
+		}
+		if ((rc = rec_u64_decode(d.mv_data, d.mv_size, &id)) != 0)
+			break;
+		if ((rc = store_doc_get(t, id, &doc)) != 0) {
+			if (rc == STORE_ENOTFOUND)
+				rc = STORE_ECORRUPT;
+			break;
+		}
+		if (strncmp(doc.path, prefix, plen) != 0)
+			continue;
 		if ((rc = cb(&doc, arg)) != 0)
 			break;
 	}

@@ -27,7 +27,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+/* 2: documents carry title, URL, source, author and publication time.
+ * A store of another version is refused (STORE_EVERSION); there is no
+ * migration: move the old state directory aside and let the daemon
+ * ingest the watched directory again. */
+#define STORE_SCHEMA_VERSION 2
 
 /* Store-specific errors (negative, below any errno). */
 #define STORE_EVERSION (-10001)  /* store has another schema version */
@@ -103,13 +107,23 @@ struct store_doc {
 	uint64_t content_hash[2]; /* XXH3-128 of the raw bytes */
 	uint64_t norm_hash;       /* XXH3-64 of the normalized text */
 	uint32_t ntokens;         /* tokens after normalization */
+	/* Metadata (NULL: unknown), each one line of UTF-8 at most
+	 * STORE_META_MAX bytes; like path, valid until the txn ends. */
+	const char *title;
+	const char *url;
+	const char *source; /* publisher: metadata, folder or URL host */
+	const char *author;
+	int64_t published; /* unix microseconds, 0 unknown */
 };
+
+#define STORE_META_MAX 4096 /* bytes of one metadata string */
 
 /*
  * Store a new document: its record, raw text, feature blob, index keys
  * (duplicates allowed; each (key, id) is stored once) and band keys.
  * doc->id is ignored and the new id is written to *id. The path must not
- * be in use (delete the old document first): -EEXIST otherwise.
+ * be in use (delete the old document first): -EEXIST otherwise; a
+ * metadata string over STORE_META_MAX bytes: -E2BIG.
  */
 int store_doc_put(struct store_txn *txn, const struct store_doc *doc,
     const void *text, size_t text_len, const void *feat, size_t feat_len,
@@ -138,6 +152,12 @@ int store_doc_delete(struct store_txn *txn, uint64_t id);
 typedef int (*store_doc_cb)(const struct store_doc *doc, void *arg);
 int store_doc_each(
     struct store_txn *txn, uint64_t from, store_doc_cb cb, void *arg);
+
+/* Documents whose path starts with `prefix` (not empty), in path order
+ * (the items "file.jsonl#0", "file.jsonl#1"... of one file). Cost: the
+ * matching paths, not the store. Callback as for store_doc_each. */
+int store_doc_each_prefix(
+    struct store_txn *txn, const char *prefix, store_doc_cb cb, void *arg);
 
 /* ---- Index -------------------------------------------------------------- */
 

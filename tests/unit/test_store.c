@@ -119,6 +119,55 @@ df(struct store_txn *t, uint64_t key)
 /* ---- Documents ---------------------------------------------------------- */
 
 static int
+collect_paths(const struct store_doc *d, void *arg)
+{
+	char *buf = arg;
+
+	strcat(buf, d->path);
+	strcat(buf, " ");
+	return 0;
+}
+
+/* The items of a JSON lines file by path prefix; metadata limits. */
+static void
+test_doc_prefix(void **state)
+{
+	struct fx *fx = *state;
+	struct store_txn *t;
+	struct store_doc d = {.path = "x"};
+	char got[256] = "", big[STORE_META_MAX + 2];
+	uint64_t id;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	put_doc(t, "feed.jsonl#1", NULL, 0, NULL, 0);
+	put_doc(t, "feed.jsonl#0", NULL, 0, NULL, 0);
+	put_doc(t, "feed.jsonl", NULL, 0, NULL, 0);
+	put_doc(t, "feed.jsonl#10", NULL, 0, NULL, 0);
+	put_doc(t, "feed.jsonm#0", NULL, 0, NULL, 0);
+	put_doc(t, "feed.json#0", NULL, 0, NULL, 0);
+	assert_int_equal(
+	    store_doc_each_prefix(t, "feed.jsonl#", collect_paths, got), 0);
+	assert_string_equal(got, "feed.jsonl#0 feed.jsonl#1 feed.jsonl#10 ");
+	got[0] = '\0';
+	assert_int_equal(
+	    store_doc_each_prefix(t, "nothing#", collect_paths, got), 0);
+	assert_string_equal(got, "");
+	assert_int_equal(
+	    store_doc_each_prefix(t, "", collect_paths, got), -EINVAL);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	d.title = big;
+	assert_int_equal(
+	    store_doc_put(t, &d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, &id),
+	    -E2BIG);
+	big[STORE_META_MAX] = '\0';
+	assert_int_equal(
+	    store_doc_put(t, &d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, &id), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
+static int
 collect_ids(const struct store_doc *d, void *arg)
 {
 	uint64_t *v = arg;
@@ -138,12 +187,22 @@ static void
 test_doc_roundtrip(void **state)
 {
 	struct fx *fx = *state;
-	struct store_doc in = {
-		.path = "news/2024/a.txt", .size = 5, .mtime = -7,
-		.first_seen = INT64_C(1700000000000001),
-		.content_hash = { UINT64_MAX, 0x1234 }, .norm_hash = 99,
-		.ntokens = 1234,
-	}, out;
+	struct store_doc in =
+	                     {
+	                         .path = "news/2024/a.txt",
+	                         .size = 5,
+	                         .mtime = -7,
+	                         .first_seen = INT64_C(1700000000000001),
+	                         .content_hash = {UINT64_MAX, 0x1234},
+	                         .norm_hash = 99,
+	                         .ntokens = 1234,
+	                         .title = "Storm hits the coast",
+	                         .url = "https://example.org/a",
+	                         .source = "example.org",
+	                         .author = NULL,
+	                         .published = INT64_C(1699990000000000),
+	                     },
+	                 out;
 	const void *p;
 	size_t len;
 	uint64_t id, id2, id3, got, ids[8] = { 0 };
@@ -195,6 +254,11 @@ test_doc_roundtrip(void **state)
 	    out.content_hash[0] == UINT64_MAX &&
 	    out.content_hash[1] == 0x1234 && out.norm_hash == 99 &&
 	    out.ntokens == 1234);
+	assert_string_equal(out.title, "Storm hits the coast");
+	assert_string_equal(out.url, "https://example.org/a");
+	assert_string_equal(out.source, "example.org");
+	assert_null(out.author);
+	assert_true(out.published == INT64_C(1699990000000000));
 	assert_int_equal(store_doc_text(t, id, &p, &len), 0);
 	assert_int_equal(len, 5);
 	assert_memory_equal(p, "hello", 5);
@@ -1008,21 +1072,22 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_doc_roundtrip),
-		T(test_id_never_reused),
-		T(test_keys_and_bands),
-		T(test_pairs),
-		T(test_delete),
-		T(test_rejects),
-		T(test_stats_reopen),
-		T(test_rdonly_empty),
-		T(test_version_mismatch),
-		T(test_corrupt_records),
-		T(test_txn_misuse),
-		T(test_strerror),
-		T(test_map_growth),
-		T(test_map_full),
-		T(test_map_resized_elsewhere),
+	    T(test_doc_roundtrip),
+	    T(test_doc_prefix),
+	    T(test_id_never_reused),
+	    T(test_keys_and_bands),
+	    T(test_pairs),
+	    T(test_delete),
+	    T(test_rejects),
+	    T(test_stats_reopen),
+	    T(test_rdonly_empty),
+	    T(test_version_mismatch),
+	    T(test_corrupt_records),
+	    T(test_txn_misuse),
+	    T(test_strerror),
+	    T(test_map_growth),
+	    T(test_map_full),
+	    T(test_map_resized_elsewhere),
 #undef T
 	};
 

@@ -49,21 +49,37 @@ test_u64(void **state)
 static void
 test_doc(void **state)
 {
-	struct store_doc in = {
-		.path = "a/b/c.txt", .size = 12345, .mtime = -5,
-		.first_seen = INT64_C(1700000000123456),
-		.content_hash = { UINT64_MAX, 1 }, .norm_hash = 42,
-		.ntokens = 777,
-	}, out;
-	size_t plen = strlen(in.path), len = rec_doc_len(plen);
+	struct store_doc in =
+	                     {
+	                         .path = "a/b/c.txt",
+	                         .size = 12345,
+	                         .mtime = -5,
+	                         .first_seen = INT64_C(1700000000123456),
+	                         .content_hash = {UINT64_MAX, 1},
+	                         .norm_hash = 42,
+	                         .ntokens = 777,
+	                         .title = "A headline",
+	                         .url = NULL,
+	                         .source = "wire",
+	                         .author = "J. Doe",
+	                         .published = INT64_C(1709647620000000),
+	                     },
+	                 out;
+	size_t plen = strlen(in.path), len = rec_doc_len(&in);
 	unsigned char *buf = malloc(len), *q;
 
 	(void)state;
 	assert_non_null(buf);
-	assert_int_equal(len, REC_DOC_FIXED + plen + 1);
-	rec_doc_encode(buf, &in, plen);
+	assert_int_equal(
+	    len, REC_DOC_FIXED + plen + 1 + 10 + 1 + 1 + 4 + 1 + 6 + 1);
+	rec_doc_encode(buf, &in);
 	assert_int_equal(rec_doc_decode(buf, len, &out), 0);
 	assert_string_equal(out.path, in.path);
+	assert_string_equal(out.title, in.title);
+	assert_null(out.url); /* absent stays absent */
+	assert_string_equal(out.source, in.source);
+	assert_string_equal(out.author, in.author);
+	assert_true(out.published == in.published);
 	assert_true(out.size == in.size && out.mtime == in.mtime &&
 	    out.first_seen == in.first_seen && out.norm_hash == in.norm_hash &&
 	    out.ntokens == in.ntokens &&
@@ -89,6 +105,19 @@ test_doc(void **state)
 	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
 	memcpy(q, buf, len);
 	rec_put_u32(q + 52, 0xffffffff);
+	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
+	/* Lengths that add up but cut the strings in the wrong places. */
+	memcpy(q, buf, len);
+	rec_put_u32(q + 64, 9);
+	rec_put_u32(q + 72, 5);
+	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
+	memcpy(q, buf, len);
+	rec_put_u32(q + 76, 0xffffffff);
+	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
+	/* An empty path is not a document. */
+	memcpy(q, buf, len);
+	rec_put_u32(q + 52, 0);
+	rec_put_u32(q + 64, 10 + plen + 1);
 	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
 	free(q);
 	assert_int_equal(rec_doc_decode(NULL, len, &out), STORE_ECORRUPT);
