@@ -1232,9 +1232,10 @@ html_timeline(FILE *f, json_t *cl)
 		if (t > t1)
 			t1 = t;
 	}
-	span = (double)(t1 - t0);
-	if (span < 3600)
-		span = 3600;
+	/* A little room after the last arrival; at least a minute. */
+	span = (double)(t1 - t0) * 1.08;
+	if (span < 60)
+		span = 60;
 	H = 96;
 	y = 50;
 	fprintf(f,
