@@ -33,6 +33,7 @@ struct reprintd {
 	struct event *drain_ev; /* processes one batch when active */
 	struct event *retry_ev; /* resumes a paused ingest */
 	int paused;             /* ingest stopped after a store error */
+	int backfill;           /* --once or the start-up scan: see ingest.h */
 	char error[256];        /* why, for /v1/status */
 	int64_t started_us;
 	uint64_t nrejected;     /* files rejected since start */

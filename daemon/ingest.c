@@ -424,11 +424,13 @@ ingest_batch(struct reprintd *r)
 	struct notes n = { 0 };
 	char **paths = NULL, *p;
 	size_t np = 0, i;
-	int64_t start = mono_ms();
+	int64_t start = mono_ms(), limit_ms = r->cfg.batch_ms;
 	int rc, tries = 0;
 
 	if (r->paused || pending_count(r->q) == 0)
 		return 0;
+	if (r->backfill && limit_ms < INGEST_BACKFILL_MS)
+		limit_ms = INGEST_BACKFILL_MS;
 	if ((paths = calloc(r->cfg.batch_max, sizeof(*paths))) == NULL)
 		return -ENOMEM;
 again:
@@ -440,7 +442,7 @@ again:
 		if ((rc = ingest_file(r, txn, &n, paths[i])) < 0)
 			goto fail;
 	while (np < r->cfg.batch_max &&
-	    (np == 0 || mono_ms() - start < (int64_t)r->cfg.batch_ms)) {
+	    (np == 0 || mono_ms() - start < limit_ms)) {
 		if ((p = pending_pop(r->q)) == NULL)
 			break;
 		paths[np++] = p;

@@ -115,6 +115,12 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (pending_count(r->q) > 0)
 		schedule_drain(r);
+	else if (r->backfill) {
+		/* Caught up: from now on files arrive one by one, and a
+		 * batch is bounded by batch_ms again. */
+		r->backfill = 0;
+		log_info("start-up scan ingested");
+	}
 }
 
 static void
@@ -263,6 +269,7 @@ run_once(struct main_ctx *m)
 {
 	struct reprintd *r = &m->r;
 
+	r->backfill = 1;
 	if (watch_scan(r->w) < 0)
 		return 1;
 	log_info("%zu files to process", pending_count(r->q));
@@ -441,6 +448,7 @@ main(int argc, char *argv[])
 	}
 	/* Watches first, inside the scan, so that nothing landing during
 	 * the scan is missed; files seen twice are queued once. */
+	r->backfill = 1;
 	if (watch_scan(r->w) < 0) {
 		fprintf(stderr, "reprintd: cannot read %s\n", r->watch_real);
 		goto out;
