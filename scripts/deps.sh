@@ -3,9 +3,11 @@
 # is missing. Sourced by scripts/demo.sh and scripts/test.sh; defines
 # deps_install and does nothing by itself.
 
+# systemd (systemd-socket-activate, systemd-analyze) and chromium (renders
+# the HTML report) are for the end-to-end tests only.
 REPRINTD_DEPS=(build-essential cmake ninja-build pkg-config libevent-dev
 	liblmdb-dev libxxhash-dev libutf8proc-dev libjansson-dev libcmocka-dev
-	curl)
+	curl systemd chromium)
 
 deps_install() {
 	if ! command -v dpkg >/dev/null 2>&1; then
