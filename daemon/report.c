@@ -323,6 +323,7 @@ struct node {
 	size_t parent; /* union-find */
 	size_t comp;   /* component index, after grouping */
 	int64_t first_seen;
+	int64_t published; /* 0: unknown */
 	uint32_t ntokens;
 };
 
@@ -626,6 +627,7 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 		if ((rc = store_doc_get(g->txn, g->nodes[i].id, &d)) < 0)
 			goto out;
 		g->nodes[i].first_seen = d.first_seen;
+		g->nodes[i].published = d.published;
 		g->nodes[i].ntokens = d.ntokens;
 	}
 	rc = -ENOMEM;
@@ -687,6 +689,7 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 			cm[j].id = g->nodes[c->members[j]].id;
 			cm[j].first_seen = g->nodes[c->members[j]].first_seen;
 			cm[j].ntokens = g->nodes[c->members[j]].ntokens;
+			cm[j].published = g->nodes[c->members[j]].published;
 		}
 		for (j = 0; j < c->ne; j++) {
 			p = &g->edges[c->edges[j]];
@@ -711,7 +714,8 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 		rc = -ENOMEM;
 		osrc = jsource(d.path);
 		o = json_pack("{s:o, s:O, s:o, s:o, s:I}", "path",
-		    jpath(d.path), "source", osrc, "title", jtitle(g->txn, oid),
+		    jpath(d.path), "source", osrc, "title",
+		    d.title != NULL ? jpath(d.title) : jtitle(g->txn, oid),
 		    "first_seen", jtime(d.first_seen), "tokens",
 		    (json_int_t)d.ntokens);
 		if ((nv = realloc(rows, c->nm * sizeof(*rows))) == NULL) {
