@@ -453,6 +453,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "reprintd: cannot read %s\n", r->watch_real);
 		goto out;
 	}
+	if (pending_count(r->q) == 0)
+		r->backfill = 0; /* nothing to catch up on */
 	log_info("reprintd %s: watching %s (%u directories, %zu files to "
 	    "check), store %s, socket %s", REPRINTD_VERSION, r->watch_real,
 	    watch_count(r->w), pending_count(r->q), r->state_real,

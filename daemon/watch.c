@@ -22,12 +22,14 @@
     IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | \
     IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 #define WATCH_DEPTH_MAX 64 /* deeper trees are not news feeds */
+#define WATCH_BACK_SECS 1  /* how often a vanished root is looked for */
 
 struct watch {
 	struct event_base *base;
 	char *root;
 	int fd;                /* inotify, -1 without */
 	struct event *ev;
+	struct event *back_ev; /* looks for a root that was deleted/moved */
 	watch_found_cb found;
 	void *arg;
 	/* Directory of each watch descriptor, relative to root ("" for the
@@ -50,6 +52,7 @@ struct scan_list {
 };
 
 static void watch_read_cb(evutil_socket_t fd, short what, void *arg);
+static void watch_back_cb(evutil_socket_t fd, short what, void *arg);
 
 int
 watch_open(struct event_base *base, const char *root, watch_found_cb found,
@@ -75,7 +78,9 @@ watch_open(struct event_base *base, const char *root, watch_found_cb found,
 		}
 		w->ev = event_new(base, w->fd, EV_READ | EV_PERSIST,
 		    watch_read_cb, w);
-		if (w->ev == NULL || event_add(w->ev, NULL) < 0) {
+		if (w->ev == NULL || event_add(w->ev, NULL) < 0 ||
+		    (w->back_ev = evtimer_new(base, watch_back_cb, w)) ==
+		    NULL) {
 			rc = -ENOMEM;
 			goto err;
 		}
@@ -96,6 +101,8 @@ watch_close(struct watch *w)
 		return;
 	if (w->ev != NULL)
 		event_free(w->ev);
+	if (w->back_ev != NULL)
+		event_free(w->back_ev);
 	if (w->fd >= 0)
 		close(w->fd);
 	for (i = 0; i < w->ndirs; i++)
@@ -317,6 +324,45 @@ watch_scan(struct watch *w)
 	return watch_scan_rel(w, "");
 }
 
+/*
+ * The root was deleted or moved away. Every watch goes (those of a tree
+ * moved elsewhere would name paths that are no longer ours); whatever is
+ * at the root's path now is walked, and if nothing is, it is looked for
+ * every WATCH_BACK_SECS until it is back.
+ */
+static void
+watch_root_lost(struct watch *w)
+{
+	static const struct timeval tv = { WATCH_BACK_SECS, 0 };
+	size_t i;
+
+	for (i = 0; i < w->ndirs; i++)
+		if (w->dirs[i] != NULL) {
+			inotify_rm_watch(w->fd, (int)i);
+			watch_forget(w, (int)i);
+		}
+	if (watch_scan(w) < 0) {
+		log_warnx("%s is gone; waiting for it to come back", w->root);
+		evtimer_add(w->back_ev, &tv);
+	}
+}
+
+static void
+watch_back_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct timeval tv = { WATCH_BACK_SECS, 0 };
+	struct watch *w = arg;
+	struct stat sb;
+
+	if (stat(w->root, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    watch_scan(w) == 0) {
+		log_warnx("watched directory %s is back; rescanned it",
+		    w->root);
+		return;
+	}
+	evtimer_add(w->back_ev, &tv);
+}
+
 static void
 watch_event(struct watch *w, const struct inotify_event *ev)
 {
@@ -345,13 +391,7 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 			log_warnx("watched directory %s was %s; rescanning",
 			    w->root, (ev->mask & IN_DELETE_SELF) ?
 			    "deleted" : "moved");
-			if (ev->mask & IN_MOVE_SELF) {
-				inotify_rm_watch(w->fd, ev->wd);
-				watch_forget(w, ev->wd);
-			}
-			if (watch_scan(w) < 0)
-				log_warnx("%s is gone; restart reprintd once "
-				    "it is back", w->root);
+			watch_root_lost(w);
 		}
 		return;
 	}

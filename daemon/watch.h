@@ -9,6 +9,12 @@
  * may land in them before the watch is in place. Names text_name_ignored()
  * refuses are neither reported nor descended into; symlinked directories
  * are not followed.
+ *
+ * Catching up: an inotify queue overflow (IN_Q_OVERFLOW) walks the whole
+ * tree again. If the root itself is deleted or moved away, every watch is
+ * dropped and whatever directory is at the root's path is walked; if none
+ * is, the path is looked at every second until one is. Each of these is
+ * logged. A file found again that is already stored is skipped by ingest.
  */
 #ifndef WATCH_H
 #define WATCH_H
