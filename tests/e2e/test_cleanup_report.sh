@@ -234,7 +234,7 @@ PY
 store_size() { stat -c %s "$STATE/data.mdb"; }
 
 sizes=()
-for round in 1 2 3; do
+for round in 1 2 3 4; do
 	export REPRINTD_NOW=$((T0 + (100 + 100 * round) * DAY))
 	# Files older than the retention leave the inbox (tmpfiles.d ages
 	# it): what stays would be ingested again by the start-up scan.
@@ -248,7 +248,11 @@ for round in 1 2 3; do
 	sizes+=("$(store_size)")
 done
 echo "store size after each round: ${sizes[*]}"
-[ "${sizes[2]}" -le $((sizes[0] * 12 / 10)) ] ||
+# LMDB reuses freed pages a few transactions later, so the file settles
+# after a round or two: from then on a round adds less than a tenth of
+# the first round's size (a store that kept everything would add a whole
+# round each time).
+[ "${sizes[3]}" -le $((sizes[2] + sizes[0] / 10)) ] ||
     fail "store grew in steady state: ${sizes[*]}"
 ok "steady state: ingest, expire, ingest again keeps the store size"
 
