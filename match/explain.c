@@ -219,6 +219,11 @@ match_explain(const char *a, size_t alen, const char *b, size_t blen,
 			long p = mask[i] ? -1
 			                 : find_gram_near(idx, eb.ngrams,
 			                       ea.grams[i], want);
+			/* A gram found elsewhere in B does not continue
+			 * this passage. */
+			if (p >= 0 && hits > 0 &&
+			    labs(p - want) > EXPLAIN_MERGE_GAP)
+				p = -1;
 			if (p < 0) {
 				if (++gap > EXPLAIN_MERGE_GAP)
 					break;
