@@ -48,6 +48,8 @@ static const struct ckey keys[] = {
 	{ "batch_max", C_UINT, F(batch_max), 1, 100000 },
 	{ "batch_ms", C_UINT, F(batch_ms), 1, 60000 },
 	{ "nosync", C_BOOL, F(nosync), 0, 1 },
+	{ "map_size", C_SIZE, F(map_size), 1 << 20, 1e15 },
+	{ "map_size_max", C_SIZE, F(map_size_max), 1 << 20, 1e15 },
 	{ "retention", C_DUR, F(retention), 0, 1e11 },
 	{ "reports_dir", C_STR, F(reports_dir), 0, 0 },
 };
@@ -67,6 +69,8 @@ config_init(struct config *c)
 	c->batch_max = 100;
 	c->batch_ms = 50;
 	c->nosync = 0;
+	c->map_size = UINT64_C(64) << 20;
+	c->map_size_max = UINT64_C(64) << 30;
 	c->retention = 90 * 86400;
 }
 

@@ -30,6 +30,8 @@ struct config {
 	unsigned batch_max;       /* files per store transaction */
 	unsigned batch_ms;        /* milliseconds per store transaction */
 	int nosync;               /* no fsync per commit */
+	uint64_t map_size;        /* initial store map, bytes (at start) */
+	uint64_t map_size_max;    /* the map grows up to this, bytes */
 	uint64_t retention;       /* seconds a document is kept; 0: forever */
 	char *reports_dir;        /* NULL: STATE/reports */
 };

@@ -110,6 +110,10 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	rc = ingest_batch(r);
 	metrics_ingest_observe(clock_mono_us() - t0);
 	if (rc < 0) {
+		if (rc == STORE_EMAPFULL)
+			log_warnx("the store is at map_size_max (%llu bytes): "
+			    "raise it in the configuration and send SIGHUP",
+			    (unsigned long long)r->cfg.map_size_max);
 		evtimer_add(r->retry_ev, &tv);
 		return;
 	}
@@ -140,7 +144,8 @@ diff_cb(const char *key, const char *old, const char *new_, void *arg)
 
 	if (strcmp(key, "watch") == 0 || strcmp(key, "state") == 0 ||
 	    strcmp(key, "socket") == 0 || strcmp(key, "socket_mode") == 0 ||
-	    strcmp(key, "socket_group") == 0 || strcmp(key, "nosync") == 0) {
+	    strcmp(key, "socket_group") == 0 || strcmp(key, "nosync") == 0 ||
+	    strcmp(key, "map_size") == 0) {
 		log_warnx("config: %s changed (%s -> %s); takes effect at "
 		    "restart", key, old, new_);
 		*restart = 1;
@@ -179,6 +184,8 @@ reload(struct main_ctx *m)
 		c.socket_mode = r->cfg.socket_mode;
 		c.nosync = r->cfg.nosync;
 	}
+	if (c.map_size_max != r->cfg.map_size_max)
+		store_set_map_max(r->st, c.map_size_max);
 	config_free(&r->cfg);
 	r->cfg = c;
 	if (m->api != NULL)
@@ -244,6 +251,8 @@ open_store(struct reprintd *r)
 	int rc;
 
 	so.flags = r->cfg.nosync ? STORE_NOSYNC : 0;
+	so.map_size = r->cfg.map_size;
+	so.map_size_max = r->cfg.map_size_max;
 	rc = store_open(r->state_real, &so, &r->st);
 	if (rc == STORE_EVERSION) {
 		fprintf(stderr, "reprintd: the store in %s has schema version "

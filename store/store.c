@@ -461,6 +461,22 @@ fail:
 	return rc;
 }
 
+int
+store_set_map_max(struct store *st, uint64_t max)
+{
+	uint64_t psz = (uint64_t)sysconf(_SC_PAGESIZE), cur;
+
+	if (st == NULL || st->env == NULL || st->ntxn != 0 ||
+	    max > SIZE_MAX / 2)
+		return -EINVAL;
+	if (max == 0)
+		max = DEFAULT_MAP_MAX;
+	max = max / psz * psz;
+	cur = map_size_now(st);
+	st->map_max = max < cur ? cur : max;
+	return 0;
+}
+
 void
 store_close(struct store *st)
 {

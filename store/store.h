@@ -70,6 +70,15 @@ struct store_options {
 int store_open(
     const char *dir, const struct store_options *opts, struct store **out);
 void store_close(struct store *st);
+
+/*
+ * Change the growth limit of an open store (a configuration reload). The
+ * limit is rounded down to pages and is never below the map's current
+ * size: a live map does not shrink. A write that failed with
+ * STORE_EMAPFULL may succeed when redone under a higher limit. Call with
+ * no transaction live. Returns 0, or -EINVAL.
+ */
+int store_set_map_max(struct store *st, uint64_t map_size_max);
 const char *store_strerror(int err);
 /* Schema version found on disk by the last failed open (for messages);
  * STORE_SCHEMA_VERSION on an open handle, 0 for NULL. */
