@@ -40,6 +40,36 @@ grep -q "pair excerpt: 001_[0-9a-f]*\.txt ⊂ 002_[0-9a-f]*\.txt original=002_" 
 stop_daemon
 ok "live: exactly the expected pair"
 
+# explain shows the passages 001 shares with 002, none of 002's footer.
+start_daemon
+wait_for documents 5
+a=$(cd "$SEEDS" && ls 001_*.txt)
+b=$(cd "$SEEDS" && ls 002_*.txt)
+ctl explain "$a" "$b" --json >"$TMP/explain.json" || fail "explain failed"
+python3 - "$TMP/explain.json" "$SEEDS/$a" "$SEEDS/$b" <<'PY' ||
+import difflib, json, sys
+ps = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+a = open(sys.argv[2], "rb").read()
+b = open(sys.argv[3], "rb").read()
+footer = b.find(b"For more articles like this")
+assert footer > 0, "no footer in 002"
+assert len(ps) >= 3, "only %d passages" % len(ps)
+shown = sum(p["a_len"] for p in ps)
+assert shown >= 0.6 * len(a), "passages cover %d of %d bytes" % (shown, len(a))
+for p in ps:
+    assert p["b_off"] + p["b_len"] <= footer, "passage in the footer: %r" % p
+    # the two ranges hold the same passage (a typo or a changed word
+    # inside a passage is allowed)
+    words = lambda s: s.lower().split()
+    pa = words(a[p["a_off"]:p["a_off"] + p["a_len"]])
+    pb = words(b[p["b_off"]:p["b_off"] + p["b_len"]])
+    sim = difflib.SequenceMatcher(None, pa, pb).ratio()
+    assert sim >= 0.8, (sim, p)
+PY
+    fail "explain on the seeds: $(cat "$TMP/explain.json")"
+stop_daemon
+ok "explain: shared passages of 001 and 002, none of 002's footer"
+
 # --once on a fresh store, then a daemon on that store answers the same.
 rm -rf "$STATE" && mkdir "$STATE"
 "$REPRINTD" --watch "$WATCH" --state "$STATE" --once >>"$LOG" 2>&1 ||
