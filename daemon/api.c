@@ -94,6 +94,34 @@ jtime(int64_t us)
 	return json_string(buf);
 }
 
+/*
+ * A document's metadata into o: <prefix>title, <prefix>source,
+ * <prefix>url (null when unknown), <prefix>published (the publication
+ * time, else the arrival) and <prefix>published_from ("metadata" or
+ * "arrival").
+ */
+static void
+jmeta(json_t *o, const char *prefix, const struct store_doc *d)
+{
+	static const char *const names[] = {
+	    "title", "source", "url", "published", "published_from"};
+	json_t *v[5];
+	char key[48];
+	size_t i;
+
+	if (o == NULL)
+		return;
+	v[0] = jpath(d->title);
+	v[1] = jpath(d->source);
+	v[2] = jpath(d->url);
+	v[3] = jtime(store_doc_time(d));
+	v[4] = json_string(d->published != 0 ? "metadata" : "arrival");
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof(key), "%s%s", prefix, names[i]);
+		json_object_set_new(o, key, v[i] != NULL ? v[i] : json_null());
+	}
+}
+
 static void
 reply(struct evhttp_request *req, int code, json_t *body)
 {
@@ -255,6 +283,8 @@ pair_json(struct store_txn *txn, const struct store_pair *p, int *err)
 	    "original", jpath(orig), "jaccard", jscore(p->jaccard),
 	    "containment", jscore(c), "cont_ab", jscore(p->cont_ab),
 	    "cont_ba", jscore(p->cont_ba));
+	jmeta(o, "a_", &da);
+	jmeta(o, "b_", &db);
 	return o;
 }
 
@@ -388,6 +418,7 @@ matches_cb(const struct store_pair *p, void *arg)
 	uint64_t other = p->a == c->self ? p->b : p->a;
 	double mine, theirs, cmax;
 	const char *orig = NULL;
+	json_t *o;
 	int rc;
 
 	if ((rc = store_doc_get(c->txn, other, &od)) < 0) {
@@ -405,12 +436,14 @@ matches_cb(const struct store_pair *p, void *arg)
 		orig = od.path;
 	else if (p->original == c->self)
 		orig = NULL; /* filled in by the caller: it knows its path */
-	rc = rows_push(c, cmax, json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, "
-	    "s:o}", "path", jpath(od.path), "relation",
-	    match_relation_name((enum match_relation)p->relation),
-	    "original", p->original == c->self ? json_true() : jpath(orig),
-	    "jaccard", jscore(p->jaccard), "containment", jscore(cmax),
-	    "cont_ab", jscore(mine), "cont_ba", jscore(theirs)));
+	o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "path",
+	    jpath(od.path), "relation",
+	    match_relation_name((enum match_relation)p->relation), "original",
+	    p->original == c->self ? json_true() : jpath(orig), "jaccard",
+	    jscore(p->jaccard), "containment", jscore(cmax), "cont_ab",
+	    jscore(mine), "cont_ba", jscore(theirs));
+	jmeta(o, "", &od);
+	rc = rows_push(c, cmax, o);
 	if (rc < 0) {
 		c->err = rc;
 		return 1;
@@ -423,7 +456,8 @@ h_matches(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
 {
 	struct matches_ctx c = { 0 };
-	json_t *arr, *m;
+	struct store_doc self;
+	json_t *arr, *m, *o;
 	char *path;
 	size_t i;
 	int rc;
@@ -451,8 +485,10 @@ h_matches(struct api *a, struct evhttp_request *req, const char *query,
 	json_array_foreach(arr, i, m)
 		if (json_is_true(json_object_get(m, "original")))
 			json_object_set_new(m, "original", jpath(path));
-	reply(req, 200, json_pack("{s:o, s:o}", "path", jpath(path),
-	    "matches", arr));
+	o = json_pack("{s:o, s:o}", "path", jpath(path), "matches", arr);
+	if (store_doc_get(txn, c.self, &self) == 0)
+		jmeta(o, "", &self);
+	reply(req, 200, o);
 out:
 	free(path);
 }
@@ -469,6 +505,7 @@ h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 	const char *body;
 	uint64_t orig;
 	double cmax;
+	json_t *o;
 	int rc;
 
 	if (len > config_body_limit(&a->r->cfg)) {
@@ -511,14 +548,15 @@ h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 		    (int64_t)a->r->cfg.original_window * 1000000);
 		cmax = hits[i].r.cont_ab > hits[i].r.cont_ba ?
 		    hits[i].r.cont_ab : hits[i].r.cont_ba;
-		rc = rows_push(&c, cmax, json_pack("{s:o, s:s, s:o, s:o, "
-		    "s:o, s:o, s:o}", "path", jpath(od.path), "relation",
+		o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "path",
+		    jpath(od.path), "relation",
 		    match_relation_name(hits[i].r.relation), "original",
-		    orig == od.id ? jpath(od.path) : json_null(),
-		    "jaccard", jscore(hits[i].r.jaccard),
-		    "containment", jscore(cmax),
-		    "cont_ab", jscore(hits[i].r.cont_ab),
-		    "cont_ba", jscore(hits[i].r.cont_ba)));
+		    orig == od.id ? jpath(od.path) : json_null(), "jaccard",
+		    jscore(hits[i].r.jaccard), "containment", jscore(cmax),
+		    "cont_ab", jscore(hits[i].r.cont_ab), "cont_ba",
+		    jscore(hits[i].r.cont_ba));
+		jmeta(o, "", &od);
+		rc = rows_push(&c, cmax, o);
 		if (rc < 0) {
 			rows_free(&c);
 			reply_error(req, 500, "out of memory");
@@ -684,6 +722,7 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 			goto store_err;
 		cm[i].id = d.id;
 		cm[i].first_seen = d.first_seen;
+		cm[i].published = d.published;
 		cm[i].ntokens = d.ntokens;
 	}
 	orig = cluster_pick_original(cm, c.n, c.e, c.ne,
@@ -697,6 +736,7 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 			    jpath(d.path), "relation", "original", "tokens",
 			    (json_int_t)d.ntokens, "first_seen",
 			    jtime(d.first_seen));
+			jmeta(o, "", &d);
 			json_array_insert_new(members, 0, o);
 			continue;
 		}
@@ -715,6 +755,7 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 		    p->cont_ab > p->cont_ba ? p->cont_ab : p->cont_ba),
 		    "tokens", (json_int_t)d.ntokens,
 		    "first_seen", jtime(d.first_seen));
+		jmeta(o, "", &d);
 		json_array_append_new(members, o);
 	}
 	o = json_array_get(members, 0);
@@ -788,6 +829,7 @@ h_explain(struct api *a, struct evhttp_request *req, const char *query,
 	const void *ta, *tb;
 	size_t la, lb, nc = 0, np = 0, i, tl;
 	struct match_passage *ps = NULL;
+	struct store_doc da, db;
 	json_t *arr, *o;
 	int rc;
 
@@ -831,8 +873,13 @@ h_explain(struct api *a, struct evhttp_request *req, const char *query,
 		free(t);
 		json_array_append_new(arr, o);
 	}
-	reply(req, 200, json_pack("{s:o, s:o, s:o}", "a", jpath(pa), "b",
-	    jpath(pb), "passages", arr));
+	o = json_pack(
+	    "{s:o, s:o, s:o}", "a", jpath(pa), "b", jpath(pb), "passages", arr);
+	if (store_doc_get(txn, ida, &da) == 0)
+		jmeta(o, "a_", &da);
+	if (store_doc_get(txn, idb, &db) == 0)
+		jmeta(o, "b_", &db);
+	reply(req, 200, o);
 	goto out;
 store_err:
 	reply_store_error(req, rc);
@@ -841,6 +888,234 @@ out:
 	free(common);
 	free(pa);
 	free(pb);
+}
+
+/* ---- /v1/sources ------------------------------------------------------------
+ */
+
+#define SOURCES_FROM_MAX 10 /* "from" entries listed per source */
+
+/*
+ * Per source: its documents, how many of them reprint (exact, near
+ * duplicate or excerpt) an original of another source, and from whom.
+ * One pass over the documents, one over the pairs; the id → source map
+ * is an array by id (ids are dense: never reused, from 1).
+ */
+struct sources_ctx {
+	json_t *index; /* source name ("" unknown) -> position in names */
+	json_t *names; /* array of names */
+	uint32_t *of;  /* source position + 1 by document id, 0 none */
+	uint64_t maxid;
+	uint64_t *docs, *reprints, *reprinted; /* by source */
+	unsigned char *copied;                 /* by id: counted in reprints */
+	unsigned char *origd;                  /* by id: counted in reprinted */
+	uint64_t *links; /* copy source << 32 | original source, per pair */
+	size_t nlinks, linkcap;
+	size_t nsrc;
+	int err;
+};
+
+static int
+sources_doc_cb(const struct store_doc *d, void *arg)
+{
+	struct sources_ctx *c = arg;
+	const char *name = d->source != NULL ? d->source : "";
+	json_t *ix = json_object_get(c->index, name);
+	uint64_t *nv;
+	uint32_t *nof;
+	size_t pos, cap;
+
+	if (ix == NULL) {
+		pos = json_array_size(c->names);
+		if (json_object_set_new(
+		        c->index, name, json_integer((json_int_t)pos)) < 0 ||
+		    json_array_append_new(c->names, jpath(name)) < 0)
+			goto nomem;
+		if ((nv = realloc(c->docs, (pos + 1) * sizeof(*nv))) == NULL)
+			goto nomem;
+		c->docs = nv;
+		c->docs[pos] = 0;
+	} else
+		pos = (size_t)json_integer_value(ix);
+	if (d->id > c->maxid) {
+		cap = (size_t)d->id + 1024;
+		if ((nof = realloc(c->of, cap * sizeof(*nof))) == NULL)
+			goto nomem;
+		memset(
+		    nof + c->maxid + 1, 0, (cap - c->maxid - 1) * sizeof(*nof));
+		c->of = nof;
+		c->maxid = cap - 1;
+	}
+	c->of[d->id] = (uint32_t)pos + 1;
+	c->docs[pos]++;
+	return 0;
+nomem:
+	c->err = -ENOMEM;
+	return 1;
+}
+
+static int
+sources_pair_cb(const struct store_pair *p, void *arg)
+{
+	struct sources_ctx *c = arg;
+	uint64_t copy;
+	size_t so, sc;
+
+	if (p->original == 0 || p->relation == MATCH_PARTIAL ||
+	    p->relation == MATCH_NONE)
+		return 0;
+	copy = p->original == p->a ? p->b : p->a;
+	if (p->original > c->maxid || copy > c->maxid ||
+	    c->of[p->original] == 0 || c->of[copy] == 0)
+		return 0;
+	so = c->of[p->original] - 1;
+	sc = c->of[copy] - 1;
+	if (so == sc)
+		return 0; /* a source repeating itself is not syndication */
+	if (c->nlinks == c->linkcap) {
+		size_t cap = c->linkcap ? c->linkcap * 2 : 256;
+		uint64_t *nv = realloc(c->links, cap * sizeof(*nv));
+
+		if (nv == NULL) {
+			c->err = -ENOMEM;
+			return 1;
+		}
+		c->links = nv;
+		c->linkcap = cap;
+	}
+	c->links[c->nlinks++] = (uint64_t)sc << 32 | so;
+	if (!c->copied[copy]) {
+		c->copied[copy] = 1;
+		c->reprints[sc]++;
+	}
+	if (!c->origd[p->original]) {
+		c->origd[p->original] = 1;
+		c->reprinted[so]++;
+	}
+	return 0;
+}
+
+struct from_row {
+	size_t src;
+	uint64_t n;
+};
+
+static int
+from_cmp(const void *x, const void *y)
+{
+	const struct from_row *a = x, *b = y;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return a->src < b->src ? -1 : a->src > b->src;
+}
+
+static int
+link_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static void
+h_sources(struct api *a, struct evhttp_request *req, struct store_txn *txn)
+{
+	struct sources_ctx c = {0};
+	struct from_row *rows = NULL, *fr = NULL;
+	json_t *arr = NULL, *o, *from;
+	size_t i, j, k, l, nf;
+	int rc;
+
+	c.index = json_object();
+	c.names = json_array();
+	if (c.index == NULL || c.names == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if ((rc = store_doc_each(txn, 0, sources_doc_cb, &c)) < 0 ||
+	    (rc = c.err) < 0)
+		goto fail;
+	c.nsrc = json_array_size(c.names);
+	c.reprints = calloc(c.nsrc + 1, sizeof(*c.reprints));
+	c.reprinted = calloc(c.nsrc + 1, sizeof(*c.reprinted));
+	c.copied = calloc(c.maxid + 1, 1);
+	c.origd = calloc(c.maxid + 1, 1);
+	rows = calloc(c.nsrc + 1, sizeof(*rows));
+	fr = calloc(c.nsrc + 1, sizeof(*fr));
+	if (c.reprints == NULL || c.reprinted == NULL || c.copied == NULL ||
+	    c.origd == NULL || rows == NULL || fr == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (c.maxid > 0 &&
+	    ((rc = store_pair_each(txn, sources_pair_cb, &c)) < 0 ||
+	        (rc = c.err) < 0))
+		goto fail;
+	/* Sorted links: one run per (copy source, original source). */
+	if (c.nlinks > 1)
+		qsort(c.links, c.nlinks, sizeof(*c.links), link_cmp);
+	for (i = 0; i < c.nsrc; i++) {
+		rows[i].src = i;
+		rows[i].n = c.docs[i];
+	}
+	if (c.nsrc > 1)
+		qsort(rows, c.nsrc, sizeof(*rows), from_cmp);
+	arr = json_array();
+	for (k = 0; k < c.nsrc; k++) {
+		i = rows[k].src;
+		/* This source's runs of links, found by bisection. */
+		for (l = 0, j = c.nlinks; l < j;) {
+			size_t mid = l + (j - l) / 2;
+			if ((c.links[mid] >> 32) < i)
+				l = mid + 1;
+			else
+				j = mid;
+		}
+		for (nf = 0; l < c.nlinks && (c.links[l] >> 32) == i; l = j) {
+			for (j = l; j < c.nlinks && c.links[j] == c.links[l];
+			     j++)
+				;
+			fr[nf].src = (size_t)(c.links[l] & 0xffffffffu);
+			fr[nf++].n = j - l;
+		}
+		if (nf > 1)
+			qsort(fr, nf, sizeof(*fr), from_cmp);
+		from = json_array();
+		for (j = 0; j < nf && j < SOURCES_FROM_MAX; j++)
+			json_array_append_new(
+			    from, json_pack("{s:O, s:I}", "source",
+			              json_array_get(c.names, fr[j].src),
+			              "pairs", (json_int_t)fr[j].n));
+		o = json_pack("{s:O, s:I, s:I, s:I, s:o}", "source",
+		    json_array_get(c.names, i), "documents",
+		    (json_int_t)c.docs[i], "reprints",
+		    (json_int_t)c.reprints[i], "reprinted",
+		    (json_int_t)c.reprinted[i], "from", from);
+		/* The unknown source is "" in the index: null outside. */
+		if (o != NULL &&
+		    json_string_length(json_object_get(o, "source")) == 0)
+			json_object_set_new(o, "source", json_null());
+		json_array_append_new(arr, o);
+	}
+	reply(req, 200, json_pack("{s:o}", "sources", arr));
+	arr = NULL;
+	goto out;
+fail:
+	reply_store_error(req, rc);
+out:
+	json_decref(arr);
+	json_decref(c.index);
+	json_decref(c.names);
+	free(c.of);
+	free(c.docs);
+	free(c.reprints);
+	free(c.reprinted);
+	free(c.links);
+	free(c.copied);
+	free(c.origd);
+	free(rows);
+	free(fr);
 }
 
 /* ---- /v1/metrics, /v1/report, /v1/cleanup ---------------------------------- */
@@ -1038,12 +1313,13 @@ api_request(struct evhttp_request *req, void *arg)
 		}
 		goto out;
 	} else if (strcmp(path, "/v1/status") != 0 &&
-	    strcmp(path, "/v1/metrics") != 0 &&
-	    strcmp(path, "/v1/report") != 0 &&
-	    strcmp(path, "/v1/pairs") != 0 &&
-	    strcmp(path, "/v1/matches") != 0 &&
-	    strcmp(path, "/v1/cluster") != 0 &&
-	    strcmp(path, "/v1/explain") != 0) {
+	           strcmp(path, "/v1/metrics") != 0 &&
+	           strcmp(path, "/v1/report") != 0 &&
+	           strcmp(path, "/v1/pairs") != 0 &&
+	           strcmp(path, "/v1/matches") != 0 &&
+	           strcmp(path, "/v1/cluster") != 0 &&
+	           strcmp(path, "/v1/sources") != 0 &&
+	           strcmp(path, "/v1/explain") != 0) {
 		reply_error(req, 404, "no such endpoint: %s", path);
 		goto out;
 	}
@@ -1069,6 +1345,8 @@ api_request(struct evhttp_request *req, void *arg)
 		h_cluster(a, req, query, txn);
 	else if (strcmp(path, "/v1/explain") == 0)
 		h_explain(a, req, query, txn);
+	else if (strcmp(path, "/v1/sources") == 0)
+		h_sources(a, req, txn);
 	else if (strcmp(path, "/v1/metrics") == 0)
 		h_metrics(a, req, txn);
 	else if (strcmp(path, "/v1/report") == 0)

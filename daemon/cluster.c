@@ -4,6 +4,13 @@
 #include "cluster.h"
 #include "match.h"
 
+/* Publication time when known, else arrival. */
+static int64_t
+when(const struct cluster_member *m)
+{
+	return m->published != 0 ? m->published : m->first_seen;
+}
+
 static size_t
 find(const struct cluster_member *m, size_t n, uint64_t id)
 {
@@ -26,9 +33,9 @@ cluster_pick_original(const struct cluster_member *m, size_t n,
 	if (n == 0)
 		return 0;
 	for (i = 1; i < n; i++)
-		if (m[i].first_seen < m[earliest].first_seen ||
-		    (m[i].first_seen == m[earliest].first_seen &&
-		    m[i].id < m[earliest].id))
+		if (when(&m[i]) < when(&m[earliest]) ||
+		    (when(&m[i]) == when(&m[earliest]) &&
+		        m[i].id < m[earliest].id))
 			earliest = i;
 	wins = calloc(n, sizeof(*wins));
 	beaten = calloc(n, 1);
@@ -40,7 +47,7 @@ cluster_pick_original(const struct cluster_member *m, size_t n,
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		cand[i] = m[i].first_seen - m[earliest].first_seen <= window_us;
+		cand[i] = when(&m[i]) - when(&m[earliest]) <= window_us;
 	/* Members are few (bounded by the caller) and edges are looked up
 	 * once each: the linear find is fine at that size. */
 	for (i = 0; i < ne; i++) {
@@ -71,9 +78,8 @@ cluster_pick_original(const struct cluster_member *m, size_t n,
 				best = i;
 			continue;
 		}
-		if (m[i].first_seen < m[best].first_seen ||
-		    (m[i].first_seen == m[best].first_seen &&
-		    m[i].id < m[best].id))
+		if (when(&m[i]) < when(&m[best]) ||
+		    (when(&m[i]) == when(&m[best]) && m[i].id < m[best].id))
 			best = i;
 	}
 	/* Everyone beaten: a cycle of excerpts, which the relation rules

@@ -16,6 +16,7 @@ struct cluster_member {
 	uint64_t id;
 	int64_t first_seen; /* unix microseconds */
 	uint32_t ntokens;
+	int64_t published; /* unix microseconds, 0 unknown: first_seen */
 };
 
 /* One flagged pair between two members. */
@@ -26,12 +27,13 @@ struct cluster_edge {
 };
 
 /*
- * Index in m[] of the cluster's original. The earliest arrival, unless
- * other members arrived within `window_us` of it: among those, a member
+ * Index in m[] of the cluster's original. "Time" is the publication time
+ * when known, else the arrival (first_seen). The earliest, unless other
+ * members are within `window_us` of it: among those, a member
  * that is the pair-original of an excerpt edge "contains" the excerpt and
  * beats it; of the members nobody beats, the one that contains the most
  * others wins, then the one with the most tokens among those that contain
- * any, then the earliest arrival, then the lowest id. Returns 0 for n == 0.
+ * any, then the earliest, then the lowest id. Returns 0 for n == 0.
  */
 size_t cluster_pick_original(const struct cluster_member *m, size_t n,
     const struct cluster_edge *e, size_t ne, int64_t window_us);

@@ -263,14 +263,16 @@ detect_original(const struct store_doc *a, const struct store_doc *b,
 {
 	if (r->relation == MATCH_PARTIAL || r->relation == MATCH_NONE)
 		return 0;
-	int64_t gap = a->first_seen - b->first_seen;
+	/* Publication time when the metadata gave one, else arrival. */
+	int64_t ta = store_doc_time(a), tb = store_doc_time(b);
+	int64_t gap = ta - tb;
 	if (gap < 0)
 		gap = -gap;
-	/* Arrived close together: the text that contains the other wins,
+	/* Published close together: the text that contains the other wins,
 	 * whichever came first (a summary is often filed before the story). */
 	if (gap <= window_us && r->relation == MATCH_EXCERPT)
 		return r->direction > 0 ? b->id : a->id;
-	if (a->first_seen != b->first_seen)
-		return a->first_seen < b->first_seen ? a->id : b->id;
+	if (ta != tb)
+		return ta < tb ? a->id : b->id;
 	return a->id < b->id ? a->id : b->id;
 }

@@ -33,10 +33,12 @@ int detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 
 /*
  * The original of a flagged pair (returns a->id, b->id, or 0 for none):
- * the earlier arrival, except that when the two arrived within `window_us`
- * of each other and one contains the other (excerpt), the containing one
- * is the original; for exact and near duplicates within the window, the
- * earlier arrival (then the lower id). Partial pairs have no original (0).
+ * the earlier one, except that when the two are within `window_us` of
+ * each other and one contains the other (excerpt), the containing one is
+ * the original; for exact and near duplicates within the window, the
+ * earlier one (then the lower id). "Earlier" compares store_doc_time():
+ * the publication time when known, else the arrival. Partial pairs have
+ * no original (0).
  * `r` compares a with b as match_verify() does.
  */
 uint64_t detect_original(const struct store_doc *a, const struct store_doc *b,

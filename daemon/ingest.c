@@ -15,6 +15,7 @@
 
 #include "daemon.h"
 #include "detect.h"
+#include "extract.h"
 #include "ingest.h"
 #include "log.h"
 #include "match.h"
@@ -24,6 +25,7 @@
 #include "text.h"
 
 #define BATCH_RETRIES 8 /* map growths in a row before we give up */
+#define META_MAX 1024   /* bytes of one metadata string kept */
 
 /* Lines to log once the batch is committed. */
 struct notes {
@@ -256,6 +258,305 @@ out:
 	return rc;
 }
 
+/* ---- Items of a file -------------------------------------------------------
+ */
+
+struct item {
+	struct extract_doc doc; /* taken from extract_each */
+	size_t index;
+	int err;
+};
+
+struct items {
+	struct item *v;
+	size_t n, cap;
+	int err; /* -ENOMEM while collecting */
+};
+
+static int
+item_take(struct extract_doc *doc, size_t index, int err, void *arg)
+{
+	struct items *it = arg;
+	struct item *nv;
+	size_t cap;
+
+	if (it->n == it->cap) {
+		cap = it->cap ? it->cap * 2 : 4;
+		if ((nv = realloc(it->v, cap * sizeof(*nv))) == NULL) {
+			it->err = -ENOMEM;
+			return 1;
+		}
+		it->v = nv;
+		it->cap = cap;
+	}
+	/* Take the strings: extract_each frees what we leave. */
+	it->v[it->n].doc = *doc;
+	memset(doc, 0, sizeof(*doc));
+	it->v[it->n].index = index;
+	it->v[it->n].err = err;
+	it->n++;
+	return 0;
+}
+
+static void
+items_free(struct items *it)
+{
+	size_t i;
+
+	for (i = 0; i < it->n; i++)
+		extract_doc_free(&it->v[i].doc);
+	free(it->v);
+}
+
+/* A rejection reason: the old wording for plain text, else extract's
+ * sentence and the format ("malformed input (json)"). */
+static const char *
+reason(enum extract_format f, int err)
+{
+	static char buf[160];
+
+	if (err == EXTRACT_EEMPTY && f == EXTRACT_TEXT)
+		return "empty";
+	if (err == EXTRACT_EBINARY)
+		return "binary (not text)";
+	snprintf(buf, sizeof(buf), "%s (%s)", extract_strerror(err),
+	    extract_format_name(f));
+	return buf;
+}
+
+/* "rel#N" with N all digits: an item of file rel. */
+static int
+is_item_of(const char *path, size_t rlen)
+{
+	const char *p = path + rlen + 1;
+
+	if (*p == '\0')
+		return 0;
+	for (; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+struct item_ids {
+	size_t rlen;
+	uint64_t *v;
+	size_t n, cap;
+	int first; /* stop at the first one */
+};
+
+static int
+item_ids_cb(const struct store_doc *d, void *arg)
+{
+	struct item_ids *c = arg;
+	uint64_t *nv;
+	size_t cap;
+
+	if (!is_item_of(d->path, c->rlen))
+		return 0;
+	if (c->n == c->cap) {
+		cap = c->cap ? c->cap * 2 : 8;
+		if ((nv = realloc(c->v, cap * sizeof(*nv))) == NULL)
+			return -ENOMEM;
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = d->id;
+	return c->first ? 1 : 0;
+}
+
+/* Ids of the stored items rel#N; *ids malloc'd. */
+static int
+item_ids(struct store_txn *txn, const char *rel, int first, uint64_t **ids,
+    size_t *n)
+{
+	char prefix[PATH_MAX + 2];
+	struct item_ids c = {0};
+	int rc;
+
+	*ids = NULL;
+	*n = 0;
+	c.rlen = strlen(rel);
+	c.first = first;
+	if ((size_t)snprintf(prefix, sizeof(prefix), "%s#", rel) >=
+	    sizeof(prefix))
+		return 0;
+	rc = store_doc_each_prefix(txn, prefix, item_ids_cb, &c);
+	if (rc < 0) {
+		free(c.v);
+		return rc;
+	}
+	*ids = c.v;
+	*n = c.n;
+	return 0;
+}
+
+static int
+first_item(struct store_txn *txn, const char *rel, uint64_t *id)
+{
+	uint64_t *ids;
+	size_t n;
+	int rc;
+
+	if ((rc = item_ids(txn, rel, 1, &ids, &n)) < 0)
+		return rc;
+	*id = n > 0 ? ids[0] : 0;
+	free(ids);
+	return 0;
+}
+
+/* Delete the document at rel and every rel#N. Returns how many went,
+ * or a negative store error. */
+static int
+drop_old(struct store_txn *txn, const char *rel)
+{
+	uint64_t *ids, id;
+	size_t n, i;
+	int rc, gone = 0;
+
+	rc = store_doc_by_path(txn, rel, &id);
+	if (rc < 0 && rc != STORE_ENOTFOUND)
+		return rc;
+	if (rc == 0) {
+		if ((rc = store_doc_delete(txn, id)) < 0)
+			return rc;
+		gone++;
+	}
+	if ((rc = item_ids(txn, rel, 0, &ids, &n)) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if ((rc = store_doc_delete(txn, ids[i])) < 0 &&
+		    rc != STORE_ENOTFOUND) {
+			free(ids);
+			return rc;
+		}
+		gone++;
+	}
+	free(ids);
+	return gone;
+}
+
+/* Copy at most META_MAX bytes of a metadata string, cut at a UTF-8
+ * character boundary; NULL stays NULL. */
+static char *
+meta_dup(const char *s)
+{
+	size_t n;
+	char *d;
+
+	if (s == NULL || *s == '\0')
+		return NULL;
+	n = strlen(s);
+	if (n > META_MAX) {
+		n = META_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if ((d = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* The host of an http(s) URL ("www." dropped), malloc'd, or NULL. */
+static char *
+url_host(const char *url)
+{
+	const char *p, *e;
+	char *h;
+	size_t i, n;
+
+	if (url == NULL || (p = strstr(url, "://")) == NULL)
+		return NULL;
+	p += 3;
+	if ((e = strpbrk(p, "@/?#")) != NULL && *e == '@')
+		p = e + 1; /* user info */
+	for (e = p; *e != '\0' && strchr("/?#:", *e) == NULL; e++)
+		;
+	if (strncmp(p, "www.", 4) == 0 && e - p > 4)
+		p += 4;
+	if ((n = (size_t)(e - p)) == 0 || n > 253)
+		return NULL;
+	if ((h = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		h[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+	h[n] = '\0';
+	return h;
+}
+
+/*
+ * The source of a document: its metadata's, else the first folder under
+ * the watched directory, else its URL's host. malloc'd or NULL.
+ */
+static char *
+doc_source(const char *rel, const struct extract_doc *d)
+{
+	const char *slash;
+	char *s;
+
+	if (d->source != NULL && *d->source != '\0')
+		return meta_dup(d->source);
+	if ((slash = strchr(rel, '/')) != NULL && slash > rel) {
+		if ((s = strndup(rel, (size_t)(slash - rel))) != NULL &&
+		    strlen(s) > META_MAX)
+			s[META_MAX] = '\0'; /* a path is bytes: cut anywhere */
+		return s;
+	}
+	return url_host(d->url);
+}
+
+/* Build the features of one extracted document and store it at path. */
+static int
+store_item(struct reprintd *r, struct store_txn *txn, struct notes *n,
+    const char *path, const struct stat *sb, size_t len, XXH128_hash_t h,
+    const struct extract_doc *x)
+{
+	struct match_doc *md = NULL;
+	struct store_doc doc;
+	char *title = NULL, *url = NULL, *source = NULL, *author = NULL;
+	int rc;
+
+	if ((rc = match_doc_build(x->text, x->text_len, &md)) < 0) {
+		/* Out of memory on one file: leave it, say so. */
+		log_warnerr(rc, "%s: cannot build features", path);
+		return 0;
+	}
+	if (match_doc_ntokens(md) == 0) {
+		rc = reject(r, txn, n, path, "empty (no words)");
+		goto out;
+	}
+	memset(&doc, 0, sizeof(doc));
+	doc.path = path;
+	doc.size = (uint64_t)len;
+	doc.mtime = (int64_t)sb->st_mtime;
+	doc.first_seen = now_us();
+	doc.content_hash[0] = h.low64;
+	doc.content_hash[1] = h.high64;
+	doc.norm_hash = match_doc_norm_hash(md);
+	doc.ntokens = match_doc_ntokens(md);
+	/* A lost metadata string (no memory) is not worth failing for. */
+	doc.title = title = meta_dup(x->title);
+	doc.url = url = meta_dup(x->url);
+	doc.source = source = doc_source(path, x);
+	doc.author = author = meta_dup(x->author);
+	/* Seconds to microseconds; a date before 1970 or absurdly late
+	 * counts as unknown. */
+	if (x->published > 0 && x->published < INT64_C(253402300800))
+		doc.published = x->published * 1000000;
+	if ((rc = store_new(r, txn, n, &doc, x->text, x->text_len, md)) < 0)
+		goto out;
+	rc = store_reject_del(txn, path);
+out:
+	free(title);
+	free(url);
+	free(source);
+	free(author);
+	match_doc_free(md);
+	return rc;
+}
+
 /*
  * Process one file. Returns 0 when done with it (stored, skipped or
  * rejected) or a negative store error that ends the transaction.
@@ -267,13 +568,14 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	char full[PATH_MAX], resolved[PATH_MAX];
 	const char *open_path = full;
 	struct stat sb;
-	struct store_doc old, doc;
-	struct match_doc *md = NULL;
+	char ipath[PATH_MAX + 32];
+	struct store_doc old;
+	struct extract_limits lim;
+	struct items items = {0};
 	uint64_t old_id = 0;
 	XXH128_hash_t h;
 	char *buf = NULL;
-	size_t len = 0, rlen;
-	enum text_kind kind;
+	size_t len = 0, rlen, i;
 	int fd = -1, rc;
 
 	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real,
@@ -336,12 +638,16 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		    r->cfg.max_file_size);
 		goto out;
 	}
+	/* The stored version: the document at rel, or an item rel#N of a
+	 * file with several (each keeps the whole file's size and hash). */
 	rc = store_doc_by_path(txn, rel, &old_id);
-	if (rc == STORE_ENOTFOUND)
+	if (rc == STORE_ENOTFOUND) {
 		old_id = 0;
-	else if (rc < 0)
+		if ((rc = first_item(txn, rel, &old_id)) < 0)
+			goto out;
+	} else if (rc < 0)
 		goto out;
-	else if ((rc = store_doc_get(txn, old_id, &old)) < 0)
+	if (old_id != 0 && (rc = store_doc_get(txn, old_id, &old)) < 0)
 		goto out;
 	/*
 	 * Unchanged by size and mtime: skip without reading. mtime has a
@@ -368,11 +674,6 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		    " bytes)", r->cfg.max_file_size);
 		goto out;
 	}
-	if ((kind = text_classify(buf, len)) != TEXT_OK) {
-		rc = reject(r, txn, n, rel, "%s", kind == TEXT_EMPTY ?
-		    "empty" : "binary (not text)");
-		goto out;
-	}
 	h = XXH3_128bits(buf, len);
 	if (old_id != 0 && old.content_hash[0] == h.low64 &&
 	    old.content_hash[1] == h.high64) {
@@ -380,37 +681,59 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		rc = 0;
 		goto out;
 	}
-	if ((rc = match_doc_build(buf, len, &md)) < 0) {
+	memset(&lim, 0, sizeof(lim));
+	lim.max_input = (size_t)r->cfg.max_file_size;
+	rc = extract_each(rel, buf, len, &lim, item_take, &items);
+	if (rc < 0 && rc != EXTRACT_EITEMS) {
+		/* The whole file is bad; a stored older version stays. */
+		rc = reject(r, txn, n, rel, "%s",
+		    reason(extract_detect(rel, buf, len), rc));
+		goto out;
+	}
+	if (rc == EXTRACT_EITEMS)
+		notes_add(n, "%s: more than %u items, the rest ignored", rel,
+		    EXTRACT_DEFAULT_MAX_ITEMS);
+	if (items.err != 0) {
 		/* Out of memory on one file: leave it, say so. */
-		log_warnerr(rc, "%s: cannot build features", rel);
+		log_warnerr(items.err, "%s: cannot extract", rel);
 		rc = 0;
 		goto out;
 	}
-	if (match_doc_ntokens(md) == 0) {
-		rc = reject(r, txn, n, rel, "empty (no words)");
+	/* Same path, new content: the old documents and their pairs go,
+	 * the new ones are matched afresh. */
+	if (items.n == 0) {
+		rc = reject(r, txn, n, rel, "%s",
+		    reason(extract_detect(rel, buf, len), EXTRACT_EEMPTY));
 		goto out;
 	}
-	if (old_id != 0) {
-		/* Same path, new content: the old document and its pairs go,
-		 * the new one is matched afresh. */
-		if ((rc = store_doc_delete(txn, old_id)) < 0)
-			goto out;
+	if ((rc = drop_old(txn, rel)) < 0)
+		goto out;
+	if (rc > 0)
 		notes_add(n, "replaced %s (content changed)", rel);
+	for (i = 0; i < items.n; i++) {
+		struct item *it = &items.v[i];
+
+		if (items.n == 1)
+			snprintf(ipath, sizeof(ipath), "%s", rel);
+		else if ((size_t)snprintf(ipath, sizeof(ipath), "%s#%zu", rel,
+		             it->index) >= sizeof(ipath)) {
+			rc = reject(r, txn, n, rel, "path too long");
+			goto out;
+		}
+		if (it->err != 0) {
+			if ((rc = reject(r, txn, n, ipath, "%s",
+			         reason(it->doc.format, it->err))) < 0)
+				goto out;
+			continue;
+		}
+		if ((rc = store_item(r, txn, n, ipath, &sb, len, h, &it->doc)) <
+		    0)
+			goto out;
 	}
-	memset(&doc, 0, sizeof(doc));
-	doc.path = rel;
-	doc.size = (uint64_t)len;
-	doc.mtime = (int64_t)sb.st_mtime;
-	doc.first_seen = now_us();
-	doc.content_hash[0] = h.low64;
-	doc.content_hash[1] = h.high64;
-	doc.norm_hash = match_doc_norm_hash(md);
-	doc.ntokens = match_doc_ntokens(md);
-	if ((rc = store_new(r, txn, n, &doc, buf, len, md)) < 0)
-		goto out;
-	rc = store_reject_del(txn, rel);
+	if (items.n > 1)
+		rc = store_reject_del(txn, rel);
 out:
-	match_doc_free(md);
+	items_free(&items);
 	free(buf);
 	if (fd >= 0)
 		close(fd);

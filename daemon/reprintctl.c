@@ -44,6 +44,8 @@ usage(void)
 	    "  query FILE               matches of any text, not stored\n"
 	    "  cluster FILE             the syndication cluster of a document\n"
 	    "  explain A B              passages of A found in B\n"
+	    "  sources                  documents per source, and how many\n"
+	    "                           reprint another source's, from whom\n"
 	    "  cleanup                  remove documents older than the\n"
 	    "                           retention, write the report\n"
 	    "  report [--since DATE] [--format text|json|html]\n"
@@ -312,10 +314,10 @@ print_object(json_t *o)
 static void
 print_matches(json_t *arr)
 {
-	struct table t = { 5, 0, 0, NULL };
-	char *hdr[] = { "PATH", "RELATION", "ORIGINAL", "JACCARD",
-		"CONTAINMENT" };
-	const char *row[5];
+	struct table t = {7, 0, 0, NULL};
+	char *hdr[] = {"PATH", "RELATION", "ORIGINAL", "JACCARD", "CONTAINMENT",
+	    "SOURCE", "PUBLISHED"};
+	const char *row[7];
 	size_t i;
 	json_t *m;
 
@@ -330,6 +332,8 @@ print_matches(json_t *arr)
 		row[2] = cell(m, "original");
 		row[3] = cell(m, "jaccard");
 		row[4] = cell(m, "containment");
+		row[5] = cell(m, "source");
+		row[6] = cell(m, "published");
 		table_add(&t, (char **)row);
 	}
 	table_print(&t);
@@ -366,12 +370,31 @@ fetch_watch(void)
 static int
 file_arg(const char *file, char **rel)
 {
-	char rp[PATH_MAX];
+	char rp[PATH_MAX], *item;
+	const char *hash;
 	struct stat sb;
 	size_t n;
+	int rc;
 
 	*rel = NULL;
 	if (stat(file, &sb) < 0 || realpath(file, rp) == NULL) {
+		/* An item of a file with several: "dir/feed.jsonl#2". */
+		if ((hash = strrchr(file, '#')) != NULL && hash > file &&
+		    hash[1] != '\0' &&
+		    strspn(hash + 1, "0123456789") == strlen(hash + 1) &&
+		    (item = strdup(file)) != NULL) {
+			item[hash - file] = '\0';
+			rc = file_arg(item, rel);
+			free(item);
+			if (rc != 0 || *rel == NULL)
+				return rc;
+			item = *rel;
+			n = strlen(item) + strlen(hash) + 1;
+			if ((*rel = malloc(n)) != NULL)
+				snprintf(*rel, n, "%s%s", item, hash);
+			free(item);
+			return 0;
+		}
 		*rel = strdup(file);
 		return 0;
 	}
@@ -569,10 +592,10 @@ fail:
 static int
 cmd_cluster(const char *file)
 {
-	struct table t = { 5, 0, 0, NULL };
-	char *hdr[] = { "PATH", "RELATION", "JACCARD", "CONTAINMENT",
-		"FIRST_SEEN" };
-	const char *row[5];
+	struct table t = {7, 0, 0, NULL};
+	char *hdr[] = {"PATH", "RELATION", "JACCARD", "CONTAINMENT",
+	    "FIRST_SEEN", "SOURCE", "PUBLISHED"};
+	const char *row[7];
 	char *rel = rel_arg(file), *tg;
 	json_t *j, *arr, *m;
 	size_t i;
@@ -598,11 +621,58 @@ cmd_cluster(const char *file)
 			row[2] = cell(m, "jaccard");
 			row[3] = cell(m, "containment");
 			row[4] = cell(m, "first_seen");
+			row[5] = cell(m, "source");
+			row[6] = cell(m, "published");
 			table_add(&t, (char **)row);
 		}
 		table_print(&t);
 		if (json_is_true(json_object_get(j, "truncated")))
 			printf("(truncated)\n");
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int
+cmd_sources(void)
+{
+	struct table t = {5, 0, 0, NULL};
+	char *hdr[] = {
+	    "SOURCE", "DOCUMENTS", "REPRINTS", "REPRINTED", "FROM (PAIRS)"};
+	const char *row[5];
+	char from[512];
+	json_t *j, *arr, *o, *f;
+	size_t i, k, n;
+
+	if (request("GET", "/v1/sources", NULL, 0, &j) < 0)
+		return 1;
+	arr = json_object_get(j, "sources");
+	if (opt_json)
+		print_lines(arr);
+	else if (json_array_size(arr) == 0)
+		printf("no documents\n");
+	else {
+		table_add(&t, hdr);
+		json_array_foreach(arr, i, o)
+		{
+			from[0] = '\0';
+			n = 0;
+			json_array_foreach(json_object_get(o, "from"), k, f)
+			{
+				if (n < sizeof(from))
+					n += (size_t)snprintf(from + n,
+					    sizeof(from) - n, "%s%s (%s)",
+					    n ? ", " : "", cell(f, "source"),
+					    cell(f, "pairs"));
+			}
+			row[0] = cell(o, "source");
+			row[1] = cell(o, "documents");
+			row[2] = cell(o, "reprints");
+			row[3] = cell(o, "reprinted");
+			row[4] = n ? from : "-";
+			table_add(&t, (char **)row);
+		}
+		table_print(&t);
 	}
 	json_decref(j);
 	return 0;
@@ -796,6 +866,9 @@ main(int argc, char *argv[])
 	} else if (strcmp(cmd, "metrics") == 0) {
 		NEED(0);
 		rc = cmd_metrics();
+	} else if (strcmp(cmd, "sources") == 0) {
+		NEED(0);
+		rc = cmd_sources();
 	} else {
 		fprintf(stderr, "reprintctl: unknown command \"%s\"\n", cmd);
 		usage();

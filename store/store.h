@@ -127,6 +127,14 @@ struct store_doc {
 
 #define STORE_META_MAX 4096 /* bytes of one metadata string */
 
+/* When a document was published: its metadata's time, else its arrival
+ * (unix microseconds). What "earlier" means when choosing an original. */
+static inline int64_t
+store_doc_time(const struct store_doc *d)
+{
+	return d->published != 0 ? d->published : d->first_seen;
+}
+
 /*
  * Store a new document: its record, raw text, feature blob, index keys
  * (duplicates allowed; each (key, id) is stored once) and band keys.

@@ -291,7 +291,9 @@ test_cluster_original(void **state)
 	const int64_t H = 3600LL * 1000000, W = 24 * H;
 	/* 1 arrives first and is an excerpt of 2, which contains it and 3. */
 	struct cluster_member m[] = {
-		{ 1, 0, 300 }, { 2, 1 * H, 1000 }, { 3, 2 * H, 400 },
+	    {1, 0, 300, 0},
+	    {2, 1 * H, 1000, 0},
+	    {3, 2 * H, 400, 0},
 	};
 	struct cluster_edge e[] = {
 		{ 1, 2, MATCH_EXCERPT, 2 }, { 2, 3, MATCH_EXCERPT, 2 },
@@ -306,6 +308,14 @@ test_cluster_original(void **state)
 	/* 2 arrived outside the window of the earliest: the earliest. */
 	assert_int_equal(cluster_pick_original(m, 3, e, 2, H / 2), 0);
 	assert_int_equal(cluster_pick_original(m, 1, NULL, 0, W), 0);
+	/* A publication time, when known, counts instead of the arrival:
+	 * 3 arrived last but was published a day before the others. */
+	m[2].published = -W;
+	assert_int_equal(cluster_pick_original(m, 3, nd, 2, W), 2);
+	/* ... and within the window the containing text still wins. */
+	m[2].published = 0;
+	m[1].published = 5 * H;
+	assert_int_equal(cluster_pick_original(m, 3, e, 2, W), 1);
 	assert_int_equal(cluster_pick_original(NULL, 0, NULL, 0, W), 0);
 }
 
