@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Evaluate reprintd on a labeled corpus with the real daemon.
 #
-#   tests/eval/run_eval.sh CORPUS_DIR [score.py options...]
+#   tests/eval/run_eval.sh CORPUS_DIR [--wrap-html] [score.py options...]
+#
+# --wrap-html drops every document as NAME.html instead: a web page with a
+# news site's boilerplate around it (wrap_html.py). The scores must hold
+# (issue 5): the article extraction has to find the text in the page.
 #
 # CORPUS_DIR holds docs/*.txt (or *.txt directly) and pairs.tsv, and may
 # hold truth_original.tsv. Originals (documents that are no variant in
@@ -12,8 +16,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-corpus=${1:?usage: run_eval.sh CORPUS_DIR [score options]}
+corpus=${1:?usage: run_eval.sh CORPUS_DIR [--wrap-html] [score options]}
 shift
+wrap=0
+args=()
+for a in "$@"; do
+	if [ "$a" = --wrap-html ]; then wrap=1; else args+=("$a"); fi
+done
+set -- "${args[@]+"${args[@]}"}"
 reprintd=${REPRINTD:-$top/build/daemon/reprintd}
 reprintctl=${REPRINTCTL:-$top/build/daemon/reprintctl}
 docs=$corpus/docs
@@ -35,18 +45,23 @@ if [ -f "$corpus/truth_original.tsv" ]; then
 else
 	: >"$variants"
 fi
+ext=txt
+if [ "$wrap" = 1 ]; then
+	ext=html
+	python3 "$here/wrap_html.py" "$docs" "$work/inbox"
+fi
 n=0
 for f in "$docs"/*.txt; do
 	name=$(basename "$f" .txt)
-	cp "$f" "$work/inbox/"
+	[ "$wrap" = 1 ] || cp "$f" "$work/inbox/"
 	if grep -qx "$name" "$variants"; then
-		touch -d '2026-01-02 00:00:00' "$work/inbox/$name.txt"
+		touch -d '2026-01-02 00:00:00' "$work/inbox/$name.$ext"
 	else
-		touch -d '2026-01-01 00:00:00' "$work/inbox/$name.txt"
+		touch -d '2026-01-01 00:00:00' "$work/inbox/$name.$ext"
 	fi
 	n=$((n + 1))
 done
-echo "eval: $n documents from $corpus"
+echo "eval: $n documents from $corpus (as .$ext)"
 
 start=$(date +%s%N)
 "$reprintd" --watch "$work/inbox" --state "$work/state" \
