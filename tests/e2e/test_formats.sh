@@ -3,7 +3,8 @@
 # (navigation, cookie banner, scripts, JSON-LD, share bar, comments,
 # footer), as a JSON feed item, as one line of a JSON lines file and as a
 # MIME mail (multipart/alternative, quoted-printable), each dropped into its
-# own folder (= source): all are the same story, each copy with its source
+# own folder (= source), and the plain text once more as UTF-16: all are
+# the same story, each copy with its source
 # and publication time, and the original is the earliest publication, not
 # the earliest arrival. Then malformed inputs (broken JSON, a MIME bomb,
 # HTML nested thousands deep) are rejected with a reason while the daemon
@@ -152,8 +153,11 @@ drop "$WATCH/canalherald/glassworks.html" <"$TMP/page.html"
 drop "$WATCH/feeds/glassworks.json" <"$TMP/item.json"
 drop "$WATCH/aggregator/feed.jsonl" <"$TMP/feed.jsonl"
 drop "$WATCH/mail/glassworks.eml" <"$TMP/wire.eml"
-wait_for documents 7
-ok "txt, html, json, 3 JSON lines and eml stored as 7 documents"
+# the plain text again, as UTF-16 with a byte order mark
+python3 -c 'import sys; sys.stdout.buffer.write(open(sys.argv[1]).read().encode("utf-16"))' \
+    "$ARTICLE" | drop "$WATCH/utf16/glassworks.txt"
+wait_for documents 8
+ok "txt, html, json, 3 JSON lines, eml and UTF-16 txt stored as 8 documents"
 
 # ---- Same story, with sources and times -------------------------------------
 ctl matches --json "$WATCH/wire/glassworks.txt" >"$TMP/matches.json"
@@ -178,11 +182,13 @@ for p, (src, pub) in want.items():
         assert r["source"] and "lakeside" in r["source"].lower(), (p, r["source"])
     assert r["published"] == pub and r["published_from"] == "metadata", (p, r)
     assert r["title"].startswith("Glassworks in Venmoor"), (p, r["title"])
+u = m.pop("utf16/glassworks.txt", None)
+assert u and u["relation"] == "exact" and u["source"] == "utf16", u
 for p in m:
     assert p in want, ("unexpected match", p)
 c = rows("cluster.json")
 paths = {x["path"] for x in c}
-assert paths == set(want) | {"wire/glassworks.txt"}, paths
+assert paths == set(want) | {"wire/glassworks.txt", "utf16/glassworks.txt"}, paths
 for x in c:
     assert "source" in x and "published" in x, x
 txt = [x for x in c if x["path"] == "wire/glassworks.txt"][0]
@@ -199,6 +205,7 @@ import json, sys
 s = {r["source"]: r for r in map(json.loads, open(sys.argv[1]))}
 assert s["aggregator"]["documents"] == 3, s["aggregator"]
 assert s["wire"]["documents"] == 1 and s["wire"]["reprints"] == 1, s["wire"]
+assert s["utf16"]["documents"] == 1, s["utf16"]
 mail = [k for k in s if k and "lakeside" in k.lower()][0]
 assert s[mail]["reprinted"] >= 1 and s[mail]["reprints"] == 0, s[mail]
 assert any(f["source"] == mail for f in s["wire"]["from"]), s["wire"]
@@ -242,7 +249,7 @@ grep -q "rejected mail/bomb.eml: MIME message with too many or too deeply nested
 	fail "MIME bomb reason"
 grep -q "rejected canalherald/deep.html: nested too deeply (html)" "$LOG" ||
 	fail "deep HTML reason"
-[ "$(status_field documents)" = 7 ] || fail "documents changed"
+[ "$(status_field documents)" = 8 ] || fail "documents changed"
 ok "broken JSON, MIME bomb and deep HTML rejected with a reason; daemon running"
 
 # ---- A changed JSON lines file replaces all of its items ----------------------
@@ -253,12 +260,22 @@ for _ in $(seq 1 100); do
 	grep -q "rejected aggregator/feed.jsonl#2" "$LOG" && break
 	sleep 0.1
 done
-wait_for documents 6
+wait_for documents 7
 grep -q "rejected aggregator/feed.jsonl#2: malformed input (json)" "$LOG" ||
 	fail "bad item reason"
 ctl matches "$WATCH/aggregator/feed.jsonl#1" >/dev/null ||
 	fail "item 1 not stored again"
 ok "changed JSON lines file: old items replaced, a broken line rejected alone"
+
+# ---- Unchanged files are not read again after a restart --------------------
+stop_daemon
+before=$(grep -c "stored \|replaced " "$LOG")
+start_daemon
+wait_for documents 7
+sleep 0.5
+[ "$(grep -c "stored \|replaced " "$LOG")" = "$before" ] ||
+	fail "a restart stored unchanged files again"
+ok "restart: unchanged HTML, JSON lines and mail are skipped"
 
 stop_daemon
 ok "formats"
