@@ -436,6 +436,66 @@ drop_old(struct store_txn *txn, const char *rel)
 	return gone;
 }
 
+struct item_rejects {
+	const char *rel;
+	size_t rlen;
+	char **v;
+	size_t n, cap;
+	int err;
+};
+
+static int
+item_rejects_cb(const struct store_reject *rj, void *arg)
+{
+	struct item_rejects *c = arg;
+	char **nv;
+	size_t cap;
+
+	if (strncmp(rj->path, c->rel, c->rlen) != 0 ||
+	    rj->path[c->rlen] != '#' || !is_item_of(rj->path, c->rlen))
+		return 0;
+	if (c->n == c->cap) {
+		cap = c->cap ? c->cap * 2 : 8;
+		if ((nv = realloc(c->v, cap * sizeof(*nv))) == NULL)
+			goto nomem;
+		c->v = nv;
+		c->cap = cap;
+	}
+	if ((c->v[c->n] = strdup(rj->path)) == NULL)
+		goto nomem;
+	c->n++;
+	return 0;
+nomem:
+	c->err = -ENOMEM;
+	return 1;
+}
+
+/*
+ * Forget the rejections of items rel#N: the file changed, and its bad
+ * items are rejected again as they are met. A scan of the rejections,
+ * done only for JSON files (the only ones with items); there are few.
+ */
+static int
+drop_item_rejects(struct store_txn *txn, const char *rel)
+{
+	struct item_rejects c = {0};
+	size_t i;
+	int rc;
+
+	c.rel = rel;
+	c.rlen = strlen(rel);
+	rc = store_reject_each(txn, item_rejects_cb, &c);
+	if (rc >= 0 && c.err < 0)
+		rc = 0; /* no memory: stale lines stay, nothing worse */
+	for (i = 0; i < c.n; i++) {
+		if (rc >= 0)
+			rc = store_reject_del(txn, c.v[i]);
+		free(c.v[i]);
+	}
+	free(c.v);
+	return rc < 0 ? rc : 0;
+}
+
 /* Copy at most META_MAX bytes of a metadata string, cut at a UTF-8
  * character boundary; NULL stays NULL. */
 static char *
@@ -710,6 +770,9 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		goto out;
 	if (rc > 0)
 		notes_add(n, "replaced %s (content changed)", rel);
+	if (items.v[0].doc.format == EXTRACT_JSON &&
+	    (rc = drop_item_rejects(txn, rel)) < 0)
+		goto out;
 	for (i = 0; i < items.n; i++) {
 		struct item *it = &items.v[i];
 

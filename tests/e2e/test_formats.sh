@@ -275,7 +275,17 @@ wait_for documents 7
 sleep 0.5
 [ "$(grep -c "stored \|replaced " "$LOG")" = "$before" ] ||
 	fail "a restart stored unchanged files again"
-ok "restart: unchanged HTML, JSON lines and mail are skipped"
+ok "restart: unchanged HTML, JSON lines (items) and mail are skipped"
+
+# Down to one item: the file is one document again, under its own name,
+# and the rejection of the broken line is forgotten.
+wait_for rejected 4
+sed -n 2p "$TMP/feed.jsonl" | drop "$WATCH/aggregator/feed.jsonl"
+wait_for rejected 3
+wait_for documents 6
+ctl matches "$WATCH/aggregator/feed.jsonl" >/dev/null ||
+	fail "single item not stored under the file's name"
+ok "one item left: stored as the file, old item rejections forgotten"
 
 stop_daemon
 ok "formats"
