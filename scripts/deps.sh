@@ -4,10 +4,12 @@
 # deps_install and does nothing by itself.
 
 # systemd (systemd-socket-activate, systemd-analyze) and chromium (renders
-# the HTML report) are for the end-to-end tests only.
+# the HTML report) are for the end-to-end tests only, python3 for the test
+# scripts and the evaluation, clang and its runtime for the fuzz targets.
 REPRINTD_DEPS=(build-essential cmake ninja-build pkg-config libevent-dev
-	liblmdb-dev libxxhash-dev libutf8proc-dev libjansson-dev libcmocka-dev
-	curl systemd chromium)
+	liblmdb-dev libxxhash-dev libutf8proc-dev libjansson-dev libxml2-dev
+	libzstd-dev libcmocka-dev curl python3 systemd chromium clang
+	libclang-rt-14-dev)
 
 deps_install() {
 	if ! command -v dpkg >/dev/null 2>&1; then

@@ -31,7 +31,7 @@
  * A store of another version is refused (STORE_EVERSION); there is no
  * migration: move the old state directory aside and let the daemon
  * ingest the watched directory again. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Store-specific errors (negative, below any errno). */
 #define STORE_EVERSION (-10001)  /* store has another schema version */

@@ -65,8 +65,9 @@ teardown(void **state)
 static void
 open_store(struct fx *fx, uint32_t flags, uint64_t map, uint64_t max)
 {
-	struct store_options o = { .flags = flags | STORE_NOSYNC,
-		.map_size = map, .map_size_max = max };
+	struct store_options o = {.flags = flags | STORE_NOSYNC,
+	    .map_size = map,
+	    .map_size_max = max};
 
 	store_close(fx->st);
 	fx->st = NULL;
@@ -95,14 +96,19 @@ put_doc(struct store_txn *t, const char *path, const uint64_t *keys,
     size_t nkeys, const uint64_t *bands, size_t nbands)
 {
 	struct store_doc d = {
-		.path = path, .size = strlen(path), .mtime = 1000,
-		.first_seen = 2000, .content_hash = { 1, 2 }, .norm_hash = 3,
-		.ntokens = 4,
+	    .path = path,
+	    .size = strlen(path),
+	    .mtime = 1000,
+	    .first_seen = 2000,
+	    .content_hash = {1, 2},
+	    .norm_hash = 3,
+	    .ntokens = 4,
 	};
 	uint64_t id = 0;
 
-	assert_int_equal(store_doc_put(t, &d, path, strlen(path), "F", 1,
-	    keys, nkeys, bands, nbands, &id), 0);
+	assert_int_equal(store_doc_put(t, &d, path, strlen(path), "F", 1, keys,
+	                     nkeys, bands, nbands, &id),
+	    0);
 	assert_true(id != 0);
 	return id;
 }
@@ -205,22 +211,24 @@ test_doc_roundtrip(void **state)
 	                 out;
 	const void *p;
 	size_t len;
-	uint64_t id, id2, id3, got, ids[8] = { 0 };
+	uint64_t id, id2, id3, got, ids[8] = {0};
 	struct store_txn *t;
 	char longa[1200], longb[1200];
 
 	open_store(fx, 0, 0, 0);
 	t = begin(fx, 1);
 	assert_int_equal(store_doc_put(t, &in, "hello", 5, "\x01\x02\x03", 3,
-	    NULL, 0, NULL, 0, &id), 0);
+	                     NULL, 0, NULL, 0, &id),
+	    0);
 	assert_true(id == 1);
 	/* Same path again: -EEXIST, txn still usable. */
-	assert_int_equal(store_doc_put(t, &in, "x", 1, NULL, 0, NULL, 0, NULL,
-	    0, &id2), -EEXIST);
+	assert_int_equal(
+	    store_doc_put(t, &in, "x", 1, NULL, 0, NULL, 0, NULL, 0, &id2),
+	    -EEXIST);
 	/* Empty text and features. */
 	in.path = "empty.txt";
-	assert_int_equal(store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 0, NULL,
-	    0, &id2), 0);
+	assert_int_equal(
+	    store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 0, NULL, 0, &id2), 0);
 	assert_true(id2 == 2);
 	/* Paths too long for an LMDB key, sharing a long prefix. */
 	memset(longa, 'a', sizeof(longa) - 1);
@@ -228,21 +236,24 @@ test_doc_roundtrip(void **state)
 	memcpy(longb, longa, sizeof(longb));
 	longb[sizeof(longb) - 2] = 'b';
 	in.path = longa;
-	assert_int_equal(store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL,
-	    0, &id3), 0);
+	assert_int_equal(
+	    store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL, 0, &id3), 0);
 	in.path = longb;
-	assert_int_equal(store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL,
-	    0, &got), 0);
+	assert_int_equal(
+	    store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL, 0, &got), 0);
 	assert_true(got == 4);
-	assert_int_equal(store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL,
-	    0, &got), -EEXIST);
+	assert_int_equal(
+	    store_doc_put(t, &in, "L", 1, NULL, 0, NULL, 0, NULL, 0, &got),
+	    -EEXIST);
 	/* Bad arguments. */
 	in.path = "";
-	assert_int_equal(store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 0, NULL,
-	    0, &got), -EINVAL);
+	assert_int_equal(
+	    store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 0, NULL, 0, &got),
+	    -EINVAL);
 	in.path = "k";
-	assert_int_equal(store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 3, NULL,
-	    0, &got), -EINVAL);
+	assert_int_equal(
+	    store_doc_put(t, &in, NULL, 0, NULL, 0, NULL, 3, NULL, 0, &got),
+	    -EINVAL);
 	assert_int_equal(store_txn_commit(t), 0);
 
 	t = begin(fx, 0);
@@ -250,10 +261,10 @@ test_doc_roundtrip(void **state)
 	assert_true(out.id == 1);
 	assert_string_equal(out.path, "news/2024/a.txt");
 	assert_true(out.size == 5 && out.mtime == -7 &&
-	    out.first_seen == INT64_C(1700000000000001) &&
-	    out.content_hash[0] == UINT64_MAX &&
-	    out.content_hash[1] == 0x1234 && out.norm_hash == 99 &&
-	    out.ntokens == 1234);
+	            out.first_seen == INT64_C(1700000000000001) &&
+	            out.content_hash[0] == UINT64_MAX &&
+	            out.content_hash[1] == 0x1234 && out.norm_hash == 99 &&
+	            out.ntokens == 1234);
 	assert_string_equal(out.title, "Storm hits the coast");
 	assert_string_equal(out.url, "https://example.org/a");
 	assert_string_equal(out.source, "example.org");
@@ -287,8 +298,8 @@ test_doc_roundtrip(void **state)
 	assert_int_equal(store_doc_feat(t, 99, &p, &len), STORE_ENOTFOUND);
 
 	assert_int_equal(store_doc_each(t, 0, collect_ids, ids), 0);
-	assert_true(ids[0] == 4 && ids[1] == 1 && ids[2] == 2 &&
-	    ids[3] == 3 && ids[4] == 4);
+	assert_true(ids[0] == 4 && ids[1] == 1 && ids[2] == 2 && ids[3] == 3 &&
+	            ids[4] == 4);
 	memset(ids, 0, sizeof(ids));
 	assert_int_equal(store_doc_each(t, 3, collect_ids, ids), 0);
 	assert_true(ids[0] == 2 && ids[1] == 3 && ids[2] == 4);
@@ -329,8 +340,8 @@ static void
 test_keys_and_bands(void **state)
 {
 	struct fx *fx = *state;
-	const uint64_t k1[] = { 5, 3, 5, 9, UINT64_MAX }, k2[] = { 3, 7 },
-	    k3[] = { 3 }, b1[] = { 100, 100 }, b2[] = { 100, 200 };
+	const uint64_t k1[] = {5, 3, 5, 9, UINT64_MAX}, k2[] = {3, 7},
+	               k3[] = {3}, b1[] = {100, 100}, b2[] = {100, 200};
 	uint64_t ids[2000], i1, i2, i3, key = 77;
 	struct store_txn *t;
 	size_t n;
@@ -412,9 +423,14 @@ collect_pair(const struct store_pair *p, void *arg)
 static struct store_pair
 mkpair(uint64_t a, uint64_t b, float j)
 {
-	struct store_pair p = { .a = a, .b = b, .original = a,
-		.relation = 1, .jaccard = j, .cont_ab = 0.5f,
-		.cont_ba = 0.25f, .found_at = 77 };
+	struct store_pair p = {.a = a,
+	    .b = b,
+	    .original = a,
+	    .relation = 1,
+	    .jaccard = j,
+	    .cont_ab = 0.5f,
+	    .cont_ba = 0.25f,
+	    .found_at = 77};
 
 	return p;
 }
@@ -464,10 +480,10 @@ test_pairs(void **state)
 	assert_int_equal(store_pairs_of(t, 1, collect_pair, &v), 0);
 	assert_int_equal(v.n, 2);
 	assert_true(v.p[0].a == 1 && v.p[0].b == 2 && v.p[0].jaccard == 0.9f &&
-	    v.p[0].relation == 7 && v.p[0].original == 0);
+	            v.p[0].relation == 7 && v.p[0].original == 0);
 	assert_true(v.p[1].a == 1 && v.p[1].b == 3 && v.p[1].jaccard == 0.3f &&
-	    v.p[1].original == 1 && v.p[1].cont_ab == 0.5f &&
-	    v.p[1].cont_ba == 0.25f && v.p[1].found_at == 77);
+	            v.p[1].original == 1 && v.p[1].cont_ab == 0.5f &&
+	            v.p[1].cont_ba == 0.25f && v.p[1].found_at == 77);
 	memset(&v, 0, sizeof(v));
 	assert_int_equal(store_pairs_of(t, 2, collect_pair, &v), 0);
 	assert_int_equal(v.n, 2);
@@ -497,8 +513,8 @@ static void
 test_delete(void **state)
 {
 	struct fx *fx = *state;
-	const uint64_t ka[] = { 10, 11, 12 }, kb[] = { 11, 12, 13 },
-	    ba[] = { 500 }, bb[] = { 500, 501 };
+	const uint64_t ka[] = {10, 11, 12}, kb[] = {11, 12, 13}, ba[] = {500},
+	               bb[] = {500, 501};
 	uint64_t a, b, c, ids[8], got;
 	struct store_doc d;
 	struct store_pair p;
@@ -525,7 +541,7 @@ test_delete(void **state)
 	assert_true(df(t, 11) == 3 && df(t, 13) == 2);
 	assert_int_equal(store_doc_delete(t, b), 0);
 	assert_true(df(t, 10) == 1 && df(t, 11) == 2 && df(t, 12) == 2 &&
-	    df(t, 13) == 1);
+	            df(t, 13) == 1);
 	assert_int_equal(store_key_docs(t, 11, ids, 8, &n), 0);
 	assert_true(n == 2 && ids[0] == a && ids[1] == c);
 	assert_int_equal(store_band_docs(t, 500, ids, 8, &n), 0);
@@ -648,7 +664,7 @@ static void
 test_stats_reopen(void **state)
 {
 	struct fx *fx = *state;
-	const uint64_t keys[] = { 1, 2, 3 };
+	const uint64_t keys[] = {1, 2, 3};
 	struct store_pair p = mkpair(1, 2, 0.5f);
 	struct store_txn *t;
 	struct store_stats s;
@@ -711,7 +727,7 @@ static void
 test_rdonly_empty(void **state)
 {
 	struct fx *fx = *state;
-	struct store_options o = { .flags = STORE_RDONLY };
+	struct store_options o = {.flags = STORE_RDONLY};
 	struct store *st = (struct store *)1;
 
 	assert_int_equal(store_open(fx->dir, &o, &st), -ENOENT);
@@ -729,15 +745,14 @@ raw_put(const char *dir, const char *db, unsigned dbflags, const void *k,
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
-	MDB_val key = { klen, (void *)(uintptr_t)k },
-	    data = { dlen, (void *)(uintptr_t)d };
+	MDB_val key = {klen, (void *)(uintptr_t)k},
+	        data = {dlen, (void *)(uintptr_t)d};
 
 	assert_int_equal(mdb_env_create(&env), 0);
 	assert_int_equal(mdb_env_set_maxdbs(env, 16), 0);
 	assert_int_equal(mdb_env_open(env, dir, MDB_NOSYNC, 0600), 0);
 	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
-	assert_int_equal(mdb_dbi_open(txn, db, dbflags | MDB_CREATE, &dbi),
-	    0);
+	assert_int_equal(mdb_dbi_open(txn, db, dbflags | MDB_CREATE, &dbi), 0);
 	assert_int_equal(mdb_put(txn, dbi, &key, &data, 0), 0);
 	assert_int_equal(mdb_txn_commit(txn), 0);
 	mdb_env_close(env);
@@ -749,7 +764,7 @@ test_version_mismatch(void **state)
 	struct fx *fx = *state;
 	unsigned char v[8];
 	struct store *st = NULL;
-	struct store_options o = { .flags = STORE_NOSYNC };
+	struct store_options o = {.flags = STORE_NOSYNC};
 	struct store_txn *t;
 
 	open_store(fx, 0, 0, 0);
@@ -782,7 +797,7 @@ static void
 test_corrupt_records(void **state)
 {
 	struct fx *fx = *state;
-	const uint64_t keys[] = { 1, 2 };
+	const uint64_t keys[] = {1, 2};
 	unsigned char k[8], d[64];
 	struct store_txn *t;
 	struct store_doc doc;
@@ -818,18 +833,18 @@ test_corrupt_records(void **state)
 	t = begin(fx, 1);
 	assert_int_equal(store_doc_get(t, 1, &doc), 0);
 	assert_int_equal(store_doc_get(t, 2, &doc), STORE_ECORRUPT);
-	assert_int_equal(store_doc_each(t, 0, collect_ids,
-	    (uint64_t[8]){ 0 }), STORE_ECORRUPT);
+	assert_int_equal(store_doc_each(t, 0, collect_ids, (uint64_t[8]){0}),
+	    STORE_ECORRUPT);
 	assert_int_equal(store_doc_by_path(t, "bad", &got), STORE_ECORRUPT);
 	assert_int_equal(store_doc_delete(t, 2), STORE_ECORRUPT);
 	assert_int_equal(store_doc_delete(t, 3), STORE_ECORRUPT);
 	memset(&v, 0, sizeof(v));
-	assert_int_equal(store_pairs_of(t, 9, collect_pair, &v),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    store_pairs_of(t, 9, collect_pair, &v), STORE_ECORRUPT);
 	assert_int_equal(store_pair_each(t, collect_pair, &v), STORE_ECORRUPT);
 	assert_int_equal(store_key_docs(t, 50, ids, 4, &n), STORE_ECORRUPT);
-	assert_int_equal(store_reject_each(t, collect_reject, rj),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    store_reject_each(t, collect_reject, rj), STORE_ECORRUPT);
 	free(rj);
 	/* Refusals before any write leave the txn usable. */
 	put_doc(t, "after", NULL, 0, NULL, 0);
@@ -844,6 +859,66 @@ test_corrupt_records(void **state)
 	store_txn_abort(t);
 }
 
+/* Texts are stored compressed: long and short ones come back byte for
+ * byte, within and across transactions; a damaged frame is corrupt. */
+static void
+test_text_compression(void **state)
+{
+	struct fx *fx = *state;
+	struct store_doc d = {.path = "long", .first_seen = 1};
+	struct store_stats s;
+	char *text = malloc(200000);
+	const void *p, *q;
+	size_t n, m;
+	uint64_t id1, id2;
+
+	assert_non_null(text);
+	for (size_t i = 0; i < 200000; i++) /* compressible, not trivial */
+		text[i] = "the harbour strike ended on thursday "[i % 37] +
+		          (i % 1009 == 0);
+	open_store(fx, 0, 0, 0);
+	struct store_txn *t = begin(fx, 1);
+	assert_int_equal(
+	    store_doc_put(t, &d, text, 200000, "F", 1, NULL, 0, NULL, 0, &id1),
+	    0);
+	d.path = "short";
+	assert_int_equal(
+	    store_doc_put(t, &d, "tiny", 4, "F", 1, NULL, 0, NULL, 0, &id2), 0);
+	/* Read back inside the writing transaction, twice. */
+	assert_int_equal(store_doc_text(t, id1, &p, &n), 0);
+	assert_int_equal(store_doc_text(t, id1, &q, &m), 0);
+	assert_int_equal(n, 200000);
+	assert_memory_equal(p, text, n);
+	assert_memory_equal(q, text, m);
+	assert_int_equal(store_txn_commit(t), 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_doc_text(t, id1, &p, &n), 0);
+	assert_int_equal(n, 200000);
+	assert_memory_equal(p, text, n);
+	assert_int_equal(store_doc_text(t, id2, &p, &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(p, "tiny", 4);
+	/* The map holds far less than the text. */
+	assert_int_equal(store_stats(t, &s), 0);
+	assert_true(s.map_used < 200000);
+	store_txn_abort(t);
+	close_store(fx);
+
+	/* A damaged frame and an unknown tag are corrupt, not a crash. */
+	unsigned char k[8], bad[64];
+	memset(bad, 0x5a, sizeof(bad));
+	bad[0] = 1; /* zstd tag, garbage frame */
+	raw_put(fx->dir, "text", 0, (rec_put_u64(k, id1), k), 8, bad, 64);
+	bad[0] = 7;
+	raw_put(fx->dir, "text", 0, (rec_put_u64(k, id2), k), 8, bad, 64);
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_doc_text(t, id1, &p, &n), STORE_ECORRUPT);
+	assert_int_equal(store_doc_text(t, id2, &p, &n), STORE_ECORRUPT);
+	store_txn_abort(t);
+	free(text);
+}
+
 /* ---- Transactions and map growth ---------------------------------------- */
 
 static void
@@ -851,13 +926,14 @@ test_txn_misuse(void **state)
 {
 	struct fx *fx = *state;
 	struct store_txn *t, *t2, *r;
-	struct store_doc d = { .path = "p" };
+	struct store_doc d = {.path = "p"};
 	uint64_t id;
 
 	open_store(fx, 0, 0, 0);
 	t = begin(fx, 0);
-	assert_int_equal(store_doc_put(t, &d, NULL, 0, NULL, 0, NULL, 0, NULL,
-	    0, &id), -EINVAL);
+	assert_int_equal(
+	    store_doc_put(t, &d, NULL, 0, NULL, 0, NULL, 0, NULL, 0, &id),
+	    -EINVAL);
 	assert_int_equal(store_doc_delete(t, 1), -EINVAL);
 	store_txn_abort(t);
 	t = begin(fx, 1);
@@ -874,9 +950,9 @@ test_txn_misuse(void **state)
 static void
 test_strerror(void **state)
 {
-	const int codes[] = { 0, STORE_EVERSION, STORE_ENOTFOUND,
-		STORE_EMAPFULL, STORE_ECORRUPT, STORE_ERETRY, -ENOENT,
-		-ENOSPC, MDB_PANIC, MDB_BAD_TXN, -99999 };
+	const int codes[] = {0, STORE_EVERSION, STORE_ENOTFOUND, STORE_EMAPFULL,
+	    STORE_ECORRUPT, STORE_ERETRY, -ENOENT, -ENOSPC, MDB_PANIC,
+	    MDB_BAD_TXN, -99999};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
@@ -887,8 +963,7 @@ test_strerror(void **state)
 		for (size_t j = 0; j < i && i < 6; j++) /* store's own */
 			assert_string_not_equal(m, store_strerror(codes[j]));
 	}
-	assert_string_equal(store_strerror(MDB_PANIC),
-	    mdb_strerror(MDB_PANIC));
+	assert_string_equal(store_strerror(MDB_PANIC), mdb_strerror(MDB_PANIC));
 	assert_string_equal(store_strerror(-ENOENT), strerror(ENOENT));
 }
 
@@ -904,7 +979,7 @@ put_range(struct store *st, int from, int to, const char *text)
 	assert_int_equal(store_txn_begin(st, 1, &t), 0);
 	for (int i = from; i < to; i++) {
 		uint64_t keys[64], id;
-		struct store_doc d = { .ntokens = (uint32_t)i };
+		struct store_doc d = {.ntokens = (uint32_t)i};
 		char path[32];
 
 		snprintf(path, sizeof(path), "g/%06d", i);
@@ -915,8 +990,9 @@ put_range(struct store *st, int from, int to, const char *text)
 		    keys, 64, keys, 4, &id);
 		if (rc != 0) {
 			/* Failed txn: every later call says the same. */
-			assert_int_equal(store_doc_put(t, &d, text, 1, NULL,
-			    0, NULL, 0, NULL, 0, &id), rc);
+			assert_int_equal(store_doc_put(t, &d, text, 1, NULL, 0,
+			                     NULL, 0, NULL, 0, &id),
+			    rc);
 			assert_int_equal(store_txn_commit(t), rc);
 			return rc;
 		}
@@ -958,8 +1034,8 @@ test_map_growth(void **state)
 	assert_true(s.documents == 3000);
 	assert_true(s.map_size > before && s.map_size <= 64 << 20);
 	print_message("map grew %" PRIu64 " -> %" PRIu64 " KiB in %d retries, "
-	    "%" PRIu64 " KiB used\n", before >> 10, s.map_size >> 10, retries,
-	    s.map_used >> 10);
+	              "%" PRIu64 " KiB used\n",
+	    before >> 10, s.map_size >> 10, retries, s.map_used >> 10);
 	for (int i = 0; i < 3000; i += 7) {
 		char path[32];
 		const void *p;
@@ -1012,8 +1088,8 @@ test_map_full(void **state)
 	assert_true(s.documents == (uint64_t)total);
 	assert_true(s.map_size == 256 << 10);
 	store_txn_abort(t);
-	assert_int_equal(put_range(fx->st, total, total + 5, text),
-	    STORE_EMAPFULL);
+	assert_int_equal(
+	    put_range(fx->st, total, total + 5, text), STORE_EMAPFULL);
 	free(text);
 }
 
@@ -1036,8 +1112,9 @@ test_map_resized_elsewhere(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		/* Child: its own handle (never the parent's env). */
-		struct store_options o = { .flags = STORE_NOSYNC,
-			.map_size = 256 << 10, .map_size_max = 64 << 20 };
+		struct store_options o = {.flags = STORE_NOSYNC,
+		    .map_size = 256 << 10,
+		    .map_size_max = 64 << 20};
 		struct store *st;
 		int total = 0, rc;
 
@@ -1083,6 +1160,7 @@ main(void)
 	    T(test_rdonly_empty),
 	    T(test_version_mismatch),
 	    T(test_corrupt_records),
+	    T(test_text_compression),
 	    T(test_txn_misuse),
 	    T(test_strerror),
 	    T(test_map_growth),
