@@ -14,6 +14,9 @@ log_init(int verbose)
 	log_verbose = verbose;
 }
 
+static void log_vline(const char *level, int err, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vline(const char *level, int err, const char *fmt, va_list ap)
 {
