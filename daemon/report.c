@@ -184,15 +184,19 @@ jpath(const char *s)
 	return jbytes(s, strlen(s));
 }
 
-/* The folder a path is in: its first component, the feed or site. */
+/* The source of a document: who published it. */
 static json_t *
-jsource(const char *path)
+jsource(const struct store_doc *d)
 {
-	const char *slash = strchr(path, '/');
+	const char *slash = strchr(d->path, '/');
 
+	/* The document's source (metadata, folder or URL host, chosen at
+	 * ingest); stores without it fall back to the first folder. */
+	if (d->source != NULL && d->source[0] != '\0')
+		return jbytes(d->source, strlen(d->source));
 	if (slash == NULL)
 		return json_string("(top level)");
-	return jbytes(path, (size_t)(slash - path));
+	return jbytes(d->path, (size_t)(slash - d->path));
 }
 
 static double
@@ -712,7 +716,7 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 		if ((rc = store_doc_get(g->txn, oid, &d)) < 0)
 			goto out;
 		rc = -ENOMEM;
-		osrc = jsource(d.path);
+		osrc = jsource(&d);
 		o = json_pack("{s:o, s:O, s:o, s:o, s:I}", "path",
 		    jpath(d.path), "source", osrc, "title",
 		    d.title != NULL ? jpath(d.title) : jtitle(g->txn, oid),
@@ -743,7 +747,7 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 				json_decref(o);
 				goto out;
 			}
-			src = jsource(d.path);
+			src = jsource(&d);
 			if (src != NULL && osrc != NULL)
 				count_whom(whom, src, osrc);
 			if (json_array_size(members) >= MEMBERS_MAX) {
