@@ -1363,19 +1363,21 @@ out:
 static void
 api_backoff_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct api *a = arg;
+	struct evconnlistener *lst = arg;
 
-	evconnlistener_enable(a->lst);
+	evconnlistener_enable(lst);
 }
 
 /*
  * accept() failed. Out of file descriptors: the socket stays readable, so
  * stop accepting for a second rather than spin (tmux does the same).
+ * arg is not our api: evhttp_bind_listener() made the listener's argument
+ * its own, so the timer is a one-shot on the listener's base (freed with
+ * the base if the loop ends first).
  */
 static void
 api_accept_error(struct evconnlistener *lst, void *arg)
 {
-	struct api *a = arg;
 	int err = EVUTIL_SOCKET_ERROR();
 	struct timeval tv = { 1, 0 };
 
@@ -1384,7 +1386,9 @@ api_accept_error(struct evconnlistener *lst, void *arg)
 		log_warnx("accept: %s; pausing the socket for 1 s",
 		    strerror(err));
 		evconnlistener_disable(lst);
-		evtimer_add(a->backoff, &tv);
+		if (event_base_once(evconnlistener_get_base(lst), -1,
+		    EV_TIMEOUT, api_backoff_cb, lst, &tv) < 0)
+			evconnlistener_enable(lst); /* spin, but serve */
 		return;
 	}
 	if (err != EAGAIN && err != EINTR && err != ECONNABORTED)
