@@ -35,6 +35,15 @@ expected=0
     >"$WATCH/archive.txt"; expected=$((expected + 1))
 { story_library; story_library; } >"$WATCH/big.txt"; expected=$((expected + 1))
 mkfifo "$WATCH/pipe.txt"; expected=$((expected + 1))
+# A character device (root only, and only where mknod is allowed): never
+# opened for reading.
+if mknod "$WATCH/null.txt" c 1 3 2>/dev/null; then
+	expected=$((expected + 1))
+	device=1
+else
+	echo "skip: cannot mknod here (not root, or no CAP_MKNOD)"
+	device=
+fi
 story_ferry >"$TMP/secret.txt"
 ln -s "$TMP/secret.txt" "$WATCH/secret.txt"
 expected=$((expected + 1))
@@ -67,6 +76,8 @@ grep -q "rejected big.txt: too large" "$LOG" || fail "too large reason"
 grep -q "rejected secret.txt: symlink outside" "$LOG" || fail "symlink reason"
 grep -q "rejected archive.txt: binary" "$LOG" || fail "binary reason"
 grep -q "rejected empty.txt: empty" "$LOG" || fail "empty reason"
+[ -z "$device" ] || grep -q "rejected null.txt: not a regular file (character device)" \
+    "$LOG" || fail "device reason"
 kill -0 "$PID" || fail "daemon died"
 ok "each rejection logged with its reason; daemon still running"
 
@@ -75,6 +86,22 @@ story_library | head -n 10 | drop "$WATCH/empty.txt"
 wait_for documents 5
 wait_for rejected $((expected - 1))
 ok "a fixed file is stored and its rejection cleared"
+
+# A file still being written is not ingested before it is closed: write
+# half an article, keep the file open for a while, then finish it.
+docs=$(status_field documents)
+exec 7>"$WATCH/slow.txt"
+story_bridge | head -n 6 >&7
+sleep 1.5
+[ "$(status_field documents)" = "$docs" ] ||
+    fail "a file still open for writing was ingested"
+! grep -q "slow.txt" "$LOG" || fail "slow.txt seen before it was closed"
+story_bridge | tail -n +7 >&7
+exec 7>&-
+wait_for documents $((docs + 1))
+[ "$(grep -c "stored slow.txt" "$LOG")" = 1 ] || fail "slow.txt stored twice"
+! grep -q "replaced slow.txt" "$LOG" || fail "slow.txt was replaced"
+ok "a file being written is ingested once, after it is closed"
 
 # A body over the limit is refused by the socket too.
 { story_library; story_library; } >"$TMP/big.txt"
