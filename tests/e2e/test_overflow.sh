@@ -29,8 +29,8 @@ gen() {
 
 # wait_docs N [SECONDS]: until status says N documents, nothing pending.
 wait_docs() {
-	local i
-	for i in $(seq 1 $((${2:-20} * 10))); do
+	local _
+	for _ in $(seq 1 $((${2:-20} * 10))); do
 		[ "$(status_field documents)" = "$1" ] &&
 		    [ "$(status_field pending)" = 0 ] && return 0
 		sleep 0.1
