@@ -44,6 +44,8 @@ printf 'nosync = true\n' >"$CONF"
 # ---- Overflow first: it needs a fresh inotify instance ----------------------
 QE=/proc/sys/fs/inotify/max_queued_events
 old_qe=$(cat "$QE" 2>/dev/null || echo)
+# Whatever happens, the system's value is put back.
+trap 'rc=$?; [ -z "$old_qe" ] || echo "$old_qe" >"$QE" 2>/dev/null; (exit $rc); cleanup' EXIT
 if [ -n "$old_qe" ] && [ -w "$QE" ] && echo 8 2>/dev/null >"$QE"; then
 	start_daemon --config "$CONF"
 	echo "$old_qe" >"$QE"
