@@ -25,33 +25,33 @@ struct ckey {
 #define M(f) (offsetof(struct config, match) + offsetof(struct match_params, f))
 
 static const struct ckey keys[] = {
-	{ "watch", C_STR, F(watch), 0, 0 },
-	{ "state", C_STR, F(state), 0, 0 },
-	{ "socket", C_STR, F(socket), 0, 0 },
-	{ "socket_mode", C_MODE, F(socket_mode), 0, 0777 },
-	{ "socket_group", C_STR, F(socket_group), 0, 0 },
-	{ "max_file_size", C_SIZE, F(max_file_size), 1, (double)(1u << 30) },
-	{ "max_body_size", C_SIZE, F(max_body_size), 0, (double)(1u << 30) },
-	{ "max_headers_size", C_SIZE, F(max_headers_size), 256, 1 << 20 },
-	{ "http_timeout", C_UINT, F(http_timeout), 1, 86400 },
-	{ "boilerplate_df", C_UINT, M(boilerplate_df), 1, 1e9 },
-	{ "near_dup_small", C_DOUBLE, M(near_dup_small), 0, 1 },
-	{ "near_dup_large", C_DOUBLE, M(near_dup_large), 0, 1 },
-	{ "near_dup_passage", C_DOUBLE, M(near_dup_passage), 0, 1 },
-	{ "excerpt_small", C_DOUBLE, M(excerpt_small), 0, 1 },
-	{ "excerpt_passage", C_DOUBLE, M(excerpt_passage), 0, 1 },
-	{ "partial_passage", C_DOUBLE, M(partial_passage), 0, 1 },
-	{ "partial_passage_large", C_DOUBLE, M(partial_passage_large), 0, 1 },
-	{ "fact_disagreement", C_DOUBLE, M(fact_disagreement), 0, 1 },
-	{ "min_chars", C_UINT, M(min_chars), 0, 1e9 },
-	{ "original_window", C_U64, F(original_window), 0, 1e10 },
-	{ "batch_max", C_UINT, F(batch_max), 1, 100000 },
-	{ "batch_ms", C_UINT, F(batch_ms), 1, 60000 },
-	{ "nosync", C_BOOL, F(nosync), 0, 1 },
-	{ "map_size", C_SIZE, F(map_size), 1 << 20, 1e15 },
-	{ "map_size_max", C_SIZE, F(map_size_max), 1 << 20, 1e15 },
-	{ "retention", C_DUR, F(retention), 0, 1e11 },
-	{ "reports_dir", C_STR, F(reports_dir), 0, 0 },
+    {"watch", C_STR, F(watch), 0, 0},
+    {"state", C_STR, F(state), 0, 0},
+    {"socket", C_STR, F(socket), 0, 0},
+    {"socket_mode", C_MODE, F(socket_mode), 0, 0777},
+    {"socket_group", C_STR, F(socket_group), 0, 0},
+    {"max_file_size", C_SIZE, F(max_file_size), 1, (double)(1u << 30)},
+    {"max_body_size", C_SIZE, F(max_body_size), 0, (double)(1u << 30)},
+    {"max_headers_size", C_SIZE, F(max_headers_size), 256, 1 << 20},
+    {"http_timeout", C_UINT, F(http_timeout), 1, 86400},
+    {"boilerplate_df", C_UINT, M(boilerplate_df), 1, 1e9},
+    {"near_dup_small", C_DOUBLE, M(near_dup_small), 0, 1},
+    {"near_dup_large", C_DOUBLE, M(near_dup_large), 0, 1},
+    {"near_dup_passage", C_DOUBLE, M(near_dup_passage), 0, 1},
+    {"excerpt_small", C_DOUBLE, M(excerpt_small), 0, 1},
+    {"excerpt_passage", C_DOUBLE, M(excerpt_passage), 0, 1},
+    {"partial_passage", C_DOUBLE, M(partial_passage), 0, 1},
+    {"partial_passage_large", C_DOUBLE, M(partial_passage_large), 0, 1},
+    {"fact_disagreement", C_DOUBLE, M(fact_disagreement), 0, 1},
+    {"min_chars", C_UINT, M(min_chars), 0, 1e9},
+    {"original_window", C_U64, F(original_window), 0, 1e10},
+    {"batch_max", C_UINT, F(batch_max), 1, 100000},
+    {"batch_ms", C_UINT, F(batch_ms), 1, 60000},
+    {"nosync", C_BOOL, F(nosync), 0, 1},
+    {"map_size", C_SIZE, F(map_size), 1 << 20, 1e15},
+    {"map_size_max", C_SIZE, F(map_size_max), 1 << 20, 1e15},
+    {"retention", C_DUR, F(retention), 0, 1e11},
+    {"reports_dir", C_STR, F(reports_dir), 0, 0},
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -105,6 +105,11 @@ key_find(const char *name)
 	return NULL;
 }
 
+/* Largest values parse_size/parse_duration accept: checked before any
+ * conversion, since casting a double beyond uint64_t is undefined. */
+#define SIZE_MAX_BYTES (1024.0 * 1024 * 1024 * 1024 * 1024) /* 1 PiB */
+#define DURATION_MAX (100.0 * 366 * 86400)                  /* a century */
+
 /* "8M", "512k", "1G", "100" (bytes). */
 static int
 parse_size(const char *v, double *out)
@@ -117,15 +122,27 @@ parse_size(const char *v, double *out)
 	if (end == v || errno != 0)
 		return -1;
 	switch (*end) {
-	case 'k': case 'K': m = 1024; end++; break;
-	case 'm': case 'M': m = 1024 * 1024; end++; break;
-	case 'g': case 'G': m = 1024.0 * 1024 * 1024; end++; break;
+	case 'k':
+	case 'K':
+		m = 1024;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		m = 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		m = 1024.0 * 1024 * 1024;
+		end++;
+		break;
 	}
 	if (*end == 'i' && m != 1)
 		end++;
 	if ((*end == 'b' || *end == 'B'))
 		end++;
-	if (*end != '\0' || x < 0)
+	if (*end != '\0' || !(x >= 0) || x * m > SIZE_MAX_BYTES)
 		return -1;
 	*out = x * m;
 	return 0;
@@ -143,21 +160,39 @@ parse_duration(const char *v, double *out)
 	if (end == v || errno != 0)
 		return -1;
 	switch (*end) {
-	case 's': m = 1; end++; break;
-	case 'm': m = 60; end++; break;
-	case 'h': m = 3600; end++; break;
-	case 'd': m = 86400; end++; break;
-	case 'w': m = 7 * 86400; end++; break;
+	case 's':
+		m = 1;
+		end++;
+		break;
+	case 'm':
+		m = 60;
+		end++;
+		break;
+	case 'h':
+		m = 3600;
+		end++;
+		break;
+	case 'd':
+		m = 86400;
+		end++;
+		break;
+	case 'w':
+		m = 7 * 86400;
+		end++;
+		break;
 	}
-	if (*end != '\0' || x < 0 || x * m != (double)(uint64_t)(x * m))
+	/* The range check comes first: casting a double beyond uint64_t is
+	 * undefined (found by fuzz_request). A century is plenty. */
+	if (*end != '\0' || !(x >= 0) || x * m > DURATION_MAX ||
+	    x * m != (double)(uint64_t)(x * m))
 		return -1;
 	*out = x * m;
 	return 0;
 }
 
 int
-config_set(struct config *c, const char *name, const char *v, char *err,
-    size_t errlen)
+config_set(
+    struct config *c, const char *name, const char *v, char *err, size_t errlen)
 {
 	const struct ckey *k = key_find(name);
 	void *p;
@@ -202,11 +237,13 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 		    strcmp(v, "1") == 0 || strcmp(v, "on") == 0)
 			*(int *)p = 1;
 		else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
-		    strcmp(v, "0") == 0 || strcmp(v, "off") == 0)
+		         strcmp(v, "0") == 0 || strcmp(v, "off") == 0)
 			*(int *)p = 0;
 		else {
-			snprintf(err, errlen, "%s: \"%s\" is not a boolean "
-			    "(true/false)", name, v);
+			snprintf(err, errlen,
+			    "%s: \"%s\" is not a boolean "
+			    "(true/false)",
+			    name, v);
 			return -EINVAL;
 		}
 		return 0;
@@ -252,8 +289,9 @@ config_set(struct config *c, const char *name, const char *v, char *err,
 	return 0;
 badnum:
 	snprintf(err, errlen, "%s: \"%s\" is not a valid %s", name, v,
-	    k->type == C_SIZE ? "size" : k->type == C_DUR ?
-	    "duration (seconds, or with s, m, h, d, w)" : "number");
+	    k->type == C_SIZE  ? "size"
+	    : k->type == C_DUR ? "duration (seconds, or with s, m, h, d, w)"
+	                       : "number");
 	return -EINVAL;
 }
 
@@ -284,8 +322,8 @@ config_parse(struct config *c, const char *buf, size_t len, const char *name,
 		while (i + n < len && buf[i + n] != '\n')
 			n++;
 		if (n >= sizeof(line)) {
-			snprintf(err, errlen, "%s:%zu: line too long", name,
-			    lineno);
+			snprintf(
+			    err, errlen, "%s:%zu: line too long", name, lineno);
 			return -EINVAL;
 		}
 		memcpy(line, buf + i, n);
@@ -299,8 +337,8 @@ config_parse(struct config *c, const char *buf, size_t len, const char *name,
 		if (*l == '\0' || *l == '#')
 			continue;
 		if ((eq = strchr(l, '=')) == NULL) {
-			snprintf(err, errlen, "%s:%zu: expected \"key = value\"",
-			    name, lineno);
+			snprintf(err, errlen,
+			    "%s:%zu: expected \"key = value\"", name, lineno);
 			return -EINVAL;
 		}
 		*eq = '\0';
@@ -309,8 +347,8 @@ config_parse(struct config *c, const char *buf, size_t len, const char *name,
 		/* A trailing comment after the value: "batch_ms = 50 # fast".
 		 * Only after whitespace, so that "#" may appear in paths. */
 		for (l = val; *l != '\0'; l++)
-			if (*l == '#' && l > val && (l[-1] == ' ' ||
-			    l[-1] == '\t')) {
+			if (*l == '#' && l > val &&
+			    (l[-1] == ' ' || l[-1] == '\t')) {
 				*l = '\0';
 				val = trim(val);
 				break;
@@ -347,8 +385,8 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	for (;;) {
 		if (len == cap) {
 			if (cap >= (1u << 20)) {
-				snprintf(err, errlen, "%s: larger than 1 MiB",
-				    path);
+				snprintf(
+				    err, errlen, "%s: larger than 1 MiB", path);
 				rc = -EFBIG;
 				goto out;
 			}
@@ -382,12 +420,14 @@ int
 config_check(const struct config *c, char *err, size_t errlen)
 {
 	if (c->watch == NULL) {
-		snprintf(err, errlen, "no watch directory (--watch or "
+		snprintf(err, errlen,
+		    "no watch directory (--watch or "
 		    "\"watch =\")");
 		return -EINVAL;
 	}
 	if (c->state == NULL) {
-		snprintf(err, errlen, "no state directory (--state or "
+		snprintf(err, errlen,
+		    "no state directory (--state or "
 		    "\"state =\")");
 		return -EINVAL;
 	}
@@ -405,8 +445,8 @@ config_format(const struct config *c, const char *name, char *buf, size_t len)
 	p = (const char *)c + k->off;
 	switch (k->type) {
 	case C_STR:
-		snprintf(buf, len, "%s",
-		    *(char *const *)p ? *(char *const *)p : "");
+		snprintf(
+		    buf, len, "%s", *(char *const *)p ? *(char *const *)p : "");
 		break;
 	case C_MODE:
 		snprintf(buf, len, "%04o", *(const unsigned *)p);
