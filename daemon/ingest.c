@@ -80,8 +80,7 @@ notes_flush(struct notes *n)
 	n->len = 0;
 }
 
-static int
-reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
+static int reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
     const char *rel, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
@@ -201,8 +200,8 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		goto out;
 	nkeys = match_doc_keys(md, &keys);
 	nbands = match_doc_bands(md, &bands);
-	rc = store_doc_put(txn, doc, buf, len, blob, bloblen, keys, nkeys,
-	    bands, nbands, &id);
+	rc = store_doc_put(
+	    txn, doc, buf, len, blob, bloblen, keys, nkeys, bands, nbands, &id);
 	if (rc < 0)
 		goto out;
 	doc->id = id;
@@ -236,18 +235,24 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		/* other.path points into the map: format the line now. */
 		opath = (char *)other.path;
 		if (mr.relation == MATCH_EXCERPT && mr.cont_ba > mr.cont_ab)
-			notes_add(n, "pair %s: %s %s %s original=%s "
+			notes_add(n,
+			    "pair %s: %s %s %s original=%s "
 			    "jaccard=%.2f containment=%.2f",
 			    match_relation_name(mr.relation), doc->path,
 			    relation_sym(mr.relation), opath,
-			    orig == 0 ? "none" : orig == id ? doc->path : opath,
+			    orig == 0    ? "none"
+			    : orig == id ? doc->path
+			                 : opath,
 			    mr.jaccard, mr.cont_ba);
 		else
-			notes_add(n, "pair %s: %s %s %s original=%s "
+			notes_add(n,
+			    "pair %s: %s %s %s original=%s "
 			    "jaccard=%.2f containment=%.2f",
 			    match_relation_name(mr.relation), opath,
 			    relation_sym(mr.relation), doc->path,
-			    orig == 0 ? "none" : orig == id ? doc->path : opath,
+			    orig == 0    ? "none"
+			    : orig == id ? doc->path
+			                 : opath,
 			    mr.jaccard,
 			    mr.cont_ab > mr.cont_ba ? mr.cont_ab : mr.cont_ba);
 	}
@@ -622,8 +627,8 @@ out:
  * rejected) or a negative store error that ends the transaction.
  */
 static int
-ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
-    const char *rel)
+ingest_file(
+    struct reprintd *r, struct store_txn *txn, struct notes *n, const char *rel)
 {
 	char full[PATH_MAX], resolved[PATH_MAX];
 	const char *open_path = full;
@@ -638,8 +643,8 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	size_t len = 0, rlen, i;
 	int fd = -1, rc;
 
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real,
-	    rel) >= sizeof(full))
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real, rel) >=
+	    sizeof(full))
 		return reject(r, txn, n, rel, "path too long");
 	if (lstat(full, &sb) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {
@@ -648,8 +653,8 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 			log_debug("%s vanished before ingest", rel);
 			return store_reject_del(txn, rel);
 		}
-		return reject(r, txn, n, rel, "cannot stat: %s",
-		    strerror(errno));
+		return reject(
+		    r, txn, n, rel, "cannot stat: %s", strerror(errno));
 	}
 	if (S_ISDIR(sb.st_mode))
 		return 0;
@@ -659,15 +664,15 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		 * and must not be a way to read /etc/shadow over its socket. */
 		rlen = strlen(r->watch_real);
 		if (realpath(full, resolved) == NULL)
-			return reject(r, txn, n, rel,
-			    "dangling symlink: %s", strerror(errno));
+			return reject(r, txn, n, rel, "dangling symlink: %s",
+			    strerror(errno));
 		if (strncmp(resolved, r->watch_real, rlen) != 0 ||
 		    resolved[rlen] != '/')
 			return reject(r, txn, n, rel,
 			    "symlink outside the watched directory");
 		if (stat(resolved, &sb) < 0)
-			return reject(r, txn, n, rel, "cannot stat: %s",
-			    strerror(errno));
+			return reject(
+			    r, txn, n, rel, "cannot stat: %s", strerror(errno));
 		open_path = resolved;
 	}
 	if (!S_ISREG(sb.st_mode))
@@ -680,22 +685,28 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		if (errno == ENOENT)
 			return 0;
 		if (errno == EACCES || errno == EPERM)
-			return reject(r, txn, n, rel, "unreadable: %s",
-			    strerror(errno));
+			return reject(
+			    r, txn, n, rel, "unreadable: %s", strerror(errno));
 		if (errno == ELOOP)
-			return reject(r, txn, n, rel, "symlink (replaced "
+			return reject(r, txn, n, rel,
+			    "symlink (replaced "
 			    "while reading)");
-		return reject(r, txn, n, rel, "cannot open: %s",
-		    strerror(errno));
+		/* Out of descriptors is the daemon's state, not the file's:
+		 * the file stays pending. */
+		if (errno == EMFILE || errno == ENFILE)
+			return INGEST_DEFERRED;
+		return reject(
+		    r, txn, n, rel, "cannot open: %s", strerror(errno));
 	}
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		rc = reject(r, txn, n, rel, "not a regular file");
 		goto out;
 	}
 	if ((uint64_t)sb.st_size > r->cfg.max_file_size) {
-		rc = reject(r, txn, n, rel, "too large (%" PRIu64 " bytes, "
-		    "limit %" PRIu64 ")", (uint64_t)sb.st_size,
-		    r->cfg.max_file_size);
+		rc = reject(r, txn, n, rel,
+		    "too large (%" PRIu64 " bytes, "
+		    "limit %" PRIu64 ")",
+		    (uint64_t)sb.st_size, r->cfg.max_file_size);
 		goto out;
 	}
 	/* The stored version: the document at rel, or an item rel#N of a
@@ -723,15 +734,16 @@ ingest_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		rc = 0;
 		goto out;
 	}
-	rc = read_all(fd, r->cfg.max_file_size, (uint64_t)sb.st_size, &buf,
-	    &len);
+	rc = read_all(
+	    fd, r->cfg.max_file_size, (uint64_t)sb.st_size, &buf, &len);
 	if (rc < 0) {
 		rc = reject(r, txn, n, rel, "unreadable: %s", strerror(-rc));
 		goto out;
 	}
 	if (len > r->cfg.max_file_size) {
-		rc = reject(r, txn, n, rel, "too large (grew past %" PRIu64
-		    " bytes)", r->cfg.max_file_size);
+		rc = reject(r, txn, n, rel,
+		    "too large (grew past %" PRIu64 " bytes)",
+		    r->cfg.max_file_size);
 		goto out;
 	}
 	h = XXH3_128bits(buf, len);
@@ -807,9 +819,10 @@ int
 ingest_batch(struct reprintd *r)
 {
 	struct store_txn *txn = NULL;
-	struct notes n = { 0 };
+	struct notes n = {0};
 	char **paths = NULL, *p;
-	size_t np = 0, i;
+	unsigned char *deferred = NULL;
+	size_t np = 0, i, ndeferred = 0;
 	int64_t start = mono_ms(), limit_ms = r->cfg.batch_ms;
 	int rc, tries = 0;
 
@@ -817,28 +830,45 @@ ingest_batch(struct reprintd *r)
 		return 0;
 	if (r->backfill && limit_ms < INGEST_BACKFILL_MS)
 		limit_ms = INGEST_BACKFILL_MS;
-	if ((paths = calloc(r->cfg.batch_max, sizeof(*paths))) == NULL)
+	if ((paths = calloc(r->cfg.batch_max, sizeof(*paths))) == NULL ||
+	    (deferred = calloc(r->cfg.batch_max, 1)) == NULL) {
+		free(paths);
 		return -ENOMEM;
+	}
 again:
 	n.len = n.rejected = n.stored = 0;
+	memset(deferred, 0, r->cfg.batch_max);
 	if ((rc = store_txn_begin(r->st, 1, &txn)) < 0)
 		goto fail;
 	/* Files already taken for this batch (a retry) first. */
-	for (i = 0; i < np; i++)
+	for (i = 0; i < np; i++) {
 		if ((rc = ingest_file(r, txn, &n, paths[i])) < 0)
 			goto fail;
+		deferred[i] = rc == INGEST_DEFERRED;
+	}
 	while (np < r->cfg.batch_max &&
-	    (np == 0 || mono_ms() - start < limit_ms)) {
+	       (np == 0 || mono_ms() - start < limit_ms)) {
 		if ((p = pending_pop(r->q)) == NULL)
 			break;
 		paths[np++] = p;
 		if ((rc = ingest_file(r, txn, &n, p)) < 0)
 			goto fail;
+		deferred[np - 1] = rc == INGEST_DEFERRED;
 	}
 	rc = store_txn_commit(txn);
 	txn = NULL;
 	if (rc < 0)
 		goto fail;
+	for (i = 0; i < np; i++)
+		if (deferred[i]) {
+			pending_add(r->q, paths[i]);
+			ndeferred++;
+		}
+	if (ndeferred > 0) {
+		log_warnx("out of file descriptors: %zu files stay pending",
+		    ndeferred);
+		rc = INGEST_DEFERRED;
+	}
 	notes_flush(&n);
 	r->nrejected += n.rejected;
 	r->ningested += n.stored;
@@ -864,6 +894,7 @@ out:
 	for (i = 0; i < np; i++)
 		free(paths[i]);
 	free(paths);
+	free(deferred);
 	free(n.buf);
 	return rc;
 }

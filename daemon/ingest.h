@@ -21,9 +21,13 @@ struct reprintd;
 
 /*
  * Process one batch from r->q. Returns 0 (even when files were rejected),
- * or a negative store error after which the batch's files are queued again
- * and ingest is paused (r->paused, r->error).
+ * INGEST_DEFERRED when some files could not be opened for want of file
+ * descriptors (clients hold them all): those are pending again and the
+ * caller should retry a little later rather than at once; or a negative
+ * store error after which the batch's files are queued again and ingest
+ * is paused (r->paused, r->error).
  */
+#define INGEST_DEFERRED 1
 int ingest_batch(struct reprintd *r);
 
 #endif

@@ -42,7 +42,7 @@ struct main_ctx {
 	struct override ov[8];
 	int nov;
 	struct api *api;
-	int own_socket;   /* we created the socket file (not systemd) */
+	int own_socket; /* we created the socket file (not systemd) */
 	ino_t sock_ino;
 	struct event *sig[4];
 	struct event *watchdog;
@@ -52,8 +52,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: reprintd [-nv] [--once] [-f|--config file] "
-	    "[-w|--watch dir] [-s|--state dir]\n"
-	    "                [-S|--socket path]\n");
+	                "[-w|--watch dir] [-s|--state dir]\n"
+	                "                [-S|--socket path]\n");
 }
 
 /* Defaults, then the file, then the command line. */
@@ -69,7 +69,7 @@ load_config(struct main_ctx *m, struct config *c, char *err, size_t errlen)
 		return rc;
 	for (i = 0; i < m->nov; i++)
 		if ((rc = config_set(c, m->ov[i].key, m->ov[i].value, msg,
-		    sizeof(msg))) < 0) {
+		         sizeof(msg))) < 0) {
 			snprintf(err, errlen, "command line: %s", msg);
 			return rc;
 		}
@@ -81,7 +81,7 @@ schedule_drain(struct reprintd *r)
 {
 	/* A zero timeout, not event_active(): timers become active after
 	 * the poll, so the socket is served between two batches. */
-	static const struct timeval now = { 0, 0 };
+	static const struct timeval now = {0, 0};
 
 	if (r->drain_ev != NULL && !r->paused &&
 	    !evtimer_pending(r->drain_ev, NULL))
@@ -95,7 +95,8 @@ found_cb(const char *rel, void *arg)
 
 	if (pending_add(r->q, rel) < 0)
 		log_warnx("%s: out of memory; it is picked up by the next "
-		    "rescan", rel);
+		          "rescan",
+		    rel);
 	schedule_drain(r);
 }
 
@@ -103,7 +104,7 @@ static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct reprintd *r = arg;
-	struct timeval tv = { RETRY_SECS, 0 };
+	struct timeval tv = {RETRY_SECS, 0};
 	int64_t t0 = clock_mono_us();
 	int rc;
 
@@ -111,10 +112,18 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	metrics_ingest_observe(clock_mono_us() - t0);
 	if (rc < 0) {
 		if (rc == STORE_EMAPFULL)
-			log_warnx("the store is at map_size_max (%llu bytes): "
+			log_warnx(
+			    "the store is at map_size_max (%llu bytes): "
 			    "raise it in the configuration and send SIGHUP",
 			    (unsigned long long)r->cfg.map_size_max);
 		evtimer_add(r->retry_ev, &tv);
+		return;
+	}
+	if (rc == INGEST_DEFERRED) {
+		/* Clients hold every descriptor: try again in a second
+		 * rather than spin (the listener backs off the same way). */
+		struct timeval second = {1, 0};
+		evtimer_add(r->retry_ev, &second);
 		return;
 	}
 	if (pending_count(r->q) > 0)
@@ -147,7 +156,8 @@ diff_cb(const char *key, const char *old, const char *new_, void *arg)
 	    strcmp(key, "socket_group") == 0 || strcmp(key, "nosync") == 0 ||
 	    strcmp(key, "map_size") == 0) {
 		log_warnx("config: %s changed (%s -> %s); takes effect at "
-		    "restart", key, old, new_);
+		          "restart",
+		    key, old, new_);
 		*restart = 1;
 		return;
 	}
@@ -165,7 +175,8 @@ reload(struct main_ctx *m)
 	sock_notify("RELOADING=1");
 	if (load_config(m, &c, err, sizeof(err)) < 0) {
 		log_warnx("reload failed, keeping the running configuration: "
-		    "%s", err);
+		          "%s",
+		    err);
 		config_free(&c);
 		sock_notify("READY=1");
 		return;
@@ -175,7 +186,12 @@ reload(struct main_ctx *m)
 	if (restart) {
 		char *t;
 
-#define KEEP(f) do { t = c.f; c.f = r->cfg.f; r->cfg.f = t; } while (0)
+#define KEEP(f)                                                                \
+	do {                                                                   \
+		t = c.f;                                                       \
+		c.f = r->cfg.f;                                                \
+		r->cfg.f = t;                                                  \
+	} while (0)
 		KEEP(watch);
 		KEEP(state);
 		KEEP(socket);
@@ -205,8 +221,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 
 	switch (sig) {
 	case SIGHUP:
-		log_info("SIGHUP: reloading %s", m->config_path != NULL ?
-		    m->config_path : "(no configuration file)");
+		log_info("SIGHUP: reloading %s",
+		    m->config_path != NULL ? m->config_path
+		                           : "(no configuration file)");
 		reload(m);
 		break;
 	default:
@@ -237,8 +254,8 @@ real_dir(const char *what, const char *path)
 		return NULL;
 	}
 	if (stat(buf, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "reprintd: %s %s is not a directory\n", what,
-		    path);
+		fprintf(
+		    stderr, "reprintd: %s %s is not a directory\n", what, path);
 		return NULL;
 	}
 	return strdup(buf);
@@ -247,7 +264,7 @@ real_dir(const char *what, const char *path)
 static int
 open_store(struct reprintd *r)
 {
-	struct store_options so = { 0 };
+	struct store_options so = {0};
 	int rc;
 
 	so.flags = r->cfg.nosync ? STORE_NOSYNC : 0;
@@ -255,10 +272,12 @@ open_store(struct reprintd *r)
 	so.map_size_max = r->cfg.map_size_max;
 	rc = store_open(r->state_real, &so, &r->st);
 	if (rc == STORE_EVERSION) {
-		fprintf(stderr, "reprintd: the store in %s has schema version "
+		fprintf(stderr,
+		    "reprintd: the store in %s has schema version "
 		    "%d, this reprintd reads version %d; move it away or use "
-		    "a matching reprintd\n", r->state_real,
-		    store_found_version(r->st), STORE_SCHEMA_VERSION);
+		    "a matching reprintd\n",
+		    r->state_real, store_found_version(r->st),
+		    STORE_SCHEMA_VERSION);
 		store_close(r->st);
 		r->st = NULL;
 		return -1;
@@ -286,8 +305,7 @@ run_once(struct main_ctx *m)
 		if (ingest_batch(r) < 0)
 			return 1;
 	log_info("done: %llu documents stored, %llu files rejected",
-	    (unsigned long long)r->ningested,
-	    (unsigned long long)r->nrejected);
+	    (unsigned long long)r->ningested, (unsigned long long)r->nrejected);
 	return 0;
 }
 
@@ -302,24 +320,30 @@ open_socket(struct main_ctx *m)
 	} else {
 		if (r->cfg.socket == NULL) {
 			fprintf(stderr, "reprintd: no socket (--socket or "
-			    "\"socket =\")\n");
+			                "\"socket =\")\n");
 			return -1;
 		}
 		rc = sock_listen(r->cfg.socket, r->cfg.socket_mode,
 		    r->cfg.socket_group, &fd, &m->sock_ino);
 		if (rc == -EADDRINUSE) {
-			fprintf(stderr, "reprintd: another reprintd is running "
-			    "on %s\n", r->cfg.socket);
+			fprintf(stderr,
+			    "reprintd: another reprintd is running "
+			    "on %s\n",
+			    r->cfg.socket);
 			return -1;
 		}
 		if (rc == -ENOENT && r->cfg.socket_group != NULL) {
-			fprintf(stderr, "reprintd: socket_group %s: no such "
-			    "group\n", r->cfg.socket_group);
+			fprintf(stderr,
+			    "reprintd: socket_group %s: no such "
+			    "group\n",
+			    r->cfg.socket_group);
 			return -1;
 		}
 		if (rc == -EEXIST) {
-			fprintf(stderr, "reprintd: %s exists and is not a "
-			    "socket; not replacing it\n", r->cfg.socket);
+			fprintf(stderr,
+			    "reprintd: %s exists and is not a "
+			    "socket; not replacing it\n",
+			    r->cfg.socket);
 			return -1;
 		}
 		if (rc < 0) {
@@ -341,18 +365,18 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "watch", required_argument, NULL, 'w' },
-		{ "state", required_argument, NULL, 's' },
-		{ "socket", required_argument, NULL, 'S' },
-		{ "config", required_argument, NULL, 'f' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"watch", required_argument, NULL, 'w'},
+	    {"state", required_argument, NULL, 's'},
+	    {"socket", required_argument, NULL, 'S'},
+	    {"config", required_argument, NULL, 'f'},
+	    {"once", no_argument, NULL, 'o'},
+	    {"check", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
 	struct main_ctx m;
 	struct reprintd *r = &m.r;
 	char err[512];
@@ -361,14 +385,15 @@ main(int argc, char *argv[])
 	size_t i;
 
 	memset(&m, 0, sizeof(m));
-	while ((ch = getopt_long(argc, argv, "w:s:S:f:nvh", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "w:s:S:f:nvh", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'w':
 		case 's':
 		case 'S':
-			m.ov[m.nov].key = ch == 'w' ? "watch" : ch == 's' ?
-			    "state" : "socket";
+			m.ov[m.nov].key = ch == 'w'   ? "watch"
+			                  : ch == 's' ? "state"
+			                              : "socket";
 			m.ov[m.nov++].value = optarg;
 			break;
 		case 'f':
@@ -400,8 +425,10 @@ main(int argc, char *argv[])
 	}
 	log_init(verbose);
 	if (clock_init() < 0) {
-		fprintf(stderr, "reprintd: REPRINTD_NOW=%s is not unix "
-		    "seconds\n", getenv("REPRINTD_NOW"));
+		fprintf(stderr,
+		    "reprintd: REPRINTD_NOW=%s is not unix "
+		    "seconds\n",
+		    getenv("REPRINTD_NOW"));
 		return 1;
 	}
 	if (load_config(&m, &r->cfg, err, sizeof(err)) < 0) {
@@ -421,15 +448,14 @@ main(int argc, char *argv[])
 		goto out;
 	if (open_store(r) < 0)
 		goto out;
-	if ((r->base = event_base_new()) == NULL ||
-	    pending_new(&r->q) < 0 ||
+	if ((r->base = event_base_new()) == NULL || pending_new(&r->q) < 0 ||
 	    (r->drain_ev = evtimer_new(r->base, drain_cb, r)) == NULL ||
 	    (r->retry_ev = evtimer_new(r->base, retry_cb, r)) == NULL) {
 		fprintf(stderr, "reprintd: out of memory\n");
 		goto out;
 	}
-	if (watch_open(once ? NULL : r->base, r->watch_real, found_cb, r,
-	    &r->w) < 0) {
+	if (watch_open(
+	        once ? NULL : r->base, r->watch_real, found_cb, r, &r->w) < 0) {
 		fprintf(stderr, "reprintd: inotify: %s\n", strerror(errno));
 		goto out;
 	}
@@ -447,11 +473,11 @@ main(int argc, char *argv[])
 		}
 	}
 	if ((wd = sock_watchdog_usec()) > 0) {
-		struct timeval tv = { (time_t)(wd / 2000000),
-			(suseconds_t)(wd / 2 % 1000000) };
+		struct timeval tv = {
+		    (time_t)(wd / 2000000), (suseconds_t)(wd / 2 % 1000000)};
 
-		m.watchdog = event_new(r->base, -1, EV_PERSIST, watchdog_cb,
-		    NULL);
+		m.watchdog =
+		    event_new(r->base, -1, EV_PERSIST, watchdog_cb, NULL);
 		if (m.watchdog != NULL)
 			evtimer_add(m.watchdog, &tv);
 	}
@@ -465,8 +491,9 @@ main(int argc, char *argv[])
 	if (pending_count(r->q) == 0)
 		r->backfill = 0; /* nothing to catch up on */
 	log_info("reprintd %s: watching %s (%u directories, %zu files to "
-	    "check), store %s, socket %s", REPRINTD_VERSION, r->watch_real,
-	    watch_count(r->w), pending_count(r->q), r->state_real,
+	         "check), store %s, socket %s",
+	    REPRINTD_VERSION, r->watch_real, watch_count(r->w),
+	    pending_count(r->q), r->state_real,
 	    m.own_socket ? r->cfg.socket : "from systemd");
 	sock_notify("READY=1");
 	if (event_base_dispatch(r->base) < 0) {
