@@ -23,6 +23,7 @@
 #include "cluster.h"
 #include "daemon.h"
 #include "detect.h"
+#include "jsonv.h"
 #include "log.h"
 #include "match.h"
 #include "metrics.h"
@@ -31,14 +32,14 @@
 #include "store.h"
 #include "text.h"
 
-#define CLUSTER_MAX 10000      /* members reported */
+#define CLUSTER_MAX 10000        /* members reported */
 #define CLUSTER_EDGES_MAX 200000 /* edges kept for choosing the original */
 
 struct api {
 	struct reprintd *r;
 	struct evhttp *http;
 	struct evconnlistener *lst;
-	struct event *backoff; /* re-enables accept after EMFILE */
+	struct event *backoff;   /* re-enables accept after EMFILE */
 	struct cleanup *cleanup; /* retention runs (POST /v1/cleanup) */
 	/* Connections that have sent a request, for reprintd_clients: a
 	 * set of pointers (open addressing, NULL empty, size conncap). */
@@ -47,52 +48,6 @@ struct api {
 };
 
 /* ---- JSON helpers ------------------------------------------------------- */
-
-/* A JSON string of bytes that should be UTF-8 but may not be (file names
- * are bytes): invalid sequences become U+FFFD instead of failing. */
-static json_t *
-jstr(const char *s, size_t len)
-{
-	json_t *j;
-	char *fixed;
-	size_t flen;
-
-	if (s == NULL)
-		return json_null();
-	if (text_utf8_valid(s, len))
-		return json_stringn(s, len);
-	if ((fixed = text_utf8_repair(s, len, &flen)) == NULL)
-		return NULL;
-	j = json_stringn(fixed, flen);
-	free(fixed);
-	return j;
-}
-
-static json_t *
-jpath(const char *s)
-{
-	return s == NULL ? json_null() : jstr(s, strlen(s));
-}
-
-/* Four decimals are all a similarity score means; printing the float
- * as stored would show 0.23000000417232513. */
-static json_t *
-jscore(double x)
-{
-	return json_real(round(x * 10000) / 10000);
-}
-
-static json_t *
-jtime(int64_t us)
-{
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
 
 /*
  * A document's metadata into o: <prefix>title, <prefix>source,
@@ -111,10 +66,10 @@ jmeta(json_t *o, const char *prefix, const struct store_doc *d)
 
 	if (o == NULL)
 		return;
-	v[0] = jpath(d->title);
-	v[1] = jpath(d->source);
-	v[2] = jpath(d->url);
-	v[3] = jtime(store_doc_time(d));
+	v[0] = jv_path(d->title);
+	v[1] = jv_path(d->source);
+	v[2] = jv_path(d->url);
+	v[3] = jv_time(store_doc_time(d));
 	v[4] = json_string(d->published != 0 ? "metadata" : "arrival");
 	for (i = 0; i < 5; i++) {
 		snprintf(key, sizeof(key), "%s%s", prefix, names[i]);
@@ -129,22 +84,39 @@ reply(struct evhttp_request *req, int code, json_t *body)
 	const char *reason;
 	char *s;
 
-	s = body != NULL ? json_dumps(body, JSON_COMPACT |
-	    JSON_REAL_PRECISION(10)) : NULL;
+	s = body != NULL
+	        ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(10))
+	        : NULL;
 	if (s == NULL) {
 		code = 500;
 		s = strdup("{\"error\":\"out of memory\"}");
 	}
 	json_decref(body);
 	switch (code) {
-	case 200: reason = "OK"; break;
-	case 202: reason = "Accepted"; break;
-	case 400: reason = "Bad Request"; break;
-	case 404: reason = "Not Found"; break;
-	case 405: reason = "Method Not Allowed"; break;
-	case 413: reason = "Payload Too Large"; break;
-	case 503: reason = "Service Unavailable"; break;
-	default: reason = "Internal Server Error"; break;
+	case 200:
+		reason = "OK";
+		break;
+	case 202:
+		reason = "Accepted";
+		break;
+	case 400:
+		reason = "Bad Request";
+		break;
+	case 404:
+		reason = "Not Found";
+		break;
+	case 405:
+		reason = "Method Not Allowed";
+		break;
+	case 413:
+		reason = "Payload Too Large";
+		break;
+	case 503:
+		reason = "Service Unavailable";
+		break;
+	default:
+		reason = "Internal Server Error";
+		break;
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
@@ -156,8 +128,8 @@ reply(struct evhttp_request *req, int code, json_t *body)
 	evhttp_send_reply(req, code, reason, NULL);
 }
 
-static void reply_error(struct evhttp_request *req, int code,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reply_error(struct evhttp_request *req, int code, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
 
 static void
 reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
@@ -168,15 +140,15 @@ reply_error(struct evhttp_request *req, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	reply(req, code, json_pack("{s:o}", "error", jstr(msg, strlen(msg))));
+	reply(req, code, json_pack("{s:o}", "error", jv_str(msg, strlen(msg))));
 }
 
 /* Store errors at the HTTP edge: corrupt/absent store is 503, memory 500. */
 static void
 reply_store_error(struct evhttp_request *req, int rc)
 {
-	reply_error(req, rc == -ENOMEM ? 500 : 503, "store: %s",
-	    store_strerror(rc));
+	reply_error(
+	    req, rc == -ENOMEM ? 500 : 503, "store: %s", store_strerror(rc));
 }
 
 /*
@@ -184,8 +156,8 @@ reply_store_error(struct evhttp_request *req, int rc)
  * failure the 400 is sent and -1 returned.
  */
 static int
-req_path(struct evhttp_request *req, const char *query, const char *key,
-    char **out)
+req_path(
+    struct evhttp_request *req, const char *query, const char *key, char **out)
 {
 	char *v = NULL, *clean;
 	int rc;
@@ -202,8 +174,10 @@ req_path(struct evhttp_request *req, const char *query, const char *key,
 	}
 	if ((clean = malloc(strlen(v) + 1)) == NULL ||
 	    text_reqpath_clean(v, strlen(v), clean) < 0) {
-		reply_error(req, 400, "%s: \"%s\" must be a path relative to "
-		    "the watched directory", key, v);
+		reply_error(req, 400,
+		    "%s: \"%s\" must be a path relative to "
+		    "the watched directory",
+		    key, v);
 		free(clean);
 		free(v);
 		return -1;
@@ -226,22 +200,20 @@ h_status(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 	memset(&ss, 0, sizeof(ss));
 	rc = store_stats(txn, &ss);
 	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:o, s:o, s:s, s:o, s:I}",
-	    "version", REPRINTD_VERSION,
-	    "documents", (json_int_t)ss.documents,
-	    "pending", (json_int_t)pending_count(r->q),
-	    "rejected", (json_int_t)ss.rejected,
-	    "pairs", (json_int_t)ss.pairs,
-	    "watch", jpath(r->watch_real),
-	    "state", jpath(r->state_real),
-	    "ingest", r->paused ? "paused" : "running",
-	    "error", rc < 0 ? json_string(store_strerror(rc)) :
-	    r->error[0] != '\0' ? jpath(r->error) : json_null(),
+	    "version", REPRINTD_VERSION, "documents", (json_int_t)ss.documents,
+	    "pending", (json_int_t)pending_count(r->q), "rejected",
+	    (json_int_t)ss.rejected, "pairs", (json_int_t)ss.pairs, "watch",
+	    jv_path(r->watch_real), "state", jv_path(r->state_real), "ingest",
+	    r->paused ? "paused" : "running", "error",
+	    rc < 0                ? json_string(store_strerror(rc))
+	    : r->error[0] != '\0' ? jv_path(r->error)
+	                          : json_null(),
 	    "uptime_s", (json_int_t)((now_us() - r->started_us) / 1000000));
 	if (o != NULL) {
-		json_object_set_new(o, "map_size", json_integer(
-		    (json_int_t)ss.map_size));
-		json_object_set_new(o, "map_used", json_integer(
-		    (json_int_t)ss.map_used));
+		json_object_set_new(
+		    o, "map_size", json_integer((json_int_t)ss.map_size));
+		json_object_set_new(
+		    o, "map_used", json_integer((json_int_t)ss.map_used));
 	}
 	reply(req, 200, o);
 }
@@ -277,12 +249,12 @@ pair_json(struct store_txn *txn, const struct store_pair *p, int *err)
 	else if (p->original == p->b)
 		orig = db.path;
 	c = p->cont_ab > p->cont_ba ? p->cont_ab : p->cont_ba;
-	o = json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o}",
-	    "a", jpath(da.path), "b", jpath(db.path),
-	    "relation", match_relation_name((enum match_relation)p->relation),
-	    "original", jpath(orig), "jaccard", jscore(p->jaccard),
-	    "containment", jscore(c), "cont_ab", jscore(p->cont_ab),
-	    "cont_ba", jscore(p->cont_ba));
+	o = json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "a",
+	    jv_path(da.path), "b", jv_path(db.path), "relation",
+	    match_relation_name((enum match_relation)p->relation), "original",
+	    jv_path(orig), "jaccard", jv_score(p->jaccard), "containment",
+	    jv_score(c), "cont_ab", jv_score(p->cont_ab), "cont_ba",
+	    jv_score(p->cont_ba));
 	jmeta(o, "a_", &da);
 	jmeta(o, "b_", &db);
 	return o;
@@ -306,7 +278,7 @@ static void
 h_pairs(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
 {
-	struct pairs_ctx c = { txn, NULL, -1, 0 };
+	struct pairs_ctx c = {txn, NULL, -1, 0};
 	char *rel = NULL;
 	int rc;
 
@@ -314,8 +286,10 @@ h_pairs(struct api *a, struct evhttp_request *req, const char *query,
 	if (rc == 0 && *rel != '\0') {
 		c.relation = match_relation_parse(rel);
 		if (c.relation <= 0) {
-			reply_error(req, 400, "unknown relation \"%s\" (exact, "
-			    "near_duplicate, excerpt, partial)", rel);
+			reply_error(req, 400,
+			    "unknown relation \"%s\" (exact, "
+			    "near_duplicate, excerpt, partial)",
+			    rel);
 			free(rel);
 			return;
 		}
@@ -334,7 +308,8 @@ h_pairs(struct api *a, struct evhttp_request *req, const char *query,
 	reply(req, 200, json_pack("{s:o}", "pairs", c.arr));
 }
 
-/* ---- /v1/matches and /v1/query -------------------------------------------- */
+/* ---- /v1/matches and /v1/query --------------------------------------------
+ */
 
 struct match_row {
 	double key;
@@ -437,11 +412,11 @@ matches_cb(const struct store_pair *p, void *arg)
 	else if (p->original == c->self)
 		orig = NULL; /* filled in by the caller: it knows its path */
 	o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "path",
-	    jpath(od.path), "relation",
+	    jv_path(od.path), "relation",
 	    match_relation_name((enum match_relation)p->relation), "original",
-	    p->original == c->self ? json_true() : jpath(orig), "jaccard",
-	    jscore(p->jaccard), "containment", jscore(cmax), "cont_ab",
-	    jscore(mine), "cont_ba", jscore(theirs));
+	    p->original == c->self ? json_true() : jv_path(orig), "jaccard",
+	    jv_score(p->jaccard), "containment", jv_score(cmax), "cont_ab",
+	    jv_score(mine), "cont_ba", jv_score(theirs));
 	jmeta(o, "", &od);
 	rc = rows_push(c, cmax, o);
 	if (rc < 0) {
@@ -455,7 +430,7 @@ static void
 h_matches(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
 {
-	struct matches_ctx c = { 0 };
+	struct matches_ctx c = {0};
 	struct store_doc self;
 	json_t *arr, *m, *o;
 	char *path;
@@ -482,10 +457,10 @@ h_matches(struct api *a, struct evhttp_request *req, const char *query,
 	}
 	arr = rows_array(&c);
 	/* "original": true marked the asked-about document itself. */
-	json_array_foreach(arr, i, m)
-		if (json_is_true(json_object_get(m, "original")))
-			json_object_set_new(m, "original", jpath(path));
-	o = json_pack("{s:o, s:o}", "path", jpath(path), "matches", arr);
+	json_array_foreach(
+	    arr, i, m) if (json_is_true(json_object_get(m, "original")))
+	    json_object_set_new(m, "original", jv_path(path));
+	o = json_pack("{s:o, s:o}", "path", jv_path(path), "matches", arr);
 	if (store_doc_get(txn, c.self, &self) == 0)
 		jmeta(o, "", &self);
 	reply(req, 200, o);
@@ -497,7 +472,7 @@ static void
 h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	struct matches_ctx c = { 0 };
+	struct matches_ctx c = {0};
 	struct match_doc *md = NULL;
 	struct detect_hit *hits = NULL;
 	struct store_doc qd, od;
@@ -525,8 +500,8 @@ h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 		break;
 	}
 	if ((rc = match_doc_build(body, len, &md)) < 0) {
-		reply_error(req, 500, "cannot build features: %s",
-		    strerror(-rc));
+		reply_error(
+		    req, 500, "cannot build features: %s", strerror(-rc));
 		return;
 	}
 	rc = detect_run(txn, md, 0, &a->r->cfg.match, &hits, &nhits);
@@ -546,15 +521,16 @@ h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 			continue;
 		orig = detect_original(&qd, &od, &hits[i].r,
 		    (int64_t)a->r->cfg.original_window * 1000000);
-		cmax = hits[i].r.cont_ab > hits[i].r.cont_ba ?
-		    hits[i].r.cont_ab : hits[i].r.cont_ba;
+		cmax = hits[i].r.cont_ab > hits[i].r.cont_ba
+		           ? hits[i].r.cont_ab
+		           : hits[i].r.cont_ba;
 		o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "path",
-		    jpath(od.path), "relation",
+		    jv_path(od.path), "relation",
 		    match_relation_name(hits[i].r.relation), "original",
-		    orig == od.id ? jpath(od.path) : json_null(), "jaccard",
-		    jscore(hits[i].r.jaccard), "containment", jscore(cmax),
-		    "cont_ab", jscore(hits[i].r.cont_ab), "cont_ba",
-		    jscore(hits[i].r.cont_ba));
+		    orig == od.id ? jv_path(od.path) : json_null(), "jaccard",
+		    jv_score(hits[i].r.jaccard), "containment", jv_score(cmax),
+		    "cont_ab", jv_score(hits[i].r.cont_ab), "cont_ba",
+		    jv_score(hits[i].r.cont_ba));
 		jmeta(o, "", &od);
 		rc = rows_push(&c, cmax, o);
 		if (rc < 0) {
@@ -563,8 +539,8 @@ h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 			goto out;
 		}
 	}
-	reply(req, 200, json_pack("{s:n, s:o}", "path", "matches",
-	    rows_array(&c)));
+	reply(req, 200,
+	    json_pack("{s:n, s:o}", "path", "matches", rows_array(&c)));
 out:
 	free(hits);
 	match_doc_free(md);
@@ -574,7 +550,7 @@ out:
 
 struct cmember {
 	uint64_t id;
-	uint64_t parent;  /* reached from (0: the start) */
+	uint64_t parent;   /* reached from (0: the start) */
 	uint32_t relation; /* of the edge from parent */
 	float jaccard, containment;
 };
@@ -619,8 +595,9 @@ cluster_add(struct cluster_ctx *c, uint64_t id, uint64_t parent,
 	c->m[c->n].parent = parent;
 	c->m[c->n].relation = p != NULL ? p->relation : 0;
 	c->m[c->n].jaccard = p != NULL ? p->jaccard : 0;
-	c->m[c->n].containment = p == NULL ? 0 :
-	    p->cont_ab > p->cont_ba ? p->cont_ab : p->cont_ba;
+	c->m[c->n].containment = p == NULL                 ? 0
+	                         : p->cont_ab > p->cont_ba ? p->cont_ab
+	                                                   : p->cont_ba;
 	c->n++;
 	return 0;
 }
@@ -677,7 +654,7 @@ static void
 h_cluster(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
 {
-	struct cluster_ctx c = { 0 };
+	struct cluster_ctx c = {0};
 	struct cluster_member *cm = NULL;
 	struct store_doc d;
 	const struct store_pair *p;
@@ -725,17 +702,17 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 		cm[i].published = d.published;
 		cm[i].ntokens = d.ntokens;
 	}
-	orig = cluster_pick_original(cm, c.n, c.e, c.ne,
-	    (int64_t)a->r->cfg.original_window * 1000000);
+	orig = cluster_pick_original(
+	    cm, c.n, c.e, c.ne, (int64_t)a->r->cfg.original_window * 1000000);
 	members = json_array();
 	for (i = 0; i < c.n; i++) {
 		if ((rc = store_doc_get(txn, c.m[i].id, &d)) < 0)
 			goto store_err;
 		if (i == orig) {
 			o = json_pack("{s:o, s:s, s:I, s:o}", "path",
-			    jpath(d.path), "relation", "original", "tokens",
+			    jv_path(d.path), "relation", "original", "tokens",
 			    (json_int_t)d.ntokens, "first_seen",
-			    jtime(d.first_seen));
+			    jv_time(d.first_seen));
 			jmeta(o, "", &d);
 			json_array_insert_new(members, 0, o);
 			continue;
@@ -746,20 +723,22 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 		if (p == NULL && c.m[i].parent != 0)
 			p = cluster_edge(&c, c.m[i].id, c.m[i].parent);
 		o = json_pack("{s:o, s:s, s:o, s:o, s:I, s:o}", "path",
-		    jpath(d.path), "relation", match_relation_name(
-		    (enum match_relation)(p != NULL ? p->relation :
-		    c.m[i].relation)),
-		    "jaccard", jscore(p != NULL ? p->jaccard :
-		    c.m[i].jaccard),
-		    "containment", jscore(p == NULL ? c.m[i].containment :
-		    p->cont_ab > p->cont_ba ? p->cont_ab : p->cont_ba),
-		    "tokens", (json_int_t)d.ntokens,
-		    "first_seen", jtime(d.first_seen));
+		    jv_path(d.path), "relation",
+		    match_relation_name((enum match_relation)(
+		        p != NULL ? p->relation : c.m[i].relation)),
+		    "jaccard",
+		    jv_score(p != NULL ? p->jaccard : c.m[i].jaccard),
+		    "containment",
+		    jv_score(p == NULL                 ? c.m[i].containment
+		             : p->cont_ab > p->cont_ba ? p->cont_ab
+		                                       : p->cont_ba),
+		    "tokens", (json_int_t)d.ntokens, "first_seen",
+		    jv_time(d.first_seen));
 		jmeta(o, "", &d);
 		json_array_append_new(members, o);
 	}
 	o = json_array_get(members, 0);
-	o = json_pack("{s:o, s:O, s:o}", "path", jpath(path), "original",
+	o = json_pack("{s:o, s:O, s:o}", "path", jv_path(path), "original",
 	    json_object_get(o, "path"), "members", members);
 	members = NULL;
 	if (o != NULL && c.truncated)
@@ -778,7 +757,8 @@ out:
 	free(path);
 }
 
-/* ---- /v1/explain ---------------------------------------------------------- */
+/* ---- /v1/explain ----------------------------------------------------------
+ */
 
 /*
  * Keys of text a held by more than boilerplate_df documents: the
@@ -787,8 +767,8 @@ out:
  * question a person asks, not a hot path). Sorted, since the keys are.
  */
 static int
-common_keys(struct api *a, struct store_txn *txn, const void *text,
-    size_t len, uint64_t **out, size_t *n)
+common_keys(struct api *a, struct store_txn *txn, const void *text, size_t len,
+    uint64_t **out, size_t *n)
 {
 	const uint64_t *keys;
 	struct match_doc *md = NULL;
@@ -862,19 +842,18 @@ h_explain(struct api *a, struct evhttp_request *req, const char *query,
 		/* Offsets come from match/; check them before slicing. */
 		if ((size_t)ps[i].a_off + ps[i].a_len > la)
 			continue;
-		t = text_utf8_repair((const char *)ta + ps[i].a_off,
-		    ps[i].a_len, &tl);
-		o = json_pack("{s:I, s:I, s:I, s:I, s:o}",
-		    "a_off", (json_int_t)ps[i].a_off,
-		    "a_len", (json_int_t)ps[i].a_len,
-		    "b_off", (json_int_t)ps[i].b_off,
-		    "b_len", (json_int_t)ps[i].b_len,
-		    "text", t != NULL ? json_stringn(t, tl) : json_null());
+		t = text_utf8_repair(
+		    (const char *)ta + ps[i].a_off, ps[i].a_len, &tl);
+		o = json_pack("{s:I, s:I, s:I, s:I, s:o}", "a_off",
+		    (json_int_t)ps[i].a_off, "a_len", (json_int_t)ps[i].a_len,
+		    "b_off", (json_int_t)ps[i].b_off, "b_len",
+		    (json_int_t)ps[i].b_len, "text",
+		    t != NULL ? json_stringn(t, tl) : json_null());
 		free(t);
 		json_array_append_new(arr, o);
 	}
-	o = json_pack(
-	    "{s:o, s:o, s:o}", "a", jpath(pa), "b", jpath(pb), "passages", arr);
+	o = json_pack("{s:o, s:o, s:o}", "a", jv_path(pa), "b", jv_path(pb),
+	    "passages", arr);
 	if (store_doc_get(txn, ida, &da) == 0)
 		jmeta(o, "a_", &da);
 	if (store_doc_get(txn, idb, &db) == 0)
@@ -929,7 +908,7 @@ sources_doc_cb(const struct store_doc *d, void *arg)
 		pos = json_array_size(c->names);
 		if (json_object_set_new(
 		        c->index, name, json_integer((json_int_t)pos)) < 0 ||
-		    json_array_append_new(c->names, jpath(name)) < 0)
+		    json_array_append_new(c->names, jv_path(name)) < 0)
 			goto nomem;
 		if ((nv = realloc(c->docs, (pos + 1) * sizeof(*nv))) == NULL)
 			goto nomem;
@@ -1118,15 +1097,15 @@ out:
 	free(fr);
 }
 
-/* ---- /v1/metrics, /v1/report, /v1/cleanup ---------------------------------- */
+/* ---- /v1/metrics, /v1/report, /v1/cleanup ----------------------------------
+ */
 
 /* A body that is not JSON (metrics, text and HTML reports); buf is freed. */
 static void
-reply_raw(struct evhttp_request *req, const char *type, char *buf,
-    size_t len)
+reply_raw(struct evhttp_request *req, const char *type, char *buf, size_t len)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", type);
+	evhttp_add_header(
+	    evhttp_request_get_output_headers(req), "Content-Type", type);
 	evbuffer_add(evhttp_request_get_output_buffer(req), buf, len);
 	free(buf);
 	evhttp_send_reply(req, 200, "OK", NULL);
@@ -1158,8 +1137,10 @@ h_report(struct api *a, struct evhttp_request *req, const char *query,
 
 	if ((rc = text_query_get(query, "format", &v)) == 0) {
 		if ((fmt = report_format_parse(v)) < 0) {
-			reply_error(req, 400, "unknown format \"%s\" (text, "
-			    "json, html)", v);
+			reply_error(req, 400,
+			    "unknown format \"%s\" (text, "
+			    "json, html)",
+			    v);
 			free(v);
 			return;
 		}
@@ -1171,9 +1152,11 @@ h_report(struct api *a, struct evhttp_request *req, const char *query,
 	}
 	if ((rc = text_query_get(query, "since", &v)) == 0) {
 		if (report_parse_since(v, now, &since) < 0) {
-			reply_error(req, 400, "since: \"%s\" is not a date "
+			reply_error(req, 400,
+			    "since: \"%s\" is not a date "
 			    "(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, unix seconds "
-			    "or an age such as 24h or 7d)", v);
+			    "or an age such as 24h or 7d)",
+			    v);
 			free(v);
 			return;
 		}
@@ -1211,13 +1194,14 @@ h_cleanup(struct api *a, struct evhttp_request *req, int post)
 	reply(req, post ? 202 : 200, o);
 }
 
-/* ---- Connections -------------------------------------------------------------- */
+/* ---- Connections
+ * -------------------------------------------------------------- */
 
 static size_t
 conn_slot(const struct api *a, const struct evhttp_connection *c)
 {
 	size_t i = (size_t)(((uintptr_t)c >> 4) * 0x9e3779b97f4a7c15ull) &
-	    (a->conncap - 1);
+	           (a->conncap - 1);
 
 	while (a->conns[i] != NULL && a->conns[i] != c)
 		i = (i + 1) & (a->conncap - 1);
@@ -1235,10 +1219,12 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	/* Delete from a linear-probing table: shift the run after it. */
 	a->conns[i] = NULL;
 	for (j = (i + 1) & (a->conncap - 1); a->conns[j] != NULL;
-	    j = (j + 1) & (a->conncap - 1)) {
+	     j = (j + 1) & (a->conncap - 1)) {
 		k = (size_t)(((uintptr_t)a->conns[j] >> 4) *
-		    0x9e3779b97f4a7c15ull) & (a->conncap - 1);
-		if ((j > i && (k <= i || k > j)) || (j < i && k <= i && k > j)) {
+		             0x9e3779b97f4a7c15ull) &
+		    (a->conncap - 1);
+		if ((j > i && (k <= i || k > j)) ||
+		    (j < i && k <= i && k > j)) {
 			a->conns[i] = a->conns[j];
 			a->conns[j] = NULL;
 			i = j;
@@ -1280,7 +1266,8 @@ conn_seen(struct api *a, struct evhttp_request *req)
 	evhttp_connection_set_closecb(evcon, conn_closed, a);
 }
 
-/* ---- Routing ---------------------------------------------------------------- */
+/* ---- Routing ----------------------------------------------------------------
+ */
 
 static void
 api_request(struct evhttp_request *req, void *arg)
@@ -1307,8 +1294,9 @@ api_request(struct evhttp_request *req, void *arg)
 		    cmd == EVHTTP_REQ_HEAD)
 			h_cleanup(a, req, cmd == EVHTTP_REQ_POST);
 		else {
-			evhttp_add_header(evhttp_request_get_output_headers(
-			    req), "Allow", "GET, HEAD, POST");
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req), "Allow",
+			    "GET, HEAD, POST");
 			reply_error(req, 405, "%s takes GET or POST", path);
 		}
 		goto out;
@@ -1323,12 +1311,12 @@ api_request(struct evhttp_request *req, void *arg)
 		reply_error(req, 404, "no such endpoint: %s", path);
 		goto out;
 	}
-	if (post ? cmd != EVHTTP_REQ_POST :
-	    cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+	if (post ? cmd != EVHTTP_REQ_POST
+	         : cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", post ? "POST" : "GET, HEAD");
-		reply_error(req, 405, "%s takes %s", path,
-		    post ? "POST" : "GET");
+		reply_error(
+		    req, 405, "%s takes %s", path, post ? "POST" : "GET");
 		goto out;
 	}
 	if ((rc = store_txn_begin(a->r->st, 0, &txn)) < 0) {
@@ -1358,7 +1346,8 @@ out:
 	metrics_query_observe(clock_mono_us() - t0);
 }
 
-/* ---- Listener ------------------------------------------------------------------ */
+/* ---- Listener
+ * ------------------------------------------------------------------ */
 
 static void
 api_backoff_cb(evutil_socket_t fd, short what, void *arg)
@@ -1379,15 +1368,14 @@ static void
 api_accept_error(struct evconnlistener *lst, void *arg)
 {
 	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = { 1, 0 };
+	struct timeval tv = {1, 0};
 
-	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
-	    err == ENOMEM) {
-		log_warnx("accept: %s; pausing the socket for 1 s",
-		    strerror(err));
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		log_warnx(
+		    "accept: %s; pausing the socket for 1 s", strerror(err));
 		evconnlistener_disable(lst);
 		if (event_base_once(evconnlistener_get_base(lst), -1,
-		    EV_TIMEOUT, api_backoff_cb, lst, &tv) < 0)
+		        EV_TIMEOUT, api_backoff_cb, lst, &tv) < 0)
 			evconnlistener_enable(lst); /* spin, but serve */
 		return;
 	}
@@ -1420,9 +1408,10 @@ api_open(struct reprintd *r, int fd, struct api **out)
 	    (a->backoff = evtimer_new(r->base, api_backoff_cb, a)) == NULL ||
 	    cleanup_new(r, &a->cleanup) < 0)
 		goto nomem;
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(
+	    a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+	                 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	                 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(a->http, "application/json");
 	evhttp_set_gencb(a->http, api_request, a);
 	api_configure(a);

@@ -14,6 +14,7 @@
 
 #include "cluster.h"
 #include "daemon.h"
+#include "jsonv.h"
 #include "match.h"
 #include "report.h"
 #include "store.h"
@@ -129,18 +130,6 @@ report_parse_since(const char *s, int64_t now, int64_t *out)
 	return 0;
 }
 
-static json_t *
-jtime(int64_t us)
-{
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
 static void
 day_name(int64_t us, char *buf, size_t len)
 {
@@ -161,29 +150,6 @@ day_floor(int64_t us)
 	return d * DAY_US;
 }
 
-/* Bytes that should be UTF-8 (file names are bytes) as a JSON string. */
-static json_t *
-jbytes(const char *s, size_t len)
-{
-	json_t *j;
-	char *fixed;
-	size_t flen;
-
-	if (text_utf8_valid(s, len))
-		return json_stringn(s, len);
-	if ((fixed = text_utf8_repair(s, len, &flen)) == NULL)
-		return NULL;
-	j = json_stringn(fixed, flen);
-	free(fixed);
-	return j;
-}
-
-static json_t *
-jpath(const char *s)
-{
-	return jbytes(s, strlen(s));
-}
-
 /* The source of a document: who published it. */
 static json_t *
 jsource(const struct store_doc *d)
@@ -193,10 +159,10 @@ jsource(const struct store_doc *d)
 	/* The document's source (metadata, folder or URL host, chosen at
 	 * ingest); stores without it fall back to the first folder. */
 	if (d->source != NULL && d->source[0] != '\0')
-		return jbytes(d->source, strlen(d->source));
+		return jv_str(d->source, strlen(d->source));
 	if (slash == NULL)
 		return json_string("(top level)");
-	return jbytes(d->path, (size_t)(slash - d->path));
+	return jv_str(d->path, (size_t)(slash - d->path));
 }
 
 static double
@@ -238,7 +204,7 @@ jtitle(struct store_txn *txn, uint64_t id)
 				       ((unsigned char)t[n] & 0xc0) == 0x80)
 					n--;
 			}
-			return jbytes(t, n);
+			return jv_str(t, n);
 		}
 		t = e;
 	}
@@ -442,8 +408,8 @@ g_reject(const struct store_reject *rj, void *arg)
 	g->rejected++;
 	if (json_array_size(g->rejects) < REJECTED_MAX)
 		json_array_append_new(g->rejects,
-		    json_pack("{s:o, s:o, s:o}", "path", jpath(rj->path),
-		        "reason", jpath(rj->reason), "at", jtime(rj->at)));
+		    json_pack("{s:o, s:o, s:o}", "path", jv_path(rj->path),
+		        "reason", jv_path(rj->reason), "at", jv_time(rj->at)));
 	return 0;
 }
 
@@ -718,9 +684,9 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 		rc = -ENOMEM;
 		osrc = jsource(&d);
 		o = json_pack("{s:o, s:O, s:o, s:o, s:I}", "path",
-		    jpath(d.path), "source", osrc, "title",
-		    d.title != NULL ? jpath(d.title) : jtitle(g->txn, oid),
-		    "first_seen", jtime(d.first_seen), "tokens",
+		    jv_path(d.path), "source", osrc, "title",
+		    d.title != NULL ? jv_path(d.title) : jtitle(g->txn, oid),
+		    "first_seen", jv_time(d.first_seen), "tokens",
 		    (json_int_t)d.ntokens);
 		if ((nv = realloc(rows, c->nm * sizeof(*rows))) == NULL) {
 			json_decref(osrc);
@@ -761,14 +727,14 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 			json_array_append_new(members,
 			    json_pack("{s:o, s:o, "
 			              "s:s, s:f, s:f, s:o, s:I, s:I, s:b}",
-			        "path", jpath(d.path), "source", src,
+			        "path", jv_path(d.path), "source", src,
 			        "relation",
 			        match_relation_name(
 			            p != NULL ? (enum match_relation)p->relation
 			                      : MATCH_NONE),
 			        "similarity", round4(sim), "jaccard",
 			        round4(p != NULL ? p->jaccard : 0),
-			        "first_seen", jtime(d.first_seen), "delay_s",
+			        "first_seen", jv_time(d.first_seen), "delay_s",
 			        (json_int_t)((d.first_seen - c->orig_seen) /
 			                     1000000),
 			        "tokens", (json_int_t)d.ntokens, "in_period",
@@ -881,8 +847,8 @@ report_build(const struct reprintd *r, struct store_txn *txn, int64_t since,
 		               (json_int_t)g.day_rej[i]));
 	}
 	model = json_pack("{s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:o}", "version",
-	    REPRINTD_VERSION, "generated", jtime(now_us()), "since",
-	    jtime(since), "until", jtime(until), "retention_days",
+	    REPRINTD_VERSION, "generated", jv_time(now_us()), "since",
+	    jv_time(since), "until", jv_time(until), "retention_days",
 	    (json_int_t)(r->cfg.retention / 86400), "counts", counts, "daily",
 	    daily, "rejected", g.rejects);
 	g.rejects = NULL;
