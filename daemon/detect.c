@@ -143,7 +143,11 @@ filter_share(struct store_txn *txn, struct cand *c, size_t *n, size_t nkeys)
 	return 0;
 }
 
-/* Keys of `keys` held by more than limit documents, appended to common. */
+/*
+ * Look each key up: one held by more than limit documents is boilerplate
+ * (appended to common, its postings not read); the documents under the
+ * others become candidates with one hit per shared key.
+ */
 static int
 common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
     unsigned limit, struct vec *common, struct vec *cands, uint64_t self,
