@@ -16,13 +16,13 @@
 #include "match.h"
 
 struct config {
-	char *watch;        /* directory of incoming articles */
-	char *state;        /* directory of the store */
-	char *socket;       /* path of the Unix socket */
-	unsigned socket_mode;  /* default 0660; never world-writable */
-	char *socket_group; /* NULL: the daemon's group */
-	uint64_t max_file_size; /* bytes; larger files are rejected */
-	uint64_t max_body_size; /* bytes of a POST body (0: max_file_size) */
+	char *watch;               /* directory of incoming articles */
+	char *state;               /* directory of the store */
+	char *socket;              /* path of the Unix socket */
+	unsigned socket_mode;      /* default 0660; never world-writable */
+	char *socket_group;        /* NULL: the daemon's group */
+	uint64_t max_file_size;    /* bytes; larger files are rejected */
+	uint64_t max_body_size;    /* bytes of a POST body (0: max_file_size) */
 	uint64_t max_headers_size; /* bytes of request headers */
 	unsigned http_timeout;     /* seconds a client may stay idle */
 	struct match_params match;
@@ -44,8 +44,8 @@ void config_free(struct config *c);
  * Set one key from its textual value. Returns 0, -ENOENT for an unknown
  * key, -EINVAL for a bad value (err gets a message), -ENOMEM.
  */
-int config_set(struct config *c, const char *key, const char *value,
-    char *err, size_t errlen);
+int config_set(struct config *c, const char *key, const char *value, char *err,
+    size_t errlen);
 
 /*
  * Parse `len` bytes of configuration text; `name` is used in messages
@@ -63,14 +63,14 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen);
 int config_check(const struct config *c, char *err, size_t errlen);
 
 /* Call cb for every key whose value differs between a and b. */
-typedef void (*config_diff_cb)(const char *key, const char *old,
-    const char *new_, void *arg);
+typedef void (*config_diff_cb)(
+    const char *key, const char *old, const char *new_, void *arg);
 void config_diff(const struct config *a, const struct config *b,
     config_diff_cb cb, void *arg);
 
 /* The value of key in c, as it would be written in the file. */
-int config_format(const struct config *c, const char *key, char *buf,
-    size_t len);
+int config_format(
+    const struct config *c, const char *key, char *buf, size_t len);
 
 /* The POST body limit in effect. */
 uint64_t config_body_limit(const struct config *c);

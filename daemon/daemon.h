@@ -25,8 +25,8 @@ struct watch;
 struct reprintd {
 	struct event_base *base;
 	struct config cfg;
-	char *watch_real;  /* realpath of cfg.watch, no trailing slash */
-	char *state_real;  /* realpath of cfg.state */
+	char *watch_real; /* realpath of cfg.watch, no trailing slash */
+	char *state_real; /* realpath of cfg.state */
 	struct store *st;
 	struct pending *q;
 	struct watch *w;
@@ -36,8 +36,8 @@ struct reprintd {
 	int backfill;           /* --once or the start-up scan: see ingest.h */
 	char error[256];        /* why, for /v1/status */
 	int64_t started_us;
-	uint64_t nrejected;     /* files rejected since start */
-	uint64_t ningested;     /* documents stored since start */
+	uint64_t nrejected; /* files rejected since start */
+	uint64_t ningested; /* documents stored since start */
 };
 
 /* Wall clock in unix microseconds (REPRINTD_NOW moves it: clock.h) /

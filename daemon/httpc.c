@@ -14,7 +14,7 @@ header_is(const char *p, const char *end, const char *name)
 	size_t n = strlen(name);
 
 	return (size_t)(end - p) > n && strncasecmp(p, name, n) == 0 &&
-	    p[n] == ':';
+	       p[n] == ':';
 }
 
 static const char *
@@ -81,8 +81,7 @@ dechunk(char *b, size_t len, size_t *outlen)
 }
 
 int
-httpc_parse(char *buf, size_t len, int *status, char **body,
-    size_t *body_len)
+httpc_parse(char *buf, size_t len, int *status, char **body, size_t *body_len)
 {
 	const char *end = buf + len, *p, *eol;
 	char *b;

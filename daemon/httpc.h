@@ -16,8 +16,8 @@
  * malformed response, -EPROTO for a truncated one (fewer bytes than
  * Content-Length or than a chunk size says).
  */
-int httpc_parse(char *buf, size_t len, int *status, char **body,
-    size_t *body_len);
+int httpc_parse(
+    char *buf, size_t len, int *status, char **body, size_t *body_len);
 
 /*
  * Percent-encode s for a query string value: everything but unreserved

@@ -24,7 +24,7 @@ static uint64_t
 hash_str(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a: short keys, no seed
-					     * needed since the set is ours */
+	                                     * needed since the set is ours */
 
 	while (*s != '\0')
 		h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
@@ -120,7 +120,7 @@ pending_pop(struct pending *q)
 	if ((s = strdup(e->path)) == NULL)
 		return NULL;
 	for (pp = &q->bucket[e->hash & (q->nbucket - 1)]; *pp != e;
-	    pp = &(*pp)->chain)
+	     pp = &(*pp)->chain)
 		;
 	*pp = e->chain;
 	q->head = e->next;

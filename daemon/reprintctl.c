@@ -28,7 +28,7 @@ static int opt_json;
 static const char *opt_relation;
 static const char *opt_since;
 static const char *opt_format;
-static int raw_out; /* print the response body as it is (not JSON) */
+static int raw_out;     /* print the response body as it is (not JSON) */
 static char *watch_dir; /* the daemon's, from /v1/status, on demand */
 
 static void
@@ -99,21 +99,24 @@ request(const char *method, const char *target, const char *body,
 	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "reprintctl: cannot reach reprintd at %s: %s\n"
+		fprintf(stderr,
+		    "reprintctl: cannot reach reprintd at %s: %s\n"
 		    "(is reprintd running? use --socket or REPRINTD_SOCKET)\n",
 		    sock_path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	n = snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\n"
+	n = snprintf(head, sizeof(head),
+	    "%s %s HTTP/1.1\r\n"
 	    "Host: localhost\r\nUser-Agent: reprintctl\r\n"
-	    "Accept: application/json\r\nConnection: close\r\n", method,
-	    target);
+	    "Accept: application/json\r\nConnection: close\r\n",
+	    method, target);
 	if (body != NULL)
 		n += snprintf(head + n, sizeof(head) - (size_t)n,
 		    "Content-Type: text/plain; charset=utf-8\r\n"
-		    "Content-Length: %zu\r\n", body_len);
+		    "Content-Length: %zu\r\n",
+		    body_len);
 	n += snprintf(head + n, sizeof(head) - (size_t)n, "\r\n");
 	if ((size_t)n >= sizeof(head)) {
 		fprintf(stderr, "reprintctl: request too long\n");
@@ -125,8 +128,8 @@ request(const char *method, const char *target, const char *body,
 		/* The daemon may refuse a large body early (413) and close;
 		 * its answer is still worth reading. */
 		if (rc != -EPIPE && rc != -ECONNRESET) {
-			fprintf(stderr, "reprintctl: write: %s\n",
-			    strerror(-rc));
+			fprintf(
+			    stderr, "reprintctl: write: %s\n", strerror(-rc));
 			close(fd);
 			return -1;
 		}
@@ -134,8 +137,10 @@ request(const char *method, const char *target, const char *body,
 	for (;;) {
 		if (len + 1 >= cap) {
 			if (cap >= RESPONSE_MAX) {
-				fprintf(stderr, "reprintctl: response larger "
-				    "than %u bytes\n", RESPONSE_MAX);
+				fprintf(stderr,
+				    "reprintctl: response larger "
+				    "than %u bytes\n",
+				    RESPONSE_MAX);
 				goto fail;
 			}
 			cap = cap ? cap * 2 : 65536;
@@ -151,8 +156,8 @@ request(const char *method, const char *target, const char *body,
 		if (r < 0 && errno == ECONNRESET && len > 0)
 			break;
 		if (r < 0) {
-			fprintf(stderr, "reprintctl: read: %s\n",
-			    strerror(errno));
+			fprintf(
+			    stderr, "reprintctl: read: %s\n", strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
@@ -174,16 +179,19 @@ request(const char *method, const char *target, const char *body,
 	j = json_loadb(rbody, rlen, 0, &jerr);
 	if (status >= 400) {
 		e = j != NULL ? json_object_get(j, "error") : NULL;
-		fprintf(stderr, "reprintctl: %s\n", json_is_string(e) ?
-		    json_string_value(e) : "request failed");
+		fprintf(stderr, "reprintctl: %s\n",
+		    json_is_string(e) ? json_string_value(e)
+		                      : "request failed");
 		if (!json_is_string(e))
 			fprintf(stderr, "reprintctl: HTTP status %d\n", status);
 		json_decref(j);
 		goto fail;
 	}
 	if (j == NULL || !json_is_object(j)) {
-		fprintf(stderr, "reprintctl: response is not a JSON object: "
-		    "%s\n", jerr.text);
+		fprintf(stderr,
+		    "reprintctl: response is not a JSON object: "
+		    "%s\n",
+		    jerr.text);
 		json_decref(j);
 		goto fail;
 	}
@@ -197,7 +205,8 @@ fail:
 	return -1;
 }
 
-/* ---- Output ---------------------------------------------------------------- */
+/* ---- Output ----------------------------------------------------------------
+ */
 
 /* Display width of a UTF-8 string, one column per code point. */
 static size_t
@@ -292,9 +301,10 @@ print_lines(json_t *arr)
 	json_t *v;
 	char *s;
 
-	json_array_foreach(arr, i, v) {
-		if ((s = json_dumps(v, JSON_COMPACT |
-		    JSON_REAL_PRECISION(10))) == NULL)
+	json_array_foreach(arr, i, v)
+	{
+		if ((s = json_dumps(
+		         v, JSON_COMPACT | JSON_REAL_PRECISION(10))) == NULL)
 			continue;
 		puts(s);
 		free(s);
@@ -326,7 +336,8 @@ print_matches(json_t *arr)
 		return;
 	}
 	table_add(&t, hdr);
-	json_array_foreach(arr, i, m) {
+	json_array_foreach(arr, i, m)
+	{
 		row[0] = cell(m, "path");
 		row[1] = cell(m, "relation");
 		row[2] = cell(m, "original");
@@ -339,7 +350,8 @@ print_matches(json_t *arr)
 	table_print(&t);
 }
 
-/* ---- File arguments ------------------------------------------------------- */
+/* ---- File arguments -------------------------------------------------------
+ */
 
 static int
 fetch_watch(void)
@@ -353,7 +365,7 @@ fetch_watch(void)
 	w = json_object_get(j, "watch");
 	if (!json_is_string(w)) {
 		fprintf(stderr, "reprintctl: the daemon did not say which "
-		    "directory it watches\n");
+		                "directory it watches\n");
 		json_decref(j);
 		return -1;
 	}
@@ -414,8 +426,10 @@ rel_arg(const char *file)
 	int rc = file_arg(file, &rel);
 
 	if (rc == 1)
-		fprintf(stderr, "reprintctl: %s is not under the watched "
-		    "directory %s\n", file, watch_dir);
+		fprintf(stderr,
+		    "reprintctl: %s is not under the watched "
+		    "directory %s\n",
+		    file, watch_dir);
 	return rc == 0 ? rel : NULL;
 }
 
@@ -423,10 +437,10 @@ static char *
 target(const char *endpoint, const char *k1, const char *v1, const char *k2,
     const char *v2)
 {
-	char *e1 = v1 ? httpc_escape(v1) : NULL, *e2 = v2 ? httpc_escape(v2) :
-	    NULL, *t;
+	char *e1 = v1 ? httpc_escape(v1) : NULL,
+	     *e2 = v2 ? httpc_escape(v2) : NULL, *t;
 	size_t n = strlen(endpoint) + (e1 ? strlen(k1) + strlen(e1) : 0) +
-	    (e2 ? strlen(k2) + strlen(e2) : 0) + 8;
+	           (e2 ? strlen(k2) + strlen(e2) : 0) + 8;
 
 	if ((t = malloc(n)) == NULL) {
 		fprintf(stderr, "reprintctl: out of memory\n");
@@ -443,7 +457,8 @@ target(const char *endpoint, const char *k1, const char *v1, const char *k2,
 	return t;
 }
 
-/* ---- Commands --------------------------------------------------------------- */
+/* ---- Commands ---------------------------------------------------------------
+ */
 
 static int
 cmd_status(void)
@@ -457,7 +472,8 @@ cmd_status(void)
 	if (opt_json)
 		print_object(j);
 	else
-		json_object_foreach(j, k, v) {
+		json_object_foreach(j, k, v)
+		{
 			if (json_is_string(v))
 				printf("%-10s  %s\n", k, json_string_value(v));
 			else if (json_is_null(v))
@@ -474,9 +490,9 @@ cmd_status(void)
 static int
 cmd_pairs(void)
 {
-	struct table t = { 6, 0, 0, NULL };
-	char *hdr[] = { "RELATION", "A", "B", "ORIGINAL", "JACCARD",
-		"CONTAINMENT" };
+	struct table t = {6, 0, 0, NULL};
+	char *hdr[] = {
+	    "RELATION", "A", "B", "ORIGINAL", "JACCARD", "CONTAINMENT"};
 	const char *row[6];
 	char *tg = target("/v1/pairs", "relation", opt_relation, NULL, NULL);
 	json_t *j, *arr, *p;
@@ -494,7 +510,8 @@ cmd_pairs(void)
 		printf("no pairs\n");
 	else {
 		table_add(&t, hdr);
-		json_array_foreach(arr, i, p) {
+		json_array_foreach(arr, i, p)
+		{
 			row[0] = cell(p, "relation");
 			row[1] = cell(p, "a");
 			row[2] = cell(p, "b");
@@ -615,7 +632,8 @@ cmd_cluster(const char *file)
 	else {
 		printf("original: %s\n", cell(j, "original"));
 		table_add(&t, hdr);
-		json_array_foreach(arr, i, m) {
+		json_array_foreach(arr, i, m)
+		{
 			row[0] = cell(m, "path");
 			row[1] = cell(m, "relation");
 			row[2] = cell(m, "jaccard");
@@ -703,10 +721,11 @@ cmd_explain(const char *fa, const char *fb)
 	else if (json_array_size(arr) == 0)
 		printf("no shared passages\n");
 	else
-		json_array_foreach(arr, i, p) {
-			printf("%s [%s+%s]  %s [%s+%s]\n", ra,
-			    cell(p, "a_off"), cell(p, "a_len"), rb,
-			    cell(p, "b_off"), cell(p, "b_len"));
+		json_array_foreach(arr, i, p)
+		{
+			printf("%s [%s+%s]  %s [%s+%s]\n", ra, cell(p, "a_off"),
+			    cell(p, "a_len"), rb, cell(p, "b_off"),
+			    cell(p, "b_len"));
 			printf("    %s\n\n", cell(p, "text"));
 		}
 	free(ra);
@@ -740,7 +759,7 @@ cmd_cleanup(void)
 	last = json_object_get(j, "last");
 	if (!json_is_object(last)) {
 		fprintf(stderr, "reprintctl: cleanup did not finish in an "
-		    "hour\n");
+		                "hour\n");
 		json_decref(j);
 		return 1;
 	}
@@ -748,11 +767,12 @@ cmd_cleanup(void)
 		print_object(last);
 	else
 		printf("removed %s documents and %s rejection records older "
-		    "than the retention\nreport: %s\n", cell(last, "expired"),
-		    cell(last, "rejections_expired"), cell(last, "report"));
+		       "than the retention\nreport: %s\n",
+		    cell(last, "expired"), cell(last, "rejections_expired"),
+		    cell(last, "report"));
 	if (json_is_string(json_object_get(last, "error"))) {
-		fprintf(stderr, "reprintctl: cleanup: %s\n", cell(last,
-		    "error"));
+		fprintf(
+		    stderr, "reprintctl: cleanup: %s\n", cell(last, "error"));
 		json_decref(j);
 		return 1;
 	}
@@ -763,10 +783,9 @@ cmd_cleanup(void)
 static int
 cmd_report(void)
 {
-	const char *fmt = opt_format ? opt_format : opt_json ? "json" :
-	    "text";
-	char *tg = target("/v1/report", "format", fmt, opt_since ? "since" :
-	    NULL, opt_since);
+	const char *fmt = opt_format ? opt_format : opt_json ? "json" : "text";
+	char *tg = target(
+	    "/v1/report", "format", fmt, opt_since ? "since" : NULL, opt_since);
 	json_t *j;
 	int rc;
 
@@ -789,13 +808,13 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "relation", required_argument, NULL, 'r' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"relation", required_argument, NULL, 'r'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"format", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd;
 	int ch, nargs, rc;
@@ -805,7 +824,8 @@ main(int argc, char *argv[])
 	    *sock_path == '\0')
 		sock_path = DEFAULT_SOCKET;
 	/* Options may follow the command too ("status --json"). */
-	while ((ch = getopt_long(argc, argv, "s:jr:S:F:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:jr:S:F:h", longopts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 's':
 			sock_path = optarg;
@@ -836,9 +856,16 @@ main(int argc, char *argv[])
 	}
 	cmd = argv[optind];
 	nargs = argc - optind - 1;
-#define NEED(n) do { if (nargs != (n)) { \
-		fprintf(stderr, "reprintctl: %s takes %d argument%s\n", cmd, \
-		    (n), (n) == 1 ? "" : "s"); usage(); return 2; } } while (0)
+#define NEED(n)                                                                \
+	do {                                                                   \
+		if (nargs != (n)) {                                            \
+			fprintf(stderr,                                        \
+			    "reprintctl: %s takes %d argument%s\n", cmd, (n),  \
+			    (n) == 1 ? "" : "s");                              \
+			usage();                                               \
+			return 2;                                              \
+		}                                                              \
+	} while (0)
 	if (strcmp(cmd, "status") == 0) {
 		NEED(0);
 		rc = cmd_status();

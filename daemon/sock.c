@@ -45,8 +45,8 @@ sock_alive(const struct sockaddr_un *sa)
 }
 
 int
-sock_listen(const char *path, unsigned mode, const char *group, int *out,
-    ino_t *ino)
+sock_listen(
+    const char *path, unsigned mode, const char *group, int *out, ino_t *ino)
 {
 	struct sockaddr_un sa;
 	struct stat sb;
@@ -158,7 +158,7 @@ sock_notify(const char *state)
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
 	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-	    (struct sockaddr *)&sa, len) < 0)
+	        (struct sockaddr *)&sa, len) < 0)
 		rc = -errno;
 	close(fd);
 	return rc;

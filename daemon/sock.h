@@ -17,8 +17,8 @@
  * close-on-exec listening socket and *ino the inode of the socket file
  * (to check it is still ours before unlinking it at exit).
  */
-int sock_listen(const char *path, unsigned mode, const char *group, int *fd,
-    ino_t *ino);
+int sock_listen(
+    const char *path, unsigned mode, const char *group, int *fd, ino_t *ino);
 
 /* Remove the socket file at exit if it is still the one we made. */
 void sock_unlink(const char *path, ino_t ino);

@@ -179,7 +179,7 @@ text_name_ignored(const char *name)
 	if (name[0] == '#' && n > 1 && name[n - 1] == '#')
 		return 1; /* emacs auto-save */
 	return name[n - 1] == '~' || ends_with(name, n, ".tmp") ||
-	    ends_with(name, n, ".swp") || ends_with(name, n, ".part");
+	       ends_with(name, n, ".swp") || ends_with(name, n, ".part");
 }
 
 static int

@@ -18,16 +18,17 @@
 #include "text.h"
 #include "watch.h"
 
-#define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
-    IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | \
-    IN_DONT_FOLLOW | IN_EXCL_UNLINK)
+#define WATCH_MASK                                                             \
+	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |            \
+	    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW |      \
+	    IN_EXCL_UNLINK)
 #define WATCH_DEPTH_MAX 64 /* deeper trees are not news feeds */
 #define WATCH_BACK_SECS 1  /* how often a vanished root is looked for */
 
 struct watch {
 	struct event_base *base;
 	char *root;
-	int fd;                /* inotify, -1 without */
+	int fd; /* inotify, -1 without */
 	struct event *ev;
 	struct event *back_ev; /* looks for a root that was deleted/moved */
 	watch_found_cb found;
@@ -76,11 +77,11 @@ watch_open(struct event_base *base, const char *root, watch_found_cb found,
 			rc = -errno;
 			goto err;
 		}
-		w->ev = event_new(base, w->fd, EV_READ | EV_PERSIST,
-		    watch_read_cb, w);
+		w->ev = event_new(
+		    base, w->fd, EV_READ | EV_PERSIST, watch_read_cb, w);
 		if (w->ev == NULL || event_add(w->ev, NULL) < 0 ||
 		    (w->back_ev = evtimer_new(base, watch_back_cb, w)) ==
-		    NULL) {
+		        NULL) {
 			rc = -ENOMEM;
 			goto err;
 		}
@@ -151,7 +152,8 @@ watch_add(struct watch *w, const char *rel)
 	if (wd < 0) {
 		if (errno == ENOSPC && !w->warned_limit) {
 			/* Once: at this point every new directory fails. */
-			log_warnx("cannot watch %s: inotify watch limit "
+			log_warnx(
+			    "cannot watch %s: inotify watch limit "
 			    "reached (raise fs.inotify.max_user_watches); "
 			    "new files there are found only by a rescan",
 			    full);
@@ -251,8 +253,8 @@ scan_dir(struct watch *w, const char *rel, int depth, struct scan_list *l)
 	int fd, rc = 0;
 
 	if (depth > WATCH_DEPTH_MAX) {
-		log_warnx("%s: deeper than %d directories, not descending",
-		    rel, WATCH_DEPTH_MAX);
+		log_warnx("%s: deeper than %d directories, not descending", rel,
+		    WATCH_DEPTH_MAX);
 		return 0;
 	}
 	watch_add(w, rel);
@@ -301,7 +303,7 @@ scan_dir(struct watch *w, const char *rel, int depth, struct scan_list *l)
 static int
 watch_scan_rel(struct watch *w, const char *rel)
 {
-	struct scan_list l = { 0 };
+	struct scan_list l = {0};
 	size_t i;
 	int rc;
 
@@ -333,7 +335,7 @@ watch_scan(struct watch *w)
 static void
 watch_root_lost(struct watch *w)
 {
-	static const struct timeval tv = { WATCH_BACK_SECS, 0 };
+	static const struct timeval tv = {WATCH_BACK_SECS, 0};
 	size_t i;
 
 	for (i = 0; i < w->ndirs; i++)
@@ -350,14 +352,14 @@ watch_root_lost(struct watch *w)
 static void
 watch_back_cb(evutil_socket_t fd, short what, void *arg)
 {
-	static const struct timeval tv = { WATCH_BACK_SECS, 0 };
+	static const struct timeval tv = {WATCH_BACK_SECS, 0};
 	struct watch *w = arg;
 	struct stat sb;
 
 	if (stat(w->root, &sb) == 0 && S_ISDIR(sb.st_mode) &&
 	    watch_scan(w) == 0) {
-		log_warnx("watched directory %s is back; rescanned it",
-		    w->root);
+		log_warnx(
+		    "watched directory %s is back; rescanned it", w->root);
 		return;
 	}
 	evtimer_add(w->back_ev, &tv);
@@ -389,8 +391,8 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 		 * its path now. */
 		if (dir[0] == '\0') {
 			log_warnx("watched directory %s was %s; rescanning",
-			    w->root, (ev->mask & IN_DELETE_SELF) ?
-			    "deleted" : "moved");
+			    w->root,
+			    (ev->mask & IN_DELETE_SELF) ? "deleted" : "moved");
 			watch_root_lost(w);
 		}
 		return;
@@ -425,7 +427,8 @@ watch_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct watch *w = arg;
 	/* Aligned for struct inotify_event, as inotify(7) asks. */
-	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[65536]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	ssize_t n;
 	char *p;
@@ -440,7 +443,7 @@ watch_read_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		for (p = buf; p < buf + n;
-		    p += sizeof(struct inotify_event) + ev->len) {
+		     p += sizeof(struct inotify_event) + ev->len) {
 			ev = (const struct inotify_event *)p;
 			watch_event(w, ev);
 		}

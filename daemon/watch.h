@@ -29,8 +29,8 @@ typedef void (*watch_found_cb)(const char *relpath, void *arg);
  * there is no inotify (for --once): only watch_scan() works. Returns 0,
  * -errno (inotify_init1, memory).
  */
-int watch_open(struct event_base *base, const char *root,
-    watch_found_cb found, void *arg, struct watch **out);
+int watch_open(struct event_base *base, const char *root, watch_found_cb found,
+    void *arg, struct watch **out);
 void watch_close(struct watch *w);
 
 /*

@@ -39,7 +39,7 @@ uint32_t
 rec_get_u32(const unsigned char *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
 static void
@@ -186,8 +186,8 @@ rec_doc_decode(const void *buf, size_t len, struct store_doc *out)
 /* ---- Pairs -------------------------------------------------------------- */
 
 void
-rec_pair_encode(unsigned char buf[REC_PAIR_LEN], const struct store_pair *p,
-    uint64_t self)
+rec_pair_encode(
+    unsigned char buf[REC_PAIR_LEN], const struct store_pair *p, uint64_t self)
 {
 	rec_put_u64(buf + 0, self == p->a ? p->b : p->a);
 	rec_put_u64(buf + 8, p->a);
@@ -201,8 +201,8 @@ rec_pair_encode(unsigned char buf[REC_PAIR_LEN], const struct store_pair *p,
 }
 
 int
-rec_pair_decode(const void *buf, size_t len, uint64_t self,
-    struct store_pair *out)
+rec_pair_decode(
+    const void *buf, size_t len, uint64_t self, struct store_pair *out)
 {
 	const unsigned char *p = buf;
 	uint64_t other, a, b, orig;

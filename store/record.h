@@ -76,10 +76,10 @@ int rec_doc_decode(const void *buf, size_t len, struct store_doc *out);
 /* Pair record as seen from end `self` (a or b). decode checks that self
  * is one end, the stored other end is the other one, a < b and original
  * is 0, a or b. */
-void rec_pair_encode(unsigned char buf[REC_PAIR_LEN],
-    const struct store_pair *p, uint64_t self);
-int rec_pair_decode(const void *buf, size_t len, uint64_t self,
-    struct store_pair *out);
+void rec_pair_encode(
+    unsigned char buf[REC_PAIR_LEN], const struct store_pair *p, uint64_t self);
+int rec_pair_decode(
+    const void *buf, size_t len, uint64_t self, struct store_pair *out);
 
 /* Keys record. keys and bands must be sorted ascending and unique.
  * rec_keys_len returns 0 if the counts do not fit (> UINT32_MAX or the

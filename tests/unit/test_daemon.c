@@ -27,14 +27,18 @@ test_utf8(void **state)
 	char *r;
 	size_t n;
 
-	assert_true(text_utf8_valid("abc \xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 15));
-	assert_false(text_utf8_valid("\xc0\xaf", 2));     /* overlong '/' */
-	assert_false(text_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
+	assert_true(
+	    text_utf8_valid("abc \xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 15));
+	assert_false(text_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+	assert_false(text_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
 	assert_false(text_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
-	assert_false(text_utf8_valid("\xe4\xb8", 2));     /* truncated */
-	r = text_utf8_repair("a\xe9" "b", 3, &n);
+	assert_false(text_utf8_valid("\xe4\xb8", 2));         /* truncated */
+	r = text_utf8_repair("a\xe9"
+	                     "b",
+	    3, &n);
 	assert_non_null(r);
-	assert_string_equal(r, "a\xef\xbf\xbd" "b");
+	assert_string_equal(r, "a\xef\xbf\xbd"
+	                       "b");
 	assert_int_equal(n, 5);
 	free(r);
 }
@@ -50,7 +54,9 @@ test_classify(void **state)
 	assert_int_equal(text_classify("a\0b", 3), TEXT_BINARY);
 	/* A few Latin-1 bytes in text: repaired later, not refused. */
 	assert_int_equal(text_classify("Caf\xe9 au lait, cr\xe8me br\xfbl\xe9"
-	    "e, and more words here.", 44), TEXT_OK);
+	                               "e, and more words here.",
+	                     44),
+	    TEXT_OK);
 	/* Mostly control bytes and invalid UTF-8: binary. */
 	memset(buf, '\x01', sizeof(buf));
 	memcpy(buf, "header", 6);
@@ -93,10 +99,10 @@ test_reqpath(void **state)
 static void
 test_ignored(void **state)
 {
-	const char *ign[] = { ".hidden", ".#lock", "#auto#", "x.tmp", "x~",
-		"x.swp", "x.part", ".", "..", "" };
-	const char *keep[] = { "story.txt", "a#b", "#x", "tmp", "x.tmpl",
-		"part", "x.partial" };
+	const char *ign[] = {".hidden", ".#lock", "#auto#", "x.tmp", "x~",
+	    "x.swp", "x.part", ".", "..", ""};
+	const char *keep[] = {
+	    "story.txt", "a#b", "#x", "tmp", "x.tmpl", "part", "x.partial"};
 	size_t i;
 
 	for (i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
@@ -132,16 +138,15 @@ test_config(void **state)
 {
 	struct config c;
 	char err[256], buf[64];
-	const char *good =
-	    "# comment\n"
-	    "watch = /srv/in # trailing comment\n"
-	    "state=/var/lib/r\n"
-	    "socket = \"/run/r s.sock\"\n"
-	    "socket_mode = 0640\n"
-	    "max_file_size = 2M\n"
-	    "batch_max = 10\n"
-	    "nosync = yes\n"
-	    "   \n";
+	const char *good = "# comment\n"
+	                   "watch = /srv/in # trailing comment\n"
+	                   "state=/var/lib/r\n"
+	                   "socket = \"/run/r s.sock\"\n"
+	                   "socket_mode = 0640\n"
+	                   "max_file_size = 2M\n"
+	                   "batch_max = 10\n"
+	                   "nosync = yes\n"
+	                   "   \n";
 
 	config_init(&c);
 	assert_int_equal(c.socket_mode, 0660);
@@ -150,8 +155,9 @@ test_config(void **state)
 	assert_int_equal(c.batch_ms, 50);
 	assert_int_equal(c.original_window, 86400);
 	assert_int_equal(config_check(&c, err, sizeof(err)), -EINVAL);
-	assert_int_equal(config_parse(&c, good, strlen(good), "t.conf", err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    config_parse(&c, good, strlen(good), "t.conf", err, sizeof(err)),
+	    0);
 	assert_string_equal(c.watch, "/srv/in");
 	assert_string_equal(c.socket, "/run/r s.sock");
 	assert_int_equal(c.socket_mode, 0640);
@@ -162,25 +168,27 @@ test_config(void **state)
 	assert_int_equal(config_format(&c, "socket_mode", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "0640");
 
-	assert_int_equal(config_parse(&c, "\n\nbogus = 1\n", 12, "t.conf",
-	    err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    config_parse(&c, "\n\nbogus = 1\n", 12, "t.conf", err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "t.conf:3:"));
 	assert_non_null(strstr(err, "bogus"));
-	assert_int_equal(config_parse(&c, "batch_max 5\n", 12, "t.conf", err,
-	    sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    config_parse(&c, "batch_max 5\n", 12, "t.conf", err, sizeof(err)),
+	    -EINVAL);
 	assert_non_null(strstr(err, "t.conf:1:"));
-	assert_int_equal(config_set(&c, "socket_mode", "0666", err,
-	    sizeof(err)), -EINVAL);
-	assert_int_equal(config_set(&c, "batch_max", "0", err, sizeof(err)),
-	    -EINVAL);
-	assert_int_equal(config_set(&c, "batch_max", "1.5", err, sizeof(err)),
-	    -EINVAL);
-	assert_int_equal(config_set(&c, "max_file_size", "12x", err,
-	    sizeof(err)), -EINVAL);
-	assert_int_equal(config_set(&c, "nosync", "maybe", err, sizeof(err)),
-	    -EINVAL);
-	assert_int_equal(config_set(&c, "boilerplate_df", "25", err,
-	    sizeof(err)), 0);
+	assert_int_equal(
+	    config_set(&c, "socket_mode", "0666", err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    config_set(&c, "batch_max", "0", err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    config_set(&c, "batch_max", "1.5", err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    config_set(&c, "max_file_size", "12x", err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    config_set(&c, "nosync", "maybe", err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    config_set(&c, "boilerplate_df", "25", err, sizeof(err)), 0);
 	assert_int_equal(c.match.boilerplate_df, 25);
 	assert_int_equal(config_body_limit(&c), 2u << 20);
 	config_free(&c);
@@ -253,14 +261,15 @@ static void
 test_httpc(void **state)
 {
 	char r1[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-	    "Content-Length: 7\r\n\r\n{\"a\":1}trailing";
-	char r2[] = "HTTP/1.1 404 Not Found\r\ntransfer-encoding: chunked\r\n"
+	            "Content-Length: 7\r\n\r\n{\"a\":1}trailing";
+	char r2[] =
+	    "HTTP/1.1 404 Not Found\r\ntransfer-encoding: chunked\r\n"
 	    "\r\n5\r\n{\"err\r\n4;ext=1\r\nor\":\r\n3\r\n1}\n\r\n0\r\n\r\n";
 	char r3[] = "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort";
 	char r4[] = "HTTP/1.0 200 OK\r\n\r\nuntil eof";
 	char r5[] = "SMTP 220 hello\r\n\r\n";
 	char r6[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-	    "ffffffffffffffffff\r\n";
+	            "ffffffffffffffffff\r\n";
 	char *body, *e;
 	size_t len;
 	int status;
@@ -273,12 +282,12 @@ test_httpc(void **state)
 	assert_int_equal(status, 404);
 	assert_int_equal(len, 12);
 	assert_memory_equal(body, "{\"error\":1}\n", 12);
-	assert_int_equal(httpc_parse(r3, strlen(r3), &status, &body, &len),
-	    -EPROTO);
+	assert_int_equal(
+	    httpc_parse(r3, strlen(r3), &status, &body, &len), -EPROTO);
 	assert_int_equal(httpc_parse(r4, strlen(r4), &status, &body, &len), 0);
 	assert_int_equal(len, 9);
-	assert_int_equal(httpc_parse(r5, strlen(r5), &status, &body, &len),
-	    -EINVAL);
+	assert_int_equal(
+	    httpc_parse(r5, strlen(r5), &status, &body, &len), -EINVAL);
 	assert_true(httpc_parse(r6, strlen(r6), &status, &body, &len) < 0);
 	e = httpc_escape("a b/ü&=.txt");
 	assert_string_equal(e, "a%20b/%C3%BC%26%3D.txt");
@@ -296,11 +305,13 @@ test_cluster_original(void **state)
 	    {3, 2 * H, 400, 0},
 	};
 	struct cluster_edge e[] = {
-		{ 1, 2, MATCH_EXCERPT, 2 }, { 2, 3, MATCH_EXCERPT, 2 },
+	    {1, 2, MATCH_EXCERPT, 2},
+	    {2, 3, MATCH_EXCERPT, 2},
 	};
 	/* Near duplicates only: the earliest. */
 	struct cluster_edge nd[] = {
-		{ 1, 2, MATCH_NEAR_DUPLICATE, 1 }, { 1, 3, MATCH_EXACT, 1 },
+	    {1, 2, MATCH_NEAR_DUPLICATE, 1},
+	    {1, 3, MATCH_EXACT, 1},
 	};
 
 	assert_int_equal(cluster_pick_original(m, 3, e, 2, W), 1);
@@ -323,16 +334,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_utf8),
-		cmocka_unit_test(test_classify),
-		cmocka_unit_test(test_reqpath),
-		cmocka_unit_test(test_ignored),
-		cmocka_unit_test(test_query),
-		cmocka_unit_test(test_config),
-		cmocka_unit_test(test_config_diff),
-		cmocka_unit_test(test_pending),
-		cmocka_unit_test(test_httpc),
-		cmocka_unit_test(test_cluster_original),
+	    cmocka_unit_test(test_utf8),
+	    cmocka_unit_test(test_classify),
+	    cmocka_unit_test(test_reqpath),
+	    cmocka_unit_test(test_ignored),
+	    cmocka_unit_test(test_query),
+	    cmocka_unit_test(test_config),
+	    cmocka_unit_test(test_config_diff),
+	    cmocka_unit_test(test_pending),
+	    cmocka_unit_test(test_httpc),
+	    cmocka_unit_test(test_cluster_original),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

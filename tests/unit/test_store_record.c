@@ -81,10 +81,11 @@ test_doc(void **state)
 	assert_string_equal(out.author, in.author);
 	assert_true(out.published == in.published);
 	assert_true(out.size == in.size && out.mtime == in.mtime &&
-	    out.first_seen == in.first_seen && out.norm_hash == in.norm_hash &&
-	    out.ntokens == in.ntokens &&
-	    out.content_hash[0] == in.content_hash[0] &&
-	    out.content_hash[1] == in.content_hash[1]);
+	            out.first_seen == in.first_seen &&
+	            out.norm_hash == in.norm_hash &&
+	            out.ntokens == in.ntokens &&
+	            out.content_hash[0] == in.content_hash[0] &&
+	            out.content_hash[1] == in.content_hash[1]);
 
 	for (size_t l = 0; l < len; l++) {
 		q = dup_exact(buf, l);
@@ -127,11 +128,18 @@ test_doc(void **state)
 static void
 test_pair(void **state)
 {
-	struct store_pair p = {
-		.a = 3, .b = 9, .original = 3, .relation = 2,
-		.jaccard = 0.75f, .cont_ab = 1.0f, .cont_ba = 0.5f,
-		.found_at = -1,
-	}, out;
+	struct store_pair p =
+	                      {
+	                          .a = 3,
+	                          .b = 9,
+	                          .original = 3,
+	                          .relation = 2,
+	                          .jaccard = 0.75f,
+	                          .cont_ab = 1.0f,
+	                          .cont_ba = 0.5f,
+	                          .found_at = -1,
+	                      },
+	                  out;
 	unsigned char ra[REC_PAIR_LEN], rb[REC_PAIR_LEN], *q;
 
 	(void)state;
@@ -140,43 +148,44 @@ test_pair(void **state)
 	assert_true(rec_get_u64(ra) == 9 && rec_get_u64(rb) == 3);
 	assert_int_equal(rec_pair_decode(ra, sizeof(ra), 3, &out), 0);
 	assert_true(out.a == 3 && out.b == 9 && out.original == 3 &&
-	    out.relation == 2 && out.jaccard == 0.75f &&
-	    out.cont_ab == 1.0f && out.cont_ba == 0.5f && out.found_at == -1);
+	            out.relation == 2 && out.jaccard == 0.75f &&
+	            out.cont_ab == 1.0f && out.cont_ba == 0.5f &&
+	            out.found_at == -1);
 	assert_int_equal(rec_pair_decode(rb, sizeof(rb), 9, &out), 0);
 	assert_true(out.a == 3 && out.b == 9);
 
 	/* Under the wrong key. */
-	assert_int_equal(rec_pair_decode(ra, sizeof(ra), 9, &out),
-	    STORE_ECORRUPT);
-	assert_int_equal(rec_pair_decode(ra, sizeof(ra), 4, &out),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    rec_pair_decode(ra, sizeof(ra), 9, &out), STORE_ECORRUPT);
+	assert_int_equal(
+	    rec_pair_decode(ra, sizeof(ra), 4, &out), STORE_ECORRUPT);
 	for (size_t l = 0; l < sizeof(ra); l++) {
 		q = dup_exact(ra, l);
-		assert_int_equal(rec_pair_decode(q, l, 3, &out),
-		    STORE_ECORRUPT);
+		assert_int_equal(
+		    rec_pair_decode(q, l, 3, &out), STORE_ECORRUPT);
 		free(q);
 	}
 	/* a >= b, bad original. */
 	q = dup_exact(ra, sizeof(ra));
 	rec_put_u64(q + 8, 9);
-	assert_int_equal(rec_pair_decode(q, sizeof(ra), 9, &out),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    rec_pair_decode(q, sizeof(ra), 9, &out), STORE_ECORRUPT);
 	memcpy(q, ra, sizeof(ra));
 	rec_put_u64(q + 24, 5);
-	assert_int_equal(rec_pair_decode(q, sizeof(ra), 3, &out),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    rec_pair_decode(q, sizeof(ra), 3, &out), STORE_ECORRUPT);
 	memcpy(q, ra, sizeof(ra));
 	rec_put_u64(q + 8, 0);
 	rec_put_u64(q + 24, 0);
-	assert_int_equal(rec_pair_decode(q, sizeof(ra), 0, &out),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    rec_pair_decode(q, sizeof(ra), 0, &out), STORE_ECORRUPT);
 	free(q);
 }
 
 static void
 test_keys(void **state)
 {
-	const uint64_t keys[] = { 1, 5, UINT64_MAX }, bands[] = { 7, 8 };
+	const uint64_t keys[] = {1, 5, UINT64_MAX}, bands[] = {7, 8};
 	const unsigned char *kv, *bv;
 	size_t nk, nb, len = rec_keys_len(3, 2);
 	unsigned char *buf = malloc(len), *q;
@@ -191,24 +200,24 @@ test_keys(void **state)
 	assert_true(rec_get_u64(bv + 8) == 8);
 	for (size_t l = 0; l < len; l++) {
 		q = dup_exact(buf, l);
-		assert_int_equal(rec_keys_decode(q, l, &kv, &nk, &bv, &nb),
-		    STORE_ECORRUPT);
+		assert_int_equal(
+		    rec_keys_decode(q, l, &kv, &nk, &bv, &nb), STORE_ECORRUPT);
 		free(q);
 	}
 	/* Counts that overflow or disagree with the length. */
 	q = dup_exact(buf, len);
 	rec_put_u32(q, 0xffffffff);
-	assert_int_equal(rec_keys_decode(q, len, &kv, &nk, &bv, &nb),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    rec_keys_decode(q, len, &kv, &nk, &bv, &nb), STORE_ECORRUPT);
 	rec_put_u32(q, 0xffffffff);
 	rec_put_u32(q + 4, 0xffffffff);
-	assert_int_equal(rec_keys_decode(q, len, &kv, &nk, &bv, &nb),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    rec_keys_decode(q, len, &kv, &nk, &bv, &nb), STORE_ECORRUPT);
 	/* Not ascending. */
 	memcpy(q, buf, len);
 	rec_put_u64(q + REC_KEYS_HDR, 5);
-	assert_int_equal(rec_keys_decode(q, len, &kv, &nk, &bv, &nb),
-	    STORE_ECORRUPT);
+	assert_int_equal(
+	    rec_keys_decode(q, len, &kv, &nk, &bv, &nb), STORE_ECORRUPT);
 	free(q);
 	free(buf);
 
@@ -278,8 +287,8 @@ test_random(void **state)
 		for (size_t j = 0; j < len; j++) {
 			seed = seed * 1103515245u + 12345u;
 			/* Mostly small bytes, so lengths sometimes agree. */
-			b[j] = (unsigned char)((seed >> 16) %
-			    (i % 3 ? 4 : 256));
+			b[j] =
+			    (unsigned char)((seed >> 16) % (i % 3 ? 4 : 256));
 		}
 		(void)rec_u64_decode(b, len, &v);
 		(void)rec_doc_decode(b, len, &d);
@@ -294,12 +303,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_u64),
-		cmocka_unit_test(test_doc),
-		cmocka_unit_test(test_pair),
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_reject),
-		cmocka_unit_test(test_random),
+	    cmocka_unit_test(test_u64),
+	    cmocka_unit_test(test_doc),
+	    cmocka_unit_test(test_pair),
+	    cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_reject),
+	    cmocka_unit_test(test_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
