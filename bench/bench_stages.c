@@ -8,7 +8,7 @@
  *             warm. The warm figure is the I/O floor of the backfill.
  *   normalize shingle_text_init (and _free)
  *   grams     shingle_chars, k = 8 (what match/ indexes)
- *   winnow    shingle_winnow, w = 16
+ *   winnow    shingle_winnow, w = 32 (as match/)
  *   unique    shingle_sort_unique of the grams (MinHash input)
  *   minhash   shingle_minhash of the unique grams
  *   simhash   shingle_simhash of the grams
@@ -43,7 +43,7 @@
 #include "store.h"
 
 #define GRAM_K 8
-#define WINNOW_W 16
+#define WINNOW_W 32
 #define BATCH 100
 
 struct doc {
@@ -182,7 +182,7 @@ static const char *stage_names[] = {"read_cold", "read_warm", "normalize",
     "put_nosync", "put_fsync", "detect", "detect_put_nosync"};
 static const char *stage_notes[] = {"open/read/close, page cache dropped",
     "open/read/close, page cache warm", "shingle_text_init",
-    "shingle_chars k=8", "shingle_winnow w=16", "shingle_sort_unique",
+    "shingle_chars k=8", "shingle_winnow w=32", "shingle_sort_unique",
     "shingle_minhash (128 slots)", "shingle_simhash",
     "minhash+simhash alone (no text work)", "match_doc_build (full)",
     "store_doc_put x100/txn, STORE_NOSYNC",
