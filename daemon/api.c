@@ -23,6 +23,7 @@
 #include "cluster.h"
 #include "daemon.h"
 #include "detect.h"
+#include "extract.h"
 #include "jsonv.h"
 #include "log.h"
 #include "match.h"
@@ -468,16 +469,25 @@ out:
 	free(path);
 }
 
+/*
+ * POST /v1/query[?name=FILE]: the body is an article in any format the
+ * daemon ingests; `name` (its file name) picks the parser as a file's
+ * extension does, else the content decides.
+ */
 static void
-h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
+h_query(struct api *a, struct evhttp_request *req, const char *query,
+    struct store_txn *txn)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct matches_ctx c = {0};
 	struct match_doc *md = NULL;
 	struct detect_hit *hits = NULL;
 	struct store_doc qd, od;
+	struct extract_limits lim = {0};
+	struct extract_doc ed = {0};
 	size_t len = evbuffer_get_length(in), nhits = 0, i;
 	const char *body;
+	char *name = NULL;
 	uint64_t orig;
 	double cmax;
 	json_t *o;
@@ -489,21 +499,27 @@ h_query(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 		return;
 	}
 	body = len > 0 ? (const char *)evbuffer_pullup(in, -1) : "";
-	switch (text_classify(body, len)) {
-	case TEXT_EMPTY:
-		reply_error(req, 400, "empty body: POST the article text");
+	if (len == 0) {
+		reply_error(req, 400, "empty body: POST the article");
 		return;
-	case TEXT_BINARY:
-		reply_error(req, 400, "body is not text");
-		return;
-	case TEXT_OK:
-		break;
 	}
-	if ((rc = match_doc_build(body, len, &md)) < 0) {
+	lim.max_input = config_body_limit(&a->r->cfg);
+	if (query == NULL || text_query_get(query, "name", &name) < 0)
+		name = NULL;
+	rc = extract_doc(name != NULL ? name : "query", body, len, &lim, &ed);
+	free(name);
+	if (rc < 0) {
+		reply_error(req, 400, "cannot read the article: %s",
+		    extract_strerror(rc));
+		return;
+	}
+	if ((rc = match_doc_build(ed.text, ed.text_len, &md)) < 0) {
 		reply_error(
 		    req, 500, "cannot build features: %s", strerror(-rc));
+		extract_doc_free(&ed);
 		return;
 	}
+	extract_doc_free(&ed);
 	rc = detect_run(txn, md, 0, &a->r->cfg.match, &hits, &nhits);
 	if (rc < 0) {
 		reply_store_error(req, rc);
@@ -1340,7 +1356,7 @@ api_request(struct evhttp_request *req, void *arg)
 	else if (strcmp(path, "/v1/report") == 0)
 		h_report(a, req, query, txn);
 	else
-		h_query(a, req, txn);
+		h_query(a, req, query, txn);
 	store_txn_abort(txn);
 out:
 	metrics_query_observe(clock_mono_us() - t0);

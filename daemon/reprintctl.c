@@ -3,6 +3,7 @@
  * reprintctl(1). A plain blocking client: one HTTP/1.1 request per
  * connection ("Connection: close"), read to EOF.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -549,10 +550,34 @@ cmd_matches(const char *file)
 	return 0;
 }
 
+/* "/v1/query?name=" and the base name of path, percent-encoded. */
+static int
+url_encode_name(const char *path, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *base = strrchr(path, '/');
+	size_t n = (size_t)snprintf(out, cap, "/v1/query?name=");
+
+	for (base = base ? base + 1 : path; *base != '\0'; base++) {
+		unsigned char c = (unsigned char)*base;
+		if (n + 4 > cap)
+			return -1;
+		if (isalnum(c) || c == '.' || c == '-' || c == '_')
+			out[n++] = (char)c;
+		else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}
+
 static int
 cmd_query(const char *file)
 {
-	char *buf = NULL, *nb;
+	char target[PATH_MAX + 32], *buf = NULL, *nb;
 	size_t len = 0, cap = 0;
 	ssize_t r;
 	json_t *j;
@@ -590,7 +615,15 @@ cmd_query(const char *file)
 	if (fd != STDIN_FILENO)
 		close(fd);
 	fd = -1;
-	if (request("POST", "/v1/query", buf ? buf : "", len, &j) < 0)
+	/* The file's name picks the parser (.html, .json, .eml) as it
+	 * would in the watched directory. */
+	if (strcmp(file, "-") == 0)
+		snprintf(target, sizeof(target), "/v1/query");
+	else if (url_encode_name(file, target, sizeof(target)) < 0) {
+		fprintf(stderr, "reprintctl: %s: name too long\n", file);
+		goto fail;
+	}
+	if (request("POST", target, buf ? buf : "", len, &j) < 0)
 		goto fail;
 	free(buf);
 	if (opt_json)

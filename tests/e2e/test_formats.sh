@@ -220,6 +220,21 @@ grep -q "Irena Calloway" "$TMP/explain.txt" || fail "explain shows article text"
 	fail "boilerplate in the passages"
 ok "explain shows the extracted article text"
 
+# query takes any format too: the web page (from outside the watched
+# directory, so it is sent, not looked up) finds the stored plain text,
+# by its name and by content alone (stdin); binary is refused.
+cp "$TMP/page.html" "$TMP/query-page.html"
+ctl query --json "$TMP/query-page.html" >"$TMP/q1.json" || fail "query html"
+ctl query --json - <"$TMP/page.html" >"$TMP/q2.json" || fail "query stdin"
+for q in "$TMP/q1.json" "$TMP/q2.json"; do
+	grep -q '"path":"wire/glassworks.txt","relation":"\(exact\|near_duplicate\)"' \
+	    "$q" || fail "query of the web page: $(cat "$q")"
+done
+printf '\000\001binary' >"$TMP/bin.dat"
+! ctl query "$TMP/bin.dat" 2>"$TMP/q3.err" || fail "binary query accepted"
+grep -q "binary" "$TMP/q3.err" || fail "binary query: $(cat "$TMP/q3.err")"
+ok "query: a web page, by name and by content, finds the stored text"
+
 # ---- Malformed and hostile inputs ---------------------------------------------
 printf '{"title": "Half a feed item", "body": "the text stops he' \
     | drop "$WATCH/feeds/broken.json"
