@@ -1107,27 +1107,26 @@ out:
 	return dirty ? txn_poison(t, rc) : rc;
 }
 
-int
-store_doc_each(struct store_txn *t, uint64_t from, store_doc_cb cb, void *arg)
+/*
+ * Walk the records of dbi: position with `first` (MDB_FIRST, or
+ * MDB_SET_RANGE / MDB_SET_KEY at *k), then step with `next`, handing each
+ * record to visit until the records end (0) or visit returns nonzero
+ * (returned). The one cursor loop of the read-only iterations below.
+ */
+typedef int (*walk_fn)(const MDB_val *k, const MDB_val *d, void *ctx);
+
+static int
+walk(struct store_txn *t, MDB_dbi dbi, MDB_val k, MDB_cursor_op first,
+    MDB_cursor_op next, walk_fn visit, void *ctx)
 {
-	unsigned char fb[8];
-	struct store_doc doc;
 	MDB_cursor *c;
-	MDB_val k, d;
-	MDB_cursor_op op = MDB_FIRST;
+	MDB_val d;
+	MDB_cursor_op op = first;
 	int rc;
 
-	if ((rc = txn_check(t, 0)) != 0)
-		return rc;
-	if (cb == NULL)
-		return -EINVAL;
-	if ((rc = mdb_cursor_open(t->txn, t->st->docs, &c)) != 0)
+	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
 		return lmdb_error(rc);
-	if (from != 0) {
-		k = u64_val(fb, from);
-		op = MDB_SET_RANGE;
-	}
-	for (;; op = MDB_NEXT) {
+	for (;; op = next) {
 		rc = mdb_cursor_get(c, &k, &d, op);
 		if (rc == MDB_NOTFOUND) {
 			rc = 0;
@@ -1137,18 +1136,72 @@ store_doc_each(struct store_txn *t, uint64_t from, store_doc_cb cb, void *arg)
 			rc = lmdb_error(rc);
 			break;
 		}
-		if (k.mv_size != 8) {
-			rc = STORE_ECORRUPT;
-			break;
-		}
-		if ((rc = rec_doc_decode(d.mv_data, d.mv_size, &doc)) != 0)
-			break;
-		doc.id = rec_get_u64(k.mv_data);
-		if ((rc = cb(&doc, arg)) != 0)
+		if ((rc = visit(&k, &d, ctx)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
 	return rc;
+}
+
+struct doc_walk {
+	struct store_txn *t;
+	store_doc_cb cb;
+	void *arg;
+	const char *prefix;
+	size_t plen, klen;
+	int end; /* the prefix's range is over */
+};
+
+static int
+visit_doc(const MDB_val *k, const MDB_val *d, void *ctx)
+{
+	struct doc_walk *w = ctx;
+	struct store_doc doc;
+	int rc;
+
+	if (k->mv_size != 8)
+		return STORE_ECORRUPT;
+	if ((rc = rec_doc_decode(d->mv_data, d->mv_size, &doc)) != 0)
+		return rc;
+	doc.id = rec_get_u64(k->mv_data);
+	return w->cb(&doc, w->arg);
+}
+
+int
+store_doc_each(struct store_txn *t, uint64_t from, store_doc_cb cb, void *arg)
+{
+	unsigned char fb[8];
+	struct doc_walk w = {.t = t, .cb = cb, .arg = arg};
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (cb == NULL)
+		return -EINVAL;
+	return walk(t, t->st->docs, u64_val(fb, from),
+	    from != 0 ? MDB_SET_RANGE : MDB_FIRST, MDB_NEXT, visit_doc, &w);
+}
+
+static int
+visit_path(const MDB_val *k, const MDB_val *d, void *ctx)
+{
+	struct doc_walk *w = ctx;
+	struct store_doc doc;
+	uint64_t id;
+	int rc;
+
+	if (k->mv_size < w->klen ||
+	    memcmp(k->mv_data, w->prefix, w->klen) != 0) {
+		w->end = 1;
+		return 1;
+	}
+	if ((rc = rec_u64_decode(d->mv_data, d->mv_size, &id)) != 0)
+		return rc;
+	if ((rc = store_doc_get(w->t, id, &doc)) != 0)
+		return rc == STORE_ENOTFOUND ? STORE_ECORRUPT : rc;
+	if (strncmp(doc.path, w->prefix, w->plen) != 0)
+		return 0;
+	return w->cb(&doc, w->arg);
 }
 
 /*
@@ -1160,50 +1213,17 @@ int
 store_doc_each_prefix(
     struct store_txn *t, const char *prefix, store_doc_cb cb, void *arg)
 {
-	struct store_doc doc;
-	MDB_cursor *c;
-	MDB_val k, d;
-	MDB_cursor_op op = MDB_SET_RANGE;
-	size_t plen, klen;
-	uint64_t id;
+	struct doc_walk w = {.t = t, .cb = cb, .arg = arg, .prefix = prefix};
 	int rc;
 
 	if ((rc = txn_check(t, 0)) != 0)
 		return rc;
-	if (cb == NULL || (rc = path_check(prefix, &plen)) != 0)
+	if (cb == NULL || (rc = path_check(prefix, &w.plen)) != 0)
 		return cb == NULL ? -EINVAL : rc;
-	klen = plen < PATHKEY_PREFIX ? plen : PATHKEY_PREFIX;
-	if ((rc = mdb_cursor_open(t->txn, t->st->paths, &c)) != 0)
-		return lmdb_error(rc);
-	k = val(prefix, klen);
-	for (;; op = MDB_NEXT) {
-		rc = mdb_cursor_get(c, &k, &d, op);
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-			break;
-		}
-		if (rc != 0) {
-			rc = lmdb_error(rc);
-			break;
-		}
-		if (k.mv_size < klen || memcmp(k.mv_data, prefix, klen) != 0) {
-			rc = 0;
-			break;
-		}
-		if ((rc = rec_u64_decode(d.mv_data, d.mv_size, &id)) != 0)
-			break;
-		if ((rc = store_doc_get(t, id, &doc)) != 0) {
-			if (rc == STORE_ENOTFOUND)
-				rc = STORE_ECORRUPT;
-			break;
-		}
-		if (strncmp(doc.path, prefix, plen) != 0)
-			continue;
-		if ((rc = cb(&doc, arg)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc;
+	w.klen = w.plen < PATHKEY_PREFIX ? w.plen : PATHKEY_PREFIX;
+	rc = walk(t, t->st->paths, val(prefix, w.klen), MDB_SET_RANGE, MDB_NEXT,
+	    visit_path, &w);
+	return w.end ? 0 : rc;
 }
 
 /* ---- Index -------------------------------------------------------------- */
@@ -1369,81 +1389,61 @@ store_pair_put(struct store_txn *t, const struct store_pair *p)
 	return txn_poison(t, rc);
 }
 
+struct pair_walk {
+	store_pair_cb cb;
+	void *arg;
+	uint64_t self; /* 0: every pair once, taken at its smaller end */
+};
+
+static int
+visit_pair(const MDB_val *k, const MDB_val *d, void *ctx)
+{
+	struct pair_walk *w = ctx;
+	struct store_pair p;
+	uint64_t self = w->self;
+	int rc;
+
+	if (self == 0) {
+		if (k->mv_size != 8)
+			return STORE_ECORRUPT;
+		self = rec_get_u64(k->mv_data);
+	}
+	if ((rc = rec_pair_decode(d->mv_data, d->mv_size, self, &p)) != 0)
+		return rc;
+	if (w->self == 0 && self != p.a)
+		return 0;
+	return w->cb(&p, w->arg);
+}
+
 int
 store_pairs_of(struct store_txn *t, uint64_t id, store_pair_cb cb, void *arg)
 {
 	unsigned char idb[8];
-	struct store_pair p;
-	MDB_cursor *c;
-	MDB_val k, d;
-	MDB_cursor_op op = MDB_SET_KEY;
+	struct pair_walk w = {cb, arg, id};
 	int rc;
 
 	if ((rc = txn_check(t, 0)) != 0)
 		return rc;
 	if (cb == NULL)
 		return -EINVAL;
-	if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0)
-		return lmdb_error(rc);
-	k = u64_val(idb, id);
-	for (;; op = MDB_NEXT_DUP) {
-		rc = mdb_cursor_get(c, &k, &d, op);
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-			break;
-		}
-		if (rc != 0) {
-			rc = lmdb_error(rc);
-			break;
-		}
-		if ((rc = rec_pair_decode(d.mv_data, d.mv_size, id, &p)) != 0 ||
-		    (rc = cb(&p, arg)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc;
+	return walk(t, t->st->pairs, u64_val(idb, id), MDB_SET_KEY,
+	    MDB_NEXT_DUP, visit_pair, &w);
 }
 
+/* Keys ascending, dups ascending by the other end: the entries stored
+ * under the smaller end come out ordered by (a, b). */
 int
 store_pair_each(struct store_txn *t, store_pair_cb cb, void *arg)
 {
-	struct store_pair p;
-	MDB_cursor *c;
-	MDB_val k, d;
-	MDB_cursor_op op = MDB_FIRST;
-	uint64_t self;
+	struct pair_walk w = {cb, arg, 0};
+	MDB_val none = {0, NULL};
 	int rc;
 
 	if ((rc = txn_check(t, 0)) != 0)
 		return rc;
 	if (cb == NULL)
 		return -EINVAL;
-	if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0)
-		return lmdb_error(rc);
-	/* Keys ascending, dups ascending by the other end: the entries
-	 * stored under the smaller end come out ordered by (a, b). */
-	for (;; op = MDB_NEXT) {
-		rc = mdb_cursor_get(c, &k, &d, op);
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-			break;
-		}
-		if (rc != 0) {
-			rc = lmdb_error(rc);
-			break;
-		}
-		if (k.mv_size != 8) {
-			rc = STORE_ECORRUPT;
-			break;
-		}
-		self = rec_get_u64(k.mv_data);
-		if ((rc = rec_pair_decode(d.mv_data, d.mv_size, self, &p)) != 0)
-			break;
-		if (self == p.a && (rc = cb(&p, arg)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc;
+	return walk(t, t->st->pairs, none, MDB_FIRST, MDB_NEXT, visit_pair, &w);
 }
 
 /* ---- Rejected files ----------------------------------------------------- */
@@ -1498,37 +1498,37 @@ store_reject_del(struct store_txn *t, const char *path)
 	return txn_poison(t, meta_add(t, "rejected", -1));
 }
 
+struct reject_walk {
+	store_reject_cb cb;
+	void *arg;
+};
+
+static int
+visit_reject(const MDB_val *k, const MDB_val *d, void *ctx)
+{
+	struct reject_walk *w = ctx;
+	struct store_reject r;
+	int rc;
+
+	(void)k;
+	if ((rc = rec_reject_decode(d->mv_data, d->mv_size, &r)) != 0)
+		return rc;
+	return w->cb(&r, w->arg);
+}
+
 int
 store_reject_each(struct store_txn *t, store_reject_cb cb, void *arg)
 {
-	struct store_reject r;
-	MDB_cursor *c;
-	MDB_val k, d;
-	MDB_cursor_op op = MDB_FIRST;
+	struct reject_walk w = {cb, arg};
+	MDB_val none = {0, NULL};
 	int rc;
 
 	if ((rc = txn_check(t, 0)) != 0)
 		return rc;
 	if (cb == NULL)
 		return -EINVAL;
-	if ((rc = mdb_cursor_open(t->txn, t->st->rejects, &c)) != 0)
-		return lmdb_error(rc);
-	for (;; op = MDB_NEXT) {
-		rc = mdb_cursor_get(c, &k, &d, op);
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-			break;
-		}
-		if (rc != 0) {
-			rc = lmdb_error(rc);
-			break;
-		}
-		if ((rc = rec_reject_decode(d.mv_data, d.mv_size, &r)) != 0 ||
-		    (rc = cb(&r, arg)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc;
+	return walk(
+	    t, t->st->rejects, none, MDB_FIRST, MDB_NEXT, visit_reject, &w);
 }
 
 /* ---- Counters ----------------------------------------------------------- */
