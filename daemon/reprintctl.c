@@ -271,7 +271,8 @@ table_print(struct table *t)
 	free(w);
 }
 
-/* A JSON value as a table cell (a static buffer: use before the next). */
+/* A JSON value as a table cell (one of 8 rotating buffers: use it before
+ * the eighth next call). */
 static const char *
 cell(json_t *o, const char *key)
 {
@@ -322,33 +323,44 @@ print_object(json_t *o)
 	free(s);
 }
 
-static void
-print_matches(json_t *arr)
-{
-	struct table t = {7, 0, 0, NULL};
-	char *hdr[] = {"PATH", "RELATION", "ORIGINAL", "JACCARD", "CONTAINMENT",
-	    "SOURCE", "PUBLISHED"};
-	const char *row[7];
-	size_t i;
-	json_t *m;
+/* One column of a table of JSON objects: its header and its key. */
+struct column {
+	const char *head, *key;
+};
 
-	if (json_array_size(arr) == 0) {
-		printf("no matches\n");
-		return;
-	}
-	table_add(&t, hdr);
-	json_array_foreach(arr, i, m)
+/* A table with a row per object of arr (at most 8 columns: cell()). */
+static void
+print_objects(json_t *arr, const struct column *cols, size_t ncol)
+{
+	struct table t = {ncol, 0, 0, NULL};
+	const char *row[8];
+	json_t *o;
+	size_t i, c;
+
+	for (c = 0; c < ncol; c++)
+		row[c] = cols[c].head;
+	table_add(&t, (char **)row);
+	json_array_foreach(arr, i, o)
 	{
-		row[0] = cell(m, "path");
-		row[1] = cell(m, "relation");
-		row[2] = cell(m, "original");
-		row[3] = cell(m, "jaccard");
-		row[4] = cell(m, "containment");
-		row[5] = cell(m, "source");
-		row[6] = cell(m, "published");
+		for (c = 0; c < ncol; c++)
+			row[c] = cell(o, cols[c].key);
 		table_add(&t, (char **)row);
 	}
 	table_print(&t);
+}
+
+static void
+print_matches(json_t *arr)
+{
+	static const struct column cols[] = {{"PATH", "path"},
+	    {"RELATION", "relation"}, {"ORIGINAL", "original"},
+	    {"JACCARD", "jaccard"}, {"CONTAINMENT", "containment"},
+	    {"SOURCE", "source"}, {"PUBLISHED", "published"}};
+
+	if (json_array_size(arr) == 0)
+		printf("no matches\n");
+	else
+		print_objects(arr, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 /* ---- File arguments -------------------------------------------------------
@@ -491,13 +503,11 @@ cmd_status(void)
 static int
 cmd_pairs(void)
 {
-	struct table t = {6, 0, 0, NULL};
-	char *hdr[] = {
-	    "RELATION", "A", "B", "ORIGINAL", "JACCARD", "CONTAINMENT"};
-	const char *row[6];
+	static const struct column cols[] = {{"RELATION", "relation"},
+	    {"A", "a"}, {"B", "b"}, {"ORIGINAL", "original"},
+	    {"JACCARD", "jaccard"}, {"CONTAINMENT", "containment"}};
 	char *tg = target("/v1/pairs", "relation", opt_relation, NULL, NULL);
-	json_t *j, *arr, *p;
-	size_t i;
+	json_t *j, *arr;
 
 	if (request("GET", tg, NULL, 0, &j) < 0) {
 		free(tg);
@@ -509,20 +519,8 @@ cmd_pairs(void)
 		print_lines(arr);
 	else if (json_array_size(arr) == 0)
 		printf("no pairs\n");
-	else {
-		table_add(&t, hdr);
-		json_array_foreach(arr, i, p)
-		{
-			row[0] = cell(p, "relation");
-			row[1] = cell(p, "a");
-			row[2] = cell(p, "b");
-			row[3] = cell(p, "original");
-			row[4] = cell(p, "jaccard");
-			row[5] = cell(p, "containment");
-			table_add(&t, (char **)row);
-		}
-		table_print(&t);
-	}
+	else
+		print_objects(arr, cols, sizeof(cols) / sizeof(cols[0]));
 	json_decref(j);
 	return 0;
 }
@@ -642,13 +640,12 @@ fail:
 static int
 cmd_cluster(const char *file)
 {
-	struct table t = {7, 0, 0, NULL};
-	char *hdr[] = {"PATH", "RELATION", "JACCARD", "CONTAINMENT",
-	    "FIRST_SEEN", "SOURCE", "PUBLISHED"};
-	const char *row[7];
+	static const struct column cols[] = {{"PATH", "path"},
+	    {"RELATION", "relation"}, {"JACCARD", "jaccard"},
+	    {"CONTAINMENT", "containment"}, {"FIRST_SEEN", "first_seen"},
+	    {"SOURCE", "source"}, {"PUBLISHED", "published"}};
 	char *rel = rel_arg(file), *tg;
-	json_t *j, *arr, *m;
-	size_t i;
+	json_t *j, *arr;
 
 	if (rel == NULL)
 		return 1;
@@ -664,19 +661,7 @@ cmd_cluster(const char *file)
 		print_lines(arr);
 	else {
 		printf("original: %s\n", cell(j, "original"));
-		table_add(&t, hdr);
-		json_array_foreach(arr, i, m)
-		{
-			row[0] = cell(m, "path");
-			row[1] = cell(m, "relation");
-			row[2] = cell(m, "jaccard");
-			row[3] = cell(m, "containment");
-			row[4] = cell(m, "first_seen");
-			row[5] = cell(m, "source");
-			row[6] = cell(m, "published");
-			table_add(&t, (char **)row);
-		}
-		table_print(&t);
+		print_objects(arr, cols, sizeof(cols) / sizeof(cols[0]));
 		if (json_is_true(json_object_get(j, "truncated")))
 			printf("(truncated)\n");
 	}
