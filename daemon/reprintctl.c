@@ -281,8 +281,9 @@ cell(json_t *o, const char *key)
 	json_t *v = json_object_get(o, key);
 
 	i = (i + 1) % 8;
-	if (json_is_string(v))
-		return json_string_value(v);
+	if (json_is_string(v)) /* "" (no source, say) shows as "-" too */
+		return *json_string_value(v) != '\0' ? json_string_value(v)
+		                                     : "-";
 	if (json_is_real(v)) {
 		snprintf(buf[i], sizeof(buf[i]), "%.2f", json_real_value(v));
 		return buf[i];
