@@ -1003,6 +1003,16 @@ render_text(json_t *m, FILE *f)
 /* ---- HTML
  * -------------------------------------------------------------------- */
 
+/* A table cell with n and a bar as long as n is of max. */
+static void
+html_bar_cell(FILE *f, long long n, long long max)
+{
+	fprintf(f,
+	    "<td><span class=\"bar\" style=\"width:%.0fpx\"></span>%lld"
+	    "</td>",
+	    8 + 112.0 * (double)n / (double)(max ? max : 1), n);
+}
+
 static void
 esc(FILE *f, const char *s)
 {
@@ -1384,12 +1394,9 @@ render_html(json_t *m, FILE *f)
 			                         : "(untitled)");
 			fprintf(f, "</td><td class=\"path\">");
 			esc(f, sget(v, "path"));
-			fprintf(f,
-			    "</td><td><span class=\"bar\" style=\"width:"
-			    "%.0fpx\"></span>%lld</td></tr>",
-			    8 + 112.0 * (double)iget(v, "reprints") /
-			            (double)(max ? max : 1),
-			    (long long)iget(v, "reprints"));
+			fprintf(f, "</td>");
+			html_bar_cell(f, iget(v, "reprints"), max);
+			fprintf(f, "</tr>");
 		}
 		fprintf(f, "</table>");
 	}
@@ -1427,12 +1434,9 @@ render_html(json_t *m, FILE *f)
 			esc(f, sget(v, "reprinter"));
 			fprintf(f, "</b></td><td>");
 			esc(f, sget(v, "original_source"));
-			fprintf(f,
-			    "</td><td><span class=\"bar\" style=\"width:"
-			    "%.0fpx\"></span>%lld</td></tr>",
-			    8 + 112.0 * (double)iget(v, "count") /
-			            (double)(max ? max : 1),
-			    (long long)iget(v, "count"));
+			fprintf(f, "</td>");
+			html_bar_cell(f, iget(v, "count"), max);
+			fprintf(f, "</tr>");
 		}
 		fprintf(f, "</table>");
 	}
