@@ -12,7 +12,7 @@
  *   unique    shingle_sort_unique of the grams (MinHash input)
  *   minhash   shingle_minhash of the unique grams
  *   simhash   shingle_simhash of the grams
- *   build     match_doc_build: all of the above plus numbers and bands
+ *   build     match_doc_build: all of the above plus numbers
  *   put       store_doc_put, 100 documents per write transaction, with
  *             STORE_NOSYNC and with an fsync per commit (the default)
  *   detect    detect_run against the store being filled, then the put
@@ -334,15 +334,14 @@ prepare(struct doc *d, struct prepared *p)
 static int
 put_one(struct store_txn *txn, struct prepared *p, const char *text, size_t len)
 {
-	const uint64_t *keys, *bands;
-	size_t nkeys, nbands;
+	const uint64_t *keys;
+	size_t nkeys;
 	uint64_t id;
 
 	nkeys = match_doc_keys(p->md, &keys);
-	nbands = match_doc_bands(p->md, &bands);
 	p->sd.first_seen = (int64_t)(now_s() * 1e6);
-	return store_doc_put(txn, &p->sd, text, len, p->blob, p->bloblen, keys,
-	    nkeys, bands, nbands, &id);
+	return store_doc_put(
+	    txn, &p->sd, text, len, p->blob, p->bloblen, keys, nkeys, &id);
 }
 
 /*
@@ -458,7 +457,7 @@ usage(void)
 static int
 store_usage(const char *dir)
 {
-	struct store_options so = {STORE_RDONLY, 0, 0};
+	struct store_options so = {.flags = STORE_RDONLY};
 	struct store *st = NULL;
 	struct store_txn *txn;
 	struct store_stats ss;

@@ -788,8 +788,8 @@ common_keys(struct api *a, struct store_txn *txn, const void *text, size_t len,
 {
 	const uint64_t *keys;
 	struct match_doc *md = NULL;
-	uint64_t df, *v = NULL;
-	size_t nk, i;
+	uint64_t *v = NULL;
+	size_t nk, i, df;
 	int rc;
 
 	*out = NULL;
@@ -802,7 +802,8 @@ common_keys(struct api *a, struct store_txn *txn, const void *text, size_t len,
 		goto out;
 	}
 	for (i = 0; i < nk; i++) {
-		if ((rc = store_key_df(txn, keys[i], &df)) < 0)
+		if ((rc = store_key_docs(txn, keys[i], NULL,
+		         a->r->cfg.match.boilerplate_df, &df)) < 0)
 			goto out;
 		if (df > a->r->cfg.match.boilerplate_df)
 			v[(*n)++] = keys[i];

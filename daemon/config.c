@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "store.h"
 
 enum ctype { C_STR, C_MODE, C_SIZE, C_UINT, C_U64, C_DOUBLE, C_BOOL, C_DUR };
 
@@ -50,6 +51,7 @@ static const struct ckey keys[] = {
     {"nosync", C_BOOL, F(nosync), 0, 1},
     {"map_size", C_SIZE, F(map_size), 1 << 20, 1e15},
     {"map_size_max", C_SIZE, F(map_size_max), 1 << 20, 1e15},
+    {"index_memtable", C_UINT, F(index_memtable), 1024, 1 << 26},
     {"retention", C_DUR, F(retention), 0, 1e11},
     {"reports_dir", C_STR, F(reports_dir), 0, 0},
 };
@@ -71,6 +73,7 @@ config_init(struct config *c)
 	c->nosync = 0;
 	c->map_size = UINT64_C(64) << 20;
 	c->map_size_max = UINT64_C(64) << 30;
+	c->index_memtable = STORE_INDEX_MEM_DEFAULT;
 	c->retention = 90 * 86400;
 }
 

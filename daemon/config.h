@@ -32,6 +32,7 @@ struct config {
 	int nosync;               /* no fsync per commit */
 	uint64_t map_size;        /* initial store map, bytes (at start) */
 	uint64_t map_size_max;    /* the map grows up to this, bytes */
+	unsigned index_memtable;  /* index postings held in memory */
 	uint64_t retention;       /* seconds a document is kept; 0: forever */
 	char *reports_dir;        /* NULL: STATE/reports */
 };

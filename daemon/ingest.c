@@ -185,8 +185,8 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	struct store_doc other;
 	struct store_pair p;
 	struct match_result mr;
-	const uint64_t *keys, *bands;
-	size_t nhits = 0, nkeys, nbands, i;
+	const uint64_t *keys;
+	size_t nhits = 0, nkeys, i;
 	void *blob = NULL;
 	size_t bloblen;
 	uint64_t id, orig;
@@ -199,9 +199,7 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	if ((rc = match_doc_encode(md, &blob, &bloblen)) < 0)
 		goto out;
 	nkeys = match_doc_keys(md, &keys);
-	nbands = match_doc_bands(md, &bands);
-	rc = store_doc_put(
-	    txn, doc, buf, len, blob, bloblen, keys, nkeys, bands, nbands, &id);
+	rc = store_doc_put(txn, doc, buf, len, blob, bloblen, keys, nkeys, &id);
 	if (rc < 0)
 		goto out;
 	doc->id = id;

@@ -154,7 +154,8 @@ diff_cb(const char *key, const char *old, const char *new_, void *arg)
 	if (strcmp(key, "watch") == 0 || strcmp(key, "state") == 0 ||
 	    strcmp(key, "socket") == 0 || strcmp(key, "socket_mode") == 0 ||
 	    strcmp(key, "socket_group") == 0 || strcmp(key, "nosync") == 0 ||
-	    strcmp(key, "map_size") == 0) {
+	    strcmp(key, "map_size") == 0 ||
+	    strcmp(key, "index_memtable") == 0) {
 		log_warnx("config: %s changed (%s -> %s); takes effect at "
 		          "restart",
 		    key, old, new_);
@@ -270,6 +271,7 @@ open_store(struct reprintd *r)
 	so.flags = r->cfg.nosync ? STORE_NOSYNC : 0;
 	so.map_size = r->cfg.map_size;
 	so.map_size_max = r->cfg.map_size_max;
+	so.index_mem = r->cfg.index_memtable;
 	rc = store_open(r->state_real, &so, &r->st);
 	if (rc == STORE_EVERSION) {
 		fprintf(stderr,

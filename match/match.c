@@ -249,8 +249,6 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 		/* The fingerprints are a tenth of the grams and sample them
 		 * evenly: the same sketch at a tenth of the cost. */
 		d->simhash = shingle_simhash(d->fp, d->nfp);
-		shingle_minhash_bands(
-		    d->minhash, LSH_BANDS, LSH_ROWS, d->bands);
 		d->sketched = 1;
 	}
 	shingle_text_free(&t);
@@ -267,13 +265,6 @@ match_doc_keys(const struct match_doc *d, const uint64_t **keys)
 {
 	*keys = d->keys;
 	return d->nkeys;
-}
-
-size_t
-match_doc_bands(const struct match_doc *d, const uint64_t **bands)
-{
-	*bands = d->bands;
-	return d->sketched && d->ngrams ? LSH_BANDS : 0;
 }
 
 uint64_t

@@ -7,8 +7,7 @@
  * classifies the relation; match_explain() finds the shared passages.
  *
  * The candidate search (which stored documents to verify) lives in the
- * daemon; it uses match_doc_keys() as keys of the store's inverted index
- * and match_doc_bands() as MinHash LSH band keys.
+ * daemon; it uses match_doc_keys() as keys of the store's inverted index.
  */
 #ifndef MATCH_H
 #define MATCH_H
@@ -61,9 +60,9 @@ struct match_doc;
  */
 int match_doc_build(const char *text, size_t len, struct match_doc **out);
 /*
- * As match_doc_build() but without the sketch (MinHash, SimHash, bands):
- * for a stored document that is only verified against. match_doc_bands()
- * then gives none and match_doc_encode() fails with -EINVAL.
+ * As match_doc_build() but without the sketch (MinHash, SimHash):
+ * for a stored document that is only verified against.
+ * match_doc_encode() then fails with -EINVAL.
  */
 int match_doc_build_light(const char *text, size_t len, struct match_doc **out);
 void match_doc_free(struct match_doc *d);
@@ -86,10 +85,8 @@ int match_sketch_decode(const void *blob, size_t len, struct match_sketch *out);
 double match_sketch_jaccard(
     const struct match_sketch *a, const struct match_sketch *b);
 
-/* Keys for the inverted index (unique, sorted) and LSH band keys. The
- * arrays belong to d. */
+/* Keys for the inverted index (unique, sorted); the array belongs to d. */
 size_t match_doc_keys(const struct match_doc *d, const uint64_t **keys);
-size_t match_doc_bands(const struct match_doc *d, const uint64_t **bands);
 uint64_t match_doc_norm_hash(const struct match_doc *d);
 uint32_t match_doc_ntokens(const struct match_doc *d);
 /* Length of the squeezed text in code points (a size for "longer"). */

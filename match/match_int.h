@@ -14,8 +14,6 @@
 #define WINNOW_W 32    /* grams per winnowing window */
 #define PASSAGE_RUN 20 /* consecutive shared grams that make a passage */
 #define FACT_WINDOW 24 /* shared text this close on both sides: in context */
-#define LSH_BANDS 32
-#define LSH_ROWS 4
 #define NUM_SEED 0x6e756d62657273ULL /* "numbers" */
 #define SKETCH_MAGIC 0x524d5331u     /* "RMS1" */
 
@@ -37,8 +35,7 @@ struct match_doc {
 	size_t nnum_set;
 	uint32_t minhash[SHINGLE_MINHASH_N];
 	uint64_t simhash;
-	uint64_t bands[LSH_BANDS];
-	int sketched; /* minhash, simhash and bands computed */
+	int sketched; /* minhash and simhash computed */
 };
 
 /* Whether sorted set[0..n) holds k. */

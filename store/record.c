@@ -230,62 +230,87 @@ rec_pair_decode(
 	return 0;
 }
 
-/* ---- Keys of a document ------------------------------------------------- */
+/* ---- Index run blocks ---------------------------------------------------- */
+
+static size_t
+varint_put(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
+/* -1 on a truncated or over-long varint. */
+static int
+varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	for (unsigned shift = 0; shift < 64; shift += 7) {
+		if (*p == end)
+			return -1;
+		unsigned char c = *(*p)++;
+		if (shift == 63 && c > 1)
+			return -1;
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
 
 size_t
-rec_keys_len(size_t nkeys, size_t nbands)
+rec_block_put(unsigned char *buf, uint32_t dkey, uint64_t x)
 {
-	if (nkeys > UINT32_MAX || nbands > UINT32_MAX)
-		return 0;
-	if (nkeys + nbands > (SIZE_MAX - REC_KEYS_HDR) / 8)
-		return 0;
-	return REC_KEYS_HDR + 8 * (nkeys + nbands);
-}
+	size_t n = varint_put(buf, dkey);
 
-void
-rec_keys_encode(unsigned char *buf, const uint64_t *keys, size_t nkeys,
-    const uint64_t *bands, size_t nbands)
-{
-	unsigned char *p = buf + REC_KEYS_HDR;
-
-	rec_put_u32(buf + 0, (uint32_t)nkeys);
-	rec_put_u32(buf + 4, (uint32_t)nbands);
-	for (size_t i = 0; i < nkeys; i++, p += 8)
-		rec_put_u64(p, keys[i]);
-	for (size_t i = 0; i < nbands; i++, p += 8)
-		rec_put_u64(p, bands[i]);
-}
-
-static int
-ascending(const unsigned char *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++)
-		if (memcmp(v + 8 * (i - 1), v + 8 * i, 8) >= 0)
-			return 0;
-	return 1;
+	return n + varint_put(buf + n, x);
 }
 
 int
-rec_keys_decode(const void *buf, size_t len, const unsigned char **keys,
-    size_t *nkeys, const unsigned char **bands, size_t *nbands)
+rec_block_open(struct rec_block *b, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
-	uint64_t nk, nb;
 
-	if (p == NULL || len < REC_KEYS_HDR)
+	if (p == NULL || len < 4 + 2)
 		return STORE_ECORRUPT;
-	nk = rec_get_u32(p + 0);
-	nb = rec_get_u32(p + 4);
-	/* nk, nb < 2^32: (nk + nb) * 8 cannot overflow 64 bits. */
-	if ((uint64_t)len - REC_KEYS_HDR != (nk + nb) * 8)
-		return STORE_ECORRUPT;
-	*keys = p + REC_KEYS_HDR;
-	*bands = p + REC_KEYS_HDR + 8 * nk;
-	if (!ascending(*keys, nk) || !ascending(*bands, nb))
-		return STORE_ECORRUPT;
-	*nkeys = nk;
-	*nbands = nb;
+	b->p = p + 4;
+	b->end = p + len;
+	b->key = rec_get_u32(p);
+	b->id = 0;
+	b->n = 0;
 	return 0;
+}
+
+int
+rec_block_next(struct rec_block *b, uint32_t *key, uint64_t *id)
+{
+	uint64_t dk, x;
+
+	if (b->p == b->end)
+		return b->n > 0 ? 0 : STORE_ECORRUPT;
+	if (varint_get(&b->p, b->end, &dk) != 0 ||
+	    varint_get(&b->p, b->end, &x) != 0 || x == 0 ||
+	    dk > UINT32_MAX - b->key || (b->n == 0 && dk != 0))
+		return STORE_ECORRUPT;
+	if (b->n > 0 && dk == 0) {
+		if (x > UINT64_MAX - b->id)
+			return STORE_ECORRUPT;
+		x += b->id; /* same key: the id is a delta */
+	}
+	b->key += (uint32_t)dk;
+	b->id = x;
+	b->n++;
+	*key = b->key;
+	*id = x;
+	return 1;
 }
 
 /* ---- Rejected files ----------------------------------------------------- */

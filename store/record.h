@@ -33,10 +33,13 @@
  *                       32 relation, 36 jaccard, 40 cont_ab, 44 cont_ba
  *                       (u32 / float bits), 48 found_at (i64).
  *                       Dups of one key sort by `other`.
- *   keys record         8 + 8 * (nkeys + nbands):
- *                       0 nkeys (u32), 4 nbands (u32), then nkeys index
- *                       keys and nbands band keys, each u64, each list
- *                       strictly ascending.
+ *   index log record    4 * nkeys: a document's index keys, u32 each,
+ *                       strictly ascending (decoded in index.c)
+ *   index run block     4 + entries: 0 first key (u32), then for each
+ *                       posting, sorted by (key, id): varint key delta
+ *                       (0 for the first), varint id (an id delta when
+ *                       the key repeats the previous one's); varints are
+ *                       LEB128, ids and id deltas never 0.
  *   reject record      18 + path_len + reason_len:
  *                       0 at (i64), 8 path_len, 12 reason_len (u32),
  *                       16 path, NUL, reason, NUL.
@@ -52,7 +55,6 @@
 #define REC_U64_LEN 8
 #define REC_DOC_FIXED 80 /* doc record without its strings and NULs */
 #define REC_PAIR_LEN 56
-#define REC_KEYS_HDR 8
 #define REC_REJECT_FIXED 16 /* reject record without strings and NULs */
 
 void rec_put_u64(unsigned char *p, uint64_t v);
@@ -81,15 +83,20 @@ void rec_pair_encode(
 int rec_pair_decode(
     const void *buf, size_t len, uint64_t self, struct store_pair *out);
 
-/* Keys record. keys and bands must be sorted ascending and unique.
- * rec_keys_len returns 0 if the counts do not fit (> UINT32_MAX or the
- * size overflows). decode returns pointers to the big-endian arrays in
- * buf; read elements with rec_get_u64(keys + 8 * i). */
-size_t rec_keys_len(size_t nkeys, size_t nbands);
-void rec_keys_encode(unsigned char *buf, const uint64_t *keys, size_t nkeys,
-    const uint64_t *bands, size_t nbands);
-int rec_keys_decode(const void *buf, size_t len, const unsigned char **keys,
-    size_t *nkeys, const unsigned char **bands, size_t *nbands);
+/* Index run block, read one posting at a time: open checks the header
+ * (b->key is then the block's first key), next returns 1 with the next
+ * posting, 0 at the end, STORE_ECORRUPT on a malformed entry (it never
+ * reads past len; an empty block is corrupt). put appends one entry to a
+ * block being written (at most 15 bytes) and returns its length. */
+struct rec_block {
+	const unsigned char *p, *end;
+	uint32_t key; /* last key read (the first key after open) */
+	uint64_t id;  /* last id read */
+	size_t n;     /* entries read */
+};
+int rec_block_open(struct rec_block *b, const void *buf, size_t len);
+int rec_block_next(struct rec_block *b, uint32_t *key, uint64_t *id);
+size_t rec_block_put(unsigned char *buf, uint32_t dkey, uint64_t x);
 
 /* Reject record; decode fills out->path and out->reason into buf. */
 size_t rec_reject_len(size_t path_len, size_t reason_len);

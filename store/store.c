@@ -10,10 +10,7 @@
  *   paths    path key → id
  *   text     id → raw bytes
  *   feat     id → feature blob (opaque, match/'s)
- *   keys     id → keys record          the doc's unique index and band keys,
- *                                       so that delete is exact
- *   post     key → id                  DUPSORT|DUPFIXED (8-byte dups)
- *   bands    band → id                 DUPSORT|DUPFIXED
+ *   ixlog, ixdead, ix1a ... ix3b        the fingerprint index (index.c)
  *   pairs    id → pair record          DUPSORT|DUPFIXED, once under each end
  *   rejects  path key → reject record
  *
@@ -43,6 +40,7 @@
 #include <zstd.h>
 #include <xxhash.h>
 
+#include "index.h"
 #include "record.h"
 #include "store.h"
 
@@ -54,8 +52,9 @@
 
 struct store {
 	MDB_env *env; /* NULL in the handle returned with STORE_EVERSION */
-	MDB_dbi meta, docs, paths, text, feat, keys, post, bands, pairs,
-	    rejects;
+	MDB_dbi meta, docs, paths, text, feat, pairs, rejects;
+	struct ix_dbis ixd;
+	struct ix *ix; /* the index's memtable (index.h) */
 	uint32_t flags;
 	uint64_t map_max;
 	int found_version;
@@ -71,6 +70,7 @@ struct store_txn {
 	int err;     /* sticky: a write failed, only abort/commit remain */
 	void **bufs; /* decompressed texts, freed when the txn ends */
 	size_t nbufs;
+	struct ix_txn ixt;
 };
 
 /* The one place where LMDB's codes become ours: positive errno values are
@@ -323,10 +323,6 @@ open_dbis(struct store *st)
 	    {"paths", offsetof(struct store, paths), 0},
 	    {"text", offsetof(struct store, text), 0},
 	    {"feat", offsetof(struct store, feat), 0},
-	    {"keys", offsetof(struct store, keys), 0},
-	    {"post", offsetof(struct store, post), MDB_DUPSORT | MDB_DUPFIXED},
-	    {"bands", offsetof(struct store, bands),
-	        MDB_DUPSORT | MDB_DUPFIXED},
 	    {"pairs", offsetof(struct store, pairs),
 	        MDB_DUPSORT | MDB_DUPFIXED},
 	    {"rejects", offsetof(struct store, rejects), 0},
@@ -386,6 +382,16 @@ open_dbis(struct store *st)
 			goto fail;
 		}
 	}
+	st->ixd.meta = st->meta;
+	for (size_t i = 0; i < IX_NDBI; i++) {
+		rc = mdb_dbi_open(
+		    t.txn, ix_dbi_name(i), create, ix_dbi_slot(&st->ixd, i));
+		if (rc != 0) {
+			rc = rc == MDB_NOTFOUND ? STORE_ECORRUPT
+			                        : lmdb_error(rc);
+			goto fail;
+		}
+	}
 	rc = mdb_txn_commit(t.txn);
 	return lmdb_error(rc);
 fail:
@@ -436,7 +442,7 @@ store_open(
 		rc = -ENOTSUP;
 		goto fail;
 	}
-	if ((rc = mdb_env_set_maxdbs(st->env, 16)) != 0)
+	if ((rc = mdb_env_set_maxdbs(st->env, 24)) != 0)
 		goto fail_mdb;
 	if (o.flags & STORE_RDONLY)
 		envflags |= MDB_RDONLY; /* map the size found on disk */
@@ -451,6 +457,12 @@ store_open(
 		goto fail_mdb;
 	if ((rc = open_dbis(st)) != 0)
 		goto fail;
+	if ((rc = ix_new(&st->ixd,
+	         o.index_mem ? o.index_mem : STORE_INDEX_MEM_DEFAULT,
+	         &st->ix)) != 0) {
+		rc = -rc;
+		goto fail;
+	}
 	*out = st;
 	return 0;
 fail_mdb:
@@ -489,6 +501,7 @@ store_close(struct store *st)
 		return;
 	if (st->env != NULL)
 		mdb_env_close(st->env);
+	ix_free(st->ix);
 	free(st);
 }
 
@@ -541,6 +554,7 @@ store_txn_begin(struct store *st, int write, struct store_txn **out)
 	st->ntxn++;
 	if (t->write)
 		st->writer = 1;
+	t->ixt.txn = t->txn;
 	*out = t;
 	return 0;
 }
@@ -552,6 +566,7 @@ store_txn_commit(struct store_txn *t)
 
 	if (t == NULL)
 		return -EINVAL;
+	ix_txn_end(t->st->ix, &t->ixt);
 	if (t->err != 0) {
 		rc = t->err;
 		mdb_txn_abort(t->txn);
@@ -571,6 +586,7 @@ store_txn_abort(struct store_txn *t)
 {
 	if (t == NULL)
 		return;
+	ix_txn_end(t->st->ix, &t->ixt);
 	mdb_txn_abort(t->txn);
 	txn_end(t);
 }
@@ -668,87 +684,22 @@ text_inflate(struct store_txn *t, const unsigned char *z, size_t zlen,
 	return 0;
 }
 
-/* Add (k, id) to a postings DBI for each k of the sorted list. */
-static int
-postings_add(
-    struct store_txn *t, MDB_dbi dbi, const uint64_t *v, size_t n, uint64_t id)
-{
-	unsigned char kb[8], ib[8];
-	MDB_cursor *c;
-	MDB_val k, d;
-	int rc;
-
-	if (n == 0)
-		return 0;
-	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
-		return txn_fail(t, rc);
-	for (size_t i = 0; i < n; i++) {
-		k = u64_val(kb, v[i]);
-		d = u64_val(ib, id);
-		rc = mdb_cursor_put(c, &k, &d, MDB_NODUPDATA);
-		if (rc != 0 && rc != MDB_KEYEXIST) {
-			rc = txn_fail(t, rc);
-			break;
-		}
-		rc = 0;
-	}
-	mdb_cursor_close(c);
-	return rc;
-}
-
-/* Remove (k, id) from a postings DBI for each big-endian k in v. */
-static int
-postings_del(struct store_txn *t, MDB_dbi dbi, const unsigned char *v, size_t n,
-    uint64_t id)
-{
-	unsigned char ib[8];
-	MDB_cursor *c;
-	MDB_val k, d;
-	int rc = 0;
-
-	if (n == 0)
-		return 0;
-	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
-		return txn_fail(t, rc);
-	for (size_t i = 0; i < n; i++) {
-		k = val(v + 8 * i, 8);
-		d = u64_val(ib, id);
-		rc = mdb_cursor_get(c, &k, &d, MDB_GET_BOTH);
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-			continue;
-		}
-		if (rc != 0) {
-			rc = lmdb_error(rc);
-			break;
-		}
-		if ((rc = mdb_cursor_del(c, 0)) != 0) {
-			rc = txn_fail(t, rc);
-			break;
-		}
-	}
-	mdb_cursor_close(c);
-	return rc;
-}
-
 int
 store_doc_put(struct store_txn *t, const struct store_doc *doc,
     const void *text, size_t text_len, const void *feat, size_t feat_len,
-    const uint64_t *keys, size_t nkeys, const uint64_t *bands, size_t nbands,
-    uint64_t *id)
+    const uint64_t *keys, size_t nkeys, uint64_t *id)
 {
 	static const unsigned char empty[1];
 	unsigned char pkb[PATHKEY_MAX], idb[8];
-	uint64_t *sorted = NULL, *sk, *sb, next;
-	size_t plen, nk, nb, klen;
+	uint64_t *sorted = NULL, next;
+	size_t plen, nk;
 	MDB_val pk, idk, d;
 	int rc, dirty = 0;
 
 	if ((rc = txn_check(t, 1)) != 0)
 		return rc;
 	if (doc == NULL || id == NULL || (text == NULL && text_len != 0) ||
-	    (feat == NULL && feat_len != 0) || (keys == NULL && nkeys != 0) ||
-	    (bands == NULL && nbands != 0))
+	    (feat == NULL && feat_len != 0) || (keys == NULL && nkeys != 0))
 		return -EINVAL;
 	if ((rc = path_check(doc->path, &plen)) != 0)
 		return rc;
@@ -757,7 +708,7 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 	    (doc->source != NULL && strlen(doc->source) > STORE_META_MAX) ||
 	    (doc->author != NULL && strlen(doc->author) > STORE_META_MAX))
 		return -E2BIG;
-	if ((klen = rec_keys_len(nkeys, nbands)) == 0)
+	if (nkeys > UINT32_MAX)
 		return -E2BIG;
 
 	pk = path_key(doc->path, plen, pkb);
@@ -773,21 +724,12 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 	if (next == UINT64_MAX)
 		return -EOVERFLOW;
 
-	/* Sorted, unique keys: exact keys record, in-order B-tree inserts. */
-	if (nkeys + nbands > 0) {
-		sorted = malloc((nkeys + nbands) * sizeof(*sorted));
-		if (sorted == NULL)
+	if (nkeys > 0) {
+		if ((sorted = malloc(nkeys * sizeof(*sorted))) == NULL)
 			return -ENOMEM;
-		if (nkeys > 0)
-			memcpy(sorted, keys, nkeys * sizeof(*sorted));
-		if (nbands > 0)
-			memcpy(sorted + nkeys, bands, nbands * sizeof(*sorted));
+		memcpy(sorted, keys, nkeys * sizeof(*sorted));
 	}
-	sk = sorted;
-	sb = sorted != NULL ? sorted + nkeys : NULL;
-	nk = sort_unique(sk, nkeys);
-	nb = sort_unique(sb, nbands);
-	klen = rec_keys_len(nk, nb);
+	nk = sort_unique(sorted, nkeys);
 
 	idk = u64_val(idb, next);
 	d = val(NULL, rec_doc_len(doc));
@@ -809,18 +751,11 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 	    (rc = put(t, t->st->feat, idk,
 	         val(feat_len ? feat : empty, feat_len), 0)) != 0)
 		goto out;
-
-	d = val(NULL, klen);
-	rc = mdb_put(t->txn, t->st->keys, &idk, &d, MDB_RESERVE);
-	if (rc != 0) {
+	if ((rc = ix_add(t->st->ix, &t->ixt, next, sorted, nk)) != 0) {
 		rc = txn_fail(t, rc);
 		goto out;
 	}
-	rec_keys_encode(d.mv_data, sk, nk, sb, nb);
-
-	if ((rc = postings_add(t, t->st->post, sk, nk, next)) != 0 ||
-	    (rc = postings_add(t, t->st->bands, sb, nb, next)) != 0 ||
-	    (rc = meta_set(t, "next_id", next + 1)) != 0 ||
+	if ((rc = meta_set(t, "next_id", next + 1)) != 0 ||
 	    (rc = meta_add(t, "documents", 1)) != 0)
 		goto out;
 	*id = next;
@@ -1020,11 +955,10 @@ pair_unlink(struct store_txn *t, MDB_cursor *c, uint64_t self, uint64_t other,
 int
 store_doc_delete(struct store_txn *t, uint64_t id)
 {
-	unsigned char idb[8], pkb[PATHKEY_MAX], *keyrec = NULL;
-	const unsigned char *kv, *bv;
+	unsigned char idb[8], pkb[PATHKEY_MAX];
 	struct store_doc doc;
 	uint64_t *others = NULL, pid;
-	size_t plen, nk, nb, nothers = 0;
+	size_t plen, nothers = 0;
 	char *path = NULL;
 	MDB_cursor *c;
 	MDB_val k, d, pk;
@@ -1040,32 +974,14 @@ store_doc_delete(struct store_txn *t, uint64_t id)
 	if ((path = strdup(doc.path)) == NULL)
 		return -ENOMEM;
 	plen = strlen(path);
-	rc = mdb_get(t->txn, t->st->keys, &k, &d);
-	if (rc == MDB_NOTFOUND) {
-		nk = nb = 0;
-		kv = bv = NULL;
-	} else if (rc != 0) {
-		rc = lmdb_error(rc);
-		goto out;
-	} else {
-		if ((rc = rec_keys_decode(
-		         d.mv_data, d.mv_size, &kv, &nk, &bv, &nb)) != 0)
-			goto out;
-		if ((keyrec = malloc(d.mv_size + 1)) == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		memcpy(keyrec, d.mv_data, d.mv_size);
-		kv = keyrec + REC_KEYS_HDR;
-		bv = kv + 8 * nk;
-	}
 	if ((rc = pair_others(t, id, &others, &nothers)) != 0)
 		goto out;
 	dirty = 1;
 
-	if ((rc = postings_del(t, t->st->post, kv, nk, id)) != 0 ||
-	    (rc = postings_del(t, t->st->bands, bv, nb, id)) != 0)
+	if ((rc = ix_del(t->st->ix, &t->ixt, id)) != 0) {
+		rc = txn_fail(t, rc);
 		goto out;
+	}
 
 	if (nothers > 0) {
 		if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0) {
@@ -1096,13 +1012,11 @@ store_doc_delete(struct store_txn *t, uint64_t id)
 
 	if ((rc = del(t, t->st->text, k)) != 0 ||
 	    (rc = del(t, t->st->feat, k)) != 0 ||
-	    (rc = del(t, t->st->keys, k)) != 0 ||
 	    (rc = del(t, t->st->docs, k)) != 0 ||
 	    (rc = meta_add(t, "documents", -1)) != 0)
 		goto out;
 out:
 	free(path);
-	free(keyrec);
 	free(others);
 	return dirty ? txn_poison(t, rc) : rc;
 }
@@ -1229,114 +1143,18 @@ store_doc_each_prefix(
 /* ---- Index -------------------------------------------------------------- */
 
 int
-store_key_df(struct store_txn *t, uint64_t key, uint64_t *df)
+store_key_docs(
+    struct store_txn *t, uint64_t key, uint64_t *ids, size_t max, size_t *df)
 {
-	unsigned char kb[8];
-	MDB_cursor *c;
-	MDB_val k, d;
-	size_t count = 0;
 	int rc;
 
 	if ((rc = txn_check(t, 0)) != 0)
 		return rc;
 	if (df == NULL)
 		return -EINVAL;
-	if ((rc = mdb_cursor_open(t->txn, t->st->post, &c)) != 0)
+	if ((rc = ix_lookup(t->st->ix, &t->ixt, key, ids, max, df)) != 0)
 		return lmdb_error(rc);
-	k = u64_val(kb, key);
-	rc = mdb_cursor_get(c, &k, &d, MDB_SET);
-	if (rc == 0)
-		rc = mdb_cursor_count(c, &count); /* the dup tree's count */
-	else if (rc == MDB_NOTFOUND)
-		rc = 0;
-	mdb_cursor_close(c);
-	if (rc != 0)
-		return lmdb_error(rc);
-	*df = count;
 	return 0;
-}
-
-/* Copy up to max - *n big-endian ids from a block of 8-byte dups. */
-static int
-ids_copy(const MDB_val *d, uint64_t *ids, size_t max, size_t *n)
-{
-	const unsigned char *p = d->mv_data;
-
-	if (d->mv_size % 8 != 0 || (d->mv_size > 0 && p == NULL))
-		return STORE_ECORRUPT;
-	for (size_t i = 0; i < d->mv_size / 8 && *n < max; i++)
-		ids[(*n)++] = rec_get_u64(p + 8 * i);
-	return 0;
-}
-
-static int
-postings_get(struct store_txn *t, MDB_dbi dbi, uint64_t key, uint64_t *ids,
-    size_t max, size_t *n)
-{
-	unsigned char kb[8];
-	MDB_cursor *c;
-	MDB_val k, d;
-	size_t count;
-	int rc;
-
-	if ((rc = txn_check(t, 0)) != 0)
-		return rc;
-	if (n == NULL || (ids == NULL && max != 0))
-		return -EINVAL;
-	*n = 0;
-	if (max == 0)
-		return 0;
-	if ((rc = mdb_cursor_open(t->txn, dbi, &c)) != 0)
-		return lmdb_error(rc);
-	k = u64_val(kb, key);
-	rc = mdb_cursor_get(c, &k, &d, MDB_SET_KEY);
-	if (rc == MDB_NOTFOUND) {
-		rc = 0;
-		goto out;
-	}
-	if (rc != 0 || (rc = mdb_cursor_count(c, &count)) != 0) {
-		rc = lmdb_error(rc);
-		goto out;
-	}
-	if (count == 1) {
-		/* A single dup is stored inline: GET_MULTIPLE would not
-		 * return it. */
-		if (d.mv_size != 8)
-			rc = STORE_ECORRUPT;
-		else
-			rc = ids_copy(&d, ids, max, n);
-		goto out;
-	}
-	/* Whole pages of ids at a time, ascending. */
-	rc = mdb_cursor_get(c, &k, &d, MDB_GET_MULTIPLE);
-	while (rc == 0) {
-		if ((rc = ids_copy(&d, ids, max, n)) != 0 || *n == max)
-			break;
-		rc = mdb_cursor_get(c, &k, &d, MDB_NEXT_MULTIPLE);
-	}
-	/* ids_copy's STORE_ECORRUPT passes through lmdb_error unchanged. */
-	rc = rc == MDB_NOTFOUND ? 0 : lmdb_error(rc);
-out:
-	mdb_cursor_close(c);
-	return rc;
-}
-
-int
-store_key_docs(
-    struct store_txn *t, uint64_t key, uint64_t *ids, size_t max, size_t *n)
-{
-	if (t == NULL)
-		return -EINVAL;
-	return postings_get(t, t->st->post, key, ids, max, n);
-}
-
-int
-store_band_docs(
-    struct store_txn *t, uint64_t band, uint64_t *ids, size_t max, size_t *n)
-{
-	if (t == NULL)
-		return -EINVAL;
-	return postings_get(t, t->st->bands, band, ids, max, n);
 }
 
 /* ---- Pairs -------------------------------------------------------------- */

@@ -3,9 +3,9 @@
  *
  * No LMDB type leaves this module. The store knows documents, their raw
  * text, an opaque feature blob per document (written and read by match/),
- * an inverted index of 64-bit keys (winnowed fingerprints) and one of LSH
- * band keys, the flagged pairs, rejected files and a few counters. It does
- * not know how keys or features are computed.
+ * an inverted index of keys (winnowed fingerprints), the flagged pairs,
+ * rejected files and a few counters. It does not know how keys or
+ * features are computed.
  *
  * Errors: every function returning int returns 0 or a negative code:
  * a negative errno (-ENOMEM, -EIO, -ENOSPC, ...) or one of STORE_E* below.
@@ -28,10 +28,12 @@
 #include <stdint.h>
 
 /* 2: documents carry title, URL, source, author and publication time.
+ * 3: texts compressed. 4: the index is a log-structured merge tree of
+ * 32-bit keys; no band index, no per-document key record.
  * A store of another version is refused (STORE_EVERSION); there is no
  * migration: move the old state directory aside and let the daemon
  * ingest the watched directory again. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Store-specific errors (negative, below any errno). */
 #define STORE_EVERSION (-10001)  /* store has another schema version */
@@ -51,7 +53,13 @@ struct store_options {
 	uint32_t flags;
 	uint64_t map_size;     /* initial map size, bytes (0: 64 MiB) */
 	uint64_t map_size_max; /* growth limit, bytes (0: 64 GiB) */
+	/* Index postings kept in memory before they are merged into the
+	 * on-disk runs (0: STORE_INDEX_MEM_DEFAULT); 16 bytes each, plus a
+	 * fixed table of 2 heads a posting. Smaller: less memory, more
+	 * frequent merges. */
+	uint32_t index_mem;
 };
+#define STORE_INDEX_MEM_DEFAULT (1u << 19)
 
 /*
  * Open (creating if needed) the store in directory `dir`, which must exist.
@@ -136,16 +144,15 @@ store_doc_time(const struct store_doc *d)
 }
 
 /*
- * Store a new document: its record, raw text, feature blob, index keys
- * (duplicates allowed; each (key, id) is stored once) and band keys.
+ * Store a new document: its record, raw text, feature blob and index keys
+ * (duplicates allowed; each (key, id) is stored once).
  * doc->id is ignored and the new id is written to *id. The path must not
  * be in use (delete the old document first): -EEXIST otherwise; a
  * metadata string over STORE_META_MAX bytes: -E2BIG.
  */
 int store_doc_put(struct store_txn *txn, const struct store_doc *doc,
     const void *text, size_t text_len, const void *feat, size_t feat_len,
-    const uint64_t *keys, size_t nkeys, const uint64_t *bands, size_t nbands,
-    uint64_t *id);
+    const uint64_t *keys, size_t nkeys, uint64_t *id);
 
 /* Look up a document; STORE_ENOTFOUND if absent. out->path points into
  * the map. */
@@ -157,7 +164,7 @@ int store_doc_feat(
     struct store_txn *txn, uint64_t id, const void **feat, size_t *len);
 
 /* Remove a document and everything that points at it: path, text,
- * features, its index and band entries and its pairs (both directions).
+ * features, its index entries and its pairs (both directions).
  * STORE_ENOTFOUND if absent; STORE_ECORRUPT (nothing removed) if one of
  * its records fails to decode. */
 int store_doc_delete(struct store_txn *txn, uint64_t id);
@@ -178,16 +185,23 @@ int store_doc_each_prefix(
 
 /* ---- Index -------------------------------------------------------------- */
 
-/* Number of documents holding `key` (document frequency), O(log n).
- * A key no document holds is not an error: *df = 0, *n = 0. */
-int store_key_df(struct store_txn *txn, uint64_t key, uint64_t *df);
-/* Up to `max` document ids holding `key`, ascending; *n gets the count
- * written. */
+/*
+ * Documents holding `key`: up to max ids into ids (in no particular
+ * order), and in *df how many documents hold it, counted up to max + 1:
+ * *df > max means "more than max" (ids then holds max of them). ids may
+ * be NULL to count only. A key no document holds is not an error
+ * (*df = 0).
+ *
+ * The index compares keys by their high 32 bits, so a lookup may also
+ * return documents holding another key equal there (about one posting in
+ * thirty lookups at a million documents): callers verify candidates.
+ * Cost: one hash probe and at most three B-tree seeks, plus the postings
+ * read, whatever the size of the store. Lookups see this handle's latest
+ * writes, committed or not; a handle must not interleave a read
+ * transaction with its own live write transaction.
+ */
 int store_key_docs(
-    struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *n);
-/* The same for LSH band keys. */
-int store_band_docs(
-    struct store_txn *txn, uint64_t band, uint64_t *ids, size_t max, size_t *n);
+    struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *df);
 
 /* ---- Pairs -------------------------------------------------------------- */
 

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
-N=200
+N=800
 python3 "$SOURCE_DIR/tests/tools/gen_articles.py" "$TMP/articles" "$N" \
     --seed 7 --subdirs 0
 

@@ -12,7 +12,8 @@
 # truth_original.tsv) are dropped first and variants after, as in a real
 # inbox; the daemon backfills them with --once in that order (by mtime),
 # then serves the result and `reprintctl pairs --json` is scored by
-# score.py. Environment: REPRINTD, REPRINTCTL (default: build/daemon/...).
+# score.py. Environment: REPRINTD, REPRINTCTL (default: build/daemon/...),
+# EVAL_CONFIG (below).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -25,6 +26,10 @@ for a in "$@"; do
 done
 set -- "${args[@]+"${args[@]}"}"
 reprintd=${REPRINTD:-$top/build/daemon/reprintd}
+# EVAL_CONFIG: a reprintd.conf for both runs (e.g. a tiny index_memtable,
+# so that the index merges its runs many times during the backfill).
+cfg=()
+[ -n "${EVAL_CONFIG:-}" ] && cfg=(--config "$EVAL_CONFIG")
 reprintctl=${REPRINTCTL:-$top/build/daemon/reprintctl}
 docs=$corpus/docs
 [ -d "$docs" ] || docs=$corpus
@@ -65,12 +70,12 @@ echo "eval: $n documents from $corpus (as .$ext)"
 
 start=$(date +%s%N)
 "$reprintd" --watch "$work/inbox" --state "$work/state" \
-	--socket "$work/sock" --once 2>"$work/log"
+	--socket "$work/sock" ${cfg[@]+"${cfg[@]}"} --once 2>"$work/log"
 end=$(date +%s%N)
 echo "eval: backfill took $(((end - start) / 1000000)) ms"
 
 "$reprintd" --watch "$work/inbox" --state "$work/state" \
-	--socket "$work/sock" 2>>"$work/log" &
+	--socket "$work/sock" ${cfg[@]+"${cfg[@]}"} 2>>"$work/log" &
 pid=$!
 for _ in $(seq 100); do
 	[ -S "$work/sock" ] && "$reprintctl" --socket "$work/sock" status \

@@ -19,16 +19,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct store_pair pair;
 	struct store_reject rej;
 	struct match_sketch sk;
-	const unsigned char *keys, *bands;
-	size_t nkeys, nbands;
-	uint64_t u;
+	struct rec_block blk;
+	uint32_t key;
+	uint64_t u, id;
 
 	rec_u64_decode(data, size, &u);
 	if (rec_doc_decode(data, size, &doc) == 0 &&
 	    (const uint8_t *)doc.path + strlen(doc.path) >= data + size)
 		abort();
 	rec_pair_decode(data, size, 1, &pair);
-	rec_keys_decode(data, size, &keys, &nkeys, &bands, &nbands);
+	if (rec_block_open(&blk, data, size) == 0)
+		while (rec_block_next(&blk, &key, &id) > 0)
+			if (blk.p > data + size)
+				abort();
 	rec_reject_decode(data, size, &rej);
 	match_sketch_decode(data, size, &sk);
 	return 0;

@@ -354,9 +354,6 @@ test_sketch_round_trip(void **state)
 	assert_int_equal(
 	    match_doc_build_light(HARBOUR, strlen(HARBOUR), &l), 0);
 	assert_int_equal(match_doc_encode(l, &blob, &len), -EINVAL);
-	const uint64_t *bands;
-	assert_int_equal(match_doc_bands(l, &bands), 0);
-	assert_true(match_doc_bands(a, &bands) > 0);
 	match_doc_free(l);
 	match_doc_free(a);
 	match_doc_free(b);

@@ -182,52 +182,68 @@ test_pair(void **state)
 	free(q);
 }
 
-static void
-test_keys(void **state)
+/* Read a whole block; -1 if it is corrupt, else the postings read. */
+static int
+block_read(
+    const unsigned char *b, size_t len, uint32_t *keys, uint64_t *ids, int max)
 {
-	const uint64_t keys[] = {1, 5, UINT64_MAX}, bands[] = {7, 8};
-	const unsigned char *kv, *bv;
-	size_t nk, nb, len = rec_keys_len(3, 2);
-	unsigned char *buf = malloc(len), *q;
+	struct rec_block blk;
+	int n = 0, rc;
+
+	if (rec_block_open(&blk, b, len) != 0)
+		return -1;
+	while ((rc = rec_block_next(&blk, &keys[n % max], &ids[n % max])) > 0)
+		n++;
+	return rc < 0 ? -1 : n;
+}
+
+static void
+test_block(void **state)
+{
+	const uint32_t k[] = {7, 7, 7, 300, 0xffffffff};
+	const uint64_t id[] = {1, 2, 90000, 5, UINT64_MAX};
+	unsigned char buf[4 + 5 * 15], *q;
+	uint32_t gk[8];
+	uint64_t gid[8];
+	size_t len = 4;
 
 	(void)state;
-	assert_int_equal(len, REC_KEYS_HDR + 5 * 8);
-	rec_keys_encode(buf, keys, 3, bands, 2);
-	assert_int_equal(rec_keys_decode(buf, len, &kv, &nk, &bv, &nb), 0);
-	assert_int_equal(nk, 3);
-	assert_int_equal(nb, 2);
-	assert_true(rec_get_u64(kv + 16) == UINT64_MAX);
-	assert_true(rec_get_u64(bv + 8) == 8);
+	rec_put_u32(buf, k[0]);
+	for (int i = 0; i < 5; i++) {
+		int same = i > 0 && k[i] == k[i - 1];
+		len += rec_block_put(buf + len, i ? k[i] - k[i - 1] : 0,
+		    same ? id[i] - id[i - 1] : id[i]);
+	}
+	assert_int_equal(block_read(buf, len, gk, gid, 8), 5);
+	for (int i = 0; i < 5; i++) {
+		assert_true(gk[i] == k[i]);
+		assert_true(gid[i] == id[i]);
+	}
+	/* Every truncation is refused or reads a prefix, never past len. */
 	for (size_t l = 0; l < len; l++) {
 		q = dup_exact(buf, l);
-		assert_int_equal(
-		    rec_keys_decode(q, l, &kv, &nk, &bv, &nb), STORE_ECORRUPT);
+		assert_true(block_read(q, l, gk, gid, 8) < 5);
 		free(q);
 	}
-	/* Counts that overflow or disagree with the length. */
-	q = dup_exact(buf, len);
-	rec_put_u32(q, 0xffffffff);
-	assert_int_equal(
-	    rec_keys_decode(q, len, &kv, &nk, &bv, &nb), STORE_ECORRUPT);
-	rec_put_u32(q, 0xffffffff);
-	rec_put_u32(q + 4, 0xffffffff);
-	assert_int_equal(
-	    rec_keys_decode(q, len, &kv, &nk, &bv, &nb), STORE_ECORRUPT);
-	/* Not ascending. */
-	memcpy(q, buf, len);
-	rec_put_u64(q + REC_KEYS_HDR, 5);
-	assert_int_equal(
-	    rec_keys_decode(q, len, &kv, &nk, &bv, &nb), STORE_ECORRUPT);
-	free(q);
-	free(buf);
-
-	/* Empty record. */
-	unsigned char e[REC_KEYS_HDR];
-	assert_int_equal(rec_keys_len(0, 0), REC_KEYS_HDR);
-	rec_keys_encode(e, NULL, 0, NULL, 0);
-	assert_int_equal(rec_keys_decode(e, sizeof(e), &kv, &nk, &bv, &nb), 0);
-	assert_int_equal(nk + nb, 0);
-	assert_int_equal(rec_keys_len((size_t)UINT32_MAX + 1, 0), 0);
+	/* Empty block, a first entry with a key delta, an id of 0, a key
+	 * past 2^32, a varint of 11 bytes. */
+	assert_int_equal(block_read(buf, 4, gk, gid, 8), -1);
+	unsigned char bad[17] = {0, 0, 0, 1, 1, 5};
+	assert_int_equal(block_read(bad, 6, gk, gid, 8), -1);
+	memcpy(bad, (unsigned char[]){0, 0, 0, 1, 0, 0}, 6);
+	assert_int_equal(block_read(bad, 6, gk, gid, 8), -1);
+	memcpy(bad, (unsigned char[]){0xff, 0xff, 0xff, 0xff, 0, 1, 1, 1}, 8);
+	assert_int_equal(block_read(bad, 8, gk, gid, 8), -1);
+	memset(bad, 0xff, sizeof(bad));
+	memcpy(bad, (unsigned char[]){0, 0, 0, 1, 0}, 5);
+	assert_int_equal(block_read(bad, 16, gk, gid, 8), -1);
+	/* A repeated key's id delta that wraps. */
+	memcpy(bad,
+	    (unsigned char[]){0, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	        0xff, 0xff, 0xff, 0x01, 0, 1},
+	    17);
+	assert_int_equal(block_read(bad, 15, gk, gid, 8), 1);
+	assert_int_equal(block_read(bad, 17, gk, gid, 8), -1);
 }
 
 static void
@@ -274,8 +290,6 @@ test_random(void **state)
 	struct store_doc d;
 	struct store_pair p;
 	struct store_reject r;
-	const unsigned char *kv, *bv;
-	size_t nk, nb;
 	uint64_t v;
 	uint32_t seed = 12345;
 
@@ -293,7 +307,7 @@ test_random(void **state)
 		(void)rec_u64_decode(b, len, &v);
 		(void)rec_doc_decode(b, len, &d);
 		(void)rec_pair_decode(b, len, 1, &p);
-		(void)rec_keys_decode(b, len, &kv, &nk, &bv, &nb);
+		(void)block_read(b, len, (uint32_t[4]){0}, (uint64_t[4]){0}, 4);
 		(void)rec_reject_decode(b, len, &r);
 		free(b);
 	}
@@ -306,7 +320,7 @@ main(void)
 	    cmocka_unit_test(test_u64),
 	    cmocka_unit_test(test_doc),
 	    cmocka_unit_test(test_pair),
-	    cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_block),
 	    cmocka_unit_test(test_reject),
 	    cmocka_unit_test(test_random),
 	};

@@ -1,0 +1,904 @@
+/*
+ * index.c - the fingerprint index: a small log-structured merge tree
+ * inside LMDB. Contract in index.h.
+ *
+ * Why not one B-tree of (key, id) pairs (schema 3): every document adds a
+ * few hundred keys at random places, so every commit dirtied and wrote one
+ * page per key; at 100k documents a batch rewrote most of the index, and
+ * each pair cost ~24 bytes of page. Here:
+ *
+ *   - a new document's keys go to the log DBI as one record appended in id
+ *     order (a commit writes a page or two), and into the memtable, a hash
+ *     table in memory rebuilt from the log when needed;
+ *   - when the memtable holds mt_max postings they are sorted and merged
+ *     with level 1's run into a new run, written in key order with
+ *     MDB_APPEND (full pages, each written once), and the log is emptied;
+ *     a level over its size (mt_max * 10^level postings) is merged into
+ *     the next one the same way; the last level is unbounded. Each level
+ *     has two DBIs: the active run and the spare the next merge writes;
+ *   - a run is a sequence of blocks of up to BLOCK_MAX postings sorted by
+ *     (key, id), delta-coded (record.h): 2-5 bytes a posting. A block's
+ *     LMDB key is (its last key, a sequence number), so one MDB_SET_RANGE
+ *     finds the first block that can hold a key.
+ *
+ * Lookups cost one hash probe plus one B-tree seek per non-empty level (at
+ * most IX_LEVELS), whatever the number of documents.
+ *
+ * Ids enter in ascending order and levels are merged only downwards, so
+ * each level holds a contiguous range of ids, older below. A deleted
+ * document's postings leave the memtable at once; those in a run stay
+ * until the run is rewritten, and meanwhile its id sits in the dead set
+ * (a DBI, and a sorted array in memory) that lookups filter by.
+ *
+ * Keys are the high 32 bits of the caller's 64-bit fingerprints: two
+ * fingerprints equal there are one key here. At a million documents that
+ * adds a false posting to one lookup in thirty; a false hit only costs the
+ * caller a verification.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index.h"
+#include "record.h"
+
+#define BLOCK_MAX 64   /* postings per run block */
+#define LEVEL_RATIO 10 /* level L (from 0) holds mt_max * 10^(L+1) postings */
+#define META_NAME "index"
+#define META_LEN (8 + IX_LEVELS * 25)
+
+struct level {
+	unsigned active; /* 0 or 1: which DBI holds the run */
+	uint64_t npost;  /* postings, dead included; 0: empty */
+	uint64_t lo, hi; /* ids held (when npost > 0) */
+};
+
+struct ment {
+	uint32_t key;
+	uint32_t next; /* index + 1 of the next entry of the chain, 0 ends */
+	uint64_t id;   /* 0: deleted */
+};
+
+struct ix {
+	struct ix_dbis d;
+	uint32_t mt_max; /* memtable postings before a flush */
+	uint32_t mask;   /* hash heads - 1: at least 2 heads a posting */
+	uint64_t gen;    /* generation the memtable and levels reflect */
+	int loaded;
+	struct level lv[IX_LEVELS];
+	struct ment *e;
+	size_t n, cap; /* entries used (deleted ones included) */
+	uint32_t *head;
+	uint64_t *dead; /* sorted */
+	size_t ndead, capdead;
+	uint64_t merges, merged;
+};
+
+/* One posting in a merge. */
+struct post {
+	uint32_t key;
+	uint64_t id;
+};
+
+static const char *dbi_names[IX_NDBI] = {
+    "ixlog", "ixdead", "ix1a", "ix1b", "ix2a", "ix2b", "ix3a", "ix3b"};
+
+const char *
+ix_dbi_name(size_t i)
+{
+	return i < IX_NDBI ? dbi_names[i] : NULL;
+}
+
+MDB_dbi *
+ix_dbi_slot(struct ix_dbis *d, size_t i)
+{
+	if (i == 0)
+		return &d->log;
+	if (i == 1)
+		return &d->dead;
+	return &d->run[(i - 2) / 2][(i - 2) % 2];
+}
+
+int
+ix_new(const struct ix_dbis *d, uint32_t mt_max, struct ix **out)
+{
+	struct ix *ix = calloc(1, sizeof(*ix));
+
+	if (ix == NULL)
+		return ENOMEM;
+	ix->d = *d;
+	ix->mt_max = mt_max < 1024 ? 1024 : mt_max;
+	ix->mask = 1;
+	while (ix->mask < 2 * ix->mt_max - 1)
+		ix->mask = ix->mask * 2 + 1;
+	*out = ix;
+	return 0;
+}
+
+void
+ix_free(struct ix *ix)
+{
+	if (ix == NULL)
+		return;
+	free(ix->e);
+	free(ix->head);
+	free(ix->dead);
+	free(ix);
+}
+
+void
+ix_txn_end(struct ix *ix, struct ix_txn *t)
+{
+	(void)ix;
+	for (int i = 0; i < IX_LEVELS; i++) {
+		if (t->cur[i] != NULL)
+			mdb_cursor_close(t->cur[i]);
+		t->cur[i] = NULL;
+	}
+}
+
+/* ---- Meta record ---------------------------------------------------------
+ */
+
+static int
+meta_read(struct ix_txn *t, const struct ix_dbis *d, uint64_t *gen,
+    struct level lv[IX_LEVELS])
+{
+	MDB_val k = {strlen(META_NAME), (void *)META_NAME}, v;
+	int rc = mdb_get(t->txn, d->meta, &k, &v);
+
+	memset(lv, 0, IX_LEVELS * sizeof(*lv));
+	*gen = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != META_LEN)
+		return MDB_CORRUPTED;
+	const unsigned char *p = v.mv_data;
+	*gen = rec_get_u64(p);
+	for (int i = 0; i < IX_LEVELS; i++) {
+		const unsigned char *q = p + 8 + 25 * i;
+		lv[i].active = q[0];
+		lv[i].npost = rec_get_u64(q + 1);
+		lv[i].lo = rec_get_u64(q + 9);
+		lv[i].hi = rec_get_u64(q + 17);
+		if (lv[i].active > 1)
+			return MDB_CORRUPTED;
+	}
+	return 0;
+}
+
+static int
+meta_write(struct ix *ix, struct ix_txn *t)
+{
+	unsigned char buf[META_LEN];
+	MDB_val k = {strlen(META_NAME), (void *)META_NAME};
+	MDB_val v = {sizeof(buf), buf};
+
+	rec_put_u64(buf, ix->gen);
+	for (int i = 0; i < IX_LEVELS; i++) {
+		unsigned char *q = buf + 8 + 25 * i;
+		q[0] = (unsigned char)ix->lv[i].active;
+		rec_put_u64(q + 1, ix->lv[i].npost);
+		rec_put_u64(q + 9, ix->lv[i].lo);
+		rec_put_u64(q + 17, ix->lv[i].hi);
+	}
+	return mdb_put(t->txn, ix->d.meta, &k, &v, 0);
+}
+
+/* ---- Memtable ------------------------------------------------------------
+ */
+
+static void
+mt_clear(struct ix *ix)
+{
+	ix->n = 0;
+	if (ix->head != NULL)
+		memset(ix->head, 0, (ix->mask + 1) * sizeof(*ix->head));
+}
+
+static int
+mt_insert(struct ix *ix, uint32_t key, uint64_t id)
+{
+	if (ix->head == NULL &&
+	    (ix->head = calloc(ix->mask + 1, sizeof(*ix->head))) == NULL)
+		return ENOMEM;
+	if (ix->n == ix->cap) {
+		size_t cap = ix->cap ? ix->cap * 2 : 4096;
+		struct ment *e = realloc(ix->e, cap * sizeof(*e));
+		if (e == NULL)
+			return ENOMEM;
+		ix->e = e;
+		ix->cap = cap;
+	}
+	uint32_t *h = &ix->head[key & (ix->mask)];
+	ix->e[ix->n] = (struct ment){key, *h, id};
+	*h = (uint32_t)++ix->n;
+	return 0;
+}
+
+/* Decode a log record (sorted unique big-endian u32 keys). */
+static int
+log_keys(const MDB_val *v, const unsigned char **p, size_t *n)
+{
+	if (v->mv_size % 4 != 0)
+		return MDB_CORRUPTED;
+	*p = v->mv_data;
+	*n = v->mv_size / 4;
+	for (size_t i = 1; i < *n; i++)
+		if (rec_get_u32(*p + 4 * i) <= rec_get_u32(*p + 4 * (i - 1)))
+			return MDB_CORRUPTED;
+	return 0;
+}
+
+static int
+dead_insert(struct ix *ix, uint64_t id)
+{
+	size_t lo = 0, hi = ix->ndead;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->dead[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ix->ndead && ix->dead[lo] == id)
+		return 0;
+	if (ix->ndead == ix->capdead) {
+		size_t cap = ix->capdead ? ix->capdead * 2 : 64;
+		uint64_t *d = realloc(ix->dead, cap * sizeof(*d));
+		if (d == NULL)
+			return ENOMEM;
+		ix->dead = d;
+		ix->capdead = cap;
+	}
+	memmove(ix->dead + lo + 1, ix->dead + lo,
+	    (ix->ndead - lo) * sizeof(*ix->dead));
+	ix->dead[lo] = id;
+	ix->ndead++;
+	return 0;
+}
+
+static int
+is_dead(const struct ix *ix, uint64_t id)
+{
+	size_t lo = 0, hi = ix->ndead;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->dead[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ix->ndead && ix->dead[lo] == id;
+}
+
+/* Rebuild the memtable and the dead set from the log and dead DBIs. */
+static int
+reload(struct ix *ix, struct ix_txn *t, uint64_t gen)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	ix->loaded = 0;
+	mt_clear(ix);
+	ix->ndead = 0;
+	if ((rc = mdb_cursor_open(t->txn, ix->d.log, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const unsigned char *p;
+		size_t n;
+		uint64_t id;
+		if (k.mv_size != 8 || (id = rec_get_u64(k.mv_data)) == 0 ||
+		    (rc = log_keys(&v, &p, &n)) != 0) {
+			rc = rc ? rc : MDB_CORRUPTED;
+			break;
+		}
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = mt_insert(ix, rec_get_u32(p + 4 * i), id);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, ix->d.dead, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if ((rc = dead_insert(ix, rec_get_u64(k.mv_data))) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	ix->gen = gen;
+	ix->loaded = 1;
+	return 0;
+}
+
+/* Make the memtable reflect this txn's view, once per txn. */
+static int
+sync_txn(struct ix *ix, struct ix_txn *t)
+{
+	struct level lv[IX_LEVELS];
+	uint64_t gen;
+	int rc;
+
+	if (t->synced)
+		return 0;
+	if ((rc = meta_read(t, &ix->d, &gen, lv)) != 0)
+		return rc;
+	memcpy(ix->lv, lv, sizeof(lv));
+	if (!ix->loaded || gen != ix->gen)
+		if ((rc = reload(ix, t, gen)) != 0)
+			return rc;
+	t->synced = 1;
+	return 0;
+}
+
+/* First write of the txn: a new generation, so that an abort (the store
+ * on disk keeps the old one) makes the next txn rebuild the memtable. */
+static int
+touch(struct ix *ix, struct ix_txn *t)
+{
+	int rc;
+
+	if ((rc = sync_txn(ix, t)) != 0)
+		return rc;
+	if (t->dirty)
+		return 0;
+	ix->gen++;
+	if ((rc = meta_write(ix, t)) != 0)
+		return rc;
+	t->dirty = 1;
+	return 0;
+}
+
+/* ---- Runs ----------------------------------------------------------------
+ */
+
+static MDB_dbi
+run_dbi(const struct ix *ix, int level, unsigned which)
+{
+	return ix->d.run[level][which];
+}
+
+/* Reads a run in (key, id) order. */
+struct rit {
+	MDB_cursor *c;
+	struct rec_block b;
+	int eof;
+	uint32_t key;
+	uint64_t id;
+};
+
+static int
+rit_next(struct rit *r)
+{
+	MDB_val k, v;
+	int rc;
+
+	for (;;) {
+		rc = rec_block_next(&r->b, &r->key, &r->id);
+		if (rc > 0)
+			return 0;
+		if (rc < 0)
+			return MDB_CORRUPTED;
+		rc = mdb_cursor_get(r->c, &k, &v, MDB_NEXT);
+		if (rc == MDB_NOTFOUND) {
+			r->eof = 1;
+			return 0;
+		}
+		if (rc != 0)
+			return rc;
+		if (rec_block_open(&r->b, v.mv_data, v.mv_size) != 0)
+			return MDB_CORRUPTED;
+	}
+}
+
+static int
+rit_open(struct rit *r, MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_val k, v;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = mdb_cursor_open(txn, dbi, &r->c)) != 0)
+		return rc;
+	rc = mdb_cursor_get(r->c, &k, &v, MDB_FIRST);
+	if (rc == MDB_NOTFOUND) {
+		r->eof = 1;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (rec_block_open(&r->b, v.mv_data, v.mv_size) != 0)
+		return MDB_CORRUPTED;
+	return rit_next(r);
+}
+
+/* Writes a run in (key, id) order, appending whole blocks. */
+struct rw {
+	MDB_cursor *c;
+	uint32_t seq;
+	uint32_t first, last;
+	uint64_t prev_id;
+	unsigned n;
+	size_t len;
+	uint64_t npost, lo, hi;
+	unsigned char buf[4 + BLOCK_MAX * (5 + 10)];
+};
+
+static int
+rw_flush(struct rw *w)
+{
+	unsigned char kb[8];
+	MDB_val k = {8, kb}, v = {w->len, w->buf};
+	int rc;
+
+	if (w->n == 0)
+		return 0;
+	rec_put_u32(kb, w->last);
+	rec_put_u32(kb + 4, w->seq++);
+	if ((rc = mdb_cursor_put(w->c, &k, &v, MDB_APPEND)) != 0)
+		return rc;
+	w->n = 0;
+	w->len = 0;
+	return 0;
+}
+
+static int
+rw_add(struct rw *w, uint32_t key, uint64_t id)
+{
+	int rc;
+
+	if (w->n > 0 && key == w->last && id == w->prev_id)
+		return 0; /* the same posting twice: keep one */
+	if (w->n == BLOCK_MAX && (rc = rw_flush(w)) != 0)
+		return rc;
+	if (w->n == 0) {
+		rec_put_u32(w->buf, key);
+		w->len = 4;
+		w->first = w->last = key;
+		w->prev_id = 0;
+	}
+	w->len += rec_block_put(w->buf + w->len, key - w->last,
+	    key == w->last && w->n > 0 ? id - w->prev_id : id);
+	w->last = key;
+	w->prev_id = id;
+	w->n++;
+	w->npost++;
+	if (w->lo == 0 || id < w->lo)
+		w->lo = id;
+	if (id > w->hi)
+		w->hi = id;
+	return 0;
+}
+
+/* A bitmap of the dead ids in [lo, hi], for filtering a merge. */
+struct deadmap {
+	uint64_t lo, hi;
+	unsigned char *bits;
+};
+
+static int
+deadmap_build(const struct ix *ix, uint64_t lo, uint64_t hi, struct deadmap *m)
+{
+	m->lo = lo;
+	m->hi = hi;
+	m->bits = NULL;
+	if (ix->ndead == 0 || hi < lo)
+		return 0;
+	if ((m->bits = calloc((hi - lo) / 8 + 1, 1)) == NULL)
+		return ENOMEM;
+	for (size_t i = 0; i < ix->ndead; i++) {
+		uint64_t id = ix->dead[i];
+		if (id >= lo && id <= hi)
+			m->bits[(id - lo) / 8] |=
+			    (unsigned char)(1u << ((id - lo) % 8));
+	}
+	return 0;
+}
+
+static int
+deadmap_has(const struct deadmap *m, uint64_t id)
+{
+	if (m->bits == NULL || id < m->lo || id > m->hi)
+		return 0;
+	return (m->bits[(id - m->lo) / 8] >> ((id - m->lo) % 8)) & 1;
+}
+
+/* Forget the dead ids in [lo, hi]: a rewrite dropped their postings. */
+static int
+dead_purge(struct ix *ix, struct ix_txn *t, uint64_t lo, uint64_t hi)
+{
+	unsigned char kb[8];
+	size_t m = 0;
+	int rc;
+
+	for (size_t i = 0; i < ix->ndead; i++) {
+		uint64_t id = ix->dead[i];
+		if (id < lo || id > hi) {
+			ix->dead[m++] = id;
+			continue;
+		}
+		MDB_val k = {8, kb};
+		rec_put_u64(kb, id);
+		rc = mdb_del(t->txn, ix->d.dead, &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return rc;
+	}
+	ix->ndead = m;
+	return 0;
+}
+
+/*
+ * Merge two sorted streams, the sorted memtable postings mem[0..nmem) (or
+ * a run of level `src`, src >= 0) and level dst's active run, into dst's
+ * spare run, dropping dead postings; then empty the inputs and make the
+ * spare active.
+ */
+static int
+merge_into(struct ix *ix, struct ix_txn *t, const struct post *mem, size_t nmem,
+    int src, int dst)
+{
+	struct level *out = &ix->lv[dst];
+	MDB_dbi spare = run_dbi(ix, dst, !out->active);
+	struct rit a = {.eof = 1}, b = {.eof = 1};
+	struct rw w;
+	struct deadmap dm = {0};
+	size_t mi = 0;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	int rc;
+
+	/* Cursors cached for lookups may point into runs about to go. */
+	ix_txn_end(ix, t);
+	if (src >= 0) {
+		lo = ix->lv[src].lo;
+		hi = ix->lv[src].hi;
+	} else if (nmem > 0) {
+		for (size_t i = 0; i < nmem; i++) {
+			if (mem[i].id < lo)
+				lo = mem[i].id;
+			if (mem[i].id > hi)
+				hi = mem[i].id;
+		}
+	}
+	if (out->npost > 0) {
+		if (out->lo < lo)
+			lo = out->lo;
+		if (out->hi > hi)
+			hi = out->hi;
+	}
+	if ((rc = mdb_drop(t->txn, spare, 0)) != 0)
+		return rc;
+	if ((rc = deadmap_build(ix, lo, hi, &dm)) != 0)
+		return rc;
+	memset(&w, 0, sizeof(w));
+	if ((rc = mdb_cursor_open(t->txn, spare, &w.c)) != 0)
+		goto out;
+	if (src >= 0 && (rc = rit_open(&a, t->txn,
+	                     run_dbi(ix, src, ix->lv[src].active))) != 0)
+		goto out;
+	if (out->npost > 0 &&
+	    (rc = rit_open(&b, t->txn, run_dbi(ix, dst, out->active))) != 0)
+		goto out;
+	for (;;) {
+		int have_a = src >= 0 ? !a.eof : mi < nmem;
+		uint32_t ak = 0;
+		uint64_t aid = 0;
+		if (have_a) {
+			ak = src >= 0 ? a.key : mem[mi].key;
+			aid = src >= 0 ? a.id : mem[mi].id;
+		}
+		int take_a = have_a && (b.eof || ak < b.key ||
+		                           (ak == b.key && aid < b.id));
+		if (!have_a && b.eof)
+			break;
+		uint32_t key = take_a ? ak : b.key;
+		uint64_t id = take_a ? aid : b.id;
+		if (!deadmap_has(&dm, id) && (rc = rw_add(&w, key, id)) != 0)
+			goto out;
+		if (take_a) {
+			if (src >= 0)
+				rc = rit_next(&a);
+			else
+				mi++;
+		} else {
+			rc = rit_next(&b);
+		}
+		if (rc != 0)
+			goto out;
+	}
+	if ((rc = rw_flush(&w)) != 0)
+		goto out;
+	mdb_cursor_close(w.c);
+	w.c = NULL;
+	if (a.c != NULL) {
+		mdb_cursor_close(a.c);
+		a.c = NULL;
+	}
+	if (b.c != NULL) {
+		mdb_cursor_close(b.c);
+		b.c = NULL;
+	}
+	if (out->npost > 0 &&
+	    (rc = mdb_drop(t->txn, run_dbi(ix, dst, out->active), 0)) != 0)
+		goto out;
+	if (src >= 0) {
+		if ((rc = mdb_drop(
+		         t->txn, run_dbi(ix, src, ix->lv[src].active), 0)) != 0)
+			goto out;
+		memset(&ix->lv[src], 0, sizeof(ix->lv[src]));
+	}
+	out->active = !out->active;
+	out->npost = w.npost;
+	out->lo = w.npost ? w.lo : 0;
+	out->hi = w.npost ? w.hi : 0;
+	ix->merges++;
+	ix->merged += w.npost;
+	if (hi >= lo)
+		rc = dead_purge(ix, t, lo, hi);
+out:
+	if (w.c != NULL)
+		mdb_cursor_close(w.c);
+	if (a.c != NULL)
+		mdb_cursor_close(a.c);
+	if (b.c != NULL)
+		mdb_cursor_close(b.c);
+	free(dm.bits);
+	return rc;
+}
+
+/* The live memtable postings sorted by (key, id). Entries are in id order
+ * (the log is), so a stable radix sort on the key is enough. */
+static int
+mt_sorted(const struct ix *ix, struct post **out, size_t *n)
+{
+	struct post *a, *b;
+	size_t m = 0;
+
+	a = malloc((ix->n ? ix->n : 1) * sizeof(*a));
+	b = malloc((ix->n ? ix->n : 1) * sizeof(*b));
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
+		return ENOMEM;
+	}
+	for (size_t i = 0; i < ix->n; i++)
+		if (ix->e[i].id != 0)
+			a[m++] = (struct post){ix->e[i].key, ix->e[i].id};
+	for (int shift = 0; shift < 32; shift += 8) {
+		size_t count[257] = {0};
+		for (size_t i = 0; i < m; i++)
+			count[((a[i].key >> shift) & 0xff) + 1]++;
+		for (int i = 0; i < 256; i++)
+			count[i + 1] += count[i];
+		for (size_t i = 0; i < m; i++)
+			b[count[(a[i].key >> shift) & 0xff]++] = a[i];
+		struct post *tmp = a;
+		a = b;
+		b = tmp;
+	}
+	free(b);
+	*out = a;
+	*n = m;
+	return 0;
+}
+
+static uint64_t
+level_cap(const struct ix *ix, int level)
+{
+	uint64_t cap = ix->mt_max;
+	for (int i = 0; i <= level; i++)
+		cap *= LEVEL_RATIO;
+	return cap;
+}
+
+/* Memtable into level 0's run, then cascade levels over their size. */
+static int
+flush(struct ix *ix, struct ix_txn *t)
+{
+	struct post *p;
+	size_t n;
+	int rc;
+
+	if ((rc = mt_sorted(ix, &p, &n)) != 0)
+		return rc;
+	rc = merge_into(ix, t, p, n, -1, 0);
+	free(p);
+	if (rc != 0)
+		return rc;
+	if ((rc = mdb_drop(t->txn, ix->d.log, 0)) != 0)
+		return rc;
+	mt_clear(ix);
+	for (int l = 0; l + 1 < IX_LEVELS; l++)
+		if (ix->lv[l].npost > level_cap(ix, l) &&
+		    (rc = merge_into(ix, t, NULL, 0, l, l + 1)) != 0)
+			return rc;
+	return meta_write(ix, t);
+}
+
+/* ---- Contract ------------------------------------------------------------
+ */
+
+int
+ix_add(struct ix *ix, struct ix_txn *t, uint64_t id, const uint64_t *keys,
+    size_t n)
+{
+	unsigned char kb[8], *rec;
+	size_t m = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = touch(ix, t)) != 0)
+		return rc;
+	if ((rec = malloc(4 * n)) == NULL)
+		return ENOMEM;
+	/* Keys are sorted by 64 bits: their high halves are sorted too. */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = (uint32_t)(keys[i] >> 32);
+		if (m > 0 && rec_get_u32(rec + 4 * (m - 1)) >= k)
+			continue;
+		rec_put_u32(rec + 4 * m++, k);
+	}
+	MDB_val k = {8, kb}, v = {4 * m, rec};
+	rec_put_u64(kb, id);
+	rc = mdb_put(t->txn, ix->d.log, &k, &v, MDB_APPEND);
+	for (size_t i = 0; i < m && rc == 0; i++)
+		rc = mt_insert(ix, rec_get_u32(rec + 4 * i), id);
+	free(rec);
+	if (rc == 0 && ix->n >= ix->mt_max)
+		rc = flush(ix, t);
+	return rc;
+}
+
+int
+ix_del(struct ix *ix, struct ix_txn *t, uint64_t id)
+{
+	unsigned char kb[8];
+	MDB_val k = {8, kb}, v;
+	int rc;
+
+	if ((rc = touch(ix, t)) != 0)
+		return rc;
+	rec_put_u64(kb, id);
+	rc = mdb_get(t->txn, ix->d.log, &k, &v);
+	if (rc == 0) {
+		const unsigned char *p;
+		size_t n;
+		if ((rc = log_keys(&v, &p, &n)) != 0)
+			return rc;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t key = rec_get_u32(p + 4 * i);
+			for (uint32_t j = ix->head[key & (ix->mask)]; j;
+			     j = ix->e[j - 1].next)
+				if (ix->e[j - 1].key == key &&
+				    ix->e[j - 1].id == id)
+					ix->e[j - 1].id = 0;
+		}
+		return mdb_del(t->txn, ix->d.log, &k, NULL);
+	}
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	/* Not in the memtable: in a run, if anywhere. */
+	for (int l = 0; l < IX_LEVELS; l++) {
+		if (ix->lv[l].npost == 0 || id < ix->lv[l].lo ||
+		    id > ix->lv[l].hi)
+			continue;
+		MDB_val e = {0, ""};
+		if ((rc = mdb_put(t->txn, ix->d.dead, &k, &e, 0)) != 0)
+			return rc;
+		return dead_insert(ix, id);
+	}
+	return 0;
+}
+
+/* Postings of key in one run, after those already found (*n). */
+static int
+run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
+    uint64_t *ids, size_t max, size_t *n)
+{
+	unsigned char kb[8];
+	MDB_val k = {8, kb}, v;
+	MDB_cursor_op op = MDB_SET_RANGE;
+	struct rec_block b;
+	int rc;
+
+	if (t->cur[level] == NULL &&
+	    (rc = mdb_cursor_open(t->txn,
+	         run_dbi(ix, level, ix->lv[level].active), &t->cur[level])) !=
+	        0)
+		return rc;
+	rec_put_u32(kb, key);
+	rec_put_u32(kb + 4, 0);
+	for (;; op = MDB_NEXT) {
+		uint32_t bk;
+		uint64_t id;
+		rc = mdb_cursor_get(t->cur[level], &k, &v, op);
+		if (rc == MDB_NOTFOUND)
+			return 0;
+		if (rc != 0)
+			return rc;
+		if (k.mv_size != 8 ||
+		    rec_block_open(&b, v.mv_data, v.mv_size) != 0)
+			return MDB_CORRUPTED;
+		/* Blocks are sorted: one that starts past key ends the list. */
+		if (b.key > key)
+			return 0;
+		while ((rc = rec_block_next(&b, &bk, &id)) > 0) {
+			if (bk < key)
+				continue;
+			if (bk > key)
+				return 0;
+			if (ix->ndead > 0 && is_dead(ix, id))
+				continue;
+			if (ids != NULL && *n < max)
+				ids[*n] = id;
+			if (++*n > max)
+				return 0;
+		}
+		if (rc < 0)
+			return MDB_CORRUPTED;
+		if (rec_get_u32(k.mv_data) != key)
+			return 0; /* the block ended past key */
+	}
+}
+
+int
+ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
+    size_t max, size_t *df)
+{
+	uint32_t key = (uint32_t)(key64 >> 32);
+	size_t n = 0;
+	int rc;
+
+	*df = 0;
+	if ((rc = sync_txn(ix, t)) != 0)
+		return rc;
+	if (ix->head != NULL)
+		for (uint32_t j = ix->head[key & (ix->mask)]; j;
+		     j = ix->e[j - 1].next) {
+			const struct ment *e = &ix->e[j - 1];
+			if (e->key != key || e->id == 0)
+				continue;
+			if (ids != NULL && n < max)
+				ids[n] = e->id;
+			if (++n > max)
+				goto done;
+		}
+	for (int l = 0; l < IX_LEVELS && n <= max; l++)
+		if (ix->lv[l].npost > 0 &&
+		    (rc = run_lookup(ix, t, l, key, ids, max, &n)) != 0)
+			return rc;
+done:
+	*df = n;
+	return 0;
+}
+
+int
+ix_stats(struct ix *ix, struct ix_txn *t, struct ix_stats *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = sync_txn(ix, t)) != 0)
+		return rc;
+	for (size_t i = 0; i < ix->n; i++)
+		out->mem_postings += ix->e[i].id != 0;
+	for (int l = 0; l < IX_LEVELS; l++)
+		out->run_postings += ix->lv[l].npost;
+	out->dead = ix->ndead;
+	out->merges = ix->merges;
+	out->merged_postings = ix->merged;
+	return 0;
+}

@@ -1,0 +1,80 @@
+/*
+ * index.h - the fingerprint index of the store (internal to store/): a
+ * 32-bit key → the ids of the documents holding it, kept as a small
+ * log-structured merge tree inside LMDB. See index.c for the layout and
+ * why. Only store.c calls these.
+ *
+ * Functions return 0 or an LMDB code (MDB_*, or a positive errno such as
+ * ENOMEM): store.c turns them into its own errors. A failure of a write
+ * function leaves the transaction unusable (store.c poisons it).
+ *
+ * The memtable (the newest postings, in memory) belongs to one store
+ * handle; it is rebuilt from the log whenever the store's index generation
+ * differs from the one it was built at: after another process wrote, or
+ * after a write transaction of ours was aborted. Lookups therefore see the
+ * latest writes of this handle, committed or not: the daemon never
+ * interleaves a read transaction with a live write transaction.
+ */
+#ifndef STORE_INDEX_H
+#define STORE_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#define IX_LEVELS 3
+
+/* DBIs of the index; opened by store.c. */
+struct ix_dbis {
+	MDB_dbi meta; /* store's meta DBI: the "index" record */
+	MDB_dbi log;  /* id → the document's keys, memtable postings */
+	MDB_dbi dead; /* id → (empty): deleted, postings still in a run */
+	MDB_dbi run[IX_LEVELS][2]; /* each level: active and spare run */
+};
+
+/* Names and flags for store.c's open (IX_NDBI DBIs). */
+#define IX_NDBI (2 + 2 * IX_LEVELS)
+const char *ix_dbi_name(size_t i);
+MDB_dbi *ix_dbi_slot(struct ix_dbis *d, size_t i);
+
+struct ix;
+
+/* Per-transaction state; zero it at begin, ix_txn_end before the LMDB
+ * txn ends. */
+struct ix_txn {
+	MDB_txn *txn;
+	MDB_cursor *cur[IX_LEVELS]; /* cached lookup cursors */
+	int synced;                 /* memtable checked against the store */
+	int dirty;                  /* index written in this txn */
+};
+
+/* mt_max: memtable postings before a flush (>= 1024). */
+int ix_new(const struct ix_dbis *d, uint32_t mt_max, struct ix **out);
+void ix_free(struct ix *ix);
+void ix_txn_end(struct ix *ix, struct ix_txn *t);
+
+/* Index the sorted, unique keys of new document id (ids ascend). May
+ * flush the memtable and merge levels, inside this txn. */
+int ix_add(struct ix *ix, struct ix_txn *t, uint64_t id, const uint64_t *keys,
+    size_t n);
+/* Forget document id's postings. */
+int ix_del(struct ix *ix, struct ix_txn *t, uint64_t id);
+/*
+ * Documents holding key (its high 32 bits): up to max ids into ids (any
+ * order); *df gets how many hold it, counted up to max + 1 (so *df > max
+ * says "more than max"; ids then holds max of them).
+ */
+int ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
+    size_t max, size_t *df);
+
+struct ix_stats {
+	uint64_t mem_postings;    /* in the memtable */
+	uint64_t run_postings;    /* in the runs, dead ones included */
+	uint64_t dead;            /* deleted ids awaiting a rewrite */
+	uint64_t merges;          /* runs written by this handle */
+	uint64_t merged_postings; /* postings those runs held */
+};
+int ix_stats(struct ix *ix, struct ix_txn *t, struct ix_stats *out);
+
+#endif
