@@ -2,17 +2,31 @@
  * gen.c - reprintd-gen: a seeded generator of invented English news
  * articles and reprints of some of them, for the benchmark.
  *
- * Everything comes from the word lists and sentence templates below: no
- * external text. Article i is generated from its own PRNG stream, seeded
- * from (seed, i), so any article can be regenerated alone: a reprint of
- * article j regenerates j and transforms it, and "--start K" continues a
- * corpus (files dropped into a running daemon) with reprints of articles
- * already stored.
+ * No external text. The language is invented once, from a fixed seed, at
+ * start-up: tens of thousands of pseudo-words made of syllables (nouns,
+ * verbs, adjectives, given names, surnames, places, organisations), each
+ * list drawn with Zipf-like frequencies, and a few hundred "topics" that
+ * each favour some of those words, organisations and public figures.
+ * Sentences come from a small grammar with random choices (noun phrases
+ * with determiners, adjectives and prepositional phrases, verb phrases in
+ * several tenses, openers, attributions, quotes) joined by the real
+ * English function words, a few real news words and a handful of stock
+ * phrases ("said in a statement", "according to"). So, as in newswire,
+ * unrelated articles share words and short phrases but hardly any long
+ * passage, and articles on the same topic share topic words and names:
+ * the index then sees the candidates a real corpus gives, not dozens of
+ * spurious ones per article from shared sentence templates.
+ *
+ * Article i is generated from its own PRNG stream, seeded from (seed, i),
+ * so any article can be regenerated alone: a reprint of article j
+ * regenerates j and transforms it, and "--start K" continues a corpus
+ * (files dropped into a running daemon) with reprints of articles
+ * already stored. The seed changes the articles, not the language.
  *
  * Layout: DIR/sNNNNN/aNNNNNNNN.txt, `per_dir` files per folder, a folder
- * per "source" (each with its own line wrapping and reprint banner).
- * The manifest (path, kind, original, bytes; TSV) goes next to DIR, not
- * inside it, so that a daemon watching DIR does not ingest it.
+ * per "source" (each with its own line wrapping, reporters and reprint
+ * banner). The manifest (path, kind, original, bytes; TSV) goes next to
+ * DIR, not inside it, so that a daemon watching DIR does not ingest it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,276 +42,6 @@
 #include <unistd.h>
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-/* ---- Word lists ---------------------------------------------------------- */
-
-static const char *first_names[] = {"James", "Maria", "Robert", "Linda",
-    "Michael", "Sarah", "David", "Karen", "Thomas", "Nancy", "Daniel", "Laura",
-    "Paul", "Helen", "Mark", "Sandra", "Steven", "Donna", "Andrew", "Carol",
-    "Kevin", "Ruth", "Brian", "Sharon", "George", "Michelle", "Edward", "Emily",
-    "Ronald", "Kimberly", "Anthony", "Deborah", "Jason", "Rebecca", "Jeffrey",
-    "Amanda", "Ryan", "Stephanie", "Gary", "Melissa", "Nicholas", "Angela",
-    "Eric", "Julia", "Jonathan", "Grace", "Samuel", "Olivia", "Patrick",
-    "Hannah", "Ahmed", "Fatima", "Hiroshi", "Yuki", "Carlos", "Lucia", "Ivan",
-    "Elena", "Pierre", "Claire", "Hans", "Ingrid", "Rajesh", "Priya", "Kwame",
-    "Amara", "Lars", "Sofia", "Mateo", "Nadia"};
-static const char *surnames[] = {"Smith", "Johnson", "Williams", "Brown",
-    "Jones", "Miller", "Davis", "Garcia", "Rodriguez", "Wilson", "Martinez",
-    "Anderson", "Taylor", "Thomas", "Hernandez", "Moore", "Martin", "Jackson",
-    "Thompson", "White", "Lopez", "Lee", "Gonzalez", "Harris", "Clark", "Lewis",
-    "Robinson", "Walker", "Perez", "Hall", "Young", "Allen", "Sanchez",
-    "Wright", "King", "Scott", "Green", "Baker", "Adams", "Nelson", "Hill",
-    "Ramirez", "Campbell", "Mitchell", "Roberts", "Carter", "Phillips", "Evans",
-    "Turner", "Torres", "Parker", "Collins", "Edwards", "Stewart", "Morris",
-    "Murphy", "Cook", "Rogers", "Morgan", "Peterson", "Cooper", "Reed",
-    "Bailey", "Bell", "Gomez", "Kelly", "Howard", "Ward", "Cox", "Diaz",
-    "Richardson", "Wood", "Watson", "Brooks", "Bennett", "Gray", "James",
-    "Reyes", "Cruz", "Hughes", "Price", "Myers", "Long", "Foster", "Sanders",
-    "Ross", "Morales", "Powell", "Sullivan", "Russell", "Ortiz", "Jenkins",
-    "Gutierrez", "Perry", "Butler", "Barnes", "Fisher", "Henderson", "Coleman",
-    "Okafor", "Nakamura", "Kowalski", "Lindqvist", "Moreau", "Schneider",
-    "Rossi", "Petrov", "Haddad", "Mensah", "Chen", "Singh", "Novak", "Dubois",
-    "Fischer", "Yilmaz", "Ivanova", "Costa"};
-static const char *places[] = {"Springfield", "Riverton", "Lakewood",
-    "Fairview", "Greenville", "Bristol", "Clinton", "Madison", "Georgetown",
-    "Salem", "Franklin", "Ashland", "Burlington", "Manchester", "Milford",
-    "Oxford", "Dayton", "Newport", "Arlington", "Dover", "Hudson", "Kingston",
-    "Marion", "Auburn", "Jackson", "Lebanon", "Monroe", "Oakland", "Portland",
-    "Richmond", "Winchester", "Chester", "Cleveland", "Hamilton", "Lexington",
-    "Mount Vernon", "Centerville", "Brookfield", "Westfield", "Eastport",
-    "Northbridge", "Southgate", "Pine Bluff", "Cedar Falls", "Maple Ridge",
-    "Silver Lake", "Rock Harbor", "Elmwood", "Stonebridge", "Harborview",
-    "Port Allen", "Glen Haven", "Bay City", "Red Oak", "Clearwater",
-    "Fort Collins", "Twin Rivers", "Grand Prairie", "Bellmont", "Ironwood"};
-static const char *regions[] = {"the northern province", "the coastal region",
-    "the capital district", "the eastern valley", "the western highlands",
-    "the southern plains", "the river delta", "the border counties",
-    "the industrial belt", "the mountain towns", "the island territories",
-    "the central state"};
-static const char *org_kinds[] = {"Ministry of Finance", "Department of Health",
-    "Transport Authority", "Chamber of Commerce", "Teachers Union",
-    "Energy Commission", "Water Board", "City Council", "County Court",
-    "Police Department", "Farmers Association", "Port Authority",
-    "Housing Agency", "Environmental Agency", "Central Bank",
-    "Statistics Office", "Fire Service", "University Hospital",
-    "Workers Federation", "Development Bank", "Election Commission",
-    "Tourism Board", "Aviation Authority", "Public Broadcaster"};
-static const char *titles[] = {"spokesman", "spokeswoman", "director",
-    "chief executive", "minister", "deputy mayor", "chairman", "president",
-    "senior analyst", "economist", "commissioner", "head of operations",
-    "union leader", "prosecutor", "judge", "professor", "researcher",
-    "lawmaker", "senator", "governor", "police chief", "treasurer",
-    "project manager", "board member"};
-static const char *companies[] = {"Northwind", "Apex", "Bluewater", "Sterling",
-    "Meridian", "Summit", "Pinnacle", "Harbor", "Crestline", "Ironbridge",
-    "Silverline", "Redstone", "Evergreen", "Brightpath", "Keystone", "Highland",
-    "Oakmont", "Lakeshore", "Granite", "Beacon"};
-static const char *company_kinds[] = {"Holdings", "Group", "Industries",
-    "Energy", "Logistics", "Foods", "Motors", "Pharmaceuticals", "Airlines",
-    "Telecom", "Steel", "Insurance", "Capital", "Mining", "Shipping"};
-static const char *papers[] = {"Herald", "Tribune", "Gazette", "Courier",
-    "Chronicle", "Post", "Times", "Observer", "Sentinel", "Ledger", "Examiner",
-    "Dispatch", "Journal", "Record", "Standard", "Enquirer"};
-static const char *months[] = {"January", "February", "March", "April", "May",
-    "June", "July", "August", "September", "October", "November", "December"};
-static const char *weekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
-    "Friday", "Saturday", "Sunday"};
-
-/* Topics: nouns (singular; plural made by rule) and adjectives. */
-struct topic {
-	const char *name;
-	const char *nouns[24];
-	const char *adjs[10];
-};
-static const struct topic topics[] = {
-    {"economy",
-        {"budget", "tax", "inflation", "market", "investor", "bank", "loan",
-            "price", "wage", "export", "import", "factory", "deficit", "growth",
-            "forecast", "currency", "bond", "share", "profit", "revenue",
-            "debt", "rate", "consumer", "retailer"},
-        {"fiscal", "economic", "monetary", "quarterly", "annual", "sluggish",
-            "robust", "volatile", "modest", "sharp"}},
-    {"weather",
-        {"storm", "flood", "rainfall", "drought", "temperature", "wind",
-            "forecast", "river", "levee", "shelter", "road", "power line",
-            "warning", "evacuation", "crop", "snowfall", "heatwave", "dam",
-            "coastline", "resident", "bridge", "tide", "cloud", "hail"},
-        {"heavy", "severe", "unusual", "record", "torrential", "dry",
-            "freezing", "tropical", "seasonal", "early"}},
-    {"politics",
-        {"election", "vote", "candidate", "party", "coalition", "parliament",
-            "bill", "amendment", "campaign", "poll", "voter", "debate",
-            "committee", "minister", "reform", "law", "cabinet", "senate",
-            "referendum", "ballot", "mandate", "opposition", "district",
-            "delegate"},
-        {"political", "legislative", "contested", "narrow", "bipartisan",
-            "controversial", "local", "national", "early", "final"}},
-    {"health",
-        {"hospital", "patient", "vaccine", "clinic", "doctor", "nurse",
-            "treatment", "outbreak", "infection", "study", "trial", "drug",
-            "virus", "symptom", "ward", "surgeon", "pharmacy", "diagnosis",
-            "screening", "waiting list", "ambulance", "therapy", "case",
-            "researcher"},
-        {"medical", "clinical", "public", "chronic", "rare", "new",
-            "experimental", "mental", "rural", "emergency"}},
-    {"transport",
-        {"train", "bus", "airport", "flight", "runway", "railway", "station",
-            "commuter", "fare", "highway", "tunnel", "bridge", "port", "ferry",
-            "driver", "route", "delay", "timetable", "carriage", "terminal",
-            "cargo", "lane", "signal", "depot"},
-        {"regional", "high-speed", "crowded", "late", "new", "electric",
-            "overnight", "suburban", "busy", "delayed"}},
-    {"technology",
-        {"software", "network", "chip", "startup", "data center", "app",
-            "server", "platform", "user", "outage", "patent", "engineer",
-            "device", "satellite", "battery", "sensor", "robot", "update",
-            "breach", "password", "cable", "handset", "model", "licence"},
-        {"digital", "wireless", "encrypted", "online", "automated", "cheaper",
-            "faster", "secure", "mobile", "open"}},
-    {"courts",
-        {"trial", "jury", "verdict", "appeal", "judge", "lawyer", "witness",
-            "defendant", "sentence", "charge", "court", "hearing", "ruling",
-            "lawsuit", "settlement", "prosecutor", "evidence", "fine",
-            "inquiry", "complaint", "contract", "claim", "bail", "warrant"},
-        {"federal", "criminal", "civil", "lengthy", "unanimous", "landmark",
-            "disputed", "sealed", "appellate", "preliminary"}},
-    {"energy",
-        {"pipeline", "refinery", "wind farm", "solar panel", "grid", "plant",
-            "reactor", "coal mine", "oil field", "gas price", "tariff",
-            "turbine", "battery", "outage", "supplier", "meter", "licence",
-            "emission", "fuel", "well", "substation", "barrel", "output",
-            "contract"},
-        {"renewable", "nuclear", "offshore", "coal-fired", "green", "wholesale",
-            "peak", "domestic", "carbon", "clean"}},
-    {"education",
-        {"school", "teacher", "pupil", "student", "exam", "university",
-            "campus", "curriculum", "grant", "tuition", "classroom", "lecture",
-            "degree", "scholarship", "principal", "board", "enrolment",
-            "library", "textbook", "graduate", "term", "course", "dormitory",
-            "canteen"},
-        {"primary", "secondary", "academic", "private", "public", "remote",
-            "annual", "national", "vocational", "crowded"}},
-    {"agriculture",
-        {"farmer", "harvest", "wheat", "corn", "cattle", "dairy", "orchard",
-            "fertiliser", "irrigation", "subsidy", "field", "yield", "barn",
-            "tractor", "grain", "market", "cooperative", "soil", "pest",
-            "vineyard", "export", "herd", "silo", "seed"},
-        {"organic", "bumper", "poor", "early", "late", "dry", "local",
-            "seasonal", "family-run", "commercial"}},
-};
-static const char *gen_nouns[] = {"official", "plan", "report", "decision",
-    "proposal", "statement", "meeting", "agreement", "project", "program",
-    "policy", "survey", "review", "deal", "measure", "change", "problem",
-    "question", "concern", "group", "community", "family", "worker", "company",
-    "government", "city", "region", "country", "week", "month", "year",
-    "number", "figure", "increase", "decline", "cost", "effort",
-    "investigation", "spokesperson", "resident", "neighbourhood", "service"};
-static const char *gen_adjs[] = {"new", "major", "local", "recent", "key",
-    "senior", "former", "small", "large", "significant", "difficult",
-    "important", "unexpected", "serious", "broad", "limited", "final",
-    "initial", "independent", "joint", "temporary", "long-term", "strong",
-    "weak", "separate", "growing", "further", "additional", "current"};
-struct verb {
-	const char *base, *past;
-};
-static const struct verb verbs[] = {{"announce", "announced"},
-    {"approve", "approved"}, {"reject", "rejected"}, {"delay", "delayed"},
-    {"review", "reviewed"}, {"expand", "expanded"}, {"cut", "cut"},
-    {"raise", "raised"}, {"launch", "launched"}, {"suspend", "suspended"},
-    {"criticise", "criticised"}, {"support", "supported"},
-    {"propose", "proposed"}, {"confirm", "confirmed"}, {"deny", "denied"},
-    {"investigate", "investigated"}, {"close", "closed"},
-    {"reopen", "reopened"}, {"replace", "replaced"}, {"fund", "funded"},
-    {"block", "blocked"}, {"extend", "extended"}, {"reduce", "reduced"},
-    {"increase", "increased"}, {"complete", "completed"},
-    {"cancel", "cancelled"}, {"sign", "signed"}, {"challenge", "challenged"},
-    {"warn", "warned"}, {"welcome", "welcomed"}, {"oppose", "opposed"},
-    {"finance", "financed"}, {"inspect", "inspected"}, {"restore", "restored"},
-    {"double", "doubled"}, {"halve", "halved"}, {"postpone", "postponed"},
-    {"defend", "defended"}, {"build", "built"}, {"sell", "sold"},
-    {"buy", "bought"}, {"win", "won"}, {"lose", "lost"}};
-static const char *say_verbs[] = {"said", "told reporters",
-    "said in a "
-    "statement",
-    "wrote in a letter", "told the Herald",
-    "said on "
-    "Tuesday",
-    "added", "noted", "said at a news conference", "explained"};
-static const char *connectors[] = {"However,", "Meanwhile,", "In addition,",
-    "Earlier this year,", "Last month,", "According to officials,",
-    "By contrast,", "As a result,", "At the same time,", "Separately,",
-    "Since then,", "For now,", "Under the plan,", "In a statement,"};
-
-/*
- * Sentence templates. Markers: %P a person of the cast (full name), %S a
- * cast surname, %T a title, %O a cast organization, %C a company, %L the
- * article's place, %K another place, %R a region, %n/%N a topic noun
- * singular/plural, %g/%G a general noun, %a a topic adjective, %j a
- * general adjective, %v/%V a verb base/past, %s a saying verb, %c a
- * connector, %d a small number, %D a large number, %p a percentage, %m
- * money, %y a year, %w a weekday, %M a month, %q a quotation.
- */
-static const char *templates[] = {
-    "%P, the %T of the %O, %s that the %a %n would be %V by %M.",
-    "The %O %V the %j %g on %w, citing %d %a %N in %L.",
-    "%c the %O %V %d %N, %S %s.",
-    "Officials in %L %V a %j %g after %d %N were reported in %R.",
-    "%q %S %s.",
-    "%q %P, a %T at %C, %s.",
-    "The number of %N in %L rose by %p to %D in %y, the %O %s.",
-    "%C %V its %a %n in %K, a move worth about %m.",
-    "%c %d %N remain %j, and the %O %s it would %v the %g within %d weeks.",
-    "Critics %V the %g, saying the %a %N had been %V without a %j review.",
-    "The %j %n in %L is expected to cost %m over %d years.",
-    "%P %V the %g at a %j %g in %L on %w.",
-    "Residents of %L %s they had waited %d months for the %a %n.",
-    "%c %C %V %d %a %N and %V %p of its %N.",
-    "The %O %s %D %N had been affected across %R since %M.",
-    "%S, who has served as %T since %y, %V the %j %g.",
-    "A %j %g published on %w found that %p of %N in %R were %a.",
-    "The %a %n at %K was %V after %d %N %V the %g.",
-    "%c the %O plans to %v the %a %N by %M %y.",
-    "In %y the %O %V a similar %g, which %C later %V.",
-    "%P %s the %N would %v the %j %g unless the %O %V it.",
-    "Last %w, %d %N gathered outside the %O in %L to %v the %g.",
-    "The %g follows a %j %g by %C, which %V %m in %y.",
-    "Prices for %N in %L rose %p in %M, the %O %s.",
-    "%c %S %s that %d %a %N had been %V since %y.",
-    "The %O did not respond to a request for comment on the %a %n.",
-    "%P, %d, a %T from %K, %s the %g was %j.",
-    "About %D %N in %R depend on the %a %n, according to the %O.",
-    "%C shares fell %p after the %O %V the %j %g.",
-    "The %a %N will %v the %g at an estimated cost of %m.",
-    "%q %s %P, the %O's %T.",
-    "Under the %j %g, %N in %L would %v %p more for %N from %M.",
-    "The %O %s it had %V %d %a %N and %V another %d.",
-    "%c the %j %g drew %D responses from %N across %R.",
-    "%S %s the %O had %V the %g twice since %y.",
-    "Work on the %a %n near %K began in %M and is due to end in %y.",
-    "%P and %P %V the %g in a joint %g on %w.",
-    "The %g was %V by %d votes to %d in the %O on %w.",
-    "Figures from the %O show %D %N in %L, up from %D a year earlier.",
-    "%c %C %s it would %v %D %N in %R by %y.",
-};
-static const char *quotes[] = {
-    "\"We have to %v the %a %N before %M,\"",
-    "\"This %g is about the %N of %L, not about %C,\"",
-    "\"Nobody expected the %a %n to %v so quickly,\"",
-    "\"The %O will %v every %g we receive,\"",
-    "\"It is a %j day for %R,\"",
-    "\"We %V what we could with %m,\"",
-    "\"There are still %d %N waiting in %L,\"",
-    "\"I think the %g was %j from the start,\"",
-};
-/* Light rewrites: a word and what an editor puts in its place. */
-static const char *synonyms[][2] = {{"said", "stated"},
-    {"announced", "unveiled"}, {"about", "around"}, {"expected", "likely"},
-    {"residents", "locals"}, {"officials", "authorities"}, {"rose", "climbed"},
-    {"fell", "dropped"}, {"plan", "scheme"}, {"major", "big"},
-    {"began", "started"}, {"would", "will"}, {"months", "months'"},
-    {"new", "fresh"}, {"report", "study"}, {"within", "in"},
-    {"after", "following"}, {"since", "from"}, {"told", "informed"},
-    {"criticised", "attacked"}};
 
 /* ---- PRNG and buffers ---------------------------------------------------- */
 
@@ -404,212 +148,917 @@ buf_fmt(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* ---- The invented language ----------------------------------------------- */
+
+/*
+ * Syllables. Onsets and codas repeat in the tables to weight them; the
+ * suffixes give each word class an English-looking ending ("-tion",
+ * "-ous", "-ville"), short enough not to make long shared runs.
+ */
+static const char *onsets[] = {"b", "c", "d", "f", "g", "h", "j", "k", "l", "m",
+    "n", "p", "r", "s", "t", "v", "w", "z", "b", "d", "l", "m", "n", "p", "r",
+    "s", "t", "br", "cr", "dr", "fr", "gr", "pr", "tr", "bl", "cl", "fl", "gl",
+    "pl", "sl", "st", "sp", "sk", "sc", "sh", "ch", "th", "wh", "str", "qu",
+    "sn", "sm", "tw", "y", "v", "k"};
+static const char *nuclei[] = {"a", "e", "i", "o", "u", "a", "e", "i", "o", "a",
+    "e", "i", "ai", "ea", "ee", "oa", "ou", "oo", "ie", "au", "y"};
+static const char *codas[] = {"n", "r", "l", "s", "t", "m", "nd", "nt", "st",
+    "rt", "ck", "ng", "sh", "th", "x", "ld", "rn", "lk", "mp", "sk", "ft", "rd",
+    "ns", "n", "r", "l", "s", "t"};
+static const char *suf_noun[] = {"tion", "ment", "ness", "er", "ity", "ance",
+    "ist", "age", "ure", "ery", "ism", "ship", "ium", "on", "or", "et"};
+static const char *suf_adj[] = {"al", "ous", "ive", "ic", "ful", "less", "able",
+    "ish", "ary", "ent", "ian", "ile", "y", "ar"};
+static const char *suf_verb[] = {"ate", "ize", "en", "ify", "ish", "er"};
+static const char *suf_given[] = {"a", "o", "an", "el", "ia", "in", "us", "ine",
+    "ette", "io", "ar", "im", "ah", "ey"};
+static const char *suf_sur[] = {"son", "ski", "ez", "ov", "berg", "man", "ley",
+    "ton", "ard", "elli", "ini", "ak", "ura", "ek", "ani", "ou"};
+static const char *suf_place[] = {"ton", "ville", "burg", "field", "port",
+    "ford", "dale", "mouth", "haven", "stead", "wick", "ham", "by", "land",
+    "bridge", "mere"};
+static const char *suf_org[] = {
+    "a", "ex", "on", "ia", "corp", "tek", "ra", "is", "um", "co", "ix", "tra"};
+
+/* A word list in rank order (rank 0 the most frequent) in one arena. */
+struct pool {
+	uint32_t *off, n;
+	double c, span; /* Zipf offset c; log2((n + c) / c) */
+};
+
+static struct buf arena;
+static struct pool p_noun, p_verb, p_adj, p_given, p_sur, p_place, p_org;
+
+#define W(pool, i) (arena.p + (pool)->off[i])
+
+/*
+ * 2^x and log2(y) for x, y >= 0 and >= 1, without libm (the benchmark
+ * programs link nothing else). 2^frac by its Taylor series: a relative
+ * error of 1e-5 is plenty for drawing word ranks.
+ */
+static double
+exp2_pos(double x)
+{
+	unsigned k = (unsigned)x;
+	double f = (x - k) * 0.6931471805599453, t = 1, s = 1;
+	int i;
+
+	for (i = 1; i <= 7; i++) {
+		t *= f / i;
+		s += t;
+	}
+	return s * (double)(1ULL << k);
+}
+
+static double
+log2_ge1(double y)
+{
+	double v = 0, bit = 1;
+	int i;
+
+	while (y >= 2) {
+		y /= 2;
+		v += 1;
+	}
+	for (i = 0; i < 40; i++) {
+		y *= y;
+		bit /= 2;
+		if (y >= 2) {
+			y /= 2;
+			v += bit;
+		}
+	}
+	return v;
+}
+
+/*
+ * A rank with probability about proportional to 1 / (rank + c): Zipf's
+ * law, flattened at the head by c because the most frequent words of a
+ * text are the function words, which the grammar adds itself. Drawn as
+ * a log-uniform number, so no table.
+ */
+static uint32_t
+zipf(const struct pool *p, struct rng *r)
+{
+	uint32_t i = (uint32_t)(p->c * exp2_pos(rng_unit(r) * p->span) - p->c);
+
+	return i < p->n ? i : p->n - 1;
+}
+
+static const char *
+pick(const struct pool *p, struct rng *r)
+{
+	return W(p, zipf(p, r));
+}
+
+/* A word not among the frequent ones: for topics and article keywords. */
+static uint32_t
+rare(const struct pool *p, struct rng *r)
+{
+	return p->n / 50 + rng_below(r, p->n - p->n / 50);
+}
+
+/*
+ * Make n words of one class. Frequent words are short (Zipf's law of
+ * abbreviation): the syllable count grows with the rank.
+ */
+static void
+pool_make(struct pool *p, struct rng *r, uint32_t n, double c, const char **suf,
+    uint32_t nsuf, unsigned suf_pct, int cap)
+{
+	uint32_t i;
+	unsigned ns, s;
+	size_t start;
+
+	p->off = malloc(n * sizeof(*p->off));
+	if (p->off == NULL) {
+		fprintf(stderr, "reprintd-gen: out of memory\n");
+		exit(1);
+	}
+	p->n = n;
+	p->c = c;
+	p->span = log2_ge1((n + c) / c);
+	for (i = 0; i < n; i++) {
+		start = arena.len;
+		ns = 1 + (i >= n / 200) + (i >= n / 8) + rng_below(r, 2);
+		if (ns > 3)
+			ns = 3;
+		for (s = 0; s < ns; s++) {
+			if (s > 0 || rng_below(r, 100) < 85)
+				buf_str(&arena, PICK(r, onsets));
+			buf_str(&arena, PICK(r, nuclei));
+			if (rng_below(r, 100) < (s + 1 == ns ? 60 : 30))
+				buf_str(&arena, PICK(r, codas));
+		}
+		if (rng_below(r, 100) < suf_pct)
+			buf_str(&arena, suf[rng_below(r, nsuf)]);
+		if (cap)
+			arena.p[start] = (char)(arena.p[start] - 'a' + 'A');
+		/* Offsets, not pointers: the arena moves while it grows. */
+		p->off[i] = (uint32_t)start;
+		buf_ch(&arena, '\0');
+	}
+}
+
+/*
+ * Topics: what a beat reporter writes about again and again. An article
+ * draws part of its words, its organisations and some of its people from
+ * its topic, so articles on one topic share names and terms, not text.
+ */
+#define NTOPICS 400
+#define TOPIC_ORGS 8
+#define TOPIC_FIGS 8
+
+static const char *org_kinds[] = {"Ministry", "Council", "Authority",
+    "Commission", "Agency", "Institute", "Board", "Union", "Group", "Holdings",
+    "Bank", "Party", "Foundation", "Corporation", "Association", "Court",
+    "Service", "Federation", "Trust", "Partners", "Industries", "League"};
+static const char *titles[] = {"spokesman", "spokeswoman", "director",
+    "chief executive", "minister", "deputy mayor", "chairman", "president",
+    "senior analyst", "economist", "commissioner", "head of operations",
+    "union leader", "prosecutor", "judge", "professor", "researcher",
+    "lawmaker", "senator", "governor", "police chief", "treasurer",
+    "project manager", "board member", "founder", "secretary"};
+
+struct figure {
+	uint32_t given, sur, title;
+};
+
+struct topic {
+	uint32_t noun[40], verb[12], adj[12];
+	uint32_t org[TOPIC_ORGS], org_kind[TOPIC_ORGS];
+	struct figure fig[TOPIC_FIGS];
+};
+static struct topic topics[NTOPICS];
+static struct pool p_topic; /* ranks of topics: some are hot */
+
+static void
+language_init(void)
+{
+	struct rng r;
+	struct topic *t;
+	unsigned i, j;
+
+	/* A fixed seed: the same language whatever -s says. */
+	rng_seed(&r, 0x6c616e67ULL, 0);
+	pool_make(&p_noun, &r, 16000, 40, suf_noun, NELEM(suf_noun), 30, 0);
+	pool_make(&p_verb, &r, 4000, 20, suf_verb, NELEM(suf_verb), 30, 0);
+	pool_make(&p_adj, &r, 6000, 30, suf_adj, NELEM(suf_adj), 60, 0);
+	pool_make(&p_given, &r, 3000, 40, suf_given, NELEM(suf_given), 50, 1);
+	pool_make(&p_sur, &r, 30000, 100, suf_sur, NELEM(suf_sur), 40, 1);
+	pool_make(&p_place, &r, 8000, 30, suf_place, NELEM(suf_place), 45, 1);
+	pool_make(&p_org, &r, 6000, 50, suf_org, NELEM(suf_org), 30, 1);
+	p_topic.n = NTOPICS;
+	p_topic.c = 20;
+	p_topic.span = log2_ge1((NTOPICS + 20.0) / 20.0);
+	for (i = 0; i < NTOPICS; i++) {
+		t = &topics[i];
+		for (j = 0; j < NELEM(t->noun); j++)
+			t->noun[j] = rare(&p_noun, &r);
+		for (j = 0; j < NELEM(t->verb); j++)
+			t->verb[j] = rare(&p_verb, &r);
+		for (j = 0; j < NELEM(t->adj); j++)
+			t->adj[j] = rare(&p_adj, &r);
+		for (j = 0; j < TOPIC_ORGS; j++) {
+			t->org[j] = zipf(&p_org, &r);
+			t->org_kind[j] = rng_below(&r, NELEM(org_kinds));
+		}
+		for (j = 0; j < TOPIC_FIGS; j++) {
+			t->fig[j].given = zipf(&p_given, &r);
+			t->fig[j].sur = rare(&p_sur, &r);
+			t->fig[j].title = rng_below(&r, NELEM(titles));
+		}
+	}
+}
+
+/*
+ * Real words. Function words come with the grammar; these few common
+ * content words give the text the feel (and the rewrite kind the words)
+ * of news, at rates low enough that long runs of them stay rare.
+ */
+static const char *real_nouns[] = {"government", "year", "people", "plan",
+    "report", "company", "city", "week", "month", "police", "officials",
+    "residents", "market", "country", "group", "time", "decision", "deal",
+    "project", "program", "agreement", "statement", "meeting", "court",
+    "workers", "price", "vote", "law", "money", "service"};
+static const char *real_adjs[] = {"new", "former", "local", "national", "major",
+    "public", "first", "last", "other", "several", "large", "small", "senior",
+    "recent", "key", "final"};
+struct verb {
+	const char *base, *past;
+};
+static const struct verb real_verbs[] = {{"announce", "announced"},
+    {"approve", "approved"}, {"reject", "rejected"}, {"delay", "delayed"},
+    {"review", "reviewed"}, {"expand", "expanded"}, {"cut", "cut"},
+    {"raise", "raised"}, {"launch", "launched"}, {"suspend", "suspended"},
+    {"criticise", "criticised"}, {"support", "supported"},
+    {"propose", "proposed"}, {"confirm", "confirmed"}, {"deny", "denied"},
+    {"investigate", "investigated"}, {"close", "closed"},
+    {"replace", "replaced"}, {"fund", "funded"}, {"block", "blocked"},
+    {"extend", "extended"}, {"reduce", "reduced"}, {"sign", "signed"},
+    {"warn", "warned"}, {"oppose", "opposed"}, {"build", "built"},
+    {"sell", "sold"}, {"buy", "bought"}, {"win", "won"}, {"lose", "lost"},
+    {"begin", "began"}, {"tell", "told"}};
+static const char *papers[] = {"Herald", "Tribune", "Gazette", "Courier",
+    "Chronicle", "Post", "Times", "Observer", "Sentinel", "Ledger", "Examiner",
+    "Dispatch", "Journal", "Record", "Standard", "Enquirer"};
+static const char *months[] = {"January", "February", "March", "April", "May",
+    "June", "July", "August", "September", "October", "November", "December"};
+static const char *weekdays[] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+    "Friday", "Saturday", "Sunday"};
+static const char *small_numbers[] = {"two", "three", "four", "five", "six",
+    "seven", "eight", "nine", "ten", "dozens of", "hundreds of"};
+
+/* Light rewrites: a word and what an editor puts in its place. */
+static const char *synonyms[][2] = {{"said", "stated"},
+    {"announced", "unveiled"}, {"about", "around"}, {"expected", "likely"},
+    {"residents", "locals"}, {"officials", "authorities"}, {"rose", "climbed"},
+    {"fell", "dropped"}, {"plan", "scheme"}, {"major", "big"},
+    {"began", "started"}, {"would", "will"}, {"months", "months'"},
+    {"new", "fresh"}, {"report", "study"}, {"within", "in"},
+    {"after", "following"}, {"since", "from"}, {"told", "informed"},
+    {"criticised", "attacked"}};
+
 /* ---- Articles ------------------------------------------------------------ */
+
+#define MAXPEOPLE 6
+
+struct person {
+	const char *first, *last, *title;
+	int org, known; /* known: mentioned in full already */
+};
 
 struct cast {
 	const struct topic *topic;
-	const char *first[4], *last[4];
+	struct person people[MAXPEOPLE];
 	int npeople;
-	const char *org[2];
-	const char *orgplace[2];
-	const char *company[2], *company_kind[2];
-	const char *place;
-	const char *region;
+	const char *org[3], *org_kind[3];
+	const char *place, *places[3];
+	uint32_t keyword[4]; /* nouns this story keeps coming back to */
 	int year;
 };
 
+/* The writer: text so far, the article's stream, its cast, spacing. */
+struct gen {
+	struct buf *b;
+	struct rng r;
+	struct cast c;
+	int sp; /* a space goes before the next word */
+};
+
 static void
-add_plural(struct buf *b, const char *w)
+word(struct gen *g, const char *w)
+{
+	if (g->sp)
+		buf_ch(g->b, ' ');
+	buf_str(g->b, w);
+	g->sp = 1;
+}
+
+static void
+punct(struct gen *g, const char *s)
+{
+	buf_str(g->b, s);
+	g->sp = 1;
+}
+
+/* The -s / -ed forms by the regular rules (the invented words are regular). */
+static void
+word_s(struct gen *g, const char *w)
 {
 	size_t n = strlen(w);
 	char last = w[n - 1], prev = n > 1 ? w[n - 2] : 'a';
 
+	word(g, w);
 	if (last == 'y' && strchr("aeiou", prev) == NULL) {
-		buf_add(b, w, n - 1);
-		buf_str(b, "ies");
-	} else if (last == 's' || last == 'x' || last == 'h') {
-		buf_str(b, w);
-		buf_str(b, "es");
+		g->b->len--;
+		buf_str(g->b, "ies");
+	} else if (last == 's' || last == 'x' || last == 'h' || last == 'z') {
+		buf_str(g->b, "es");
 	} else {
-		buf_str(b, w);
-		buf_ch(b, 's');
+		buf_ch(g->b, 's');
 	}
 }
 
 static void
-add_number(struct buf *b, uint32_t v)
+word_ed(struct gen *g, const char *w)
 {
-	if (v >= 1000000)
-		buf_fmt(
-		    b, "%u,%03u,%03u", v / 1000000, v / 1000 % 1000, v % 1000);
-	else if (v >= 1000)
-		buf_fmt(b, "%u,%03u", v / 1000, v % 1000);
-	else
-		buf_fmt(b, "%u", v);
+	size_t n = strlen(w);
+	char last = w[n - 1], prev = n > 1 ? w[n - 2] : 'a';
+
+	word(g, w);
+	if (last == 'e') {
+		buf_ch(g->b, 'd');
+	} else if (last == 'y' && strchr("aeiou", prev) == NULL) {
+		g->b->len--;
+		buf_str(g->b, "ied");
+	} else {
+		buf_str(g->b, "ed");
+	}
 }
 
-static void expand(struct buf *b, struct rng *r, const struct cast *c,
-    const char *tpl, int depth);
+static uint32_t
+pct(struct gen *g)
+{
+	return rng_below(&g->r, 100);
+}
+
+static const char *
+noun_of(struct gen *g)
+{
+	uint32_t x = pct(g);
+
+	if (x < 12)
+		return W(&p_noun, g->c.keyword[rng_below(&g->r, 4)]);
+	if (x < 30)
+		return W(&p_noun, PICK(&g->r, g->c.topic->noun));
+	if (x < 38)
+		return PICK(&g->r, real_nouns);
+	return pick(&p_noun, &g->r);
+}
+
+static const char *
+adj_of(struct gen *g)
+{
+	uint32_t x = pct(g);
+
+	if (x < 20)
+		return W(&p_adj, PICK(&g->r, g->c.topic->adj));
+	if (x < 32)
+		return PICK(&g->r, real_adjs);
+	return pick(&p_adj, &g->r);
+}
+
+enum vform { V_BASE, V_S, V_PAST };
 
 static void
-expand_marker(
-    struct buf *b, struct rng *r, const struct cast *c, char m, int depth)
+verb(struct gen *g, enum vform f)
 {
-	const struct topic *t = c->topic;
-	int k;
+	const struct verb *v;
+	const char *w;
+	uint32_t x = pct(g);
 
-	switch (m) {
-	case 'P':
-		k = (int)rng_below(r, (uint32_t)c->npeople);
-		buf_str(b, c->first[k]);
-		buf_ch(b, ' ');
-		buf_str(b, c->last[k]);
-		break;
-	case 'S':
-		buf_str(b, c->last[rng_below(r, (uint32_t)c->npeople)]);
-		break;
-	case 'T':
-		buf_str(b, PICK(r, titles));
-		break;
-	case 'O':
-		k = (int)rng_below(r, 2);
-		buf_str(b, c->orgplace[k]);
-		buf_ch(b, ' ');
-		buf_str(b, c->org[k]);
-		break;
-	case 'C':
-		k = (int)rng_below(r, 2);
-		buf_str(b, c->company[k]);
-		buf_ch(b, ' ');
-		buf_str(b, c->company_kind[k]);
-		break;
-	case 'L':
-		buf_str(b, rng_below(r, 4) ? c->place : PICK(r, places));
-		break;
-	case 'K':
-		buf_str(b, PICK(r, places));
-		break;
-	case 'R':
-		buf_str(b, rng_below(r, 3) ? c->region : PICK(r, regions));
-		break;
-	case 'n':
-		buf_str(b,
-		    rng_below(r, 5) ? PICK(r, t->nouns) : PICK(r, gen_nouns));
-		break;
-	case 'N':
-		add_plural(b,
-		    rng_below(r, 5) ? PICK(r, t->nouns) : PICK(r, gen_nouns));
-		break;
-	case 'g':
-		buf_str(b, PICK(r, gen_nouns));
-		break;
-	case 'a':
-		buf_str(
-		    b, rng_below(r, 3) ? PICK(r, t->adjs) : PICK(r, gen_adjs));
-		break;
-	case 'j':
-		buf_str(b, PICK(r, gen_adjs));
-		break;
-	case 'v':
-		buf_str(b, PICK(r, verbs).base);
-		break;
-	case 'V':
-		buf_str(b, PICK(r, verbs).past);
-		break;
-	case 's':
-		buf_str(b, PICK(r, say_verbs));
-		break;
-	case 'c':
-		buf_str(b, PICK(r, connectors));
-		break;
-	case 'd':
-		buf_fmt(b, "%u", 2 + rng_below(r, 98));
-		break;
-	case 'D':
-		add_number(
-		    b, 100 + rng_below(r, rng_below(r, 2) ? 100000 : 5000000));
-		break;
-	case 'p':
-		buf_fmt(b, "%u.%u percent", rng_below(r, 40), rng_below(r, 10));
-		break;
-	case 'm':
-		if (rng_below(r, 3))
-			buf_fmt(b, "$%u.%u million", 1 + rng_below(r, 900),
-			    rng_below(r, 10));
+	if (x < 18) {
+		v = &PICK(&g->r, real_verbs);
+		if (f == V_PAST)
+			word(g, v->past);
+		else if (f == V_S)
+			word_s(g, v->base);
 		else
-			buf_fmt(b, "$%u.%u billion", 1 + rng_below(r, 90),
-			    rng_below(r, 10));
+			word(g, v->base);
+		return;
+	}
+	w = x < 38 ? W(&p_verb, PICK(&g->r, g->c.topic->verb))
+	           : pick(&p_verb, &g->r);
+	if (f == V_PAST)
+		word_ed(g, w);
+	else if (f == V_S)
+		word_s(g, w);
+	else
+		word(g, w);
+}
+
+static void
+number(struct gen *g)
+{
+	uint32_t v, x = pct(g);
+
+	if (x < 30) {
+		word(g, PICK(&g->r, small_numbers));
+		return;
+	}
+	v = x < 60   ? 2 + rng_below(&g->r, 98)
+	    : x < 85 ? 100 + rng_below(&g->r, 9900)
+	             : 10000 + rng_below(&g->r, 5000000);
+	if (g->sp)
+		buf_ch(g->b, ' ');
+	if (v >= 1000000)
+		buf_fmt(g->b, "%u,%03u,%03u", v / 1000000, v / 1000 % 1000,
+		    v % 1000);
+	else if (v >= 1000)
+		buf_fmt(g->b, "%u,%03u", v / 1000, v % 1000);
+	else
+		buf_fmt(g->b, "%u", v);
+	g->sp = 1;
+}
+
+static void
+percent(struct gen *g)
+{
+	if (g->sp)
+		buf_ch(g->b, ' ');
+	buf_fmt(
+	    g->b, "%u.%u percent", rng_below(&g->r, 40), rng_below(&g->r, 10));
+	g->sp = 1;
+}
+
+static void
+money(struct gen *g)
+{
+	if (g->sp)
+		buf_ch(g->b, ' ');
+	if (rng_below(&g->r, 3))
+		buf_fmt(g->b, "$%u.%u million", 1 + rng_below(&g->r, 900),
+		    rng_below(&g->r, 10));
+	else
+		buf_fmt(g->b, "$%u.%u billion", 1 + rng_below(&g->r, 90),
+		    rng_below(&g->r, 10));
+	g->sp = 1;
+}
+
+static void
+year(struct gen *g)
+{
+	if (g->sp)
+		buf_ch(g->b, ' ');
+	buf_fmt(g->b, "%d", g->c.year - (int)rng_below(&g->r, 12));
+	g->sp = 1;
+}
+
+static void
+place(struct gen *g)
+{
+	uint32_t x = pct(g);
+
+	word(g, x < 50   ? g->c.place
+	        : x < 75 ? g->c.places[rng_below(&g->r, 3)]
+	                 : pick(&p_place, &g->r));
+}
+
+static void
+org(struct gen *g, int k)
+{
+	word(g, "the");
+	word(g, g->c.org[k]);
+	word(g, g->c.org_kind[k]);
+}
+
+static void np(struct gen *g, int depth, int *plural);
+
+/* A person: in full with who they are the first time, then the surname. */
+static void
+person(struct gen *g, int k, int appos)
+{
+	struct person *p = &g->c.people[k];
+
+	if (p->known) {
+		word(g, p->last);
+		return;
+	}
+	p->known = 1;
+	word(g, p->first);
+	word(g, p->last);
+	if (!appos)
+		return;
+	punct(g, ",");
+	word(g, rng_below(&g->r, 3) ? "the" : "a");
+	word(g, p->title);
+	if (p->org >= 0) {
+		word(g, rng_below(&g->r, 2) ? "of" : "at");
+		org(g, p->org);
+	} else {
+		word(g, "from");
+		place(g);
+	}
+	punct(g, ",");
+}
+
+static void
+adverbial(struct gen *g, int depth)
+{
+	static const char *spans[] = {"week", "month", "year"};
+	static const char *units[] = {"days", "weeks", "months"};
+	int pl;
+
+	switch (rng_below(&g->r, 12)) {
+	case 0:
+		word(g, "on");
+		word(g, PICK(&g->r, weekdays));
 		break;
-	case 'y':
-		buf_fmt(b, "%d", c->year - (int)rng_below(r, 12));
+	case 1:
+		word(g, "in");
+		word(g, PICK(&g->r, months));
 		break;
-	case 'w':
-		buf_str(b, PICK(r, weekdays));
+	case 2:
+		if (rng_below(&g->r, 2)) {
+			word(g, "last");
+		} else {
+			word(g, "earlier");
+			word(g, "this");
+		}
+		word(g, PICK(&g->r, spans));
 		break;
-	case 'M':
-		buf_str(b, PICK(r, months));
+	case 3:
+		word(g, "by");
+		percent(g);
 		break;
-	case 'q':
-		if (depth < 1)
-			expand(b, r, c, PICK(r, quotes), depth + 1);
+	case 4:
+		word(g, "to");
+		if (rng_below(&g->r, 2))
+			money(g);
+		else
+			number(g);
+		break;
+	case 5:
+		word(g, "in");
+		place(g);
+		break;
+	case 6:
+		word(g, "since");
+		year(g);
+		break;
+	case 7:
+		word(g, "within");
+		word(g, small_numbers[1 + rng_below(&g->r, 8)]);
+		word(g, PICK(&g->r, units));
+		break;
+	case 8:
+		if (depth < 2) {
+			word(g, "after");
+			np(g, depth + 1, &pl);
+			break;
+		}
+		/* fall through */
+	case 9:
+		word(g, "for");
+		word(g, "the");
+		word(g, "first");
+		word(g, "time");
 		break;
 	default:
-		buf_ch(b, m);
+		if (depth < 2) {
+			static const char *preps[] = {"in", "for", "over",
+			    "against", "near", "with", "under", "despite"};
+
+			word(g, PICK(&g->r, preps));
+			np(g, depth + 1, &pl);
+		} else {
+			word(g, "in");
+			year(g);
+		}
 		break;
 	}
 }
 
+/* A noun phrase; *plural says how the verb agrees. */
 static void
-expand(struct buf *b, struct rng *r, const struct cast *c, const char *tpl,
-    int depth)
+np(struct gen *g, int depth, int *plural)
 {
-	const char *p = tpl, *q;
+	static const char *dets[] = {"its", "their", "his", "her", "this",
+	    "that", "every", "another", "each"};
+	static const char *qdets[] = {
+	    "some", "many", "several", "most", "few", "more", "all", "both"};
+	static const char *preps[] = {"of", "of", "of", "of", "in", "for", "on",
+	    "with", "from", "at", "about", "between"};
+	const char *adj[2], *n, *n2 = NULL;
+	uint32_t x = pct(g), nadj, i;
 
-	while (*p != '\0') {
-		if ((q = strchr(p, '%')) == NULL) {
-			buf_str(b, p);
-			return;
+	*plural = 0;
+	if (depth == 0 && x < 10) {
+		person(g, (int)rng_below(&g->r, (uint32_t)g->c.npeople), 1);
+		return;
+	}
+	if (x < 18) {
+		org(g, (int)rng_below(&g->r, 3));
+		return;
+	}
+	if (x < 21) {
+		place(g);
+		return;
+	}
+	x = pct(g);
+	nadj = x < 55 ? 0 : x < 90 ? 1 : 2;
+	for (i = 0; i < nadj; i++)
+		adj[i] = adj_of(g);
+	n = noun_of(g);
+	if (rng_below(&g->r, 8) == 0)
+		n2 = noun_of(g); /* compound: "n n2" */
+	x = pct(g);
+	if (x < 45) {
+		word(g, "the");
+		*plural = rng_below(&g->r, 4) == 0;
+	} else if (x < 62) {
+		/* "a" or "an" by the sound of the next word */
+		word(g, strchr("aeiou", nadj ? adj[0][0] : n[0]) ? "an" : "a");
+	} else if (x < 75) {
+		*plural = 1;
+	} else if (x < 83) {
+		word(g, PICK(&g->r, dets));
+	} else if (x < 91) {
+		word(g, PICK(&g->r, qdets));
+		*plural = 1;
+	} else {
+		number(g);
+		*plural = 1;
+	}
+	for (i = 0; i < nadj; i++)
+		word(g, adj[i]);
+	if (n2 != NULL)
+		word(g, n);
+	if (*plural)
+		word_s(g, n2 ? n2 : n);
+	else
+		word(g, n2 ? n2 : n);
+	if (depth < 2 && rng_below(&g->r, 4) == 0) {
+		int pl;
+
+		word(g, PICK(&g->r, preps));
+		np(g, depth + 1, &pl);
+	}
+}
+
+static void clause(struct gen *g, int depth);
+
+/* A verb phrase agreeing with its subject. */
+static void
+vp(struct gen *g, int depth, int plural)
+{
+	static const char *modals[] = {
+	    "will", "would", "could", "may", "might", "should", "would"};
+	static const char *says[] = {
+	    "said", "warned", "argued", "added", "insisted", "suggested"};
+	uint32_t x = pct(g);
+	int pl;
+
+	if (x < 40) {
+		verb(g, V_PAST);
+		np(g, depth + 1, &pl);
+	} else if (x < 52) {
+		word(g, plural ? "have" : "has");
+		verb(g, V_PAST);
+		np(g, depth + 1, &pl);
+	} else if (x < 62) {
+		word(g, PICK(&g->r, modals));
+		if (rng_below(&g->r, 4) == 0)
+			word(g, "not");
+		verb(g, V_BASE);
+		np(g, depth + 1, &pl);
+	} else if (x < 70) {
+		word(g, plural ? "were" : "was");
+		if (rng_below(&g->r, 3) == 0)
+			word(g, rng_below(&g->r, 2) ? "more" : "not");
+		word(g, adj_of(g));
+	} else if (x < 77) {
+		word(g, plural ? "were" : "was");
+		verb(g, V_PAST);
+		if (depth < 2 && rng_below(&g->r, 2)) {
+			word(g, "by");
+			np(g, depth + 1, &pl);
 		}
-		buf_add(b, p, (size_t)(q - p));
-		if (q[1] == '\0')
-			return;
-		expand_marker(b, r, c, q[1], depth);
-		p = q + 2;
+	} else if (x < 84) {
+		verb(g, V_PAST);
+		word(g, "to");
+		verb(g, V_BASE);
+		np(g, depth + 1, &pl);
+	} else if (x < 90) {
+		word(g, rng_below(&g->r, 2) ? "rose" : "fell");
+		if (rng_below(&g->r, 2)) {
+			word(g, "by");
+			percent(g);
+		}
+		word(g, "to");
+		if (rng_below(&g->r, 2))
+			money(g);
+		else
+			number(g);
+	} else if (x < 94) {
+		word(g, plural ? "were" : "was");
+		word(g, "expected");
+		word(g, "to");
+		verb(g, V_BASE);
+		np(g, depth + 1, &pl);
+	} else if (depth < 1) {
+		word(g, PICK(&g->r, says));
+		word(g, "that");
+		clause(g, depth + 1);
+		return;
+	} else {
+		verb(g, V_PAST);
+		np(g, depth + 1, &pl);
+	}
+	if (rng_below(&g->r, 3) == 0)
+		adverbial(g, depth + 1);
+}
+
+static void
+clause(struct gen *g, int depth)
+{
+	int pl;
+
+	np(g, depth, &pl);
+	if (depth < 1 && rng_below(&g->r, 12) == 0) {
+		punct(g, ",");
+		word(g, pl ? "which" : rng_below(&g->r, 2) ? "which" : "who");
+		vp(g, 2, pl);
+		punct(g, ",");
+	}
+	vp(g, depth, pl);
+}
+
+/* Who says it: a person of the cast or an organisation. */
+static void
+speaker(struct gen *g)
+{
+	if (rng_below(&g->r, 4))
+		person(g, (int)rng_below(&g->r, (uint32_t)g->c.npeople), 1);
+	else
+		org(g, (int)rng_below(&g->r, 3));
+	/* An appositive's closing comma before "said" reads badly. */
+	if (g->b->p[g->b->len - 1] == ',')
+		g->b->len--;
+}
+
+static void
+said(struct gen *g)
+{
+	static const char *ways[] = {"said", "said", "said", "said", "told",
+	    "said in a statement", "wrote", "added", "said on", "said at"};
+	const char *w = PICK(&g->r, ways);
+
+	word(g, w);
+	if (strcmp(w, "told") == 0 && rng_below(&g->r, 2)) {
+		word(g, "reporters");
+	} else if (strcmp(w, "told") == 0) {
+		word(g, "the");
+		word(g, PICK(&g->r, papers));
+	} else if (strcmp(w, "said on") == 0) {
+		word(g, PICK(&g->r, weekdays));
+	} else if (strcmp(w, "said at") == 0) {
+		word(g, "a");
+		word(g, rng_below(&g->r, 2) ? "news conference" : "hearing");
 	}
 }
 
 static void
-sentence(struct buf *b, struct rng *r, const struct cast *c)
+capitalize(struct buf *b, size_t at)
 {
-	size_t start = b->len;
+	if (at < b->len && b->p[at] == '"')
+		at++;
+	if (at < b->len && b->p[at] >= 'a' && b->p[at] <= 'z')
+		b->p[at] = (char)(b->p[at] - 'a' + 'A');
+}
 
-	expand(b, r, c, PICK(r, templates), 0);
-	if (b->p[start] >= 'a' && b->p[start] <= 'z')
-		b->p[start] = (char)(b->p[start] - 'a' + 'A');
-	else if (b->p[start] == '"' && b->p[start + 1] >= 'a' &&
-	         b->p[start + 1] <= 'z')
-		b->p[start + 1] = (char)(b->p[start + 1] - 'a' + 'A');
+static void
+sentence(struct gen *g)
+{
+	static const char *openers[] = {"However,", "Meanwhile,",
+	    "In addition,", "Last year,", "Separately,", "At the same time,",
+	    "Since then,", "For now,", "By contrast,", "As a result,", "Still,",
+	    "Instead,"};
+	static const char *conjs[] = {
+	    "and", "but", "while", "as", "after", "because", "although", "and"};
+	size_t start = g->b->len + (g->sp ? 1 : 0);
+	uint32_t x = pct(g);
+
+	if (x < 14) {
+		if (rng_below(&g->r, 2)) {
+			word(g, PICK(&g->r, openers));
+		} else {
+			adverbial(g, 1);
+			punct(g, ",");
+		}
+		clause(g, 0);
+	} else if (x < 50) {
+		clause(g, 0);
+	} else if (x < 62) {
+		clause(g, 0);
+		punct(g, ",");
+		word(g, PICK(&g->r, conjs));
+		clause(g, 1);
+	} else if (x < 76) {
+		clause(g, 0);
+		punct(g, ",");
+		if (rng_below(&g->r, 3)) {
+			speaker(g);
+			said(g);
+		} else {
+			word(g, "said");
+			speaker(g);
+		}
+	} else if (x < 88) {
+		if (g->sp)
+			buf_ch(g->b, ' ');
+		buf_ch(g->b, '"');
+		g->sp = 0;
+		clause(g, 0);
+		if (rng_below(&g->r, 2)) {
+			size_t at = g->b->len + 1;
+
+			punct(g, ".");
+			clause(g, 1);
+			capitalize(g->b, at);
+		}
+		punct(g, ",\"");
+		if (rng_below(&g->r, 2)) {
+			speaker(g);
+			word(g, "said");
+		} else {
+			word(g, "said");
+			speaker(g);
+		}
+	} else if (x < 93) {
+		word(g, "According");
+		word(g, "to");
+		if (rng_below(&g->r, 2))
+			org(g, (int)rng_below(&g->r, 3));
+		else
+			person(g, (int)rng_below(&g->r, (uint32_t)g->c.npeople),
+			    0);
+		punct(g, ",");
+		clause(g, 1);
+	} else {
+		speaker(g);
+		word(g, rng_below(&g->r, 2) ? "said" : "told reporters");
+		if (rng_below(&g->r, 2))
+			word(g, "that");
+		clause(g, 1);
+	}
+	punct(g, ".");
+	capitalize(g->b, start);
 }
 
 static void
 cast_init(struct cast *c, struct rng *r)
 {
+	const struct topic *t;
+	const struct figure *f;
 	int i;
 
-	c->topic = &topics[rng_below(r, (uint32_t)NELEM(topics))];
-	c->npeople = 2 + (int)rng_below(r, 3);
+	c->topic = t = &topics[zipf(&p_topic, r)];
+	for (i = 0; i < 3; i++) {
+		if (rng_below(r, 100) < 60) {
+			uint32_t k = rng_below(r, TOPIC_ORGS);
+
+			c->org[i] = W(&p_org, t->org[k]);
+			c->org_kind[i] = org_kinds[t->org_kind[k]];
+		} else {
+			c->org[i] = pick(&p_org, r);
+			c->org_kind[i] = PICK(r, org_kinds);
+		}
+	}
+	c->npeople = 2 + (int)rng_below(r, MAXPEOPLE - 1);
 	for (i = 0; i < c->npeople; i++) {
-		c->first[i] = PICK(r, first_names);
-		c->last[i] = PICK(r, surnames);
+		struct person *p = &c->people[i];
+
+		if (rng_below(r, 100) < 30) {
+			f = &t->fig[rng_below(r, TOPIC_FIGS)];
+			p->first = W(&p_given, f->given);
+			p->last = W(&p_sur, f->sur);
+			p->title = titles[f->title];
+		} else {
+			p->first = pick(&p_given, r);
+			p->last = pick(&p_sur, r);
+			p->title = PICK(r, titles);
+		}
+		p->org = rng_below(r, 4) ? (int)rng_below(r, 3) : -1;
+		p->known = 0;
 	}
-	for (i = 0; i < 2; i++) {
-		c->org[i] = PICK(r, org_kinds);
-		c->orgplace[i] = PICK(r, places);
-		c->company[i] = PICK(r, companies);
-		c->company_kind[i] = PICK(r, company_kinds);
-	}
-	c->place = PICK(r, places);
-	c->region = PICK(r, regions);
+	c->place = pick(&p_place, r);
+	for (i = 0; i < 3; i++)
+		c->places[i] = pick(&p_place, r);
+	for (i = 0; i < 4; i++)
+		c->keyword[i] = i < 2 ? t->noun[rng_below(r, NELEM(t->noun))]
+		                      : rare(&p_noun, r);
 	c->year = 2015 + (int)rng_below(r, 11);
 }
 
@@ -635,21 +1084,29 @@ wrap(struct buf *b, size_t from, unsigned width)
 	}
 }
 
+#define NREPORTERS 8
+
 struct style {
 	unsigned wrap; /* 0: one line per paragraph */
 	const char *paper;
 	const char *town;
+	const char *reporter[NREPORTERS][2];
 };
 
 static void
 style_of(struct style *s, uint64_t seed, size_t folder)
 {
 	struct rng r;
+	int i;
 
 	rng_seed(&r, seed ^ 0x736f75726365ULL, folder);
 	s->wrap = rng_below(&r, 3) == 0 ? 0 : 60 + rng_below(&r, 20);
 	s->paper = PICK(&r, papers);
-	s->town = PICK(&r, places);
+	s->town = pick(&p_place, &r);
+	for (i = 0; i < NREPORTERS; i++) {
+		s->reporter[i][0] = pick(&p_given, &r);
+		s->reporter[i][1] = pick(&p_sur, &r);
+	}
 }
 
 /*
@@ -660,39 +1117,49 @@ static void
 article(struct buf *b, uint64_t seed, size_t idx, size_t target,
     const struct style *st)
 {
-	struct rng r;
-	struct cast c;
-	size_t start = b->len, want, para;
-	unsigned nsent, i;
+	struct gen g;
+	size_t start = b->len, want;
+	unsigned nsent, i, k;
 
-	rng_seed(&r, seed, idx);
-	cast_init(&c, &r);
-	want = (size_t)((double)target * (0.6 + 0.8 * rng_unit(&r)));
-	/* Headline. */
-	para = b->len;
-	expand(
-	    b, &r, &c, rng_below(&r, 2) ? "%a %n %V in %L" : "%O %V %j %g", 0);
-	if (b->p[para] >= 'a' && b->p[para] <= 'z')
-		b->p[para] = (char)(b->p[para] - 'a' + 'A');
-	buf_str(b, "\n\nBy ");
-	buf_str(b, c.first[0]);
-	buf_ch(b, ' ');
-	buf_str(b, c.last[0]);
-	buf_str(b, "\n\n");
-	buf_str(b, c.place);
-	buf_fmt(b, ", %s %u (%s %s) - ", PICK(&r, months),
-	    1 + rng_below(&r, 28), st->town, st->paper);
-	while (b->len - start < want) {
-		nsent = 2 + rng_below(&r, 4);
-		for (i = 0; i < nsent; i++) {
-			if (i > 0)
-				buf_ch(b, ' ');
-			sentence(b, &r, &c);
-		}
-		buf_str(b, "\n\n");
+	g.b = b;
+	g.sp = 0;
+	rng_seed(&g.r, seed, idx);
+	cast_init(&g.c, &g.r);
+	want = (size_t)((double)target * (0.6 + 0.8 * rng_unit(&g.r)));
+	/* Headline: "Subject verbs object [in Place]", sentence case. */
+	if (rng_below(&g.r, 2)) {
+		word(&g, g.c.org[0]);
+		word(&g, g.c.org_kind[0]);
+	} else {
+		if (rng_below(&g.r, 2))
+			word(&g, adj_of(&g));
+		word_s(&g, noun_of(&g));
 	}
-	b->len -= 1; /* one newline at the end */
-	b->p[b->len] = '\0';
+	verb(&g, V_S);
+	if (rng_below(&g.r, 2))
+		word(&g, adj_of(&g));
+	word(&g, noun_of(&g));
+	if (rng_below(&g.r, 2)) {
+		word(&g, "in");
+		word(&g, g.c.place);
+	}
+	capitalize(b, start);
+	k = rng_below(&g.r, NREPORTERS);
+	buf_fmt(b, "\n\nBy %s %s\n\n%s, %s %u (%s %s) - ", st->reporter[k][0],
+	    st->reporter[k][1], g.c.place, PICK(&g.r, months),
+	    1 + rng_below(&g.r, 28), st->town, st->paper);
+	g.sp = 0;
+	/* The lede: one or two sentences on who did what. */
+	nsent = 1 + rng_below(&g.r, 2);
+	for (i = 0; i < nsent; i++)
+		sentence(&g);
+	while (b->len - start < want) {
+		buf_str(b, "\n\n");
+		g.sp = 0;
+		nsent = 1 + rng_below(&g.r, 4);
+		for (i = 0; i < nsent; i++)
+			sentence(&g);
+	}
 	if (st->wrap)
 		wrap(b, start, st->wrap);
 }
@@ -1035,6 +1502,7 @@ main(int argc, char *argv[])
 		if (o.start == 0)
 			fprintf(mf, "path\tkind\toriginal\tbytes\n");
 	}
+	language_init();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = o.start; i < o.start + o.n; i++) {
 		if (i / o.per_dir != folder) {
