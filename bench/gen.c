@@ -156,15 +156,15 @@ buf_fmt(struct buf *b, const char *fmt, ...)
  * "-ous", "-ville"), short enough not to make long shared runs.
  */
 static const char *onsets[] = {"b", "c", "d", "f", "g", "h", "j", "k", "l", "m",
-    "n", "p", "r", "s", "t", "v", "w", "z", "b", "d", "l", "m", "n", "p", "r",
-    "s", "t", "br", "cr", "dr", "fr", "gr", "pr", "tr", "bl", "cl", "fl", "gl",
-    "pl", "sl", "st", "sp", "sk", "sc", "sh", "ch", "th", "wh", "str", "qu",
-    "sn", "sm", "tw", "y", "v", "k"};
+    "n", "p", "r", "s", "t", "v", "w", "z", "b", "c", "d", "f", "g", "h", "k",
+    "l", "m", "n", "p", "r", "s", "t", "v", "w", "b", "d", "l", "m", "n", "p",
+    "r", "s", "t", "br", "cr", "dr", "fr", "gr", "pr", "tr", "bl", "cl", "fl",
+    "pl", "sl", "st", "sp", "sh", "ch", "th", "qu", "y"};
 static const char *nuclei[] = {"a", "e", "i", "o", "u", "a", "e", "i", "o", "a",
-    "e", "i", "ai", "ea", "ee", "oa", "ou", "oo", "ie", "au", "y"};
-static const char *codas[] = {"n", "r", "l", "s", "t", "m", "nd", "nt", "st",
-    "rt", "ck", "ng", "sh", "th", "x", "ld", "rn", "lk", "mp", "sk", "ft", "rd",
-    "ns", "n", "r", "l", "s", "t"};
+    "e", "i", "o", "a", "e", "ai", "ea", "ee", "oa", "ou", "oo", "ie"};
+static const char *codas[] = {"n", "r", "l", "s", "t", "m", "n", "r", "l", "s",
+    "t", "nd", "nt", "st", "rt", "ck", "ng", "sh", "th", "x", "ld", "rn", "mp",
+    "ft", "rd"};
 static const char *suf_noun[] = {"tion", "ment", "ness", "er", "ity", "ance",
     "ist", "age", "ure", "ery", "ism", "ship", "ium", "on", "or", "et"};
 static const char *suf_adj[] = {"al", "ous", "ive", "ic", "ful", "less", "able",
@@ -200,14 +200,18 @@ static double
 exp2_pos(double x)
 {
 	unsigned k = (unsigned)x;
-	double f = (x - k) * 0.6931471805599453, t = 1, s = 1;
-	int i;
+	double f = (x - k) * 0.6931471805599453;
 
-	for (i = 1; i <= 7; i++) {
-		t *= f / i;
-		s += t;
-	}
-	return s * (double)(1ULL << k);
+	/* Horner: 1 + f + f^2/2! + ... + f^7/7! */
+	return (1 +
+	           f * (1 +
+	                   f * (1.0 / 2 +
+	                           f * (1.0 / 6 +
+	                                   f * (1.0 / 24 +
+	                                           f * (1.0 / 120 +
+	                                                   f * (1.0 / 720 +
+	                                                           f / 5040))))))) *
+	       (double)(1ULL << k);
 }
 
 static double
@@ -280,14 +284,14 @@ pool_make(struct pool *p, struct rng *r, uint32_t n, double c, const char **suf,
 	p->span = log2_ge1((n + c) / c);
 	for (i = 0; i < n; i++) {
 		start = arena.len;
-		ns = 1 + (i >= n / 200) + (i >= n / 8) + rng_below(r, 2);
-		if (ns > 3)
-			ns = 3;
+		ns = 1 + (i >= n / 100) + (i >= n / 10 && rng_below(r, 2));
+		if (cap && ns < 2)
+			ns = 2; /* names: "Bo" is rare, "Belano" common */
 		for (s = 0; s < ns; s++) {
 			if (s > 0 || rng_below(r, 100) < 85)
 				buf_str(&arena, PICK(r, onsets));
 			buf_str(&arena, PICK(r, nuclei));
-			if (rng_below(r, 100) < (s + 1 == ns ? 60 : 30))
+			if (rng_below(r, 100) < (s + 1 == ns ? 55 : 15))
 				buf_str(&arena, PICK(r, codas));
 		}
 		if (rng_below(r, 100) < suf_pct)
@@ -377,13 +381,13 @@ language_init(void)
  * of news, at rates low enough that long runs of them stay rare.
  */
 static const char *real_nouns[] = {"government", "year", "people", "plan",
-    "report", "company", "city", "week", "month", "police", "officials",
-    "residents", "market", "country", "group", "time", "decision", "deal",
+    "report", "company", "city", "week", "month", "police", "official",
+    "resident", "market", "country", "group", "time", "decision", "deal",
     "project", "program", "agreement", "statement", "meeting", "court",
-    "workers", "price", "vote", "law", "money", "service"};
+    "worker", "price", "vote", "law", "money", "service"};
 static const char *real_adjs[] = {"new", "former", "local", "national", "major",
-    "public", "first", "last", "other", "several", "large", "small", "senior",
-    "recent", "key", "final"};
+    "public", "large", "small", "senior", "recent", "key", "final", "federal",
+    "regional", "joint"};
 struct verb {
 	const char *base, *past;
 };
@@ -446,12 +450,23 @@ struct gen {
 	int sp; /* a space goes before the next word */
 };
 
+/* The hot path: one check for room, then a byte loop (words are short). */
 static void
 word(struct gen *g, const char *w)
 {
+	struct buf *b = g->b;
+	char *d;
+
+	buf_grow(b, 64);
+	d = b->p + b->len;
 	if (g->sp)
-		buf_ch(g->b, ' ');
-	buf_str(g->b, w);
+		*d++ = ' ';
+	while (*w != '\0' && d < b->p + b->len + 63)
+		*d++ = *w++;
+	*d = '\0';
+	b->len = (size_t)(d - b->p);
+	if (*w != '\0')
+		buf_str(b, w); /* a long one: the rest */
 	g->sp = 1;
 }
 
@@ -670,7 +685,7 @@ adverbial(struct gen *g, int depth)
 	static const char *units[] = {"days", "weeks", "months"};
 	int pl;
 
-	switch (rng_below(&g->r, 12)) {
+	switch (rng_below(&g->r, 13)) {
 	case 0:
 		word(g, "on");
 		word(g, PICK(&g->r, weekdays));
@@ -720,10 +735,16 @@ adverbial(struct gen *g, int depth)
 		}
 		/* fall through */
 	case 9:
-		word(g, "for");
-		word(g, "the");
-		word(g, "first");
-		word(g, "time");
+		/* A stock phrase: at the rate of real news, not of 1 in 12. */
+		if (rng_below(&g->r, 8) == 0) {
+			word(g, "for");
+			word(g, "the");
+			word(g, "first");
+			word(g, "time");
+		} else {
+			word(g, "in");
+			year(g);
+		}
 		break;
 	default:
 		if (depth < 2) {
@@ -888,7 +909,7 @@ clause(struct gen *g, int depth)
 	np(g, depth, &pl);
 	if (depth < 1 && rng_below(&g->r, 12) == 0) {
 		punct(g, ",");
-		word(g, pl ? "which" : rng_below(&g->r, 2) ? "which" : "who");
+		word(g, "which");
 		vp(g, 2, pl);
 		punct(g, ",");
 	}
@@ -911,9 +932,10 @@ speaker(struct gen *g)
 static void
 said(struct gen *g)
 {
-	static const char *ways[] = {"said", "said", "said", "said", "told",
-	    "said in a statement", "wrote", "added", "said on", "said at"};
-	const char *w = PICK(&g->r, ways);
+	/* Mostly plain "said", as in print; the stock phrases now and then. */
+	static const char *ways[] = {"told", "said in a statement", "wrote",
+	    "added", "said on", "said at"};
+	const char *w = rng_below(&g->r, 3) ? "said" : PICK(&g->r, ways);
 
 	word(g, w);
 	if (strcmp(w, "told") == 0 && rng_below(&g->r, 2)) {
@@ -954,7 +976,19 @@ sentence(struct gen *g)
 		if (rng_below(&g->r, 2)) {
 			word(g, PICK(&g->r, openers));
 		} else {
-			adverbial(g, 1);
+			/* "In March," "On Friday," "In Belford," */
+			static const char *when[] = {"In", "On", "By"};
+			uint32_t k = rng_below(&g->r, 3);
+
+			word(g, when[k]);
+			if (k == 0)
+				word(g, rng_below(&g->r, 2)
+				            ? PICK(&g->r, months)
+				            : g->c.place);
+			else if (k == 1)
+				word(g, PICK(&g->r, weekdays));
+			else
+				word(g, PICK(&g->r, months));
 			punct(g, ",");
 		}
 		clause(g, 0);
@@ -982,7 +1016,7 @@ sentence(struct gen *g)
 		g->sp = 0;
 		clause(g, 0);
 		if (rng_below(&g->r, 2)) {
-			size_t at = g->b->len + 1;
+			size_t at = g->b->len + 2; /* past ". " */
 
 			punct(g, ".");
 			clause(g, 1);
@@ -1008,7 +1042,7 @@ sentence(struct gen *g)
 		clause(g, 1);
 	} else {
 		speaker(g);
-		word(g, rng_below(&g->r, 2) ? "said" : "told reporters");
+		word(g, rng_below(&g->r, 6) ? "said" : "told reporters");
 		if (rng_below(&g->r, 2))
 			word(g, "that");
 		clause(g, 1);
