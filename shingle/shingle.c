@@ -637,51 +637,105 @@ shingle_minhash_bands(const uint32_t sig[SHINGLE_MINHASH_N], unsigned nbands,
 	}
 }
 
-/*
- * spread[b] has bit i of b in the low bit of byte i: adding spread values
- * counts eight bits at once, one byte-wide counter per bit.
- */
-#define SPREAD(b)                                                              \
-	((uint64_t)((b)&1) | (uint64_t)(((b) >> 1) & 1) << 8 |                 \
-	    (uint64_t)(((b) >> 2) & 1) << 16 |                                 \
-	    (uint64_t)(((b) >> 3) & 1) << 24 |                                 \
-	    (uint64_t)(((b) >> 4) & 1) << 32 |                                 \
-	    (uint64_t)(((b) >> 5) & 1) << 40 |                                 \
-	    (uint64_t)(((b) >> 6) & 1) << 48 |                                 \
-	    (uint64_t)(((b) >> 7) & 1) << 56)
-#define SPREAD4(b) SPREAD(b), SPREAD((b) + 1), SPREAD((b) + 2), SPREAD((b) + 3)
-#define SPREAD16(b)                                                            \
-	SPREAD4(b), SPREAD4((b) + 4), SPREAD4((b) + 8), SPREAD4((b) + 12)
-#define SPREAD64(b)                                                            \
-	SPREAD16(b), SPREAD16((b) + 16), SPREAD16((b) + 32), SPREAD16((b) + 48)
+/* Carry-save adder: a + b + c = 2 hi + lo, in each of the 64 bit columns. */
+static inline void
+csa(uint64_t *hi, uint64_t *lo, uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t u = a ^ b;
 
-static const uint64_t spread[256] = {
-    SPREAD64(0), SPREAD64(64), SPREAD64(128), SPREAD64(192)};
+	*hi = (a & b) | (u & c);
+	*lo = u ^ c;
+}
+
+/*
+ * Column counters in bit-sliced form: bit b of ones, twos, fours and
+ * eights are the low four bits of the count of column b, bit b of c16[l]
+ * is bit 4 + l of it. Eight levels hold up to 16 * 255 + 15 hashes.
+ */
+struct colcount {
+	uint64_t ones, twos, fours, eights, c16[8];
+};
+
+#define COLCOUNT_MAX (16 * 255)
+
+/*
+ * Add 16 hashes (Harley-Seal): a tree of carry-save adders sums them
+ * into the four low counters, and the carries out of eights (sixteens)
+ * ripple up c16. About seven operations per hash, with no branches.
+ */
+static inline void
+colcount_add16(struct colcount *c, const uint64_t *h)
+{
+	uint64_t twa, twb, foa, fob, eia, eib, carry, t;
+	unsigned l;
+
+	csa(&twa, &c->ones, c->ones, h[0], h[1]);
+	csa(&twb, &c->ones, c->ones, h[2], h[3]);
+	csa(&foa, &c->twos, c->twos, twa, twb);
+	csa(&twa, &c->ones, c->ones, h[4], h[5]);
+	csa(&twb, &c->ones, c->ones, h[6], h[7]);
+	csa(&fob, &c->twos, c->twos, twa, twb);
+	csa(&eia, &c->fours, c->fours, foa, fob);
+	csa(&twa, &c->ones, c->ones, h[8], h[9]);
+	csa(&twb, &c->ones, c->ones, h[10], h[11]);
+	csa(&foa, &c->twos, c->twos, twa, twb);
+	csa(&twa, &c->ones, c->ones, h[12], h[13]);
+	csa(&twb, &c->ones, c->ones, h[14], h[15]);
+	csa(&fob, &c->twos, c->twos, twa, twb);
+	csa(&eib, &c->fours, c->fours, foa, fob);
+	csa(&carry, &c->eights, c->eights, eia, eib);
+	for (l = 0; l < 8; l++) {
+		t = c->c16[l] & carry;
+		c->c16[l] ^= carry;
+		carry = t;
+	}
+}
+
+/*
+ * ones[b] += how many of h[0, n) have bit b set, n <= COLCOUNT_MAX. The
+ * last partial block is padded with zeros, which count for nothing.
+ */
+static void
+count_columns(const uint64_t *h, size_t n, uint64_t ones[64])
+{
+	struct colcount c;
+	uint64_t blk[16], v;
+	size_t i;
+	unsigned b, l;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i + 16 <= n; i += 16)
+		colcount_add16(&c, h + i);
+	if (i < n) {
+		memset(blk, 0, sizeof(blk));
+		memcpy(blk, h + i, (n - i) * sizeof(*h));
+		colcount_add16(&c, blk);
+	}
+	for (b = 0; b < 64; b++) {
+		v = (c.ones >> b & 1) | (c.twos >> b & 1) << 1 |
+		    (c.fours >> b & 1) << 2 | (c.eights >> b & 1) << 3;
+		for (l = 0; l < 8; l++)
+			v |= (c.c16[l] >> b & 1) << (4 + l);
+		ones[b] += v;
+	}
+}
 
 /*
  * Charikar: bit i of the result is the majority of bit i over the input
- * (ties give 0), the same as summing +1/-1 per bit. The ones are counted
- * in byte-wide counters (spread[]), flushed every 255 hashes before they
- * can overflow: eight table look-ups per hash instead of 64 shifts.
+ * (ties give 0), the same as summing +1/-1 per bit. The ones of each bit
+ * column are counted with bitwise adders on all 64 columns at once
+ * rather than one column at a time.
  */
 uint64_t
 shingle_simhash(const uint64_t *h, size_t n)
 {
-	uint64_t ones[64] = {0}, acc[8], x, out = 0;
-	size_t e = 0, end;
-	unsigned b, j;
+	uint64_t ones[64] = {0}, out = 0;
+	size_t e, m;
+	unsigned b;
 
-	while (e < n) {
-		memset(acc, 0, sizeof(acc));
-		end = n - e > 255 ? e + 255 : n;
-		for (; e < end; e++) {
-			x = h[e];
-			for (j = 0; j < 8; j++)
-				acc[j] += spread[(x >> (8 * j)) & 0xff];
-		}
-		for (j = 0; j < 8; j++)
-			for (b = 0; b < 8; b++)
-				ones[8 * j + b] += (acc[j] >> (8 * b)) & 0xff;
+	for (e = 0; e < n; e += m) {
+		m = n - e < COLCOUNT_MAX ? n - e : COLCOUNT_MAX;
+		count_columns(h + e, m, ones);
 	}
 	for (b = 0; b < 64; b++)
 		if (ones[b] > n - ones[b])

@@ -1289,6 +1289,70 @@ test_simhash(void **state)
 	assert_true(far >= 28 && far <= 36);
 }
 
+/* The textbook SimHash, bit by bit: the reference for the fast one. */
+static uint64_t
+ref_simhash(const uint64_t *h, size_t n)
+{
+	int64_t v[64] = {0};
+	uint64_t out = 0;
+	size_t i;
+	unsigned d;
+
+	for (i = 0; i < n; i++)
+		for (d = 0; d < 64; d++)
+			v[d] += (h[i] >> d) & 1 ? 1 : -1;
+	for (d = 0; d < 64; d++)
+		if (v[d] > 0)
+			out |= 1ull << d;
+	return out;
+}
+
+/*
+ * Random hash arrays of every small size and of sizes around the blocks
+ * and flushes of the column counters, with bits biased towards 0 or 1 so
+ * that columns are often near a tie, exactly tied, or all one value.
+ */
+static void
+test_simhash_reference(void **state)
+{
+	static const size_t big[] = {255, 256, 4079, 4080, 4081, 4095, 4096,
+	    8159, 8160, 8161, 12240, 12241, 20000};
+	static uint64_t h[20000];
+	size_t n, i, trial;
+
+	(void)state;
+	rng_seed(12);
+	for (trial = 0; trial < 3000; trial++) {
+		n = trial < 2000 ? trial % 70
+		                 : big[rng_below(sizeof(big) / sizeof(big[0]))];
+		for (i = 0; i < n; i++) {
+			switch (trial % 5) {
+			case 0: /* 1 in 4 */
+				h[i] = rng() & rng();
+				break;
+			case 1: /* 3 in 4 */
+				h[i] = rng() | rng();
+				break;
+			case 2: /* repeated values: exact ties */
+				h[i] = i % 2 ? ~h[i - 1] : rng();
+				break;
+			case 3: /* all ones in some columns */
+				h[i] = rng() | 0xff00ff00ff00ff00ull;
+				break;
+			default:
+				h[i] = rng();
+				break;
+			}
+		}
+		if (ref_simhash(h, n) != shingle_simhash(h, n))
+			fail_msg("simhash differs from reference, n = %zu", n);
+	}
+	for (i = 0; i < 20000; i++)
+		h[i] = UINT64_MAX;
+	assert_true(shingle_simhash(h, 20000) == UINT64_MAX);
+	assert_true(shingle_simhash(h, 1) == UINT64_MAX);
+}
+
 int
 main(void)
 {
@@ -1316,6 +1380,7 @@ main(void)
 	    cmocka_unit_test(test_minhash_accuracy),
 	    cmocka_unit_test(test_minhash_props),
 	    cmocka_unit_test(test_simhash),
+	    cmocka_unit_test(test_simhash_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
