@@ -69,17 +69,66 @@ shingle_words(
 	return n;
 }
 
+/* Little-endian loads, whatever the host (compilers make them one load). */
+static inline uint32_t
+load_le32(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
+	       (uint32_t)u[3] << 24;
+}
+
+static inline uint64_t
+load_le64(const char *p)
+{
+	return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
+}
+
+/* Sum of the eight bytes of x. */
+static inline size_t
+sum_bytes(uint64_t x)
+{
+	const uint64_t m = 0x00ff00ff00ff00ffull;
+
+	x = (x & m) + (x >> 8 & m);
+	return (size_t)((x * 0x0001000100010001ull) >> 48);
+}
+
+/*
+ * UTF-8 trail bytes (10xxxxxx) in s[0, n), eight bytes at a time: one
+ * byte-wide counter per byte of the word, summed every 255 words before
+ * it can overflow (a popcount instruction is not in baseline x86-64).
+ */
+static size_t
+count_trails(const char *s, size_t n)
+{
+	const uint64_t hi = 0x8080808080808080ull;
+	size_t i = 0, trail = 0;
+	uint64_t w, acc;
+	unsigned m;
+
+	while (i + 8 <= n) {
+		acc = 0;
+		for (m = 0; m < 255 && i + 8 <= n; m++, i += 8) {
+			w = load_le64(s + i);
+			/* bit 7 set and bit 6 (moved up to bit 7) clear */
+			acc += (w & ~(w << 1) & hi) >> 7;
+		}
+		trail += sum_bytes(acc);
+	}
+	for (; i < n; i++)
+		trail += ((unsigned char)s[i] & 0xc0) == 0x80;
+	return trail;
+}
+
 /* Code points in the squeezed text: norm minus spaces and UTF-8 trails. */
 static size_t
 squeezed_len(const struct shingle_text *t)
 {
-	size_t i, trail = 0;
-
 	if (t->ntok == 0)
 		return 0;
-	for (i = 0; i < t->norm_len; i++)
-		trail += ((unsigned char)t->norm[i] & 0xc0) == 0x80;
-	return t->norm_len - (t->ntok - 1) - trail;
+	return t->norm_len - (t->ntok - 1) - count_trails(t->norm, t->norm_len);
 }
 
 size_t
@@ -113,7 +162,13 @@ hash_squeezed(const char *norm, size_t a, size_t b)
 				buf[n++] = norm[a];
 		return XXH3_64bits_withSeed(buf, n, SEED_CHAR);
 	}
-	/* Same hash as the one-shot function, without a buffer limit. */
+	/*
+	 * Same hash as the one-shot function, without a buffer limit. A
+	 * state on the stack must be zeroed before a reset with a seed:
+	 * xxHash 0.8.1 skips deriving the secret when the garbage in
+	 * st.seed happens to equal the seed (XXH3_INITSTATE in xxhash.h).
+	 */
+	memset(&st, 0, sizeof(st));
 	XXH3_64bits_reset_withSeed(&st, SEED_CHAR);
 	while (a < b) {
 		sp = memchr(norm + a, ' ', b - a);
@@ -211,6 +266,91 @@ sq_refill(struct squeezed *q, size_t from)
 }
 
 /*
+ * XXH3_64bits_withSeed(p, 8, SEED_CHAR) written out: XXH3's 4..8 byte
+ * case (xxhash_spec.md, stable since XXH3 0.8.0) for a length of 8. The
+ * library's call and its dispatch on the length cost more than the
+ * hash itself. The test suite checks it against the library.
+ */
+#define XXH3_SECRET_8 0x1cad21f72c81017cull  /* XXH3_kSecret[8, 16) */
+#define XXH3_SECRET_16 0xdb979083e96dd4deull /* XXH3_kSecret[16, 24) */
+
+static inline uint64_t
+gram8_hash(const char *p)
+{
+	const uint64_t seed =
+	    SEED_CHAR ^ (uint64_t)__builtin_bswap32((uint32_t)SEED_CHAR) << 32;
+	/* input64 = LE32(p) << 32 | LE32(p + 4) */
+	uint64_t x = load_le64(p);
+
+	x = (x << 32 | x >> 32) ^ ((XXH3_SECRET_8 ^ XXH3_SECRET_16) - seed);
+	/* XXH3_rrmxmx(x, 8) */
+	x ^= (x << 49 | x >> 15) ^ (x << 24 | x >> 40);
+	x *= 0x9fb21c651e98df25ull;
+	x ^= (x >> 35) + 8;
+	x *= 0x9fb21c651e98df25ull;
+	return x ^ (x >> 28);
+}
+
+/*
+ * Append the non-space bytes of s[*i, len) to buf[fill, SQBUF) until
+ * either is used up; returns the new fill. Every byte is stored and
+ * only the others advance: no branch per space.
+ */
+static size_t
+squeeze_ascii(char *buf, size_t fill, const char *s, size_t *i, size_t len)
+{
+	size_t j = *i;
+	char c;
+
+	while (j < len && fill < SQBUF) {
+		c = s[j++];
+		buf[fill] = c;
+		fill += c != ' ';
+	}
+	*i = j;
+	return fill;
+}
+
+/*
+ * Pure ASCII norm, the common case: a code point is a byte, so the gram
+ * at squeezed offset j is buf[j, j + k) and needs no decoding. The
+ * squeezed text goes through buf a window at a time, keeping the k - 1
+ * bytes the next gram needs. hleft is as in shingle_chars().
+ */
+static size_t
+chars_ascii(
+    const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos)
+{
+	char buf[SQBUF];
+	size_t src = 0, fill = 0, j, n = 0, hleft = t->tok[0].len;
+	uint32_t hidx = 0;
+
+	for (;;) {
+		fill = squeeze_ascii(buf, fill, t->norm, &src, t->norm_len);
+		for (j = 0; j + k <= fill; j++, n++) {
+			out[n] = k == 8 ? gram8_hash(buf + j)
+			                : XXH3_64bits_withSeed(
+			                      buf + j, k, SEED_CHAR);
+			if (pos == NULL)
+				continue;
+			pos[n] = hidx;
+			if (--hleft == 0 && ++hidx < t->ntok)
+				hleft = t->tok[hidx].len;
+		}
+		if (src == t->norm_len)
+			break;
+		memmove(buf, buf + j, fill - j);
+		fill -= j;
+	}
+	if (n == 0) { /* shorter than k: one gram of all of it */
+		out[n++] = XXH3_64bits_withSeed(buf, fill, SEED_CHAR);
+		if (pos != NULL)
+			pos[0] = 0;
+	}
+	return n;
+}
+
+/*
  * head and tail index the buffer: the gram is buf[head, tail). hleft is
  * what is left of the token head is in, so that head knows its token.
  * A gram is at most 4k bytes, and the buffer is refilled when fewer than 4
@@ -226,10 +366,12 @@ shingle_chars(
 	uint32_t hidx = 0;
 	unsigned i;
 
-	if (shingle_chars_max(t, k) == 0)
+	if (k == 0 || t->ntok == 0)
 		return 0;
 	if ((size_t)k > SQBUF / 8)
 		return chars_general(t, k, out, pos);
+	if (count_trails(t->norm, t->norm_len) == 0)
+		return chars_ascii(t, k, out, pos);
 	q.t = t;
 	q.ti = q.tp = q.fill = 0;
 	sq_refill(&q, 0);

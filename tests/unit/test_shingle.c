@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 #include <utf8proc.h>
+#include <xxhash.h>
 
 #include "shingle.h"
 
@@ -852,6 +853,109 @@ test_chars_long(void **state)
 	shingle_text_free(&b);
 }
 
+/*
+ * The char grams, the simple way: squeeze the tokens into one string,
+ * hash every k code points of it with XXH3 and the "rpw-char" seed (part
+ * of the on-disk format), and find each gram's token by its byte offset.
+ */
+static size_t
+ref_chars(const struct shingle_text *t, unsigned k, uint64_t *out,
+    uint32_t *pos, char *sq, size_t *cps)
+{
+	size_t i, j, m = 0, ncp = 0, n = 0;
+
+	if (k == 0 || t->ntok == 0)
+		return 0;
+	for (i = 0; i < t->ntok; i++) {
+		for (j = 0; j < t->tok[i].len; j++) {
+			char c = t->norm[t->tok[i].off + j];
+
+			if (((unsigned char)c & 0xc0) != 0x80) {
+				cps[ncp] = m; /* code point ncp starts here */
+				pos[ncp++] = (uint32_t)i;
+			}
+			sq[m++] = c;
+		}
+	}
+	cps[ncp] = m;
+	if (ncp < k) {
+		out[0] = XXH3_64bits_withSeed(sq, m, 0x7270772d63686172ull);
+		pos[0] = 0;
+		return 1;
+	}
+	for (n = 0; n + k <= ncp; n++)
+		out[n] = XXH3_64bits_withSeed(
+		    sq + cps[n], cps[n + k] - cps[n], 0x7270772d63686172ull);
+	return n;
+}
+
+/* Random text: words of ASCII letters and digits, maybe some non-ASCII. */
+static size_t
+gen_mixed(char *buf, size_t nbytes, int ascii)
+{
+	static const char *const pieces[] = {" ", " ", " ", "  ", "\n", ", ",
+	    ". ", "-", "'", "3.5", "-\n", "\xc3\xa9", "\xe2\x80\x99",
+	    "\xe4\xb8\xad", "\xef\xbc\xa1", "\xc2\xbd", "\xf0\x9f\x98\x80"};
+	size_t n = 0, np = ascii ? 11 : sizeof(pieces) / sizeof(pieces[0]);
+	const char *p;
+
+	while (n + 8 < nbytes) {
+		if (rng_below(4) == 0) {
+			p = pieces[rng_below(np)];
+			memcpy(buf + n, p, strlen(p));
+			n += strlen(p);
+		} else {
+			buf[n++] = rng_below(8) == 0
+			               ? (char)('0' + rng_below(10))
+			               : (char)('A' + rng_below(58));
+		}
+	}
+	return n;
+}
+
+/*
+ * shingle_chars (its ASCII path with the written-out XXH3, and the
+ * general path) against ref_chars on random texts of all sizes, across
+ * the 4 KiB windows of the squeezed text.
+ */
+static void
+test_chars_reference(void **state)
+{
+	static const unsigned ks[] = {
+	    1, 2, 3, 4, 5, 7, 8, 9, 16, 100, 512, 513};
+	static char src[20000], sq[20000];
+	static uint64_t h[20000], want[20000];
+	static uint32_t pos[20000], wpos[20000];
+	static size_t cps[20001];
+	struct shingle_text t;
+	size_t trial, len, n, wn, i;
+	unsigned k;
+
+	(void)state;
+	rng_seed(13);
+	for (trial = 0; trial < 400; trial++) {
+		len = trial < 300 ? trial : rng_below(sizeof(src));
+		len = gen_mixed(src, len, trial % 3 != 0);
+		assert_int_equal(shingle_text_init(&t, src, len), 0);
+		for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+			k = ks[i];
+			if (k > 16 && len > 6000)
+				continue; /* O(len k): long enough at 6000 */
+			wn = ref_chars(&t, k, want, wpos, sq, cps);
+			assert_int_equal(shingle_chars_max(&t, k), wn);
+			n = shingle_chars(&t, k, h, pos);
+			assert_int_equal(n, wn);
+			if (memcmp(h, want, n * sizeof(h[0])) != 0)
+				fail_msg(
+				    "chars differ: trial %zu, k %u", trial, k);
+			assert_memory_equal(pos, wpos, n * sizeof(pos[0]));
+			assert_int_equal(shingle_chars(&t, k, h, NULL), wn);
+			assert_memory_equal(h, want, n * sizeof(h[0]));
+		}
+		shingle_text_free(&t);
+	}
+}
+
 /* ---- Sets ---------------------------------------------------------------- */
 
 static int
@@ -1322,7 +1426,7 @@ test_simhash_reference(void **state)
 
 	(void)state;
 	rng_seed(12);
-	for (trial = 0; trial < 3000; trial++) {
+	for (trial = 0; trial < 2100; trial++) {
 		n = trial < 2000 ? trial % 70
 		                 : big[rng_below(sizeof(big) / sizeof(big[0]))];
 		for (i = 0; i < n; i++) {
@@ -1374,6 +1478,7 @@ main(void)
 	    cmocka_unit_test(test_words),
 	    cmocka_unit_test(test_chars),
 	    cmocka_unit_test(test_chars_long),
+	    cmocka_unit_test(test_chars_reference),
 	    cmocka_unit_test(test_sort_unique),
 	    cmocka_unit_test(test_intersect),
 	    cmocka_unit_test(test_winnow),
