@@ -565,6 +565,76 @@ radix_sort(uint64_t *a, size_t n, unsigned shift)
 	}
 }
 
+/* Insertion sort: cheap when every element is near its place. */
+static void
+insertion_sort(uint64_t *a, size_t n)
+{
+	size_t i, j;
+	uint64_t v;
+
+	for (i = 1; i < n; i++) {
+		v = a[i];
+		for (j = i; j > 0 && a[j - 1] > v; j--)
+			a[j] = a[j - 1];
+		a[j] = v;
+	}
+}
+
+/*
+ * Buckets on the top bits, about one per BUCKET_LOAD hashes (at most
+ * 2^BUCKET_BITS_MAX, 16 KiB of counters on the stack), filled in place
+ * as radix_sort() does. Uniform hashes leave a few per bucket, and one
+ * insertion sort over the whole array then finishes at a small constant
+ * cost per hash, with few mispredicted branches. Buckets that are too
+ * full for that (skewed input) are sorted on their own first, so that
+ * the final pass stays O(n SMALL_BUCKET).
+ */
+#define BUCKET_BITS_MAX 11
+#define BUCKET_LOAD 2
+#define SMALL_BUCKET 16
+
+static void
+bucket_sort(uint64_t *a, size_t n)
+{
+	uint32_t next[1u << BUCKET_BITS_MAX], end[1u << BUCKET_BITS_MAX];
+	unsigned bits = 1, shift;
+	size_t nb, b, d, i;
+	uint32_t sum = 0;
+	uint64_t v, w;
+
+	while (bits < BUCKET_BITS_MAX && ((size_t)BUCKET_LOAD << bits) < n)
+		bits++;
+	shift = 64 - bits;
+	nb = (size_t)1 << bits;
+	memset(end, 0, nb * sizeof(end[0]));
+	for (i = 0; i < n; i++)
+		end[a[i] >> shift]++;
+	for (b = 0; b < nb; b++) {
+		next[b] = sum;
+		sum += end[b];
+		end[b] = sum;
+	}
+	for (b = 0; b < nb; b++) {
+		while (next[b] < end[b]) {
+			v = a[next[b]];
+			while ((d = v >> shift) != b) {
+				w = a[next[d]];
+				a[next[d]++] = v;
+				v = w;
+			}
+			a[next[b]++] = v;
+		}
+	}
+	for (b = 0, i = 0; b < nb; i = end[b], b++) {
+		d = end[b] - i;
+		if (d >= RADIX_MIN) /* on the byte below the bucket bits */
+			radix_sort(a + i, d, (shift - 1) & ~7u);
+		else if (d > SMALL_BUCKET)
+			intro_sort(a + i, d, sort_depth(d));
+	}
+	insertion_sort(a, n);
+}
+
 size_t
 shingle_sort_unique(uint64_t *h, size_t n)
 {
@@ -572,10 +642,12 @@ shingle_sort_unique(uint64_t *h, size_t n)
 
 	if (n < 2)
 		return n;
-	if (n >= RADIX_MIN)
+	if (n > UINT32_MAX)
 		radix_sort(h, n, 56);
+	else if (n > SMALL_BUCKET)
+		bucket_sort(h, n);
 	else
-		intro_sort(h, n, sort_depth(n));
+		insertion_sort(h, n);
 	for (i = 1, m = 1; i < n; i++)
 		if (h[i] != h[m - 1])
 			h[m++] = h[i];

@@ -124,7 +124,7 @@ uint64_t shingle_token_hash(const struct shingle_text *t, size_t i);
 
 /*
  * Sort ascending and drop duplicates in place; returns the new count.
- * O(n) for uniform hashes (radix on the top byte), O(n log n) worst case.
+ * O(n) for uniform hashes (buckets on the top bits), O(n log n) worst case.
  */
 size_t shingle_sort_unique(uint64_t *h, size_t n);
 

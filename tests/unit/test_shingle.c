@@ -1021,6 +1021,56 @@ test_sort_unique(void **state)
 	assert_true(a[0] == 0 && a[1] == UINT64_MAX);
 }
 
+/*
+ * Sizes from 0 to past the bucket and radix thresholds, with hashes
+ * spread uniformly, crowded into a few top-bit buckets (which then get
+ * sorted on their own), differing only in their top or their low bits,
+ * and with many duplicates: all against qsort + unique.
+ */
+static void
+test_sort_unique_reference(void **state)
+{
+	static uint64_t a[70000], b[70000];
+	static const size_t big[] = {
+	    1023, 1024, 1025, 2048, 4059, 4097, 16384, 70000};
+	size_t trial, n, m, i;
+	uint64_t v;
+
+	(void)state;
+	rng_seed(14);
+	for (trial = 0; trial < 900; trial++) {
+		n = trial < 600 ? trial % 100
+		                : big[rng_below(sizeof(big) / sizeof(big[0]))];
+		for (i = 0; i < n; i++) {
+			v = rng();
+			switch (trial % 6) {
+			case 1: /* one top-bit bucket */
+				v >>= 20;
+				break;
+			case 2: /* a few buckets, full of duplicates */
+				v &= 0xc000000000000fffull;
+				break;
+			case 3: /* only the top bits differ */
+				v &= 0xffe0000000000000ull;
+				break;
+			case 4: /* repeats of earlier values */
+				if (i > 0 && rng_below(2))
+					v = a[rng_below(i)];
+				break;
+			case 5: /* extremes */
+				v = rng_below(2) ? UINT64_MAX - rng_below(3)
+				                 : rng_below(3);
+				break;
+			}
+			a[i] = v;
+		}
+		memcpy(b, a, n * sizeof(a[0]));
+		m = shingle_sort_unique(a, n);
+		assert_int_equal(m, naive_unique(b, n));
+		assert_memory_equal(a, b, m * sizeof(a[0]));
+	}
+}
+
 static void
 test_intersect(void **state)
 {
@@ -1480,6 +1530,7 @@ main(void)
 	    cmocka_unit_test(test_chars_long),
 	    cmocka_unit_test(test_chars_reference),
 	    cmocka_unit_test(test_sort_unique),
+	    cmocka_unit_test(test_sort_unique_reference),
 	    cmocka_unit_test(test_intersect),
 	    cmocka_unit_test(test_winnow),
 	    cmocka_unit_test(test_minhash_accuracy),
