@@ -33,13 +33,6 @@ struct cand {
 };
 
 static int
-cand_cmp_id(const void *x, const void *y)
-{
-	const struct cand *a = x, *b = y;
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-
-static int
 cand_cmp_hits(const void *x, const void *y)
 {
 	const struct cand *a = x, *b = y;
@@ -76,37 +69,71 @@ vec_reserve(struct vec *v, size_t more)
 	return 0;
 }
 
-/* Append the ids under one key as candidates with one hit each. */
+/*
+ * Hits per stored document: an open-addressing table keyed by id (ids are
+ * never 0). A document's keys bring up to boilerplate_df ids each, mostly
+ * one-off coincidences of stock phrases, so counting them in a table
+ * costs a probe each where sorting the list cost a log factor.
+ */
+struct tally {
+	struct cand *v;
+	size_t cap, n; /* cap: a power of two */
+};
+
 static int
-add_ids(struct vec *c, const uint64_t *ids, size_t n, uint64_t self)
+tally_grow(struct tally *t)
 {
-	int rc;
-	if ((rc = vec_reserve(c, n)) < 0)
-		return rc;
-	struct cand *cv = c->v;
-	for (size_t i = 0; i < n; i++)
-		if (ids[i] != self)
-			cv[c->n++] = (struct cand){ids[i], 1};
+	size_t cap = t->cap ? t->cap * 2 : 1024;
+	struct cand *v = calloc(cap, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++) {
+		if (t->v[i].id == 0)
+			continue;
+		size_t j = (size_t)(t->v[i].id * 0x9e3779b97f4a7c15ull) >> 20;
+		for (j &= cap - 1; v[j].id != 0; j = (j + 1) & (cap - 1))
+			;
+		v[j] = t->v[i];
+	}
+	free(t->v);
+	t->v = v;
+	t->cap = cap;
 	return 0;
 }
 
-/* Sum the hits of equal ids; keep those with enough. */
+/* One hit for each id under one key (but the document itself). */
+static int
+tally_add(struct tally *t, const uint64_t *ids, size_t n, uint64_t self)
+{
+	int rc;
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] == self || ids[i] == 0)
+			continue;
+		if (2 * (t->n + 1) > t->cap && (rc = tally_grow(t)) < 0)
+			return rc;
+		size_t j = (size_t)(ids[i] * 0x9e3779b97f4a7c15ull) >> 20;
+		for (j &= t->cap - 1; t->v[j].id != 0 && t->v[j].id != ids[i];
+		     j = (j + 1) & (t->cap - 1))
+			;
+		if (t->v[j].id == 0) {
+			t->v[j].id = ids[i];
+			t->n++;
+		}
+		t->v[j].hits++;
+	}
+	return 0;
+}
+
+/* Move the documents with enough hits to the front, most hits first. */
 static size_t
-tally(struct cand *c, size_t n, uint32_t min_hits)
+tally_keep(struct tally *t, uint32_t min_hits)
 {
 	size_t m = 0;
-	if (n == 0)
-		return 0;
-	qsort(c, n, sizeof(*c), cand_cmp_id);
-	for (size_t i = 0; i < n;) {
-		struct cand t = c[i];
-		for (i++; i < n && c[i].id == t.id; i++)
-			t.hits += c[i].hits;
-		if (t.hits >= min_hits)
-			c[m++] = t;
-	}
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->v[i].id != 0 && t->v[i].hits >= min_hits)
+			t->v[m++] = t->v[i];
 	if (m > 0)
-		qsort(c, m, sizeof(*c), cand_cmp_hits);
+		qsort(t->v, m, sizeof(*t->v), cand_cmp_hits);
 	return m;
 }
 
@@ -122,16 +149,16 @@ filter_share(struct store_txn *txn, struct cand *c, size_t *n, size_t nkeys)
 	for (size_t i = 0; i < *n; i++) {
 		const void *blob;
 		size_t len;
-		struct match_sketch sk;
+		uint32_t theirs;
 		int rc = store_doc_feat(txn, c[i].id, &blob, &len);
 		if (rc == STORE_ENOTFOUND)
 			continue;
 		if (rc < 0)
 			return rc;
 		size_t small = nkeys;
-		if (match_sketch_decode(blob, len, &sk) == 0 &&
-		    sk.nkeys < small)
-			small = sk.nkeys;
+		if (match_sketch_nkeys(blob, len, &theirs) == 0 &&
+		    theirs < small)
+			small = theirs;
 		if (c[i].hits >= MIN_HIT_SHARE * small)
 			c[m++] = c[i];
 	}
@@ -146,7 +173,7 @@ filter_share(struct store_txn *txn, struct cand *c, size_t *n, size_t nkeys)
  */
 static int
 common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
-    unsigned limit, struct vec *common, struct vec *cands, uint64_t self,
+    unsigned limit, struct vec *common, struct tally *cands, uint64_t self,
     uint64_t *ids)
 {
 	int rc;
@@ -160,7 +187,7 @@ common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
 			((uint64_t *)common->v)[common->n++] = keys[i];
 			continue;
 		}
-		if ((rc = add_ids(cands, ids, df, self)) < 0)
+		if ((rc = tally_add(cands, ids, df, self)) < 0)
 			return rc;
 	}
 	return 0;
@@ -195,7 +222,7 @@ int
 detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
     const struct match_params *p, struct detect_hit **hits, size_t *nhits)
 {
-	struct vec cands = {NULL, 0, 0, sizeof(struct cand)};
+	struct tally cands = {NULL, 0, 0};
 	struct vec common = {NULL, 0, 0, sizeof(uint64_t)};
 	struct detect_hit *out = NULL;
 	const uint64_t *keys;
@@ -212,7 +239,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	if ((rc = common_keys(
 	         txn, keys, nkeys, limit, &common, &cands, self, ids)) < 0)
 		goto out;
-	m = tally(cands.v, cands.n, nkeys < MIN_HITS ? 1 : MIN_HITS);
+	m = tally_keep(&cands, nkeys < MIN_HITS ? 1 : MIN_HITS);
 	if ((rc = filter_share(txn, cands.v, &m, nkeys)) < 0)
 		goto out;
 	if (m > MAX_CANDIDATES)

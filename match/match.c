@@ -339,6 +339,16 @@ match_sketch_decode(const void *blob, size_t len, struct match_sketch *out)
 	return 0;
 }
 
+int
+match_sketch_nkeys(const void *blob, size_t len, uint32_t *nkeys)
+{
+	const unsigned char *p = blob;
+	if (blob == NULL || len != SKETCH_LEN || get32(p) != SKETCH_MAGIC)
+		return -EINVAL;
+	*nkeys = get32(p + 16);
+	return 0;
+}
+
 double
 match_sketch_jaccard(const struct match_sketch *a, const struct match_sketch *b)
 {

@@ -81,6 +81,8 @@ struct match_sketch {
 };
 int match_doc_encode(const struct match_doc *d, void **blob, size_t *len);
 int match_sketch_decode(const void *blob, size_t len, struct match_sketch *out);
+/* Only the nkeys field of a blob (the candidate filter's one need). */
+int match_sketch_nkeys(const void *blob, size_t len, uint32_t *nkeys);
 /* Estimated Jaccard similarity of the two documents' gram sets. */
 double match_sketch_jaccard(
     const struct match_sketch *a, const struct match_sketch *b);

@@ -18,8 +18,8 @@
  *     has two DBIs: the active run and the spare the next merge writes;
  *   - a run is a sequence of blocks of up to BLOCK_MAX postings sorted by
  *     (key, id), delta-coded (record.h): 2-5 bytes a posting. A block's
- *     LMDB key is (its last key, a sequence number), so one MDB_SET_RANGE
- *     finds the first block that can hold a key.
+ *     LMDB key is (its last key, a sequence number), big-endian, so one
+ *     MDB_SET_RANGE finds the first block that can hold a key.
  *
  * Lookups cost one hash probe plus one B-tree seek per non-empty level (at
  * most IX_LEVELS), whatever the number of documents.
@@ -42,7 +42,7 @@
 #include "index.h"
 #include "record.h"
 
-#define BLOCK_MAX 64   /* postings per run block */
+#define BLOCK_MAX 32   /* postings per run block */
 #define LEVEL_RATIO 10 /* level L (from 0) holds mt_max * 10^(L+1) postings */
 #define META_NAME "index"
 #define META_LEN (8 + IX_LEVELS * 25)
@@ -53,22 +53,33 @@ struct level {
 	uint64_t lo, hi; /* ids held (when npost > 0) */
 };
 
+/* A memtable posting; the postings of one key are chained from its slot,
+ * newest first. */
 struct ment {
 	uint32_t key;
-	uint32_t next; /* index + 1 of the next entry of the chain, 0 ends */
+	uint32_t next; /* index + 1 of the next posting of the key, 0 ends */
 	uint64_t id;   /* 0: deleted */
+};
+
+/* A key of the memtable: open addressing on the key's low bits. The count
+ * answers "more than max" for a stock-phrase key without walking its
+ * chain (each step of which is a cache miss). head == 0: empty slot. */
+struct mslot {
+	uint32_t key;
+	uint32_t count; /* live postings */
+	uint32_t head;  /* index + 1 of the newest posting */
 };
 
 struct ix {
 	struct ix_dbis d;
 	uint32_t mt_max; /* memtable postings before a flush */
-	uint32_t mask;   /* hash heads - 1: at least 2 heads a posting */
+	uint32_t mask;   /* key slots - 1: at least 2 slots a posting */
 	uint64_t gen;    /* generation the memtable and levels reflect */
 	int loaded;
 	struct level lv[IX_LEVELS];
 	struct ment *e;
 	size_t n, cap; /* entries used (deleted ones included) */
-	uint32_t *head;
+	struct mslot *slot;
 	uint64_t *dead; /* sorted */
 	size_t ndead, capdead;
 	uint64_t merges, merged;
@@ -121,7 +132,7 @@ ix_free(struct ix *ix)
 	if (ix == NULL)
 		return;
 	free(ix->e);
-	free(ix->head);
+	free(ix->slot);
 	free(ix->dead);
 	free(ix);
 }
@@ -194,15 +205,48 @@ static void
 mt_clear(struct ix *ix)
 {
 	ix->n = 0;
-	if (ix->head != NULL)
-		memset(ix->head, 0, (ix->mask + 1) * sizeof(*ix->head));
+	if (ix->slot != NULL)
+		memset(ix->slot, 0, (ix->mask + 1) * sizeof(*ix->slot));
+}
+
+/* The slot of key: its own, or the empty one where it would go. There is
+ * always an empty slot: mt_insert keeps the table at most half full. */
+static struct mslot *
+mt_slot(const struct ix *ix, uint32_t key)
+{
+	uint32_t i = key & ix->mask;
+	while (ix->slot[i].head != 0 && ix->slot[i].key != key)
+		i = (i + 1) & ix->mask;
+	return &ix->slot[i];
+}
+
+/* Double the slots (a document with more keys than the memtable holds). */
+static int
+mt_grow(struct ix *ix)
+{
+	struct mslot *old = ix->slot;
+	uint32_t oldmask = ix->mask;
+
+	if (ix->mask >= UINT32_MAX / 2)
+		return ENOMEM;
+	if ((ix->slot = calloc((size_t)ix->mask * 2 + 2, sizeof(*old))) ==
+	    NULL) {
+		ix->slot = old;
+		return ENOMEM;
+	}
+	ix->mask = ix->mask * 2 + 1;
+	for (size_t i = 0; i <= oldmask; i++)
+		if (old[i].head != 0)
+			*mt_slot(ix, old[i].key) = old[i];
+	free(old);
+	return 0;
 }
 
 static int
 mt_insert(struct ix *ix, uint32_t key, uint64_t id)
 {
-	if (ix->head == NULL &&
-	    (ix->head = calloc(ix->mask + 1, sizeof(*ix->head))) == NULL)
+	if (ix->slot == NULL &&
+	    (ix->slot = calloc(ix->mask + 1, sizeof(*ix->slot))) == NULL)
 		return ENOMEM;
 	if (ix->n == ix->cap) {
 		size_t cap = ix->cap ? ix->cap * 2 : 4096;
@@ -212,9 +256,17 @@ mt_insert(struct ix *ix, uint32_t key, uint64_t id)
 		ix->e = e;
 		ix->cap = cap;
 	}
-	uint32_t *h = &ix->head[key & (ix->mask)];
-	ix->e[ix->n] = (struct ment){key, *h, id};
-	*h = (uint32_t)++ix->n;
+	if (ix->n + 1 > (ix->mask + 1) / 2) {
+		int rc = mt_grow(ix);
+		if (rc != 0)
+			return rc;
+	}
+	struct mslot *sl = mt_slot(ix, key);
+	if (sl->head == 0)
+		sl->key = key;
+	ix->e[ix->n] = (struct ment){key, sl->head, id};
+	sl->head = (uint32_t)++ix->n;
+	sl->count++;
 	return 0;
 }
 
@@ -780,11 +832,12 @@ ix_del(struct ix *ix, struct ix_txn *t, uint64_t id)
 			return rc;
 		for (size_t i = 0; i < n; i++) {
 			uint32_t key = rec_get_u32(p + 4 * i);
-			for (uint32_t j = ix->head[key & (ix->mask)]; j;
-			     j = ix->e[j - 1].next)
-				if (ix->e[j - 1].key == key &&
-				    ix->e[j - 1].id == id)
+			struct mslot *sl = mt_slot(ix, key);
+			for (uint32_t j = sl->head; j; j = ix->e[j - 1].next)
+				if (ix->e[j - 1].id == id) {
 					ix->e[j - 1].id = 0;
+					sl->count--;
+				}
 		}
 		return mdb_del(t->txn, ix->d.log, &k, NULL);
 	}
@@ -865,17 +918,18 @@ ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
 	*df = 0;
 	if ((rc = sync_txn(ix, t)) != 0)
 		return rc;
-	if (ix->head != NULL)
-		for (uint32_t j = ix->head[key & (ix->mask)]; j;
-		     j = ix->e[j - 1].next) {
-			const struct ment *e = &ix->e[j - 1];
-			if (e->key != key || e->id == 0)
-				continue;
-			if (ids != NULL && n < max)
-				ids[n] = e->id;
-			if (++n > max)
-				goto done;
+	if (ix->slot != NULL) {
+		const struct mslot *sl = mt_slot(ix, key);
+		if (sl->count > max) {
+			n = max + 1; /* ids are not listed then */
+			goto done;
 		}
+		for (uint32_t k = sl->head; k; k = ix->e[k - 1].next)
+			if (ix->e[k - 1].id != 0 && ids != NULL)
+				ids[n++] = ix->e[k - 1].id;
+			else if (ix->e[k - 1].id != 0)
+				n++;
+	}
 	for (int l = 0; l < IX_LEVELS && n <= max; l++)
 		if (ix->lv[l].npost > 0 &&
 		    (rc = run_lookup(ix, t, l, key, ids, max, &n)) != 0)

@@ -188,8 +188,9 @@ int store_doc_each_prefix(
 /*
  * Documents holding `key`: up to max ids into ids (in no particular
  * order), and in *df how many documents hold it, counted up to max + 1:
- * *df > max means "more than max" (ids then holds max of them). ids may
- * be NULL to count only. A key no document holds is not an error
+ * *df > max means "more than max" (ids are then not all listed: a
+ * stock phrase's postings are not worth reading). ids may be NULL to
+ * count only. A key no document holds is not an error
  * (*df = 0).
  *
  * The index compares keys by their high 32 bits, so a lookup may also
