@@ -250,6 +250,8 @@ mt_insert(struct ix *ix, uint32_t key, uint64_t id)
 		return ENOMEM;
 	if (ix->n == ix->cap) {
 		size_t cap = ix->cap ? ix->cap * 2 : 4096;
+		if (ix->cap < ix->mt_max && cap > ix->mt_max)
+			cap = ix->mt_max;
 		struct ment *e = realloc(ix->e, cap * sizeof(*e));
 		if (e == NULL)
 			return ENOMEM;
@@ -803,14 +805,19 @@ ix_add(struct ix *ix, struct ix_txn *t, uint64_t id, const uint64_t *keys,
 			continue;
 		rec_put_u32(rec + 4 * m++, k);
 	}
+	/* Flush first if the document does not fit: the memtable's tables
+	 * then never outgrow mt_max (only a document with more keys than
+	 * that grows them). */
+	if (ix->n > 0 && ix->n + m > ix->mt_max && (rc = flush(ix, t)) != 0) {
+		free(rec);
+		return rc;
+	}
 	MDB_val k = {8, kb}, v = {4 * m, rec};
 	rec_put_u64(kb, id);
 	rc = mdb_put(t->txn, ix->d.log, &k, &v, MDB_APPEND);
 	for (size_t i = 0; i < m && rc == 0; i++)
 		rc = mt_insert(ix, rec_get_u32(rec + 4 * i), id);
 	free(rec);
-	if (rc == 0 && ix->n >= ix->mt_max)
-		rc = flush(ix, t);
 	return rc;
 }
 
