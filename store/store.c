@@ -444,20 +444,10 @@ store_open(
 	}
 	if ((rc = mdb_env_set_maxdbs(st->env, 24)) != 0)
 		goto fail_mdb;
-	/*
-	 * MDB_WRITEMAP: a write txn's pages are written in the (file-backed)
-	 * map instead of malloc'd copies. An index merge rewrites a whole run
-	 * in one txn; with copies, every page of it sat in the heap until the
-	 * commit (130 MB at 100k documents, ~600 MB at 1M). Crash safety is
-	 * LMDB's as before: pages of an uncommitted txn are free pages, and
-	 * the commit still syncs (msync) unless STORE_NOSYNC.
-	 */
 	if (o.flags & STORE_RDONLY)
 		envflags |= MDB_RDONLY; /* map the size found on disk */
 	else if ((rc = mdb_env_set_mapsize(st->env, (size_t)o.map_size)) != 0)
 		goto fail_mdb;
-	else
-		envflags |= MDB_WRITEMAP;
 	if (o.flags & STORE_NOSYNC)
 		envflags |= MDB_NOSYNC;
 	/* Group-writable: readers (reprintctl) need the lock file. */
