@@ -434,10 +434,27 @@ struct rit {
 	uint64_t id;
 };
 
+/* Position on the block at op (MDB_FIRST, MDB_NEXT) and open it; eof at
+ * the end of the run. */
+static int
+rit_block(struct rit *r, MDB_cursor_op op)
+{
+	MDB_val k, v;
+	int rc = mdb_cursor_get(r->c, &k, &v, op);
+
+	if (rc == MDB_NOTFOUND) {
+		r->eof = 1;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	return rec_block_open(&r->b, v.mv_data, v.mv_size) != 0 ? MDB_CORRUPTED
+	                                                        : 0;
+}
+
 static int
 rit_next(struct rit *r)
 {
-	MDB_val k, v;
 	int rc;
 
 	for (;;) {
@@ -446,36 +463,21 @@ rit_next(struct rit *r)
 			return 0;
 		if (rc < 0)
 			return MDB_CORRUPTED;
-		rc = mdb_cursor_get(r->c, &k, &v, MDB_NEXT);
-		if (rc == MDB_NOTFOUND) {
-			r->eof = 1;
-			return 0;
-		}
-		if (rc != 0)
+		if ((rc = rit_block(r, MDB_NEXT)) != 0 || r->eof)
 			return rc;
-		if (rec_block_open(&r->b, v.mv_data, v.mv_size) != 0)
-			return MDB_CORRUPTED;
 	}
 }
 
 static int
 rit_open(struct rit *r, MDB_txn *txn, MDB_dbi dbi)
 {
-	MDB_val k, v;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
 	if ((rc = mdb_cursor_open(txn, dbi, &r->c)) != 0)
 		return rc;
-	rc = mdb_cursor_get(r->c, &k, &v, MDB_FIRST);
-	if (rc == MDB_NOTFOUND) {
-		r->eof = 1;
-		return 0;
-	}
-	if (rc != 0)
+	if ((rc = rit_block(r, MDB_FIRST)) != 0 || r->eof)
 		return rc;
-	if (rec_block_open(&r->b, v.mv_data, v.mv_size) != 0)
-		return MDB_CORRUPTED;
 	return rit_next(r);
 }
 
