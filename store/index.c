@@ -82,7 +82,6 @@ struct ix {
 	struct mslot *slot;
 	uint64_t *dead; /* sorted */
 	size_t ndead, capdead;
-	uint64_t merges, merged;
 };
 
 /* One posting in a merge. */
@@ -699,8 +698,6 @@ merge_into(struct ix *ix, struct ix_txn *t, const struct post *mem, size_t nmem,
 	out->npost = w.npost;
 	out->lo = w.npost ? w.lo : 0;
 	out->hi = w.npost ? w.hi : 0;
-	ix->merges++;
-	ix->merged += w.npost;
 	if (hi >= lo)
 		rc = dead_purge(ix, t, lo, hi);
 out:
@@ -945,23 +942,5 @@ ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
 			return rc;
 done:
 	*df = n;
-	return 0;
-}
-
-int
-ix_stats(struct ix *ix, struct ix_txn *t, struct ix_stats *out)
-{
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = sync_txn(ix, t)) != 0)
-		return rc;
-	for (size_t i = 0; i < ix->n; i++)
-		out->mem_postings += ix->e[i].id != 0;
-	for (int l = 0; l < IX_LEVELS; l++)
-		out->run_postings += ix->lv[l].npost;
-	out->dead = ix->ndead;
-	out->merges = ix->merges;
-	out->merged_postings = ix->merged;
 	return 0;
 }

@@ -68,13 +68,4 @@ int ix_del(struct ix *ix, struct ix_txn *t, uint64_t id);
 int ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
     size_t max, size_t *df);
 
-struct ix_stats {
-	uint64_t mem_postings;    /* in the memtable */
-	uint64_t run_postings;    /* in the runs, dead ones included */
-	uint64_t dead;            /* deleted ids awaiting a rewrite */
-	uint64_t merges;          /* runs written by this handle */
-	uint64_t merged_postings; /* postings those runs held */
-};
-int ix_stats(struct ix *ix, struct ix_txn *t, struct ix_stats *out);
-
 #endif
