@@ -813,6 +813,26 @@ out:
 	return rc;
 }
 
+/*
+ * The index merges that the batch made due (a full memtable, a level over
+ * its size), each in slices of their own txns so that memory stays
+ * bounded. They run here, between batches, where no txn is live; a big
+ * one holds the event loop for its duration (seconds at a million
+ * documents).
+ */
+static int
+merge_index(struct reprintd *r)
+{
+	int64_t start = mono_ms();
+	unsigned nslices;
+	int rc = store_index_merge(r->st, 0, &nslices);
+
+	if (rc == 0 && nslices > 0)
+		log_debug("index merged: %u txns in %" PRId64 " ms", nslices,
+		    mono_ms() - start);
+	return rc;
+}
+
 int
 ingest_batch(struct reprintd *r)
 {
@@ -822,7 +842,7 @@ ingest_batch(struct reprintd *r)
 	unsigned char *deferred = NULL;
 	size_t np = 0, i, ndeferred = 0;
 	int64_t start = mono_ms(), limit_ms = r->cfg.batch_ms;
-	int rc, tries = 0;
+	int rc, merge_rc, tries = 0;
 
 	if (r->paused || pending_count(r->q) == 0)
 		return 0;
@@ -870,6 +890,16 @@ again:
 	notes_flush(&n);
 	r->nrejected += n.rejected;
 	r->ningested += n.stored;
+	if ((merge_rc = merge_index(r)) < 0) {
+		/* The batch is stored; what failed is the index's upkeep,
+		 * which a full map stops as it would the next batch. */
+		r->paused = 1;
+		snprintf(r->error, sizeof(r->error), "store: index merge: %s",
+		    store_strerror(merge_rc));
+		log_warnx("ingest paused: store: index merge: %s",
+		    store_strerror(merge_rc));
+		goto out;
+	}
 	if (r->error[0] != '\0' && !r->paused)
 		r->error[0] = '\0';
 	goto out;

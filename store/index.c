@@ -82,6 +82,7 @@ struct ix {
 	struct mslot *slot;
 	uint64_t *dead; /* sorted */
 	size_t ndead, capdead;
+	struct merge *merge; /* under way, between slices; NULL: none */
 };
 
 /* One posting in a merge. */
@@ -133,6 +134,7 @@ ix_free(struct ix *ix)
 	free(ix->e);
 	free(ix->slot);
 	free(ix->dead);
+	ix_merge_abandon(ix);
 	free(ix);
 }
 
@@ -424,29 +426,36 @@ run_dbi(const struct ix *ix, int level, unsigned which)
 	return ix->d.run[level][which];
 }
 
-/* Reads a run in (key, id) order. */
+/* Reads a run in (key, id) order. Between the transactions of a merge the
+ * cursor is closed and the position kept as the current block's LMDB key
+ * and the postings read from it (b.n), which rit_resume finds again. */
 struct rit {
 	MDB_cursor *c;
 	struct rec_block b;
 	int eof;
 	uint32_t key;
 	uint64_t id;
+	unsigned char bk[8]; /* the current block's key */
 };
 
-/* Position on the block at op (MDB_FIRST, MDB_NEXT) and open it; eof at
- * the end of the run. */
+/* Position on the block at op (MDB_FIRST, MDB_NEXT, MDB_SET_KEY at bk)
+ * and open it;
+ * eof at the end of the run. */
 static int
 rit_block(struct rit *r, MDB_cursor_op op)
 {
-	MDB_val k, v;
+	MDB_val k = {sizeof(r->bk), r->bk}, v;
 	int rc = mdb_cursor_get(r->c, &k, &v, op);
 
-	if (rc == MDB_NOTFOUND) {
+	if (rc == MDB_NOTFOUND && op != MDB_SET_KEY) {
 		r->eof = 1;
 		return 0;
 	}
 	if (rc != 0)
 		return rc;
+	if (k.mv_size != sizeof(r->bk))
+		return MDB_CORRUPTED;
+	memcpy(r->bk, k.mv_data, sizeof(r->bk));
 	return rec_block_open(&r->b, v.mv_data, v.mv_size) != 0 ? MDB_CORRUPTED
 	                                                        : 0;
 }
@@ -480,6 +489,33 @@ rit_open(struct rit *r, MDB_txn *txn, MDB_dbi dbi)
 	return rit_next(r);
 }
 
+/* Reopen in a later transaction of a merge, at the posting it was on. */
+static int
+rit_resume(struct rit *r, MDB_txn *txn, MDB_dbi dbi)
+{
+	size_t n = r->b.n;
+	int rc;
+
+	if (r->eof || r->c != NULL)
+		return 0;
+	if ((rc = mdb_cursor_open(txn, dbi, &r->c)) != 0)
+		return rc;
+	if ((rc = rit_block(r, MDB_SET_KEY)) != 0)
+		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+	while (r->b.n < n)
+		if (rec_block_next(&r->b, &r->key, &r->id) <= 0)
+			return MDB_CORRUPTED;
+	return 0;
+}
+
+static void
+rit_close(struct rit *r)
+{
+	if (r->c != NULL)
+		mdb_cursor_close(r->c);
+	r->c = NULL;
+}
+
 /* Writes a run in (key, id) order, appending whole blocks. */
 struct rw {
 	MDB_cursor *c;
@@ -489,6 +525,7 @@ struct rw {
 	unsigned n;
 	size_t len;
 	uint64_t npost, lo, hi;
+	uint64_t bytes; /* written so far */
 	unsigned char buf[4 + BLOCK_MAX * (5 + 10)];
 };
 
@@ -505,6 +542,7 @@ rw_flush(struct rw *w)
 	rec_put_u32(kb + 4, w->seq++);
 	if ((rc = mdb_cursor_put(w->c, &k, &v, MDB_APPEND)) != 0)
 		return rc;
+	w->bytes += 8 + w->len;
 	w->n = 0;
 	w->len = 0;
 	return 0;
@@ -595,122 +633,6 @@ dead_purge(struct ix *ix, struct ix_txn *t, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-/*
- * Merge two sorted streams, the sorted memtable postings mem[0..nmem) (or
- * a run of level `src`, src >= 0) and level dst's active run, into dst's
- * spare run, dropping dead postings; then empty the inputs and make the
- * spare active.
- */
-static int
-merge_into(struct ix *ix, struct ix_txn *t, const struct post *mem, size_t nmem,
-    int src, int dst)
-{
-	struct level *out = &ix->lv[dst];
-	MDB_dbi spare = run_dbi(ix, dst, !out->active);
-	struct rit a = {.eof = 1}, b = {.eof = 1};
-	struct rw w;
-	struct deadmap dm = {0};
-	size_t mi = 0;
-	uint64_t lo = UINT64_MAX, hi = 0;
-	int rc;
-
-	/* Cursors cached for lookups may point into runs about to go. */
-	ix_txn_end(ix, t);
-	if (src >= 0) {
-		lo = ix->lv[src].lo;
-		hi = ix->lv[src].hi;
-	} else if (nmem > 0) {
-		for (size_t i = 0; i < nmem; i++) {
-			if (mem[i].id < lo)
-				lo = mem[i].id;
-			if (mem[i].id > hi)
-				hi = mem[i].id;
-		}
-	}
-	if (out->npost > 0) {
-		if (out->lo < lo)
-			lo = out->lo;
-		if (out->hi > hi)
-			hi = out->hi;
-	}
-	if ((rc = mdb_drop(t->txn, spare, 0)) != 0)
-		return rc;
-	if ((rc = deadmap_build(ix, lo, hi, &dm)) != 0)
-		return rc;
-	memset(&w, 0, sizeof(w));
-	if ((rc = mdb_cursor_open(t->txn, spare, &w.c)) != 0)
-		goto out;
-	if (src >= 0 && (rc = rit_open(&a, t->txn,
-	                     run_dbi(ix, src, ix->lv[src].active))) != 0)
-		goto out;
-	if (out->npost > 0 &&
-	    (rc = rit_open(&b, t->txn, run_dbi(ix, dst, out->active))) != 0)
-		goto out;
-	for (;;) {
-		int have_a = src >= 0 ? !a.eof : mi < nmem;
-		uint32_t ak = 0;
-		uint64_t aid = 0;
-		if (have_a) {
-			ak = src >= 0 ? a.key : mem[mi].key;
-			aid = src >= 0 ? a.id : mem[mi].id;
-		}
-		int take_a = have_a && (b.eof || ak < b.key ||
-		                           (ak == b.key && aid < b.id));
-		if (!have_a && b.eof)
-			break;
-		uint32_t key = take_a ? ak : b.key;
-		uint64_t id = take_a ? aid : b.id;
-		if (!deadmap_has(&dm, id) && (rc = rw_add(&w, key, id)) != 0)
-			goto out;
-		if (take_a) {
-			if (src >= 0)
-				rc = rit_next(&a);
-			else
-				mi++;
-		} else {
-			rc = rit_next(&b);
-		}
-		if (rc != 0)
-			goto out;
-	}
-	if ((rc = rw_flush(&w)) != 0)
-		goto out;
-	mdb_cursor_close(w.c);
-	w.c = NULL;
-	if (a.c != NULL) {
-		mdb_cursor_close(a.c);
-		a.c = NULL;
-	}
-	if (b.c != NULL) {
-		mdb_cursor_close(b.c);
-		b.c = NULL;
-	}
-	if (out->npost > 0 &&
-	    (rc = mdb_drop(t->txn, run_dbi(ix, dst, out->active), 0)) != 0)
-		goto out;
-	if (src >= 0) {
-		if ((rc = mdb_drop(
-		         t->txn, run_dbi(ix, src, ix->lv[src].active), 0)) != 0)
-			goto out;
-		memset(&ix->lv[src], 0, sizeof(ix->lv[src]));
-	}
-	out->active = !out->active;
-	out->npost = w.npost;
-	out->lo = w.npost ? w.lo : 0;
-	out->hi = w.npost ? w.hi : 0;
-	if (hi >= lo)
-		rc = dead_purge(ix, t, lo, hi);
-out:
-	if (w.c != NULL)
-		mdb_cursor_close(w.c);
-	if (a.c != NULL)
-		mdb_cursor_close(a.c);
-	if (b.c != NULL)
-		mdb_cursor_close(b.c);
-	free(dm.bits);
-	return rc;
-}
-
 /* The live memtable postings sorted by (key, id). Entries are in id order
  * (the log is), so a stable radix sort on the key is enough. */
 static int
@@ -756,28 +678,228 @@ level_cap(const struct ix *ix, int level)
 	return cap;
 }
 
-/* Memtable into level 0's run, then cascade levels over their size. */
-static int
-flush(struct ix *ix, struct ix_txn *t)
+/*
+ * A merge of two sorted streams into level dst's spare run: the memtable's
+ * postings (src < 0, sorted into mem when the merge starts) or level src's
+ * run, and dst's active run. It is written in slices, a transaction each
+ * (ix_merge_step), so that the pages LMDB holds in memory until commit are
+ * bounded by the slice, not by the size of the level. The inputs stay
+ * untouched until the last slice, which drops them, makes the spare active
+ * and writes the meta record at once: a reader or a crash between slices
+ * sees the old runs, complete, and a half-written spare nothing refers to
+ * (the next merge empties it first). If another process wrote between two
+ * slices the merge is abandoned and started again later.
+ */
+struct merge {
+	int src, dst;
+	struct post *mem; /* src < 0: the memtable's live postings, sorted */
+	size_t nmem, mi;
+	uint64_t upto;    /* src < 0: the newest id in mem */
+	struct rit a, b;  /* src's run (src >= 0), dst's active run */
+	struct rw w;      /* dst's spare run */
+	struct deadmap dm;
+	uint64_t lo, hi; /* ids of the inputs */
+	uint64_t gen;    /* the generation our last slice wrote */
+};
+
+static void
+merge_free(struct ix *ix)
 {
-	struct post *p;
-	size_t n;
+	struct merge *m = ix->merge;
+
+	if (m == NULL)
+		return;
+	free(m->mem);
+	free(m->dm.bits);
+	free(m);
+	ix->merge = NULL;
+}
+
+/* Cursors of a write txn die with it: close them at every slice's end. */
+static void
+merge_close(struct merge *m)
+{
+	rit_close(&m->a);
+	rit_close(&m->b);
+	if (m->w.c != NULL)
+		mdb_cursor_close(m->w.c);
+	m->w.c = NULL;
+}
+
+static int
+merge_start(struct ix *ix, struct ix_txn *t, int src, int dst)
+{
+	struct level *out = &ix->lv[dst];
+	struct merge *m;
 	int rc;
 
-	if ((rc = mt_sorted(ix, &p, &n)) != 0)
-		return rc;
-	rc = merge_into(ix, t, p, n, -1, 0);
-	free(p);
-	if (rc != 0)
-		return rc;
-	if ((rc = mdb_drop(t->txn, ix->d.log, 0)) != 0)
-		return rc;
-	mt_clear(ix);
-	for (int l = 0; l + 1 < IX_LEVELS; l++)
-		if (ix->lv[l].npost > level_cap(ix, l) &&
-		    (rc = merge_into(ix, t, NULL, 0, l, l + 1)) != 0)
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return ENOMEM;
+	ix->merge = m;
+	m->src = src;
+	m->dst = dst;
+	m->a.eof = m->b.eof = 1;
+	m->lo = UINT64_MAX;
+	if (src >= 0) {
+		m->lo = ix->lv[src].lo;
+		m->hi = ix->lv[src].hi;
+	} else {
+		if ((rc = mt_sorted(ix, &m->mem, &m->nmem)) != 0)
 			return rc;
+		for (size_t i = 0; i < m->nmem; i++) {
+			if (m->mem[i].id < m->lo)
+				m->lo = m->mem[i].id;
+			if (m->mem[i].id > m->hi)
+				m->hi = m->mem[i].id;
+		}
+		m->upto = m->hi;
+	}
+	if (out->npost > 0) {
+		if (out->lo < m->lo)
+			m->lo = out->lo;
+		if (out->hi > m->hi)
+			m->hi = out->hi;
+	}
+	if ((rc = mdb_drop(t->txn, run_dbi(ix, dst, !out->active), 0)) != 0 ||
+	    (rc = deadmap_build(ix, m->lo, m->hi, &m->dm)) != 0)
+		return rc;
+	if (src >= 0 && (rc = rit_open(&m->a, t->txn,
+	                     run_dbi(ix, src, ix->lv[src].active))) != 0)
+		return rc;
+	if (out->npost > 0 &&
+	    (rc = rit_open(&m->b, t->txn, run_dbi(ix, dst, out->active))) != 0)
+		return rc;
+	return 0;
+}
+
+/* Move postings to the spare until `budget` bytes were written in this
+ * txn or both inputs are done (*done, the last block written). */
+static int
+merge_run(struct ix *ix, struct ix_txn *t, size_t budget, int *done)
+{
+	struct merge *m = ix->merge;
+	int src = m->src, dst = m->dst;
+	uint64_t start = m->w.bytes;
+	int rc;
+
+	*done = 0;
+	if ((rc = mdb_cursor_open(t->txn, run_dbi(ix, dst, !ix->lv[dst].active),
+	         &m->w.c)) != 0)
+		return rc;
+	if (src >= 0 && (rc = rit_resume(&m->a, t->txn,
+	                     run_dbi(ix, src, ix->lv[src].active))) != 0)
+		return rc;
+	if ((rc = rit_resume(
+	         &m->b, t->txn, run_dbi(ix, dst, ix->lv[dst].active))) != 0)
+		return rc;
+	while (m->w.bytes - start < budget) {
+		int have_a = src >= 0 ? !m->a.eof : m->mi < m->nmem;
+		uint32_t ak = 0;
+		uint64_t aid = 0;
+		if (!have_a && m->b.eof) {
+			*done = 1;
+			return rw_flush(&m->w);
+		}
+		if (have_a) {
+			ak = src >= 0 ? m->a.key : m->mem[m->mi].key;
+			aid = src >= 0 ? m->a.id : m->mem[m->mi].id;
+		}
+		int take_a = have_a && (m->b.eof || ak < m->b.key ||
+		                           (ak == m->b.key && aid < m->b.id));
+		uint32_t key = take_a ? ak : m->b.key;
+		uint64_t id = take_a ? aid : m->b.id;
+		if (!deadmap_has(&m->dm, id) &&
+		    (rc = rw_add(&m->w, key, id)) != 0)
+			return rc;
+		if (!take_a)
+			rc = rit_next(&m->b);
+		else if (src >= 0)
+			rc = rit_next(&m->a);
+		else
+			m->mi++;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Empty the log of the ids up to upto (the memtable's, now in a run). */
+static int
+log_trim(struct ix *ix, struct ix_txn *t, uint64_t upto)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(t->txn, ix->d.log, &c)) != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && k.mv_size == 8 && rec_get_u64(k.mv_data) <= upto) {
+		/* The usual case: nothing newer, the whole log goes. */
+		mdb_cursor_close(c);
+		if ((rc = mdb_drop(t->txn, ix->d.log, 0)) == 0)
+			mt_clear(ix);
+		return rc;
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || rec_get_u64(k.mv_data) > upto)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	ix->loaded = 0; /* rebuilt from what the log keeps */
+	return 0;
+}
+
+/* The last slice: the spare replaces the inputs. */
+static int
+merge_finish(struct ix *ix, struct ix_txn *t)
+{
+	struct merge *m = ix->merge;
+	struct level *out = &ix->lv[m->dst];
+	int rc;
+
+	if (out->npost > 0 && (rc = mdb_drop(t->txn,
+	                           run_dbi(ix, m->dst, out->active), 0)) != 0)
+		return rc;
+	if (m->src >= 0) {
+		if ((rc = mdb_drop(t->txn,
+		         run_dbi(ix, m->src, ix->lv[m->src].active), 0)) != 0)
+			return rc;
+		memset(&ix->lv[m->src], 0, sizeof(ix->lv[m->src]));
+	} else if ((rc = log_trim(ix, t, m->upto)) != 0) {
+		return rc;
+	}
+	out->active = !out->active;
+	out->npost = m->w.npost;
+	out->lo = m->w.npost ? m->w.lo : 0;
+	out->hi = m->w.npost ? m->w.hi : 0;
+	if (m->hi >= m->lo && (rc = dead_purge(ix, t, m->lo, m->hi)) != 0)
+		return rc;
 	return meta_write(ix, t);
+}
+
+/* The merge the index needs next, if any: the memtable once full, then
+ * each level over its size into the next. */
+static int
+merge_wanted(const struct ix *ix, int *src, int *dst)
+{
+	if (ix->n >= ix->mt_max) {
+		*src = -1;
+		*dst = 0;
+		return 1;
+	}
+	for (int l = 0; l + 1 < IX_LEVELS; l++)
+		if (ix->lv[l].npost > level_cap(ix, l)) {
+			*src = l;
+			*dst = l + 1;
+			return 1;
+		}
+	return 0;
 }
 
 /* ---- Contract ------------------------------------------------------------
@@ -804,19 +926,70 @@ ix_add(struct ix *ix, struct ix_txn *t, uint64_t id, const uint64_t *keys,
 			continue;
 		rec_put_u32(rec + 4 * m++, k);
 	}
-	/* Flush first if the document does not fit: the memtable's tables
-	 * then never outgrow mt_max (only a document with more keys than
-	 * that grows them). */
-	if (ix->n > 0 && ix->n + m > ix->mt_max && (rc = flush(ix, t)) != 0) {
-		free(rec);
-		return rc;
-	}
 	MDB_val k = {8, kb}, v = {4 * m, rec};
 	rec_put_u64(kb, id);
 	rc = mdb_put(t->txn, ix->d.log, &k, &v, MDB_APPEND);
 	for (size_t i = 0; i < m && rc == 0; i++)
 		rc = mt_insert(ix, rec_get_u32(rec + 4 * i), id);
 	free(rec);
+	return rc;
+}
+
+int
+ix_merge_wanted(const struct ix *ix)
+{
+	int src, dst;
+
+	return ix->merge != NULL || merge_wanted(ix, &src, &dst);
+}
+
+void
+ix_merge_abandon(struct ix *ix)
+{
+	if (ix->merge != NULL)
+		merge_close(ix->merge);
+	merge_free(ix);
+}
+
+int
+ix_merge_step(struct ix *ix, struct ix_txn *t, size_t budget, int *more)
+{
+	struct level lv[IX_LEVELS];
+	uint64_t gen;
+	int src = -1, dst = 0, done, rc;
+
+	*more = 0;
+	if (budget == 0)
+		budget = IX_SLICE_DEFAULT;
+	/* Another writer since our last slice: what we read may be gone. */
+	if (ix->merge != NULL &&
+	    ((rc = meta_read(t, &ix->d, &gen, lv)) != 0 ||
+	        gen != ix->merge->gen))
+		ix_merge_abandon(ix);
+	if ((rc = sync_txn(ix, t)) != 0)
+		return rc;
+	if (ix->merge == NULL && !merge_wanted(ix, &src, &dst))
+		return 0;
+	/* Cursors cached for lookups may point into runs about to go. */
+	ix_txn_end(ix, t);
+	if ((rc = touch(ix, t)) != 0)
+		return rc;
+	if (ix->merge == NULL && (rc = merge_start(ix, t, src, dst)) != 0)
+		goto fail;
+	if ((rc = merge_run(ix, t, budget, &done)) != 0)
+		goto fail;
+	merge_close(ix->merge);
+	if (done) {
+		if ((rc = merge_finish(ix, t)) != 0)
+			goto fail;
+		merge_free(ix);
+	} else {
+		ix->merge->gen = ix->gen;
+	}
+	*more = 1;
+	return 0;
+fail:
+	ix_merge_abandon(ix);
 	return rc;
 }
 

@@ -25,6 +25,7 @@
 
 #define IX_LEVELS 3
 
+
 /* DBIs of the index; opened by store.c. */
 struct ix_dbis {
 	MDB_dbi meta; /* store's meta DBI: the "index" record */
@@ -54,8 +55,8 @@ int ix_new(const struct ix_dbis *d, uint32_t mt_max, struct ix **out);
 void ix_free(struct ix *ix);
 void ix_txn_end(struct ix *ix, struct ix_txn *t);
 
-/* Index the sorted, unique keys of new document id (ids ascend). May
- * flush the memtable and merge levels, inside this txn. */
+/* Index the sorted, unique keys of new document id (ids ascend): into the
+ * log and the memtable. Never merges: see ix_merge_step. */
 int ix_add(struct ix *ix, struct ix_txn *t, uint64_t id, const uint64_t *keys,
     size_t n);
 /* Forget document id's postings. */
@@ -67,5 +68,22 @@ int ix_del(struct ix *ix, struct ix_txn *t, uint64_t id);
  */
 int ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
     size_t max, size_t *df);
+
+/*
+ * Merges (a full memtable into level 1, a level over its size into the
+ * next) run in their own write txns, a slice each, so that the pages a txn
+ * holds in memory stay bounded whatever the size of a level. ix_merge_step
+ * does one slice in t (a write txn with nothing else in it) writing about
+ * budget bytes (0: IX_SLICE_DEFAULT) and sets *more when there may be more
+ * to do; call again, in a new txn after committing this one, until *more
+ * is 0. When a step fails, or its txn does not commit, call
+ * ix_merge_abandon (the next step starts the merge again). A write from
+ * anyone between two steps makes the next step start the merge again.
+ * ix_merge_wanted: a merge is under way or due (cheap, no txn).
+ */
+#define IX_SLICE_DEFAULT (16u << 20)
+int ix_merge_step(struct ix *ix, struct ix_txn *t, size_t budget, int *more);
+void ix_merge_abandon(struct ix *ix);
+int ix_merge_wanted(const struct ix *ix);
 
 #endif

@@ -1157,6 +1157,50 @@ store_key_docs(
 	return 0;
 }
 
+int
+store_index_merge_step(struct store *st, size_t slice, int *more)
+{
+	struct store_txn *t;
+	int rc;
+
+	*more = 0;
+	if ((rc = store_txn_begin(st, 1, &t)) < 0)
+		return rc;
+	if ((rc = ix_merge_step(st->ix, &t->ixt, slice, more)) != 0) {
+		rc = txn_fail(t, rc);
+		store_txn_abort(t);
+		ix_merge_abandon(st->ix);
+		return rc;
+	}
+	if ((rc = store_txn_commit(t)) < 0)
+		ix_merge_abandon(st->ix);
+	return rc;
+}
+
+int
+store_index_merge(struct store *st, size_t slice, unsigned *nslices)
+{
+	int more = 1, rc = 0, tries = 0;
+
+	if (nslices != NULL)
+		*nslices = 0;
+	if (!ix_merge_wanted(st->ix))
+		return 0;
+	while (more) {
+		rc = store_index_merge_step(st, slice, &more);
+		/* The map grew (when the txn ended): start again in it. */
+		if (rc == STORE_ERETRY && ++tries < 8) {
+			more = 1;
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		if (more && nslices != NULL)
+			++*nslices;
+	}
+	return 0;
+}
+
 /* ---- Pairs -------------------------------------------------------------- */
 
 static int

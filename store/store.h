@@ -204,6 +204,26 @@ int store_doc_each_prefix(
 int store_key_docs(
     struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *df);
 
+/*
+ * Merge the index's memtable into its on-disk runs when it is full, and
+ * levels over their size into the next: the work a write leaves behind
+ * (store_doc_put never merges). Call with no transaction of this handle
+ * live, after committing writes (the daemon does after every batch); a
+ * handle that never calls it keeps every new posting in memory.
+ *
+ * Each merge is written in slices of about `slice` bytes (0: 16 MiB), one
+ * write txn each, so memory stays bounded by the slice whatever the size
+ * of the store; readers and a crash between slices see the index as it
+ * was before the merge. *nslices (may be NULL) gets the txns committed.
+ * Returns 0 or a store error (the index is then as before the merge, and
+ * a later call starts it again).
+ *
+ * store_index_merge_step does one slice in its own txn and sets *more
+ * while there may be more to do (store_index_merge loops over it).
+ */
+int store_index_merge(struct store *st, size_t slice, unsigned *nslices);
+int store_index_merge_step(struct store *st, size_t slice, int *more);
+
 /* ---- Pairs -------------------------------------------------------------- */
 
 /* One flagged pair. `relation` is match/'s enum, opaque here. a < b. */

@@ -574,12 +574,17 @@ test_index_lsm(void **state)
 		}
 		m.n = doc;
 		assert_int_equal(store_txn_commit(t), 0);
+		/* Merges in slices of a few blocks (hundreds of txns for the
+		 * big ones) every other batch, whole otherwise. */
+		assert_int_equal(
+		    store_index_merge(fx->st, doc % 100 ? 0 : 512, NULL), 0);
 		if (doc % 500 == 0) {
 			lsm_check(fx->st, &m);
 			lsm_check_reader(fx->dir, &m);
 		}
 		if (doc == 1500) {
-			/* An aborted txn that flushed and deleted. */
+			/* An aborted txn that filled the memtable and
+			 * deleted. */
 			struct lsm_model saved = m;
 			assert_int_equal(store_txn_begin(fx->st, 1, &t), 0);
 			for (int i = 0; i < 100; i++)
@@ -600,6 +605,87 @@ test_index_lsm(void **state)
 			lsm_check(fx->st, &m);
 		}
 	}
+	lsm_check(fx->st, &m);
+	lsm_check_reader(fx->dir, &m);
+}
+
+/* A batch of puts, committed. */
+static void
+lsm_batch(struct store *st, struct lsm_model *m, int ndocs)
+{
+	struct store_txn *t;
+
+	assert_int_equal(store_txn_begin(st, 1, &t), 0);
+	for (int i = 0; i < ndocs; i++)
+		lsm_put(t, m, ++m->n);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
+/* A merge left between its slices: by a write, by a close (as by a kill). */
+static void
+test_index_merge_slices(void **state)
+{
+	struct fx *fx = *state;
+	struct store_options o = {.flags = STORE_NOSYNC, .index_mem = 1024};
+	static struct lsm_model m;
+	struct store_txn *t;
+	unsigned nslices;
+	int more;
+
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+	while (m.n < 1500) {
+		lsm_batch(fx->st, &m, 50);
+		assert_int_equal(store_index_merge(fx->st, 0, NULL), 0);
+	}
+	/* A full memtable, its merge three slices in: lookups here and in
+	 * another process see every posting, once. */
+	lsm_batch(fx->st, &m, 30);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(store_index_merge_step(fx->st, 64, &more), 0);
+		assert_true(more);
+	}
+	lsm_check(fx->st, &m);
+	lsm_check_reader(fx->dir, &m);
+	/* A write in between (a put, deletes of documents in the merge's
+	 * inputs: the memtable, level 1's run, an older run): the merge
+	 * starts again and its result holds them all. */
+	assert_int_equal(store_txn_begin(fx->st, 1, &t), 0);
+	const int gone[] = {m.n - 5, m.n - 40, 7};
+	for (size_t i = 0; i < sizeof(gone) / sizeof(*gone); i++) {
+		assert_int_equal(store_doc_delete(t, m.ids[gone[i]]), 0);
+		m.ids[gone[i]] = 0;
+	}
+	lsm_put(t, &m, ++m.n);
+	assert_int_equal(store_txn_commit(t), 0);
+	assert_int_equal(store_index_merge_step(fx->st, 64, &more), 0);
+	assert_true(more);
+	lsm_check(fx->st, &m);
+	assert_int_equal(store_index_merge(fx->st, 64, &nslices), 0);
+	assert_true(nslices > 3);
+	lsm_check(fx->st, &m);
+	lsm_check_reader(fx->dir, &m);
+	/* Closed between slices: the store reopens with the index as before
+	 * the merge, and the next merge empties the half-written run. */
+	lsm_batch(fx->st, &m, 30);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(store_index_merge_step(fx->st, 64, &more), 0);
+		assert_true(more);
+	}
+	store_close(fx->st);
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+	lsm_check(fx->st, &m);
+	lsm_check_reader(fx->dir, &m);
+	assert_int_equal(store_index_merge(fx->st, 0, &nslices), 0);
+	assert_true(nslices >= 1);
+	lsm_check(fx->st, &m);
+	/* Nothing left to do: no txn at all. */
+	assert_int_equal(store_index_merge(fx->st, 0, &nslices), 0);
+	assert_int_equal(nslices, 0);
+	lsm_batch(fx->st, &m, 40);
+	assert_int_equal(store_index_merge(fx->st, 0, NULL), 0);
+	store_close(fx->st);
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
 	lsm_check(fx->st, &m);
 	lsm_check_reader(fx->dir, &m);
 }
@@ -1355,6 +1441,7 @@ main(void)
 	    T(test_id_never_reused),
 	    T(test_keys),
 	    T(test_index_lsm),
+	    T(test_index_merge_slices),
 	    T(test_pairs),
 	    T(test_delete),
 	    T(test_rejects),
