@@ -83,13 +83,18 @@ struct ix {
 	uint64_t *dead; /* sorted */
 	size_t ndead, capdead;
 	struct merge *merge; /* under way, between slices; NULL: none */
+	/* Keys that a lookup found held by more than common_max documents:
+	 * stock phrases and boilerplate, a fifth of a news article's keys,
+	 * whose runs a lookup would otherwise read up to max postings of
+	 * each time. A key's count only drops by a deletion, which empties
+	 * the set, as does a reload (an abort, another process's write). */
+	uint32_t *common; /* open addressing on the key, 0 empty */
+	size_t ncommon;
+	size_t common_max;  /* the max the set answers for */
+	int common_zero;    /* key 0 is in the set */
 };
 
-/* One posting in a merge. */
-struct post {
-	uint32_t key;
-	uint64_t id;
-};
+#define COMMON_SLOTS (1u << 19) /* 2 MiB; up to half of it used */
 
 static const char *dbi_names[IX_NDBI] = {
     "ixlog", "ixdead", "ix1a", "ix1b", "ix2a", "ix2b", "ix3a", "ix3b"};
@@ -134,6 +139,7 @@ ix_free(struct ix *ix)
 	free(ix->e);
 	free(ix->slot);
 	free(ix->dead);
+	free(ix->common);
 	ix_merge_abandon(ix);
 	free(ix);
 }
@@ -273,6 +279,57 @@ mt_insert(struct ix *ix, uint32_t key, uint64_t id)
 	return 0;
 }
 
+/* ---- Common keys --------------------------------------------------------
+ */
+
+static void
+common_clear(struct ix *ix)
+{
+	if (ix->common != NULL && ix->ncommon > 0)
+		memset(ix->common, 0, COMMON_SLOTS * sizeof(*ix->common));
+	ix->ncommon = 0;
+	ix->common_zero = 0;
+}
+
+static int
+common_has(const struct ix *ix, uint32_t key, size_t max)
+{
+	if (ix->common_max != max || (ix->ncommon == 0 && !ix->common_zero))
+		return 0;
+	if (key == 0)
+		return ix->common_zero;
+	for (uint32_t i = (key * 0x9e3779b1u) >> 13;; i = (i + 1) % COMMON_SLOTS)
+		if (ix->common[i] == key || ix->common[i] == 0)
+			return ix->common[i] == key;
+}
+
+/* Remember key as common for max; a full set takes no more (they are
+ * only looked up again). */
+static void
+common_add(struct ix *ix, uint32_t key, size_t max)
+{
+	if (ix->common_max != max) {
+		common_clear(ix);
+		ix->common_max = max;
+	}
+	if (key == 0) {
+		ix->common_zero = 1;
+		return;
+	}
+	if (ix->ncommon >= COMMON_SLOTS / 2 ||
+	    (ix->common == NULL &&
+	        (ix->common = calloc(COMMON_SLOTS, sizeof(*ix->common))) ==
+	            NULL))
+		return;
+	uint32_t i = (key * 0x9e3779b1u) >> 13;
+	while (ix->common[i] != 0 && ix->common[i] != key)
+		i = (i + 1) % COMMON_SLOTS;
+	if (ix->common[i] == 0) {
+		ix->common[i] = key;
+		ix->ncommon++;
+	}
+}
+
 /* Decode a log record (sorted unique big-endian u32 keys). */
 static int
 log_keys(const MDB_val *v, const unsigned char **p, size_t *n)
@@ -339,6 +396,7 @@ reload(struct ix *ix, struct ix_txn *t, uint64_t gen)
 
 	ix->loaded = 0;
 	mt_clear(ix);
+	common_clear(ix);
 	ix->ndead = 0;
 	if ((rc = mdb_cursor_open(t->txn, ix->d.log, &c)) != 0)
 		return rc;
@@ -633,40 +691,100 @@ dead_purge(struct ix *ix, struct ix_txn *t, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-/* The live memtable postings sorted by (key, id). Entries are in id order
- * (the log is), so a stable radix sort on the key is enough. */
-static int
-mt_sorted(const struct ix *ix, struct post **out, size_t *n)
-{
-	struct post *a, *b;
-	size_t m = 0;
+/*
+ * Reads the memtable in (key, id) order without copying its postings:
+ * its keys sorted once (8 bytes a key), each key's chain gathered when its
+ * turn comes (chains run newest first, ids ascend along the log). The
+ * memtable must not change meanwhile: a write between two slices of a
+ * merge abandons it.
+ */
+struct mit {
+	uint64_t *order; /* key << 32 | slot, sorted */
+	size_t n, at;    /* keys; the current one */
+	uint64_t *ids;   /* the current key's live ids, ascending */
+	size_t nids, i, cap;
+	int eof;
+	uint32_t key;
+	uint64_t id;
+};
 
-	a = malloc((ix->n ? ix->n : 1) * sizeof(*a));
-	b = malloc((ix->n ? ix->n : 1) * sizeof(*b));
-	if (a == NULL || b == NULL) {
-		free(a);
-		free(b);
-		return ENOMEM;
+static int
+u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* The first key from r->at on with live postings, or eof. */
+static int
+mit_load(const struct ix *ix, struct mit *r)
+{
+	for (; r->at < r->n; r->at++) {
+		const struct mslot *sl = &ix->slot[(uint32_t)r->order[r->at]];
+		if (sl->count == 0)
+			continue;
+		if (sl->count > r->cap) {
+			uint64_t *v = realloc(r->ids, sl->count * sizeof(*v));
+			if (v == NULL)
+				return ENOMEM;
+			r->ids = v;
+			r->cap = sl->count;
+		}
+		r->nids = 0;
+		for (uint32_t k = sl->head; k && r->nids < sl->count;
+		     k = ix->e[k - 1].next)
+			if (ix->e[k - 1].id != 0)
+				r->ids[r->nids++] = ix->e[k - 1].id;
+		for (size_t i = 0; i < r->nids / 2; i++) {
+			uint64_t x = r->ids[i];
+			r->ids[i] = r->ids[r->nids - 1 - i];
+			r->ids[r->nids - 1 - i] = x;
+		}
+		r->i = 0;
+		r->key = sl->key;
+		r->id = r->ids[0];
+		return 0;
 	}
-	for (size_t i = 0; i < ix->n; i++)
-		if (ix->e[i].id != 0)
-			a[m++] = (struct post){ix->e[i].key, ix->e[i].id};
-	for (int shift = 0; shift < 32; shift += 8) {
-		size_t count[257] = {0};
-		for (size_t i = 0; i < m; i++)
-			count[((a[i].key >> shift) & 0xff) + 1]++;
-		for (int i = 0; i < 256; i++)
-			count[i + 1] += count[i];
-		for (size_t i = 0; i < m; i++)
-			b[count[(a[i].key >> shift) & 0xff]++] = a[i];
-		struct post *tmp = a;
-		a = b;
-		b = tmp;
-	}
-	free(b);
-	*out = a;
-	*n = m;
+	r->eof = 1;
 	return 0;
+}
+
+static int
+mit_next(const struct ix *ix, struct mit *r)
+{
+	if (++r->i < r->nids) {
+		r->id = r->ids[r->i];
+		return 0;
+	}
+	r->at++;
+	return mit_load(ix, r);
+}
+
+static int
+mit_open(const struct ix *ix, struct mit *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (ix->slot == NULL) {
+		r->eof = 1;
+		return 0;
+	}
+	for (uint32_t i = 0; i <= ix->mask; i++)
+		r->n += ix->slot[i].count > 0;
+	if ((r->order = malloc((r->n ? r->n : 1) * sizeof(*r->order))) == NULL)
+		return ENOMEM;
+	r->n = 0;
+	for (uint32_t i = 0; i <= ix->mask; i++)
+		if (ix->slot[i].count > 0)
+			r->order[r->n++] = (uint64_t)ix->slot[i].key << 32 | i;
+	qsort(r->order, r->n, sizeof(*r->order), u64_cmp);
+	return mit_load(ix, r);
+}
+
+static void
+mit_free(struct mit *r)
+{
+	free(r->order);
+	free(r->ids);
 }
 
 static uint64_t
@@ -679,8 +797,8 @@ level_cap(const struct ix *ix, int level)
 }
 
 /*
- * A merge of two sorted streams into level dst's spare run: the memtable's
- * postings (src < 0, sorted into mem when the merge starts) or level src's
+ * A merge of two sorted streams into level dst's spare run: the memtable
+ * (src < 0) or level src's
  * run, and dst's active run. It is written in slices, a transaction each
  * (ix_merge_step), so that the pages LMDB holds in memory until commit are
  * bounded by the slice, not by the size of the level. The inputs stay
@@ -692,10 +810,9 @@ level_cap(const struct ix *ix, int level)
  */
 struct merge {
 	int src, dst;
-	struct post *mem; /* src < 0: the memtable's live postings, sorted */
-	size_t nmem, mi;
-	uint64_t upto;    /* src < 0: the newest id in mem */
-	struct rit a, b;  /* src's run (src >= 0), dst's active run */
+	struct mit mem;  /* src < 0: the memtable */
+	uint64_t upto;   /* src < 0: the newest id in it */
+	struct rit a, b; /* src's run (src >= 0), dst's active run */
 	struct rw w;      /* dst's spare run */
 	struct deadmap dm;
 	uint64_t lo, hi; /* ids of the inputs */
@@ -709,7 +826,7 @@ merge_free(struct ix *ix)
 
 	if (m == NULL)
 		return;
-	free(m->mem);
+	mit_free(&m->mem);
 	free(m->dm.bits);
 	free(m);
 	ix->merge = NULL;
@@ -744,14 +861,14 @@ merge_start(struct ix *ix, struct ix_txn *t, int src, int dst)
 		m->lo = ix->lv[src].lo;
 		m->hi = ix->lv[src].hi;
 	} else {
-		if ((rc = mt_sorted(ix, &m->mem, &m->nmem)) != 0)
+		/* Ids ascend along the entries: the first and last live. */
+		for (size_t i = 0; i < ix->n && m->lo == UINT64_MAX; i++)
+			if (ix->e[i].id != 0)
+				m->lo = ix->e[i].id;
+		for (size_t i = ix->n; i > 0 && m->hi == 0; i--)
+			m->hi = ix->e[i - 1].id;
+		if ((rc = mit_open(ix, &m->mem)) != 0)
 			return rc;
-		for (size_t i = 0; i < m->nmem; i++) {
-			if (m->mem[i].id < m->lo)
-				m->lo = m->mem[i].id;
-			if (m->mem[i].id > m->hi)
-				m->hi = m->mem[i].id;
-		}
 		m->upto = m->hi;
 	}
 	if (out->npost > 0) {
@@ -793,7 +910,7 @@ merge_run(struct ix *ix, struct ix_txn *t, size_t budget, int *done)
 	         &m->b, t->txn, run_dbi(ix, dst, ix->lv[dst].active))) != 0)
 		return rc;
 	while (m->w.bytes - start < budget) {
-		int have_a = src >= 0 ? !m->a.eof : m->mi < m->nmem;
+		int have_a = src >= 0 ? !m->a.eof : !m->mem.eof;
 		uint32_t ak = 0;
 		uint64_t aid = 0;
 		if (!have_a && m->b.eof) {
@@ -801,8 +918,8 @@ merge_run(struct ix *ix, struct ix_txn *t, size_t budget, int *done)
 			return rw_flush(&m->w);
 		}
 		if (have_a) {
-			ak = src >= 0 ? m->a.key : m->mem[m->mi].key;
-			aid = src >= 0 ? m->a.id : m->mem[m->mi].id;
+			ak = src >= 0 ? m->a.key : m->mem.key;
+			aid = src >= 0 ? m->a.id : m->mem.id;
 		}
 		int take_a = have_a && (m->b.eof || ak < m->b.key ||
 		                           (ak == m->b.key && aid < m->b.id));
@@ -816,7 +933,7 @@ merge_run(struct ix *ix, struct ix_txn *t, size_t budget, int *done)
 		else if (src >= 0)
 			rc = rit_next(&m->a);
 		else
-			m->mi++;
+			rc = mit_next(ix, &m->mem);
 		if (rc != 0)
 			return rc;
 	}
@@ -1002,6 +1119,7 @@ ix_del(struct ix *ix, struct ix_txn *t, uint64_t id)
 
 	if ((rc = touch(ix, t)) != 0)
 		return rc;
+	common_clear(ix); /* keys may no longer be held by more than max */
 	rec_put_u64(kb, id);
 	rc = mdb_get(t->txn, ix->d.log, &k, &v);
 	if (rc == 0) {
@@ -1097,6 +1215,10 @@ ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
 	*df = 0;
 	if ((rc = sync_txn(ix, t)) != 0)
 		return rc;
+	if (common_has(ix, key, max)) {
+		*df = max + 1; /* ids are not listed then */
+		return 0;
+	}
 	if (ix->slot != NULL) {
 		const struct mslot *sl = mt_slot(ix, key);
 		if (sl->count > max) {
@@ -1114,6 +1236,8 @@ ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
 		    (rc = run_lookup(ix, t, l, key, ids, max, &n)) != 0)
 			return rc;
 done:
+	if (n > max)
+		common_add(ix, key, max);
 	*df = n;
 	return 0;
 }

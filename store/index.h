@@ -81,7 +81,7 @@ int ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
  * anyone between two steps makes the next step start the merge again.
  * ix_merge_wanted: a merge is under way or due (cheap, no txn).
  */
-#define IX_SLICE_DEFAULT (16u << 20)
+#define IX_SLICE_DEFAULT (8u << 20)
 int ix_merge_step(struct ix *ix, struct ix_txn *t, size_t budget, int *more);
 void ix_merge_abandon(struct ix *ix);
 int ix_merge_wanted(const struct ix *ix);

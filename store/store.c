@@ -61,6 +61,12 @@ struct store {
 	unsigned ntxn;    /* live transactions of this handle */
 	int writer;       /* a write transaction is live */
 	int grow_pending; /* MDB_MAP_FULL seen: grow when ntxn reaches 0 */
+	/* Compressing texts, in the one write txn: a context made once (a
+	 * new one per text cost more than compressing 5 KB) and its output
+	 * buffer. */
+	ZSTD_CCtx *zc;
+	unsigned char *zbuf;
+	size_t zcap;
 };
 
 struct store_txn {
@@ -502,6 +508,8 @@ store_close(struct store *st)
 	if (st->env != NULL)
 		mdb_env_close(st->env);
 	ix_free(st->ix);
+	ZSTD_freeCCtx(st->zc);
+	free(st->zbuf);
 	free(st);
 }
 
@@ -631,28 +639,33 @@ sort_unique(uint64_t *v, size_t n)
 static int
 text_put(struct store_txn *t, MDB_val idk, const void *text, size_t len)
 {
+	struct store *st = t->st;
 	size_t cap = 1 + (len >= TEXT_ZSTD_MIN ? ZSTD_compressBound(len) : len);
-	MDB_val d = val(NULL, cap);
-	unsigned char *buf;
-	int rc;
+	MDB_val d = val(NULL, 1 + len);
 
-	if ((buf = malloc(cap)) == NULL)
+	if (cap > st->zcap) {
+		unsigned char *b = realloc(st->zbuf, cap);
+		if (b == NULL)
+			return txn_fail(t, ENOMEM);
+		st->zbuf = b;
+		st->zcap = cap;
+	}
+	if (st->zc == NULL && len >= TEXT_ZSTD_MIN &&
+	    (st->zc = ZSTD_createCCtx()) == NULL)
 		return txn_fail(t, ENOMEM);
-	buf[0] = TEXT_RAW;
-	d.mv_size = 1 + len;
+	st->zbuf[0] = TEXT_RAW;
 	if (len >= TEXT_ZSTD_MIN) {
-		size_t z = ZSTD_compress(buf + 1, cap - 1, text, len, 1);
+		size_t z = ZSTD_compressCCtx(
+		    st->zc, st->zbuf + 1, cap - 1, text, len, 1);
 		if (!ZSTD_isError(z) && z < len) {
-			buf[0] = TEXT_ZSTD;
+			st->zbuf[0] = TEXT_ZSTD;
 			d.mv_size = 1 + z;
 		}
 	}
-	if (buf[0] == TEXT_RAW)
-		memcpy(buf + 1, text, len);
-	d.mv_data = buf;
-	rc = put(t, t->st->text, idk, d, 0);
-	free(buf);
-	return rc;
+	if (st->zbuf[0] == TEXT_RAW)
+		memcpy(st->zbuf + 1, text, len);
+	d.mv_data = st->zbuf;
+	return put(t, st->text, idk, d, 0);
 }
 
 static int

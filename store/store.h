@@ -197,7 +197,9 @@ int store_doc_each_prefix(
  * return documents holding another key equal there (about one posting in
  * thirty lookups at a million documents): callers verify candidates.
  * Cost: one hash probe and at most three B-tree seeks, plus the postings
- * read, whatever the size of the store. Lookups see this handle's latest
+ * read, whatever the size of the store; a key once found held by more than
+ * max documents is remembered by the handle (until a deletion) and
+ * answered without either. Lookups see this handle's latest
  * writes, committed or not; a handle must not interleave a read
  * transaction with its own live write transaction.
  */
@@ -211,7 +213,7 @@ int store_key_docs(
  * live, after committing writes (the daemon does after every batch); a
  * handle that never calls it keeps every new posting in memory.
  *
- * Each merge is written in slices of about `slice` bytes (0: 16 MiB), one
+ * Each merge is written in slices of about `slice` bytes (0: 8 MiB), one
  * write txn each, so memory stays bounded by the slice whatever the size
  * of the store; readers and a crash between slices see the index as it
  * was before the merge. *nslices (may be NULL) gets the txns committed.
