@@ -420,6 +420,39 @@ test_keys(void **state)
 		assert_true(ids[i] == i3 + 1 + i);
 	assert_int_equal(docs_of(t, 77, ids, 1000), 1001);
 	store_txn_abort(t);
+
+	/* "More than max" is remembered for a key, but not past an aborted
+	 * txn that made it so, nor past a deletion. */
+	uint64_t k88 = 88, gone;
+	t = begin(fx, 1);
+	for (int i = 0; i < 3; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "k88/%d", i);
+		gone = put_doc(t, path, &k88, 1);
+	}
+	assert_int_equal(store_txn_commit(t), 0);
+	t = begin(fx, 1);
+	put_doc(t, "k88/3", &k88, 1);
+	assert_int_equal(docs_of(t, 88, ids, 3), 4);
+	assert_int_equal(docs_of(t, 88, ids, 3), 4);
+	store_txn_abort(t);
+	t = begin(fx, 0);
+	assert_int_equal(docs_of(t, 88, ids, 3), 3);
+	store_txn_abort(t);
+	t = begin(fx, 1);
+	put_doc(t, "k88/3", &k88, 1);
+	assert_int_equal(docs_of(t, 88, ids, 3), 4);
+	assert_int_equal(store_txn_commit(t), 0);
+	t = begin(fx, 0);
+	assert_int_equal(docs_of(t, 88, ids, 3), 4);
+	store_txn_abort(t);
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_delete(t, gone), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	t = begin(fx, 0);
+	assert_int_equal(docs_of(t, 88, ids, 3), 3);
+	assert_true(ids[0] != gone && ids[1] != gone && ids[2] != gone);
+	store_txn_abort(t);
 }
 
 /*
