@@ -410,7 +410,8 @@ stage_store(const char *dir, struct doc *d, size_t n, int nosync,
 			rc = store_txn_commit(txn);
 		if (rc == STORE_ERETRY && ++tries < 8)
 			goto again; /* the map was grown; counts in the time */
-		if (rc == 0) /* the index's merges count too, as in the daemon */
+		if (rc ==
+		    0) /* the index's merges count too, as in the daemon */
 			rc = store_index_merge(st, 0, NULL);
 		t1 = now_s();
 		if (rc < 0) {

@@ -813,24 +813,31 @@ out:
 	return rc;
 }
 
-/*
- * The index merges that the batch made due (a full memtable, a level over
- * its size), each in slices of their own txns so that memory stays
- * bounded. They run here, between batches, where no txn is live; a big
- * one holds the event loop for its duration (seconds at a million
- * documents).
- */
-static int
-merge_index(struct reprintd *r)
+int
+ingest_merge(struct reprintd *r, int whole)
 {
 	int64_t start = mono_ms();
-	unsigned nslices;
-	int rc = store_index_merge(r->st, 0, &nslices);
+	unsigned nslices = 0;
+	int more = 0, rc;
 
-	if (rc == 0 && nslices > 0)
+	if (whole)
+		rc = store_index_merge(r->st, 0, &nslices);
+	else
+		rc = store_index_merge_step(r->st, 0, &more);
+	if (rc < 0) {
+		/* The documents are stored; what failed is the index's upkeep,
+		 * which a full map stops as it would the next batch. */
+		r->paused = 1;
+		snprintf(r->error, sizeof(r->error), "store: index merge: %s",
+		    store_strerror(rc));
+		log_warnx("ingest paused: store: index merge: %s",
+		    store_strerror(rc));
+		return rc;
+	}
+	if (nslices > 0)
 		log_debug("index merged: %u txns in %" PRId64 " ms", nslices,
 		    mono_ms() - start);
-	return rc;
+	return more;
 }
 
 int
@@ -842,7 +849,7 @@ ingest_batch(struct reprintd *r)
 	unsigned char *deferred = NULL;
 	size_t np = 0, i, ndeferred = 0;
 	int64_t start = mono_ms(), limit_ms = r->cfg.batch_ms;
-	int rc, merge_rc, tries = 0;
+	int rc, tries = 0;
 
 	if (r->paused || pending_count(r->q) == 0)
 		return 0;
@@ -890,16 +897,6 @@ again:
 	notes_flush(&n);
 	r->nrejected += n.rejected;
 	r->ningested += n.stored;
-	if ((merge_rc = merge_index(r)) < 0) {
-		/* The batch is stored; what failed is the index's upkeep,
-		 * which a full map stops as it would the next batch. */
-		r->paused = 1;
-		snprintf(r->error, sizeof(r->error), "store: index merge: %s",
-		    store_strerror(merge_rc));
-		log_warnx("ingest paused: store: index merge: %s",
-		    store_strerror(merge_rc));
-		goto out;
-	}
 	if (r->error[0] != '\0' && !r->paused)
 		r->error[0] = '\0';
 	goto out;

@@ -30,4 +30,15 @@ struct reprintd;
 #define INGEST_DEFERRED 1
 int ingest_batch(struct reprintd *r);
 
+/*
+ * The index merges that batches made due (store_index_merge): all of them
+ * (`whole`, for --once) or one slice, a write txn of its own, so that the
+ * daemon serves its socket between slices (a merge rewrites up to the
+ * whole index: tens of seconds at a million documents). Call between
+ * batches, while store_index_merge_wanted(). Returns 1 when there is more
+ * to do, 0 when done, or a negative store error after which ingest is
+ * paused (r->paused, r->error) as after a failed batch.
+ */
+int ingest_merge(struct reprintd *r, int whole);
+
 #endif

@@ -108,6 +108,16 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	int64_t t0 = clock_mono_us();
 	int rc;
 
+	/* Index merges first, a slice a turn: ingest waits for them (they
+	 * keep its memory bounded), queries do not. */
+	if (store_index_merge_wanted(r->st)) {
+		if ((rc = ingest_merge(r, 0)) < 0) {
+			evtimer_add(r->retry_ev, &tv);
+			return;
+		}
+		schedule_drain(r);
+		return;
+	}
 	rc = ingest_batch(r);
 	metrics_ingest_observe(clock_mono_us() - t0);
 	if (rc < 0) {
@@ -126,7 +136,7 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(r->retry_ev, &second);
 		return;
 	}
-	if (pending_count(r->q) > 0)
+	if (pending_count(r->q) > 0 || store_index_merge_wanted(r->st))
 		schedule_drain(r);
 	else if (r->backfill) {
 		/* Caught up: from now on files arrive one by one, and a
@@ -304,7 +314,7 @@ run_once(struct main_ctx *m)
 		return 1;
 	log_info("%zu files to process", pending_count(r->q));
 	while (pending_count(r->q) > 0)
-		if (ingest_batch(r) < 0)
+		if (ingest_batch(r) < 0 || ingest_merge(r, 1) < 0)
 			return 1;
 	log_info("done: %llu documents stored, %llu files rejected",
 	    (unsigned long long)r->ningested, (unsigned long long)r->nrejected);

@@ -90,8 +90,8 @@ struct ix {
 	 * the set, as does a reload (an abort, another process's write). */
 	uint32_t *common; /* open addressing on the key, 0 empty */
 	size_t ncommon;
-	size_t common_max;  /* the max the set answers for */
-	int common_zero;    /* key 0 is in the set */
+	size_t common_max; /* the max the set answers for */
+	int common_zero;   /* key 0 is in the set */
 };
 
 #define COMMON_SLOTS (1u << 19) /* 2 MiB; up to half of it used */
@@ -298,7 +298,8 @@ common_has(const struct ix *ix, uint32_t key, size_t max)
 		return 0;
 	if (key == 0)
 		return ix->common_zero;
-	for (uint32_t i = (key * 0x9e3779b1u) >> 13;; i = (i + 1) % COMMON_SLOTS)
+	for (uint32_t i = (key * 0x9e3779b1u) >> 13;;
+	     i = (i + 1) % COMMON_SLOTS)
 		if (ix->common[i] == key || ix->common[i] == 0)
 			return ix->common[i] == key;
 }
@@ -317,9 +318,8 @@ common_add(struct ix *ix, uint32_t key, size_t max)
 		return;
 	}
 	if (ix->ncommon >= COMMON_SLOTS / 2 ||
-	    (ix->common == NULL &&
-	        (ix->common = calloc(COMMON_SLOTS, sizeof(*ix->common))) ==
-	            NULL))
+	    (ix->common == NULL && (ix->common = calloc(COMMON_SLOTS,
+	                                sizeof(*ix->common))) == NULL))
 		return;
 	uint32_t i = (key * 0x9e3779b1u) >> 13;
 	while (ix->common[i] != 0 && ix->common[i] != key)
@@ -813,7 +813,7 @@ struct merge {
 	struct mit mem;  /* src < 0: the memtable */
 	uint64_t upto;   /* src < 0: the newest id in it */
 	struct rit a, b; /* src's run (src >= 0), dst's active run */
-	struct rw w;      /* dst's spare run */
+	struct rw w;     /* dst's spare run */
 	struct deadmap dm;
 	uint64_t lo, hi; /* ids of the inputs */
 	uint64_t gen;    /* the generation our last slice wrote */
@@ -900,8 +900,8 @@ merge_run(struct ix *ix, struct ix_txn *t, size_t budget, int *done)
 	int rc;
 
 	*done = 0;
-	if ((rc = mdb_cursor_open(t->txn, run_dbi(ix, dst, !ix->lv[dst].active),
-	         &m->w.c)) != 0)
+	if ((rc = mdb_cursor_open(
+	         t->txn, run_dbi(ix, dst, !ix->lv[dst].active), &m->w.c)) != 0)
 		return rc;
 	if (src >= 0 && (rc = rit_resume(&m->a, t->txn,
 	                     run_dbi(ix, src, ix->lv[src].active))) != 0)
@@ -980,8 +980,8 @@ merge_finish(struct ix *ix, struct ix_txn *t)
 	struct level *out = &ix->lv[m->dst];
 	int rc;
 
-	if (out->npost > 0 && (rc = mdb_drop(t->txn,
-	                           run_dbi(ix, m->dst, out->active), 0)) != 0)
+	if (out->npost > 0 &&
+	    (rc = mdb_drop(t->txn, run_dbi(ix, m->dst, out->active), 0)) != 0)
 		return rc;
 	if (m->src >= 0) {
 		if ((rc = mdb_drop(t->txn,
@@ -1079,9 +1079,8 @@ ix_merge_step(struct ix *ix, struct ix_txn *t, size_t budget, int *more)
 	if (budget == 0)
 		budget = IX_SLICE_DEFAULT;
 	/* Another writer since our last slice: what we read may be gone. */
-	if (ix->merge != NULL &&
-	    ((rc = meta_read(t, &ix->d, &gen, lv)) != 0 ||
-	        gen != ix->merge->gen))
+	if (ix->merge != NULL && ((rc = meta_read(t, &ix->d, &gen, lv)) != 0 ||
+	                             gen != ix->merge->gen))
 		ix_merge_abandon(ix);
 	if ((rc = sync_txn(ix, t)) != 0)
 		return rc;

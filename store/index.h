@@ -25,7 +25,6 @@
 
 #define IX_LEVELS 3
 
-
 /* DBIs of the index; opened by store.c. */
 struct ix_dbis {
 	MDB_dbi meta; /* store's meta DBI: the "index" record */

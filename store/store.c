@@ -1191,6 +1191,12 @@ store_index_merge_step(struct store *st, size_t slice, int *more)
 }
 
 int
+store_index_merge_wanted(struct store *st)
+{
+	return st != NULL && st->ix != NULL && ix_merge_wanted(st->ix);
+}
+
+int
 store_index_merge(struct store *st, size_t slice, unsigned *nslices)
 {
 	int more = 1, rc = 0, tries = 0;

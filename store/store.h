@@ -221,8 +221,11 @@ int store_key_docs(
  * a later call starts it again).
  *
  * store_index_merge_step does one slice in its own txn and sets *more
- * while there may be more to do (store_index_merge loops over it).
+ * while there may be more to do (store_index_merge loops over it);
+ * store_index_merge_wanted says whether a merge is due or under way
+ * (cheap: no txn).
  */
+int store_index_merge_wanted(struct store *st);
 int store_index_merge(struct store *st, size_t slice, unsigned *nslices);
 int store_index_merge_step(struct store *st, size_t slice, int *more);
 

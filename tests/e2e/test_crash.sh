@@ -7,7 +7,9 @@
 # store's next id is N + 1, so no file was stored twice and none replaced)
 # and the flagged pairs must equal the reference's. Then SIGTERM in the
 # middle of a backfill: exit 0 within 5 s, and a restart finishes with the
-# same pairs.
+# same pairs. Every run has a tiny index memtable (index_memtable = 2048):
+# the index merges every few documents, in slices of their own
+# transactions, so that kills land in merges too.
 #
 # Knobs: CRASH_N (files, default 2000; 600 under ASan), CRASH_KILLS
 # (default 20), CRASH_SEED (random moments and articles, default: random,
@@ -32,6 +34,8 @@ T0=$SECONDS
 
 python3 "$SOURCE_DIR/tests/tools/gen_articles.py" "$WATCH" "$N" \
     --seed "$SEED"
+CONF=$TMP/crash.conf
+echo "index_memtable = 2048" >"$CONF"
 
 # pairs_of SOCKET OUT: the flagged pairs, as sorted tab-separated lines.
 pairs_of() {
@@ -58,13 +62,14 @@ print(int(kv.get(sys.argv[1].encode().hex(), "0"), 16))' "$2"
 # ---- The reference: one uninterrupted run ---------------------------------
 mkdir "$TMP/ref"
 t=$(date +%s%N)
-"$REPRINTD" --once --watch "$WATCH" --state "$TMP/ref" 2>"$TMP/ref.log" ||
+"$REPRINTD" --once -f "$CONF" --watch "$WATCH" --state "$TMP/ref" \
+    2>"$TMP/ref.log" ||
     fail "--once failed: $(tail -n 5 "$TMP/ref.log")"
 ref_ms=$((($(date +%s%N) - t) / 1000000))
 grep -q "done: $N documents stored, 0 files rejected" "$TMP/ref.log" ||
     fail "reference: $(tail -n 1 "$TMP/ref.log")"
-"$REPRINTD" --watch "$WATCH" --state "$TMP/ref" --socket "$TMP/ref.sock" \
-    >>"$TMP/ref.log" 2>&1 &
+"$REPRINTD" -f "$CONF" --watch "$WATCH" --state "$TMP/ref" \
+    --socket "$TMP/ref.sock" >>"$TMP/ref.log" 2>&1 &
 REFPID=$!
 for _ in $(seq 1 100); do
 	"$REPRINTCTL" --socket "$TMP/ref.sock" status >/dev/null 2>&1 && break
@@ -80,15 +85,16 @@ ok "reference: $N documents, $npairs pairs, --once in $ref_ms ms"
 
 # ---- SIGKILL at random moments ------------------------------------------
 # The daemon is started without waiting for its socket and killed a random
-# 0..2*T/KILLS (+ 150 ms for the start-up scan) later, T being how long
-# the reference took, so that the kills spread over the whole backfill
-# (under ASan everything is slower, and so is the spread). How far it got
-# is read from the store after each kill.
-spread=$((2 * ref_ms / KILLS + 150))
+# 0..T/KILLS (+ 150 ms for the start-up: socket, scan, memtable) later, T
+# being how long the reference took, so that the kills spread over the
+# backfill (under ASan everything is slower, and so is the spread). How far
+# it got is read from the store after each kill. (2*T/KILLS let the
+# backfill end before half the kills about one run in three.)
+spread=$((ref_ms / KILLS + 150))
 killed_mid=0
 for k in $(seq 1 "$KILLS"); do
-	"$REPRINTD" --watch "$WATCH" --state "$STATE" --socket "$SOCK" \
-	    >>"$LOG" 2>&1 &
+	"$REPRINTD" -f "$CONF" --watch "$WATCH" --state "$STATE" \
+	    --socket "$SOCK" >>"$LOG" 2>&1 &
 	PID=$!
 	ms=$((RANDOM % spread))
 	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
@@ -99,7 +105,7 @@ for k in $(seq 1 "$KILLS"); do
 	[ "$docs" -lt "$N" ] && killed_mid=$((killed_mid + 1))
 	echo "kill $k after $ms ms: $docs documents stored"
 done
-start_daemon
+start_daemon -f "$CONF"
 for _ in $(seq 1 1200); do
 	[ "$(status_field documents)" = "$N" ] && break
 	sleep 0.1
@@ -122,7 +128,7 @@ ok "$KILLS x SIGKILL ($killed_mid during the backfill): $N documents," \
 # ---- SIGTERM during a backfill --------------------------------------------
 rm -rf "$STATE" && mkdir "$STATE"
 : >"$LOG"
-start_daemon
+start_daemon -f "$CONF"
 for _ in $(seq 1 100); do
 	d=$(status_field documents)
 	[ "$d" -gt 0 ] && break
@@ -133,7 +139,7 @@ t=$(date +%s%N)
 stop_daemon
 ms=$((($(date +%s%N) - t) / 1000000))
 grep -q "shutting down" "$LOG" || fail "no shutdown line"
-start_daemon
+start_daemon -f "$CONF"
 for _ in $(seq 1 1200); do
 	[ "$(status_field documents)" = "$N" ] && break
 	sleep 0.1
