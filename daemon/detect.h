@@ -2,9 +2,9 @@
  * detect.h - find which stored documents a document reprints or duplicates.
  *
  * Stage one looks candidates up in the store's inverted index of winnowed
- * fingerprints and its MinHash band index (never a scan of all documents);
- * stage two verifies each candidate exactly with match_verify(). Keys held
- * by more than params->boilerplate_df documents are treated as boilerplate.
+ * fingerprints (never a scan of all documents); stage two verifies each
+ * candidate exactly with match_verify(). Keys held by more than
+ * params->boilerplate_df documents are treated as boilerplate.
  *
  * Runs inside the caller's transaction (read or write) and does not write.
  */

@@ -10,12 +10,14 @@
  *   - a new document's keys go to the log DBI as one record appended in id
  *     order (a commit writes a page or two), and into the memtable, a hash
  *     table in memory rebuilt from the log when needed;
- *   - when the memtable holds mt_max postings they are sorted and merged
- *     with level 1's run into a new run, written in key order with
- *     MDB_APPEND (full pages, each written once), and the log is emptied;
- *     a level over its size (mt_max * 10^level postings) is merged into
- *     the next one the same way; the last level is unbounded. Each level
- *     has two DBIs: the active run and the spare the next merge writes;
+ *   - when the memtable holds mt_max postings, the owner's next call of
+ *     ix_merge_step merges them, in key order, with level 1's run into a
+ *     new run written with MDB_APPEND (full pages, each written once),
+ *     and empties the log; a level over its size (mt_max * 10^level
+ *     postings) is merged into the next one the same way; the last level
+ *     is unbounded. Each level has two DBIs: the active run and the spare
+ *     the next merge writes. A merge is written in slices, a write txn
+ *     each, and switched in by its last one (see struct merge);
  *   - a run is a sequence of blocks of up to BLOCK_MAX postings sorted by
  *     (key, id), delta-coded (record.h): 2-5 bytes a posting. A block's
  *     LMDB key is (its last key, a sequence number), big-endian, so one
