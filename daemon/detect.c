@@ -26,6 +26,7 @@
  */
 #define MIN_HIT_SHARE 0.15
 #define MAX_CANDIDATES 64 /* verified per document, most hits first */
+#define PREFETCH 8        /* lookups ahead */
 
 struct cand {
 	uint64_t id;
@@ -179,6 +180,10 @@ common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
 	int rc;
 	for (size_t i = 0; i < nkeys; i++) {
 		size_t df;
+		/* Each lookup starts with two cache misses (the memtable's
+		 * and the common keys' tables): overlap them. */
+		if (i + PREFETCH < nkeys)
+			store_key_prefetch(txn, keys[i + PREFETCH]);
 		if ((rc = store_key_docs(txn, keys[i], ids, limit, &df)) < 0)
 			return rc;
 		if (df > limit) {

@@ -1205,6 +1205,17 @@ run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
 	}
 }
 
+void
+ix_prefetch(const struct ix *ix, uint64_t key64)
+{
+	uint32_t key = (uint32_t)(key64 >> 32);
+
+	if (ix->slot != NULL)
+		__builtin_prefetch(&ix->slot[key & ix->mask]);
+	if (ix->common != NULL)
+		__builtin_prefetch(&ix->common[(key * 0x9e3779b1u) >> 13]);
+}
+
 int
 ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
     size_t max, size_t *df)

@@ -67,6 +67,8 @@ int ix_del(struct ix *ix, struct ix_txn *t, uint64_t id);
  */
 int ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
     size_t max, size_t *df);
+/* A lookup of key comes soon: start loading what it reads first. */
+void ix_prefetch(const struct ix *ix, uint64_t key);
 
 /*
  * Merges (a full memtable into level 1, a level over its size into the

@@ -1155,6 +1155,13 @@ store_doc_each_prefix(
 
 /* ---- Index -------------------------------------------------------------- */
 
+void
+store_key_prefetch(struct store_txn *t, uint64_t key)
+{
+	if (t != NULL)
+		ix_prefetch(t->st->ix, key);
+}
+
 int
 store_key_docs(
     struct store_txn *t, uint64_t key, uint64_t *ids, size_t max, size_t *df)
