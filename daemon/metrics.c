@@ -28,7 +28,7 @@ struct histogram {
 };
 
 static struct {
-	struct histogram query, ingest;
+	struct histogram query, ingest, merge;
 	struct {
 		char label[40];
 		uint64_t n;
@@ -64,6 +64,12 @@ void
 metrics_ingest_observe(int64_t us)
 {
 	observe(&M.ingest, us);
+}
+
+void
+metrics_merge_observe(int64_t us)
+{
+	observe(&M.merge, us);
 }
 
 void
@@ -240,6 +246,9 @@ metrics_render(
 	    (double)(M.cleanup_at / 1000000));
 	histogram(f, "reprintd_ingest_seconds",
 	    "Duration of one ingest batch (one store transaction).", &M.ingest);
+	histogram(f, "reprintd_index_merge_seconds",
+	    "Duration of one slice (one store transaction) of an index merge.",
+	    &M.merge);
 	histogram(f, "reprintd_query_seconds",
 	    "Time to answer one API request.", &M.query);
 	snprintf(path, sizeof(path), "%s/data.mdb", r->state_real);

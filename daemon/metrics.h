@@ -20,6 +20,8 @@ struct store_txn;
 void metrics_query_observe(int64_t us);
 /* One ingest batch (one store transaction) took `us` microseconds. */
 void metrics_ingest_observe(int64_t us);
+/* One slice of an index merge (one store transaction) took `us`. */
+void metrics_merge_observe(int64_t us);
 /* A file was rejected for `reason` (ingest.c's text; the label is its
  * first words: "too large (9 bytes...)" counts as "too_large"). */
 void metrics_rejected(const char *reason);

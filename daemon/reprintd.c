@@ -111,7 +111,9 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	/* Index merges first, a slice a turn: ingest waits for them (they
 	 * keep its memory bounded), queries do not. */
 	if (store_index_merge_wanted(r->st)) {
-		if ((rc = ingest_merge(r, 0)) < 0) {
+		rc = ingest_merge(r, 0);
+		metrics_merge_observe(clock_mono_us() - t0);
+		if (rc < 0) {
 			evtimer_add(r->retry_ev, &tv);
 			return;
 		}

@@ -146,8 +146,12 @@ for _ in $(seq 1 1200); do
 done
 wait_for documents "$N"
 pairs_of "$SOCK" "$TMP/term.pairs"
+# The index merged in slices, each timed.
+slices=$(ctl metrics | awk '$1 == "reprintd_index_merge_seconds_count" { print $2 }')
+[ "${slices:-0}" -gt 0 ] || fail "no index merge slice in the metrics"
 stop_daemon
 diff -q "$TMP/ref.pairs" "$TMP/term.pairs" >/dev/null ||
     fail "pairs after SIGTERM and restart differ from the reference"
 ok "SIGTERM at $d of $N documents: exit 0 in $ms ms; restart completes" \
-    "with the reference pairs ($((SECONDS - T0)) s in all)"
+    "with the reference pairs, $slices index merge slices" \
+    "($((SECONDS - T0)) s in all)"
