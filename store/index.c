@@ -1186,6 +1186,8 @@ run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
 		/* Blocks are sorted: one that starts past key ends the list. */
 		if (b.key > key)
 			return 0;
+		if (rec_block_seek(&b, key) != 0)
+			return MDB_CORRUPTED;
 		while ((rc = rec_block_next(&b, &bk, &id)) > 0) {
 			if (bk < key)
 				continue;

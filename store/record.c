@@ -289,6 +289,43 @@ rec_block_open(struct rec_block *b, const void *buf, size_t len)
 	return 0;
 }
 
+/* Past one varint: 0, or -1 if it does not end before end. */
+static int
+varint_skip(const unsigned char **p, const unsigned char *end)
+{
+	for (const unsigned char *q = *p; q < end && q - *p < 10; q++)
+		if (!(*q & 0x80)) {
+			*p = q + 1;
+			return 0;
+		}
+	return -1;
+}
+
+int
+rec_block_seek(struct rec_block *b, uint32_t key)
+{
+	while (b->p < b->end) {
+		const unsigned char *q = b->p;
+		uint64_t dk;
+		/* One-byte key deltas are the rule in a run; ids are only
+		 * stepped over, not decoded. */
+		if (!(*q & 0x80))
+			dk = *q++;
+		else if (varint_get(&q, b->end, &dk) != 0)
+			return STORE_ECORRUPT;
+		if (dk > UINT32_MAX - b->key || (b->n == 0 && dk != 0))
+			return STORE_ECORRUPT;
+		if (b->key + (uint32_t)dk >= key)
+			return 0;
+		if (varint_skip(&q, b->end) != 0)
+			return STORE_ECORRUPT;
+		b->key += (uint32_t)dk;
+		b->p = q;
+		b->n++;
+	}
+	return 0;
+}
+
 int
 rec_block_next(struct rec_block *b, uint32_t *key, uint64_t *id)
 {

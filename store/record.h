@@ -96,6 +96,10 @@ struct rec_block {
 };
 int rec_block_open(struct rec_block *b, const void *buf, size_t len);
 int rec_block_next(struct rec_block *b, uint32_t *key, uint64_t *id);
+/* Step over the postings whose key is below `key` without decoding their
+ * ids, so that rec_block_next returns the first one at or past it (if
+ * any). 0, or STORE_ECORRUPT; never reads past len. */
+int rec_block_seek(struct rec_block *b, uint32_t key);
 size_t rec_block_put(unsigned char *buf, uint32_t dkey, uint64_t x);
 
 /* Reject record; decode fills out->path and out->reason into buf. */

@@ -246,6 +246,76 @@ test_block(void **state)
 	assert_int_equal(block_read(bad, 17, gk, gid, 8), -1);
 }
 
+/* rec_block_seek then rec_block_next reads what rec_block_next alone
+ * reads from the first posting at or past the key on, in random blocks
+ * (keys repeated, deltas of one to five bytes) and at every target. */
+static void
+test_block_seek(void **state)
+{
+	unsigned char buf[4 + 32 * 15];
+	uint32_t k[32], gk;
+	uint64_t id[32], gid, r = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		int n = 1 + (int)(r % 32);
+		size_t len = 4;
+		for (int i = 0; i < n; i++) {
+			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+			uint32_t step = (uint32_t)(r >> (32 + (r % 5) * 7));
+			k[i] = i == 0
+			           ? (uint32_t)(r % 1000)
+			           : (r % 3 == 0 ? k[i - 1]
+			                         : k[i - 1] + 1 + step % 70000);
+			if (k[i] < (i ? k[i - 1] : 0))
+				k[i] = k[i - 1]; /* no wrap */
+			id[i] = (i > 0 && k[i] == k[i - 1] ? id[i - 1] : 0) +
+			        1 + (r >> 40) % 1000000;
+		}
+		rec_put_u32(buf, k[0]);
+		for (int i = 0; i < n; i++) {
+			int same = i > 0 && k[i] == k[i - 1];
+			len += rec_block_put(buf + len, i ? k[i] - k[i - 1] : 0,
+			    same ? id[i] - id[i - 1] : id[i]);
+		}
+		for (int t = 0; t <= n; t++) {
+			/* Targets: each key, one below, one above. */
+			for (int d = -1; d <= 1; d++) {
+				uint32_t key =
+				    t < n ? k[t] + (uint32_t)d : UINT32_MAX;
+				if (t < n && d == -1 && k[t] == 0)
+					continue;
+				struct rec_block b;
+				int first = 0;
+				while (first < n && k[first] < key)
+					first++;
+				assert_int_equal(
+				    rec_block_open(&b, buf, len), 0);
+				assert_int_equal(rec_block_seek(&b, key), 0);
+				for (int i = first; i < n; i++) {
+					assert_int_equal(
+					    rec_block_next(&b, &gk, &gid), 1);
+					assert_true(gk == k[i] && gid == id[i]);
+				}
+				assert_int_equal(
+				    rec_block_next(&b, &gk, &gid), 0);
+			}
+		}
+	}
+	/* Truncated: refused or stops, never reads past the end. */
+	unsigned char bad[] = {0, 0, 0, 1, 0, 1, 0x85};
+	struct rec_block b;
+	assert_int_equal(rec_block_open(&b, bad, sizeof(bad)), 0);
+	assert_int_equal(rec_block_seek(&b, 100), STORE_ECORRUPT);
+	unsigned char bad2[] = {0, 0, 0, 1, 0, 1, 5, 0x81};
+	assert_int_equal(rec_block_open(&b, bad2, sizeof(bad2)), 0);
+	assert_int_equal(rec_block_seek(&b, 100), STORE_ECORRUPT);
+	/* A first posting with a key delta is corrupt, as for next. */
+	unsigned char bad3[] = {0, 0, 0, 1, 1, 5};
+	assert_int_equal(rec_block_open(&b, bad3, sizeof(bad3)), 0);
+	assert_int_equal(rec_block_seek(&b, 100), STORE_ECORRUPT);
+}
+
 static void
 test_reject(void **state)
 {
@@ -321,6 +391,7 @@ main(void)
 	    cmocka_unit_test(test_doc),
 	    cmocka_unit_test(test_pair),
 	    cmocka_unit_test(test_block),
+	    cmocka_unit_test(test_block_seek),
 	    cmocka_unit_test(test_reject),
 	    cmocka_unit_test(test_random),
 	};
