@@ -10,7 +10,7 @@
  *   - a new document's keys go to the log DBI as one record appended in id
  *     order (a commit writes a page or two), and into the memtable, a hash
  *     table in memory rebuilt from the log when needed;
- *   - when the memtable holds mt_max postings, the owner's next call of
+ *   - when the memtable holds 7/8 of mt_max postings, the owner's next call of
  *     ix_merge_step merges them, in key order, with level 1's run into a
  *     new run written with MDB_APPEND (full pages, each written once),
  *     and empties the log; a level over its size (mt_max * 10^level
@@ -1007,7 +1007,10 @@ merge_finish(struct ix *ix, struct ix_txn *t)
 static int
 merge_wanted(const struct ix *ix, int *src, int *dst)
 {
-	if (ix->n >= ix->mt_max) {
+	/* At 7/8 full: writes go on until the owner merges (a batch of the
+	 * daemon's: a few percent of the default), and the tables, sized
+	 * for mt_max, would double (+20 MB) to take the overshoot. */
+	if (ix->n >= ix->mt_max - ix->mt_max / 8) {
 		*src = -1;
 		*dst = 0;
 		return 1;
