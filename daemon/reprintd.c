@@ -138,6 +138,12 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(r->retry_ev, &second);
 		return;
 	}
+	/* The start-up walk of a big tree comes in chunks: the next one
+	 * once this one is ingested. */
+	if (pending_count(r->q) == 0 && watch_scanning(r->w) &&
+	    watch_scan_more(r->w) < 0)
+		log_warnx("cannot read %s: the start-up scan stops here",
+		    r->watch_real);
 	if (pending_count(r->q) > 0 || store_index_merge_wanted(r->st))
 		schedule_drain(r);
 	else if (r->backfill) {
@@ -306,18 +312,37 @@ open_store(struct reprintd *r)
 }
 
 /* --once: scan, ingest everything, exit. */
+/* The start-up walk of the watched tree. REPRINTD_SCAN_CHUNK (tests)
+ * sets the size of its first chunk, so that a small tree comes in many. */
+static int
+start_scan(struct reprintd *r)
+{
+	const char *v = getenv("REPRINTD_SCAN_CHUNK");
+
+	if (v != NULL && *v != '\0')
+		return watch_scan_chunked(r->w, strtoul(v, NULL, 10));
+	return watch_scan(r->w);
+}
+
 static int
 run_once(struct main_ctx *m)
 {
 	struct reprintd *r = &m->r;
 
 	r->backfill = 1;
-	if (watch_scan(r->w) < 0)
+	if (start_scan(r) < 0)
 		return 1;
-	log_info("%zu files to process", pending_count(r->q));
-	while (pending_count(r->q) > 0)
-		if (ingest_batch(r) < 0 || ingest_merge(r, 1) < 0)
+	log_info("%zu files to process%s", pending_count(r->q),
+	    watch_scanning(r->w) ? " first (a big tree comes in chunks)" : "");
+	for (;;) {
+		while (pending_count(r->q) > 0)
+			if (ingest_batch(r) < 0 || ingest_merge(r, 1) < 0)
+				return 1;
+		if (!watch_scanning(r->w))
+			break;
+		if (watch_scan_more(r->w) < 0)
 			return 1;
+	}
 	log_info("done: %llu documents stored, %llu files rejected",
 	    (unsigned long long)r->ningested, (unsigned long long)r->nrejected);
 	return 0;
@@ -498,17 +523,17 @@ main(int argc, char *argv[])
 	/* Watches first, inside the scan, so that nothing landing during
 	 * the scan is missed; files seen twice are queued once. */
 	r->backfill = 1;
-	if (watch_scan(r->w) < 0) {
+	if (start_scan(r) < 0) {
 		fprintf(stderr, "reprintd: cannot read %s\n", r->watch_real);
 		goto out;
 	}
 	if (pending_count(r->q) == 0)
 		r->backfill = 0; /* nothing to catch up on */
 	log_info("reprintd %s: watching %s (%u directories, %zu files to "
-	         "check), store %s, socket %s",
+	         "check%s), store %s, socket %s",
 	    REPRINTD_VERSION, r->watch_real, watch_count(r->w),
-	    pending_count(r->q), r->state_real,
-	    m.own_socket ? r->cfg.socket : "from systemd");
+	    pending_count(r->q), watch_scanning(r->w) ? " first" : "",
+	    r->state_real, m.own_socket ? r->cfg.socket : "from systemd");
 	sock_notify("READY=1");
 	if (event_base_dispatch(r->base) < 0) {
 		log_warnx("event loop failed");

@@ -40,6 +40,12 @@ struct watch {
 	size_t ndirs;
 	unsigned count;
 	int warned_limit;
+	/* The walk of the whole tree, in chunks (watch_scan_more): */
+	int scanning;      /* chunks remain */
+	int scan_watches;  /* the next pass is the first: add watches */
+	size_t scan_chunk; /* files per chunk */
+	struct timespec last_mtime; /* the last file reported, if last_path */
+	char *last_path;
 };
 
 struct scan_file {
@@ -47,10 +53,19 @@ struct scan_file {
 	char *path;
 };
 
+/* A subtree's files (watch_scan_rel), or one chunk of the tree's: then a
+ * max-heap of the cap smallest files after the last reported. */
 struct scan_list {
 	struct scan_file *v;
 	size_t n, cap;
+	int more;      /* files were left out of the chunk */
+	size_t nfiles; /* files walked */
 };
+
+/* A file visited by the walk: 0 if the list took path, 1 if the caller
+ * should free it, or -errno. */
+typedef int (*scan_visit_fn)(struct watch *w, struct scan_list *l,
+    const struct timespec *mt, char *path);
 
 static void watch_read_cb(evutil_socket_t fd, short what, void *arg);
 static void watch_back_cb(evutil_socket_t fd, short what, void *arg);
@@ -110,6 +125,7 @@ watch_close(struct watch *w)
 		free(w->dirs[i]);
 	free(w->dirs);
 	free(w->root);
+	free(w->last_path);
 	free(w);
 }
 
@@ -230,21 +246,87 @@ scan_push(struct scan_list *l, const struct timespec *mt, char *path)
 }
 
 static int
+key_cmp(const struct timespec *am, const char *ap, const struct timespec *bm,
+    const char *bp)
+{
+	if (am->tv_sec != bm->tv_sec)
+		return am->tv_sec < bm->tv_sec ? -1 : 1;
+	if (am->tv_nsec != bm->tv_nsec)
+		return am->tv_nsec < bm->tv_nsec ? -1 : 1;
+	return strcmp(ap, bp);
+}
+
+static int
 scan_cmp(const void *pa, const void *pb)
 {
 	const struct scan_file *a = pa, *b = pb;
 
-	if (a->mtime.tv_sec != b->mtime.tv_sec)
-		return a->mtime.tv_sec < b->mtime.tv_sec ? -1 : 1;
-	if (a->mtime.tv_nsec != b->mtime.tv_nsec)
-		return a->mtime.tv_nsec < b->mtime.tv_nsec ? -1 : 1;
-	return strcmp(a->path, b->path);
+	return key_cmp(&a->mtime, a->path, &b->mtime, b->path);
+}
+
+/* Every file of a subtree. */
+static int
+visit_all(
+    struct watch *w, struct scan_list *l, const struct timespec *mt, char *path)
+{
+	(void)w;
+	l->nfiles++;
+	return scan_push(l, mt, path);
+}
+
+static void
+heap_sift_down(struct scan_list *l, size_t i)
+{
+	for (;;) {
+		size_t c = 2 * i + 1, m = i;
+		if (c < l->n && scan_cmp(&l->v[c], &l->v[m]) > 0)
+			m = c;
+		if (c + 1 < l->n && scan_cmp(&l->v[c + 1], &l->v[m]) > 0)
+			m = c + 1;
+		if (m == i)
+			return;
+		struct scan_file t = l->v[i];
+		l->v[i] = l->v[m];
+		l->v[m] = t;
+		i = m;
+	}
+}
+
+/* One chunk: the l->cap smallest files after the last reported, kept in
+ * a max-heap (v[0] the largest kept). */
+static int
+visit_chunk(
+    struct watch *w, struct scan_list *l, const struct timespec *mt, char *path)
+{
+	l->nfiles++;
+	if (w->last_path != NULL &&
+	    key_cmp(mt, path, &w->last_mtime, w->last_path) <= 0)
+		return 1; /* reported by an earlier chunk */
+	if (l->n < l->cap) {
+		size_t i = l->n++;
+		l->v[i] = (struct scan_file){*mt, path};
+		while (i > 0 && scan_cmp(&l->v[i], &l->v[(i - 1) / 2]) > 0) {
+			struct scan_file t = l->v[i];
+			l->v[i] = l->v[(i - 1) / 2];
+			l->v[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+		return 0;
+	}
+	l->more = 1;
+	if (key_cmp(mt, path, &l->v[0].mtime, l->v[0].path) >= 0)
+		return 1;
+	free(l->v[0].path);
+	l->v[0] = (struct scan_file){*mt, path};
+	heap_sift_down(l, 0);
+	return 0;
 }
 
 /* Walk directory rel: watch it first (so that nothing created during the
  * walk is missed; a file seen twice is queued once), then list it. */
 static int
-scan_dir(struct watch *w, const char *rel, int depth, struct scan_list *l)
+scan_dir(struct watch *w, const char *rel, int depth, int watches,
+    scan_visit_fn visit, struct scan_list *l)
 {
 	struct dirent *de;
 	struct stat sb;
@@ -257,7 +339,8 @@ scan_dir(struct watch *w, const char *rel, int depth, struct scan_list *l)
 		    WATCH_DEPTH_MAX);
 		return 0;
 	}
-	watch_add(w, rel);
+	if (watches)
+		watch_add(w, rel);
 	if ((full = join(w->root, rel)) == NULL)
 		return -ENOMEM;
 	fd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -281,7 +364,7 @@ scan_dir(struct watch *w, const char *rel, int depth, struct scan_list *l)
 			break;
 		}
 		if (S_ISDIR(sb.st_mode)) {
-			rc = scan_dir(w, child, depth + 1, l);
+			rc = scan_dir(w, child, depth + 1, watches, visit, l);
 			free(child);
 			if (rc < 0)
 				break;
@@ -290,9 +373,11 @@ scan_dir(struct watch *w, const char *rel, int depth, struct scan_list *l)
 		/* Regular files and everything else: the ingest step
 		 * rejects what is not a readable regular file, and counts
 		 * it, so that a FIFO in the inbox is visible in status. */
-		if ((rc = scan_push(l, &sb.st_mtim, child)) < 0) {
+		if ((rc = visit(w, l, &sb.st_mtim, child)) != 0) {
 			free(child);
-			break;
+			if (rc < 0)
+				break;
+			rc = 0;
 		}
 	}
 	closedir(d);
@@ -307,7 +392,7 @@ watch_scan_rel(struct watch *w, const char *rel)
 	size_t i;
 	int rc;
 
-	rc = scan_dir(w, rel, 0, &l);
+	rc = scan_dir(w, rel, 0, 1, visit_all, &l);
 	if (rc == 0) {
 		if (l.n > 1)
 			qsort(l.v, l.n, sizeof(*l.v), scan_cmp);
@@ -320,10 +405,79 @@ watch_scan_rel(struct watch *w, const char *rel)
 	return rc;
 }
 
+static void
+scan_end(struct watch *w)
+{
+	w->scanning = 0;
+	free(w->last_path);
+	w->last_path = NULL;
+}
+
+int
+watch_scan_chunked(struct watch *w, size_t chunk)
+{
+	int rc;
+
+	scan_end(w);
+	w->scanning = 1;
+	w->scan_watches = 1;
+	w->scan_chunk = chunk ? chunk : 1;
+	return (rc = watch_scan_more(w)) < 0 ? rc : 0;
+}
+
 int
 watch_scan(struct watch *w)
 {
-	return watch_scan_rel(w, "");
+	return watch_scan_chunked(w, WATCH_SCAN_CHUNK);
+}
+
+int
+watch_scanning(const struct watch *w)
+{
+	return w->scanning;
+}
+
+int
+watch_scan_more(struct watch *w)
+{
+	struct scan_list l = {0};
+	char *last = NULL;
+	size_t i;
+	int rc;
+
+	if (!w->scanning)
+		return 0;
+	l.cap = w->scan_chunk;
+	if ((l.v = malloc(l.cap * sizeof(*l.v))) == NULL)
+		return -ENOMEM;
+	rc = scan_dir(w, "", 0, w->scan_watches, visit_chunk, &l);
+	if (rc == 0) {
+		w->scan_watches = 0;
+		/* A big tree: about 16 passes, each holding 1/16. */
+		if (l.nfiles / 16 > w->scan_chunk)
+			w->scan_chunk = l.nfiles / 16;
+		qsort(l.v, l.n, sizeof(*l.v), scan_cmp);
+		if (l.more && l.n > 0 &&
+		    (last = strdup(l.v[l.n - 1].path)) == NULL)
+			rc = -ENOMEM;
+	}
+	if (rc == 0) {
+		for (i = 0; i < l.n; i++)
+			w->found(l.v[i].path, w->arg);
+		if (l.more && l.n > 0) {
+			free(w->last_path);
+			w->last_path = last;
+			w->last_mtime = l.v[l.n - 1].mtime;
+		} else {
+			scan_end(w);
+		}
+	} else {
+		scan_end(w);
+	}
+	for (i = 0; i < l.n; i++)
+		free(l.v[i].path);
+	free(l.v);
+	return rc < 0 ? rc : w->scanning;
 }
 
 /*

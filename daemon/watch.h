@@ -19,6 +19,8 @@
 #ifndef WATCH_H
 #define WATCH_H
 
+#include <stddef.h>
+
 struct event_base;
 struct watch;
 
@@ -38,8 +40,23 @@ void watch_close(struct watch *w);
  * ordered by mtime and then path so that arrival order (and so which
  * document is the original) does not depend on readdir order. Returns 0
  * or -errno if the root cannot be read.
+ *
+ * A big tree is reported in chunks, so that memory does not grow with it:
+ * watch_scan reports the WATCH_SCAN_CHUNK first files; while
+ * watch_scanning() says more remain, each watch_scan_more walks the tree
+ * again and reports the next chunk (about 16 passes in all: a chunk grows
+ * to a sixteenth of the tree). The order is that of one sort of the whole
+ * tree; a file whose mtime moves behind the chunks already reported is
+ * left to its inotify event. watch_scan_more returns 1 if more remain, 0
+ * when the walk is complete, or -errno. A new watch_scan (an inotify
+ * overflow, a lost root) starts over. watch_scan_chunked: the same with
+ * another first chunk (tests).
  */
+#define WATCH_SCAN_CHUNK 65536
 int watch_scan(struct watch *w);
+int watch_scan_chunked(struct watch *w, size_t chunk);
+int watch_scan_more(struct watch *w);
+int watch_scanning(const struct watch *w);
 
 /* Number of directories watched. */
 unsigned watch_count(const struct watch *w);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The start-up walk of a big tree comes in chunks, the tree walked again
+# for each, so that memory does not grow with the tree (REPRINTD_SCAN_CHUNK
+# makes 300 files a big tree here). Every file must be ingested once, in
+# (mtime, path) order across folders, by --once and by the daemon, with
+# the pairs of a walk in one chunk.
+source "$(dirname "$0")/lib.sh"
+
+command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
+N=300
+python3 "$SOURCE_DIR/tests/tools/gen_articles.py" "$WATCH" "$N" --seed 7 \
+    --subdirs 4
+python3 - "$WATCH" >"$TMP/want" <<'PY'
+import os, sys
+root = sys.argv[1]
+fs = []
+for d, _, names in os.walk(root):
+    for n in names:
+        p = os.path.join(d, n)
+        fs.append((os.stat(p).st_mtime_ns, os.path.relpath(p, root)))
+print("\n".join(p for _, p in sorted(fs)))
+PY
+[ "$(wc -l <"$TMP/want")" = "$N" ] || fail "generator wrote $(wc -l <"$TMP/want") files"
+
+# order_of LOG: the paths stored, in order; pairs_of LOG: the pairs logged.
+order_of() { sed -n 's/.* stored \(.*\) (id [0-9]*, .*/\1/p' "$1"; }
+pairs_of() { grep ' pair ' "$1" | cut -d' ' -f2- | sort; }
+
+once() { # once NAME [chunk]
+	mkdir "$TMP/$1"
+	REPRINTD_SCAN_CHUNK=${2:-} "$REPRINTD" --once --watch "$WATCH" \
+	    --state "$TMP/$1" 2>"$TMP/$1.log" ||
+	    fail "--once ($1) failed: $(tail -n 3 "$TMP/$1.log")"
+	grep -q "done: $N documents stored, 0 files rejected" "$TMP/$1.log" ||
+	    fail "$1: $(tail -n 1 "$TMP/$1.log")"
+}
+
+once ref
+order_of "$TMP/ref.log" | diff -q - "$TMP/want" >/dev/null ||
+    fail "one chunk: not in (mtime, path) order"
+npairs=$(pairs_of "$TMP/ref.log" | wc -l)
+[ "$npairs" -gt 10 ] || fail "only $npairs pairs in the reference"
+ok "one chunk: $N files in (mtime, path) order, $npairs pairs"
+
+once chunked 16
+grep -q "files to process first" "$TMP/chunked.log" ||
+    fail "the walk did not come in chunks"
+order_of "$TMP/chunked.log" | diff - "$TMP/want" >"$TMP/order.diff" ||
+    fail "--once in chunks of 16: order differs: $(head "$TMP/order.diff")"
+pairs_of "$TMP/chunked.log" | diff -q - <(pairs_of "$TMP/ref.log") \
+    >/dev/null || fail "--once in chunks: pairs differ from the reference"
+ok "--once in chunks of 16: the same order and pairs"
+
+export REPRINTD_SCAN_CHUNK=16
+start_daemon
+wait_for documents "$N"
+grep -q "files to check first" "$LOG" || fail "the daemon's walk was one chunk"
+order_of "$LOG" | diff - "$TMP/want" >"$TMP/order.diff" ||
+    fail "daemon in chunks: order differs: $(head "$TMP/order.diff")"
+pairs_of "$LOG" | diff -q - <(pairs_of "$TMP/ref.log") >/dev/null ||
+    fail "daemon in chunks: pairs differ from the reference"
+grep -q "start-up scan ingested" "$LOG" || fail "no end of the start-up scan"
+stop_daemon
+ok "daemon in chunks of 16: every file once, same order and pairs"

@@ -1,0 +1,145 @@
+/*
+ * test_daemon_watch.c - the start-up walk of the watched tree (watch.c):
+ * every file once, in (mtime, path) order, whether in one chunk or many.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "watch.h"
+
+#define NFILES 300
+
+struct seen {
+	char *path[2 * NFILES];
+	size_t n;
+};
+
+static void
+found(const char *rel, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < 2 * NFILES);
+	s->path[s->n++] = strdup(rel);
+}
+
+struct file {
+	char path[32];
+	time_t mtime;
+};
+
+static int
+file_cmp(const void *pa, const void *pb)
+{
+	const struct file *a = pa, *b = pb;
+
+	if (a->mtime != b->mtime)
+		return a->mtime < b->mtime ? -1 : 1;
+	return strcmp(a->path, b->path);
+}
+
+static void
+touch(const char *root, const char *rel, time_t mtime)
+{
+	char full[512];
+	struct timespec ts[2] = {{mtime, 0}, {mtime, 0}};
+	int fd;
+
+	snprintf(full, sizeof(full), "%s/%s", root, rel);
+	assert_true((fd = open(full, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0);
+	assert_int_equal(write(fd, "x\n", 2), 2);
+	assert_int_equal(futimens(fd, ts), 0);
+	close(fd);
+}
+
+/* A tree of NFILES files in three folders with shuffled mtimes, many
+ * equal (the path breaks the tie), walked with chunks of 1, 7 and all. */
+static void
+test_scan_chunks(void **state)
+{
+	const char *tmp = getenv("REPRINTD_TEST_TMP");
+	static struct file f[NFILES];
+	static struct seen s;
+	char root[256], dir[300];
+	uint64_t r = 0x2545f4914f6cdd1dull;
+	const size_t chunks[] = {1, 7, 100000};
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/watch.XXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(root));
+	for (int d = 0; d < 3; d++) {
+		snprintf(dir, sizeof(dir), "%s/d%d", root, d);
+		assert_int_equal(mkdir(dir, 0755), 0);
+	}
+	for (int i = 0; i < NFILES; i++) {
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		snprintf(f[i].path, sizeof(f[i].path), "d%d/f%03d.txt",
+		    (int)(r % 3), i);
+		f[i].mtime = 1700000000 + (time_t)(r >> 20) % 50;
+		touch(root, f[i].path, f[i].mtime);
+	}
+	qsort(f, NFILES, sizeof(*f), file_cmp);
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(*chunks); c++) {
+		struct watch *w;
+		int passes = 1, rc;
+
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(watch_open(NULL, root, found, &s, &w), 0);
+		assert_int_equal(watch_scan_chunked(w, chunks[c]), 0);
+		while (watch_scanning(w)) {
+			if (c == 1 && passes == 3) {
+				/* Written during the walk: reported in a later
+				 * chunk if newer than what was reported. */
+				touch(root, "d0/late.txt", 1800000000);
+			}
+			assert_true((rc = watch_scan_more(w)) >= 0);
+			passes++;
+			assert_true(passes < 40);
+		}
+		/* (late.txt stays for the walks after the second.) */
+		assert_int_equal(s.n, NFILES + (c >= 1));
+		for (size_t i = 0; i < NFILES; i++)
+			assert_string_equal(s.path[i], f[i].path);
+		if (c >= 1)
+			assert_string_equal(s.path[NFILES], "d0/late.txt");
+		/* Chunks grow to a sixteenth of the tree after the first
+		 * pass: about 17 passes, not one per file. */
+		if (chunks[c] == 1)
+			assert_true(passes >= 17 && passes <= 18);
+		if (chunks[c] == 100000)
+			assert_int_equal(passes, 1);
+		for (size_t i = 0; i < s.n; i++)
+			free(s.path[i]);
+		watch_close(w);
+	}
+	/* A root that cannot be read. */
+	struct watch *w;
+	snprintf(dir, sizeof(dir), "%s/none", root);
+	assert_int_equal(watch_open(NULL, dir, found, &s, &w), 0);
+	assert_int_equal(watch_scan(w), -ENOENT);
+	assert_false(watch_scanning(w));
+	watch_close(w);
+	snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
+	assert_int_equal(system(dir), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_scan_chunks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
