@@ -11,7 +11,7 @@
  *
  *   matches  GET /v1/matches?path=P, P drawn from the paths in a list file
  *   query    POST /v1/query, bodies read from the files in a list file
- *   status   GET /v1/status once; prints "documents pending" (for
+ *   status   GET /v1/status once; prints "documents pending merging" (for
  *            scripts that wait for an ingest to finish)
  *
  * Only AF_UNIX: nothing leaves the machine.
@@ -486,7 +486,7 @@ main(int argc, char *argv[])
 		printf("%llu", strtoull(p + 12, NULL, 10));
 		if ((p = strstr(body, "\"pending\":")) != NULL)
 			printf(" %llu", strtoull(p + 10, NULL, 10));
-		printf("\n");
+		printf(" %d\n", strstr(body, "\"index\":\"merging\"") != NULL);
 		free(c.rbuf);
 		return 0;
 	}

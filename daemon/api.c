@@ -215,6 +215,9 @@ h_status(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 		    o, "map_size", json_integer((json_int_t)ss.map_size));
 		json_object_set_new(
 		    o, "map_used", json_integer((json_int_t)ss.map_used));
+		json_object_set_new(o, "index",
+		    json_string(
+		        store_index_merge_wanted(r->st) ? "merging" : "idle"));
 	}
 	reply(req, 200, o);
 }

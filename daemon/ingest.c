@@ -824,6 +824,8 @@ ingest_merge(struct reprintd *r, int whole)
 		rc = store_index_merge(r->st, 0, &nslices);
 	else
 		rc = store_index_merge_step(r->st, 0, &more);
+	if (rc == STORE_ERETRY && !whole)
+		return 1; /* the map has grown: the next step starts again */
 	if (rc < 0) {
 		/* The documents are stored; what failed is the index's upkeep,
 		 * which a full map stops as it would the next batch. */

@@ -9,7 +9,9 @@
 # middle of a backfill: exit 0 within 5 s, and a restart finishes with the
 # same pairs. Every run has a tiny index memtable (index_memtable = 2048):
 # the index merges every few documents, in slices of their own
-# transactions, so that kills land in merges too.
+# transactions, so that kills land in merges too; and a map of 1 MiB to
+# start with, so that it grows (a transaction redone) during batches and
+# during merges, which must not pause ingest.
 #
 # Knobs: CRASH_N (files, default 2000; 600 under ASan), CRASH_KILLS
 # (default 20), CRASH_SEED (random moments and articles, default: random,
@@ -35,7 +37,7 @@ T0=$SECONDS
 python3 "$SOURCE_DIR/tests/tools/gen_articles.py" "$WATCH" "$N" \
     --seed "$SEED"
 CONF=$TMP/crash.conf
-echo "index_memtable = 2048" >"$CONF"
+printf 'index_memtable = 2048\nmap_size = 1048576\n' >"$CONF"
 
 # pairs_of SOCKET OUT: the flagged pairs, as sorted tab-separated lines.
 pairs_of() {
@@ -146,6 +148,15 @@ for _ in $(seq 1 1200); do
 done
 wait_for documents "$N"
 pairs_of "$SOCK" "$TMP/term.pairs"
+# Merges left by the last batches finish; status says when.
+for _ in $(seq 1 100); do
+	[ "$(status_field index)" = idle ] && break
+	sleep 0.1
+done
+[ "$(status_field index)" = idle ] ||
+    fail "status index: $(status_field index) after 10 s"
+! grep -q "ingest paused" "$LOG" "$TMP/ref.log" ||
+    fail "ingest paused: $(grep -h "ingest paused" "$LOG" "$TMP/ref.log" | head -n 3)"
 # The index merged in slices, each timed.
 slices=$(ctl metrics | awk '$1 == "reprintd_index_merge_seconds_count" { print $2 }')
 [ "${slices:-0}" -gt 0 ] || fail "no index merge slice in the metrics"
