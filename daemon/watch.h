@@ -11,10 +11,11 @@
  * are not followed.
  *
  * Catching up: an inotify queue overflow (IN_Q_OVERFLOW) walks the whole
- * tree again (in chunks, as at start: watch_scan). If the root itself is deleted or moved away, every watch is
- * dropped and whatever directory is at the root's path is walked; if none
- * is, the path is looked at every second until one is. Each of these is
- * logged. A file found again that is already stored is skipped by ingest.
+ * tree again (in chunks, as at start: watch_scan). If the root itself is
+ * deleted or moved away, every watch is dropped and whatever directory is at
+ * the root's path is walked; if none is, the path is looked at every second
+ * until one is. Each of these is logged. A file found again that is already
+ * stored is skipped by ingest.
  */
 #ifndef WATCH_H
 #define WATCH_H

@@ -346,10 +346,12 @@ log_keys(const MDB_val *v, const unsigned char **p, size_t *n)
 	return 0;
 }
 
-static int
-dead_insert(struct ix *ix, uint64_t id)
+/* Where id is, or would go, in the sorted dead set. */
+static size_t
+dead_find(const struct ix *ix, uint64_t id)
 {
 	size_t lo = 0, hi = ix->ndead;
+
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (ix->dead[mid] < id)
@@ -357,6 +359,14 @@ dead_insert(struct ix *ix, uint64_t id)
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static int
+dead_insert(struct ix *ix, uint64_t id)
+{
+	size_t lo = dead_find(ix, id);
+
 	if (lo < ix->ndead && ix->dead[lo] == id)
 		return 0;
 	if (ix->ndead == ix->capdead) {
@@ -377,14 +387,8 @@ dead_insert(struct ix *ix, uint64_t id)
 static int
 is_dead(const struct ix *ix, uint64_t id)
 {
-	size_t lo = 0, hi = ix->ndead;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ix->dead[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = dead_find(ix, id);
+
 	return lo < ix->ndead && ix->dead[lo] == id;
 }
 
