@@ -74,32 +74,62 @@ vec_reserve(struct vec *v, size_t more)
  * Hits per stored document: an open-addressing table keyed by id (ids are
  * never 0). A document's keys bring up to boilerplate_df ids each, mostly
  * one-off coincidences of stock phrases, so counting them in a table
- * costs a probe each where sorting the list cost a log factor.
+ * costs a probe each where sorting the list cost a log factor. The table
+ * is kept between documents (one per thread) with the list of the slots
+ * it used: clearing and reading those costs what the document added,
+ * where a fresh table cost an allocation, its growth and a scan of all of
+ * it (4% of a backfill).
  */
 struct tally {
 	struct cand *v;
-	size_t cap, n; /* cap: a power of two */
+	uint32_t *used; /* slots taken, in order */
+	size_t cap, n;  /* cap: a power of two */
 };
+
+#define TALLY_KEEP (1u << 16) /* slots kept between documents, at most */
+
+static _Thread_local struct tally scratch;
 
 static int
 tally_grow(struct tally *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 1024;
 	struct cand *v = calloc(cap, sizeof(*v));
-	if (v == NULL)
+	uint32_t *used = malloc(cap / 2 * sizeof(*used));
+	if (v == NULL || used == NULL || cap > UINT32_MAX) {
+		free(v);
+		free(used);
 		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++) {
-		if (t->v[i].id == 0)
-			continue;
-		size_t j = (size_t)(t->v[i].id * 0x9e3779b97f4a7c15ull) >> 20;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		struct cand c = t->v[t->used[i]];
+		size_t j = (size_t)(c.id * 0x9e3779b97f4a7c15ull) >> 20;
 		for (j &= cap - 1; v[j].id != 0; j = (j + 1) & (cap - 1))
 			;
-		v[j] = t->v[i];
+		v[j] = c;
+		used[i] = (uint32_t)j;
 	}
 	free(t->v);
+	free(t->used);
 	t->v = v;
+	t->used = used;
 	t->cap = cap;
 	return 0;
+}
+
+/* Empty the table for the next document; a big one is given back. */
+static void
+tally_clear(struct tally *t)
+{
+	if (t->cap > TALLY_KEEP) {
+		free(t->v);
+		free(t->used);
+		memset(t, 0, sizeof(*t));
+		return;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		t->v[t->used[i]].id = 0, t->v[t->used[i]].hits = 0;
+	t->n = 0;
 }
 
 /* One hit for each id under one key (but the document itself). */
@@ -118,30 +148,44 @@ tally_add(struct tally *t, const uint64_t *ids, size_t n, uint64_t self)
 			;
 		if (t->v[j].id == 0) {
 			t->v[j].id = ids[i];
-			t->n++;
+			t->used[t->n++] = (uint32_t)j;
 		}
 		t->v[j].hits++;
 	}
 	return 0;
 }
 
-/* Move the documents with enough hits to the front, most hits first. */
-static size_t
-tally_keep(struct tally *t, uint32_t min_hits)
+/*
+ * The documents with enough hits, most hits first, in *out (malloc'ed;
+ * NULL when there are none).
+ */
+static int
+tally_keep(
+    const struct tally *t, uint32_t min_hits, struct cand **out, size_t *m)
 {
-	size_t m = 0;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->v[i].id != 0 && t->v[i].hits >= min_hits)
-			t->v[m++] = t->v[i];
-	if (m > 0)
-		qsort(t->v, m, sizeof(*t->v), cand_cmp_hits);
-	return m;
+	size_t k = 0;
+
+	*out = NULL;
+	*m = 0;
+	for (size_t i = 0; i < t->n; i++)
+		k += t->v[t->used[i]].hits >= min_hits;
+	if (k == 0)
+		return 0;
+	if ((*out = malloc(k * sizeof(**out))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[t->used[i]].hits >= min_hits)
+			(*out)[(*m)++] = t->v[t->used[i]];
+	qsort(*out, *m, sizeof(**out), cand_cmp_hits);
+	return 0;
 }
 
 /*
  * Keep the candidates that share enough of the smaller document's
- * fingerprints (the stored one's count is in its sketch). A candidate
- * deleted since (a stale posting) is dropped.
+ * fingerprints. Most candidates share two or three stock phrases with a
+ * long document and fail; the store's key counts (a byte a document) say
+ * so without their features. A candidate deleted since (a stale posting)
+ * is dropped here or by its verification.
  */
 static int
 filter_share(struct store_txn *txn, struct cand *c, size_t *n, size_t nkeys)
@@ -149,14 +193,33 @@ filter_share(struct store_txn *txn, struct cand *c, size_t *n, size_t nkeys)
 	size_t m = 0;
 	for (size_t i = 0; i < *n; i++) {
 		const void *blob;
-		size_t len;
+		size_t len, small = nkeys;
 		uint32_t theirs;
-		int rc = store_doc_feat(txn, c[i].id, &blob, &len);
+		int rc;
+		if (c[i].hits >= MIN_HIT_SHARE * small) {
+			c[m++] = c[i];
+			continue;
+		}
+		rc = store_doc_nkeys(txn, c[i].id, &theirs);
+		if (rc == 0 && theirs == STORE_NKEYS_CAP &&
+		    c[i].hits < MIN_HIT_SHARE * STORE_NKEYS_CAP)
+			continue; /* it has more keys than that: fails */
+		if (rc == 0 && theirs < STORE_NKEYS_CAP) {
+			if (theirs < small)
+				small = theirs;
+			if (c[i].hits >= MIN_HIT_SHARE * small)
+				c[m++] = c[i];
+			continue;
+		}
+		if (rc < 0 && rc != STORE_ENOTFOUND)
+			return rc;
+		/* Not counted there (older store) or many keys: ask the
+		 * features. */
+		rc = store_doc_feat(txn, c[i].id, &blob, &len);
 		if (rc == STORE_ENOTFOUND)
 			continue;
 		if (rc < 0)
 			return rc;
-		size_t small = nkeys;
 		if (match_sketch_nkeys(blob, len, &theirs) == 0 &&
 		    theirs < small)
 			small = theirs;
@@ -227,11 +290,12 @@ int
 detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
     const struct match_params *p, struct detect_hit **hits, size_t *nhits)
 {
-	struct tally cands = {NULL, 0, 0};
+	struct tally *tally = &scratch;
+	struct cand *cands = NULL;
 	struct vec common = {NULL, 0, 0, sizeof(uint64_t)};
 	struct detect_hit *out = NULL;
 	const uint64_t *keys;
-	size_t nkeys, n = 0, m;
+	size_t nkeys, n = 0, m = 0;
 	uint64_t *ids;
 	int rc = -ENOMEM;
 
@@ -241,11 +305,14 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	if ((ids = malloc((limit + 1) * sizeof(*ids))) == NULL)
 		return -ENOMEM;
 	nkeys = match_doc_keys(d, &keys);
-	if ((rc = common_keys(
-	         txn, keys, nkeys, limit, &common, &cands, self, ids)) < 0)
+	rc = common_keys(txn, keys, nkeys, limit, &common, tally, self, ids);
+	if (rc == 0)
+		rc = tally_keep(
+		    tally, nkeys < MIN_HITS ? 1 : MIN_HITS, &cands, &m);
+	tally_clear(tally);
+	if (rc < 0)
 		goto out;
-	m = tally_keep(&cands, nkeys < MIN_HITS ? 1 : MIN_HITS);
-	if ((rc = filter_share(txn, cands.v, &m, nkeys)) < 0)
+	if ((rc = filter_share(txn, cands, &m, nkeys)) < 0)
 		goto out;
 	if (m > MAX_CANDIDATES)
 		m = MAX_CANDIDATES;
@@ -255,9 +322,12 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	if ((out = calloc(m ? m : 1, sizeof(*out))) == NULL)
 		goto out;
 	for (size_t i = 0; i < m; i++) {
-		struct cand *c = &((struct cand *)cands.v)[i];
+		struct cand *c = &cands[i];
 		struct match_result r;
-		if ((rc = verify_one(txn, d, c->id, &common, p, &r)) < 0)
+		rc = verify_one(txn, d, c->id, &common, p, &r);
+		if (rc == STORE_ENOTFOUND)
+			continue; /* deleted: a stale posting */
+		if (rc < 0)
 			goto out;
 		if (r.relation == MATCH_NONE)
 			continue;
@@ -272,7 +342,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 out:
 	free(out);
 	free(ids);
-	free(cands.v);
+	free(cands);
 	free(common.v);
 	return rc;
 }

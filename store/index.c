@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "shingle.h"
 #include "record.h"
 
 #define BLOCK_MAX 32   /* postings per run block */
@@ -714,13 +715,6 @@ struct mit {
 	uint64_t id;
 };
 
-static int
-u64_cmp(const void *x, const void *y)
-{
-	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-	return a < b ? -1 : a > b;
-}
-
 /* The first key from r->at on with live postings, or eof. */
 static int
 mit_load(const struct ix *ix, struct mit *r)
@@ -782,7 +776,10 @@ mit_open(const struct ix *ix, struct mit *r)
 	for (uint32_t i = 0; i <= ix->mask; i++)
 		if (ix->slot[i].count > 0)
 			r->order[r->n++] = (uint64_t)ix->slot[i].key << 32 | i;
-	qsort(r->order, r->n, sizeof(*r->order), u64_cmp);
+	/* The values are distinct (one per slot) and their top halves are
+	 * hashes: shingle's radix/bucket sort is several times faster than
+	 * qsort() here, which was 4% of a backfill. */
+	shingle_sort_unique(r->order, r->n);
 	return mit_load(ix, r);
 }
 

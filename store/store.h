@@ -162,6 +162,14 @@ int store_doc_text(
     struct store_txn *txn, uint64_t id, const void **text, size_t *len);
 int store_doc_feat(
     struct store_txn *txn, uint64_t id, const void **feat, size_t *len);
+/*
+ * The number of distinct index keys id was stored with, from a table of a
+ * byte a document (cheaper than its features): STORE_NKEYS_CAP means that
+ * many or more. STORE_ENOTFOUND if not known: deleted, or stored by a
+ * binary older than the table (then ask the features).
+ */
+#define STORE_NKEYS_CAP 254
+int store_doc_nkeys(struct store_txn *txn, uint64_t id, uint32_t *nkeys);
 
 /* Remove a document and everything that points at it: path, text,
  * features, its index entries and its pairs (both directions).

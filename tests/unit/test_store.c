@@ -341,6 +341,83 @@ test_id_never_reused(void **state)
 	assert_int_equal(store_txn_commit(t), 0);
 }
 
+/* Key counts: distinct keys, capped, forgotten on delete, across records
+ * of 256 ids and a reopen; a store without the table (an older binary's)
+ * answers "unknown" and gets the table on a writable open. */
+static void
+test_doc_nkeys(void **state)
+{
+	struct fx *fx = *state;
+	static uint64_t keys[300];
+	const uint64_t dup[] = {5, 5, 6};
+	struct store_txn *t;
+	char path[32];
+	uint64_t id, big;
+	uint32_t n;
+	MDB_env *env;
+	MDB_txn *lt;
+	MDB_dbi dbi;
+
+	for (size_t i = 0; i < 300; i++)
+		keys[i] = K(i + 1);
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	for (int i = 1; i <= 300; i++) {
+		snprintf(path, sizeof(path), "d%d", i);
+		id = put_doc(t, path, dup, (size_t)(i % 3)); /* 0, 1, 2 keys */
+		assert_true(id == (uint64_t)i);
+	}
+	struct store_doc d = {.path = "big", .size = 3};
+	assert_int_equal(
+	    store_doc_put(t, &d, "x", 1, "F", 1, keys, 300, &big), 0);
+	assert_int_equal(store_doc_nkeys(t, 1, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_doc_nkeys(t, 2, &n), 0);
+	assert_int_equal(n, 1); /* 5, 5: one distinct key */
+	assert_int_equal(store_doc_nkeys(t, 299, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_doc_nkeys(t, 300, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_doc_nkeys(t, big, &n), 0);
+	assert_int_equal(n, STORE_NKEYS_CAP);
+	assert_int_equal(store_doc_nkeys(t, big + 1, &n), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_nkeys(t, 5000, &n), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_delete(t, 299), 0);
+	assert_int_equal(store_doc_nkeys(t, 299, &n), STORE_ENOTFOUND);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	open_store(fx, STORE_RDONLY, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_doc_nkeys(t, 257, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_doc_nkeys(t, 299, &n), STORE_ENOTFOUND);
+	store_txn_abort(t);
+	close_store(fx);
+
+	/* As an older binary left it: no table. */
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 64), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 64u << 20), 0);
+	assert_int_equal(mdb_env_open(env, fx->dir, 0, 0660), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &lt), 0);
+	assert_int_equal(mdb_dbi_open(lt, "nkeys", 0, &dbi), 0);
+	assert_int_equal(mdb_drop(lt, dbi, 1), 0);
+	assert_int_equal(mdb_txn_commit(lt), 0);
+	mdb_env_close(env);
+
+	open_store(fx, STORE_RDONLY, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_doc_nkeys(t, 1, &n), STORE_ENOTFOUND);
+	store_txn_abort(t);
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_nkeys(t, 1, &n), STORE_ENOTFOUND);
+	id = put_doc(t, "new", dup, 3);
+	assert_int_equal(store_doc_nkeys(t, id, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
 /* ---- Index -------------------------------------------------------------- */
 
 static int
@@ -1472,6 +1549,7 @@ main(void)
 	    T(test_doc_roundtrip),
 	    T(test_doc_prefix),
 	    T(test_id_never_reused),
+	    T(test_doc_nkeys),
 	    T(test_keys),
 	    T(test_index_lsm),
 	    T(test_index_merge_slices),
