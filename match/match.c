@@ -168,9 +168,25 @@ sorted_copy(const uint64_t *h, size_t n, size_t *nout)
 	return c;
 }
 
+/* No byte of s has its high bit set. */
+static int
+is_ascii(const char *s, size_t n)
+{
+	unsigned char any = 0;
+	for (size_t i = 0; i < n; i++)
+		any |= (unsigned char)s[i];
+	return any < 0x80;
+}
+
+/*
+ * The figures of the text and their character positions; d->nchars on the
+ * way. Most texts are ASCII: a token's characters are then its bytes, and
+ * counting them a token at a time was 4% of a backfill.
+ */
 static int
 build_numbers(struct match_doc *d, const struct shingle_text *t)
 {
+	int ascii = is_ascii(t->norm, t->norm_len);
 	size_t cap = t->ntok ? t->ntok : 1;
 	d->num_start = malloc(cap * sizeof(uint32_t));
 	d->num_end = malloc(cap * sizeof(uint32_t));
@@ -181,7 +197,7 @@ build_numbers(struct match_doc *d, const struct shingle_text *t)
 	for (size_t i = 0; i < t->ntok; i++) {
 		const char *s = t->norm + t->tok[i].off;
 		size_t len = t->tok[i].len;
-		uint32_t n = (uint32_t)utf8_count(s, len);
+		uint32_t n = (uint32_t)(ascii ? len : utf8_count(s, len));
 		if ((t->tok[i].flags & SHINGLE_TOK_DIGIT) &&
 		    is_number(s, len)) {
 			d->num_start[d->nnums] = pos;
@@ -191,6 +207,7 @@ build_numbers(struct match_doc *d, const struct shingle_text *t)
 		}
 		pos += n;
 	}
+	d->nchars = pos;
 	d->num_set = sorted_copy(d->num_canon, d->nnums, &d->nnum_set);
 	return d->num_set ? 0 : -ENOMEM;
 }
@@ -234,9 +251,6 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 	if (!d->grams || !d->fp || !d->fp_pos)
 		goto err;
 	d->ngrams = shingle_chars(&t, GRAM_K, d->grams, NULL);
-	for (size_t i = 0; i < t.ntok; i++)
-		d->nchars +=
-		    (uint32_t)utf8_count(t.norm + t.tok[i].off, t.tok[i].len);
 	d->nfp =
 	    shingle_winnow(d->grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
 	if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)

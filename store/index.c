@@ -715,12 +715,27 @@ struct mit {
 	uint64_t id;
 };
 
+#define MIT_AHEAD 16 /* keys prefetched ahead */
+
 /* The first key from r->at on with live postings, or eof. */
 static int
 mit_load(const struct ix *ix, struct mit *r)
 {
 	for (; r->at < r->n; r->at++) {
 		const struct mslot *sl = &ix->slot[(uint32_t)r->order[r->at]];
+		/* Slots and chains are all over the tables: fetch a slot
+		 * MIT_AHEAD keys ahead, and the chain head of the one half
+		 * way there (its slot is in cache by now). */
+		if (r->at + MIT_AHEAD < r->n)
+			__builtin_prefetch(
+			    &ix->slot[(uint32_t)r->order[r->at + MIT_AHEAD]]);
+		if (r->at + MIT_AHEAD / 2 < r->n) {
+			uint32_t h =
+			    ix->slot[(uint32_t)r->order[r->at + MIT_AHEAD / 2]]
+			        .head;
+			if (h != 0)
+				__builtin_prefetch(&ix->e[h - 1]);
+		}
 		if (sl->count == 0)
 			continue;
 		if (sl->count > r->cap) {
