@@ -5,11 +5,12 @@
 
 # systemd (systemd-socket-activate, systemd-analyze) and chromium (renders
 # the HTML report) are for the end-to-end tests only, python3 for the test
-# scripts and the evaluation, clang and its runtime for the fuzz targets.
+# scripts and the evaluation, clang and its runtime for the fuzz targets,
+# lmdb-utils (mdb_dump) for the kill -9 test's comparison of stores.
 REPRINTD_DEPS=(build-essential cmake ninja-build pkg-config libevent-dev
 	liblmdb-dev libxxhash-dev libutf8proc-dev libjansson-dev libxml2-dev
 	libzstd-dev libcmocka-dev curl python3 systemd chromium clang
-	libclang-rt-14-dev)
+	libclang-rt-14-dev lmdb-utils)
 
 deps_install() {
 	if ! command -v dpkg >/dev/null 2>&1; then
