@@ -24,7 +24,9 @@
  *     MDB_SET_RANGE finds the first block that can hold a key.
  *
  * Lookups cost one hash probe plus one B-tree seek per non-empty level (at
- * most IX_LEVELS), whatever the number of documents.
+ * most IX_LEVELS), whatever the number of documents. A key that a level
+ * does not hold is usually told so by the level's presence filter (struct
+ * pfilt), without the seek.
  *
  * Ids enter in ascending order and levels are merged only downwards, so
  * each level holds a contiguous range of ids, older below. A deleted
@@ -73,6 +75,31 @@ struct mslot {
 	uint32_t head;  /* index + 1 of the newest posting */
 };
 
+/*
+ * A level's presence filter: a bitmap with one hash function (a Bloom
+ * filter of k = 1), a bit set for every key of the run the merge wrote,
+ * so a clear bit means the level does not hold the key. At 100k
+ * documents half the lookups in level 0 and a third in level 1 found
+ * nothing, each after a B-tree descent through pages out of the CPU's
+ * caches: the largest cost of a backfill.
+ *
+ * Filters are derived data, in memory only: built by the merge that
+ * writes a run (never for the last level, too big to filter in the
+ * memory budget: PF_BITS_MAX bits a level), dropped when the run
+ * changes under us (a reload: another process wrote, or our txn
+ * aborted), and used only while the level is the run it was built for.
+ * A level without one (after a start, until its next merge) is sought.
+ */
+#define PF_BITS_MAX (1u << 25) /* 4 MiB */
+#define PF_FILL_MAX 0.5        /* fuller than this is kept no more */
+
+struct pfilt {
+	uint64_t *bits; /* NULL: no filter */
+	unsigned shift; /* the bit: the key hashed, >> shift */
+	uint64_t nset;
+	struct level lv; /* the run it describes */
+};
+
 struct ix {
 	struct ix_dbis d;
 	uint32_t mt_max; /* memtable postings before a flush */
@@ -95,7 +122,10 @@ struct ix {
 	size_t ncommon;
 	size_t common_max; /* the max the set answers for */
 	int common_zero;   /* key 0 is in the set */
+	struct pfilt pf[IX_LEVELS];
 };
+
+static void pf_drop_all(struct ix *ix);
 
 #define COMMON_SLOTS (1u << 19) /* 2 MiB; up to half of it used */
 
@@ -143,6 +173,7 @@ ix_free(struct ix *ix)
 	free(ix->slot);
 	free(ix->dead);
 	free(ix->common);
+	pf_drop_all(ix);
 	ix_merge_abandon(ix);
 	free(ix);
 }
@@ -393,6 +424,75 @@ is_dead(const struct ix *ix, uint64_t id)
 	return lo < ix->ndead && ix->dead[lo] == id;
 }
 
+/* ---- Presence filters ----------------------------------------------------
+ */
+
+static void
+pf_free(struct pfilt *f)
+{
+	free(f->bits);
+	memset(f, 0, sizeof(*f));
+}
+
+static void
+pf_drop_all(struct ix *ix)
+{
+	for (int l = 0; l < IX_LEVELS; l++)
+		pf_free(&ix->pf[l]);
+}
+
+/* A filter for a run of up to npost postings: twice as many bits, a
+ * power of two, at most PF_BITS_MAX; 0 if none is wanted. */
+static int
+pf_init(struct pfilt *f, uint64_t npost)
+{
+	unsigned b = 10;
+
+	memset(f, 0, sizeof(*f));
+	while (
+	    ((uint64_t)1 << b) < PF_BITS_MAX && ((uint64_t)1 << b) < 2 * npost)
+		b++;
+	if ((f->bits = calloc(((size_t)1 << b) / 64, sizeof(uint64_t))) == NULL)
+		return ENOMEM;
+	f->shift = 32 - b;
+	return 0;
+}
+
+/* Winnowing keeps the smallest hash of each window, so keys crowd the
+ * low end of the key space: the bit comes from all of the key's bits. */
+static inline uint32_t
+pf_bit(const struct pfilt *f, uint32_t key)
+{
+	return (key * 0x9e3779b1u) >> f->shift;
+}
+
+static inline void
+pf_set(struct pfilt *f, uint32_t key)
+{
+	uint32_t i = pf_bit(f, key);
+	uint64_t m = (uint64_t)1 << (i & 63);
+
+	if (!(f->bits[i >> 6] & m)) {
+		f->bits[i >> 6] |= m;
+		f->nset++;
+	}
+}
+
+/* 0 if level l surely lacks key, 1 if it may hold it. */
+static inline int
+pf_may(const struct ix *ix, int l, uint32_t key)
+{
+	const struct pfilt *f = &ix->pf[l];
+	const struct level *a = &f->lv, *b = &ix->lv[l];
+	uint32_t i;
+
+	if (f->bits == NULL || a->active != b->active || a->npost != b->npost ||
+	    a->lo != b->lo || a->hi != b->hi)
+		return 1;
+	i = pf_bit(f, key);
+	return (f->bits[i >> 6] >> (i & 63)) & 1;
+}
+
 /* Rebuild the memtable and the dead set from the log and dead DBIs. */
 static int
 reload(struct ix *ix, struct ix_txn *t, uint64_t gen)
@@ -404,6 +504,7 @@ reload(struct ix *ix, struct ix_txn *t, uint64_t gen)
 	ix->loaded = 0;
 	mt_clear(ix);
 	common_clear(ix);
+	pf_drop_all(ix);
 	ix->ndead = 0;
 	if ((rc = mdb_cursor_open(t->txn, ix->d.log, &c)) != 0)
 		return rc;
@@ -590,7 +691,8 @@ struct rw {
 	unsigned n;
 	size_t len;
 	uint64_t npost, lo, hi;
-	uint64_t bytes; /* written so far */
+	uint64_t bytes;   /* written so far */
+	struct pfilt *pf; /* the run's filter to fill, or NULL */
 	unsigned char buf[4 + BLOCK_MAX * (5 + 10)];
 };
 
@@ -630,6 +732,8 @@ rw_add(struct rw *w, uint32_t key, uint64_t id)
 	}
 	w->len += rec_block_put(w->buf + w->len, key - w->last,
 	    key == w->last && w->n > 0 ? id - w->prev_id : id);
+	if (w->pf != NULL)
+		pf_set(w->pf, key);
 	w->last = key;
 	w->prev_id = id;
 	w->n++;
@@ -832,6 +936,7 @@ struct merge {
 	uint64_t upto;   /* src < 0: the newest id in it */
 	struct rit a, b; /* src's run (src >= 0), dst's active run */
 	struct rw w;     /* dst's spare run */
+	struct pfilt pf; /* its presence filter, if any */
 	struct deadmap dm;
 	uint64_t lo, hi; /* ids of the inputs */
 	uint64_t gen;    /* the generation our last slice wrote */
@@ -845,6 +950,7 @@ merge_free(struct ix *ix)
 	if (m == NULL)
 		return;
 	mit_free(&m->mem);
+	pf_free(&m->pf);
 	free(m->dm.bits);
 	free(m);
 	ix->merge = NULL;
@@ -894,6 +1000,13 @@ merge_start(struct ix *ix, struct ix_txn *t, int src, int dst)
 			m->lo = out->lo;
 		if (out->hi > m->hi)
 			m->hi = out->hi;
+	}
+	if (dst + 1 < IX_LEVELS) {
+		uint64_t in =
+		    out->npost + (src >= 0 ? ix->lv[src].npost : ix->n);
+		if ((rc = pf_init(&m->pf, in)) != 0)
+			return rc;
+		m->w.pf = &m->pf;
 	}
 	if ((rc = mdb_drop(t->txn, run_dbi(ix, dst, !out->active), 0)) != 0 ||
 	    (rc = deadmap_build(ix, m->lo, m->hi, &m->dm)) != 0)
@@ -1015,7 +1128,23 @@ merge_finish(struct ix *ix, struct ix_txn *t)
 	out->hi = m->w.npost ? m->w.hi : 0;
 	if (m->hi >= m->lo && (rc = dead_purge(ix, t, m->lo, m->hi)) != 0)
 		return rc;
-	return meta_write(ix, t);
+	if ((rc = meta_write(ix, t)) != 0)
+		return rc;
+	/* The new run's filter replaces the old one's; the source level is
+	 * empty now. A filter that filled up would let most keys through:
+	 * the seek is cheaper without the test. */
+	if (m->src >= 0)
+		pf_free(&ix->pf[m->src]);
+	pf_free(&ix->pf[m->dst]);
+	if (m->pf.bits != NULL &&
+	    m->pf.nset <=
+	        PF_FILL_MAX * (double)((uint64_t)1 << (32 - m->pf.shift))) {
+		ix->pf[m->dst] = m->pf;
+		ix->pf[m->dst].lv = *out;
+		memset(&m->pf, 0, sizeof(m->pf));
+	}
+	m->w.pf = NULL;
+	return 0;
 }
 
 /* The merge the index needs next, if any: the memtable once full, then
@@ -1265,7 +1394,7 @@ ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
 				n++;
 	}
 	for (int l = 0; l < IX_LEVELS && n <= max; l++)
-		if (ix->lv[l].npost > 0 &&
+		if (ix->lv[l].npost > 0 && pf_may(ix, l, key) &&
 		    (rc = run_lookup(ix, t, l, key, ids, max, &n)) != 0)
 			return rc;
 done:

@@ -832,6 +832,97 @@ mkpair(uint64_t a, uint64_t b, float j)
 	return p;
 }
 
+/*
+ * The index keeps, in memory, a presence filter per level built by its
+ * own merges; a lookup skips a level whose filter lacks the key. Another
+ * process that writes and merges changes the runs under those filters:
+ * its keys, which none of ours share, must still be found.
+ */
+#define PF_CHILD_DOCS 30
+
+static int
+pf_child_writes(const char *dir)
+{
+	struct store_options o = {.flags = STORE_NOSYNC, .index_mem = 1024};
+	struct store *st;
+	struct store_txn *t;
+	uint64_t keys[LSM_KEYS], id;
+	int rc;
+
+	if (store_open(dir, &o, &st) != 0)
+		return -1;
+	for (int j = 0; j < LSM_KEYS; j++)
+		keys[j] = lsm_key(LSM_POOL + (unsigned)j);
+	rc = store_txn_begin(st, 1, &t);
+	for (int i = 0; i < PF_CHILD_DOCS && rc == 0; i++) {
+		struct store_doc d = {.ntokens = 1};
+		char path[32];
+		snprintf(path, sizeof(path), "child/%d", i);
+		d.path = path;
+		rc = store_doc_put(t, &d, "x", 1, NULL, 0, keys, LSM_KEYS, &id);
+	}
+	if (rc == 0)
+		rc = store_txn_commit(t);
+	/* 1,200 postings: the memtable goes into level 0's run. */
+	if (rc == 0)
+		rc = store_index_merge(st, 0, NULL);
+	store_close(st);
+	return rc;
+}
+
+static void
+test_index_filter_other_writer(void **state)
+{
+	struct fx *fx = *state;
+	struct store_options o = {.flags = STORE_NOSYNC, .index_mem = 1024};
+	static struct lsm_model m;
+	static uint64_t got[LSM_DOCS];
+	struct store_txn *t;
+	pid_t pid;
+	int status;
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+	/* Levels 0 and 1 written by our merges, so with filters. */
+	for (int i = 0; i < 40; i++) {
+		lsm_batch(fx->st, &m, 25);
+		assert_int_equal(store_index_merge(fx->st, 0, NULL), 0);
+	}
+	lsm_check(fx->st, &m);
+	assert_int_equal(store_txn_begin(fx->st, 0, &t), 0);
+	assert_int_equal(
+	    store_key_docs(t, lsm_key(LSM_POOL), got, LSM_DOCS, &n), 0);
+	assert_int_equal(n, 0);
+	store_txn_abort(t);
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(pf_child_writes(fx->dir) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	assert_int_equal(store_txn_begin(fx->st, 0, &t), 0);
+	for (int j = 0; j < LSM_KEYS; j++) {
+		assert_int_equal(
+		    store_key_docs(
+		        t, lsm_key(LSM_POOL + (unsigned)j), got, LSM_DOCS, &n),
+		    0);
+		assert_int_equal(n, PF_CHILD_DOCS);
+	}
+	store_txn_abort(t);
+	lsm_check(fx->st, &m);
+	/* And our next merges build filters that hold the child's keys. */
+	lsm_batch(fx->st, &m, 50);
+	assert_int_equal(store_index_merge(fx->st, 0, NULL), 0);
+	assert_int_equal(store_txn_begin(fx->st, 0, &t), 0);
+	assert_int_equal(
+	    store_key_docs(t, lsm_key(LSM_POOL + 1), got, LSM_DOCS, &n), 0);
+	assert_int_equal(n, PF_CHILD_DOCS);
+	store_txn_abort(t);
+}
+
 static void
 test_pairs(void **state)
 {
@@ -1553,6 +1644,7 @@ main(void)
 	    T(test_keys),
 	    T(test_index_lsm),
 	    T(test_index_merge_slices),
+	    T(test_index_filter_other_writer),
 	    T(test_pairs),
 	    T(test_delete),
 	    T(test_rejects),
