@@ -90,7 +90,7 @@ struct mslot {
  * aborted), and used only while the level is the run it was built for.
  * A level without one (after a start, until its next merge) is sought.
  */
-#define PF_BITS_MAX (1u << 25) /* 4 MiB */
+#define PF_BITS_MAX (1u << 24) /* 2 MiB */
 #define PF_FILL_MAX 0.5        /* fuller than this is kept no more */
 
 struct pfilt {
@@ -442,7 +442,7 @@ pf_drop_all(struct ix *ix)
 }
 
 /* A filter for a run of up to npost postings: twice as many bits, a
- * power of two, at most PF_BITS_MAX; 0 if none is wanted. */
+ * power of two, at most PF_BITS_MAX. */
 static int
 pf_init(struct pfilt *f, uint64_t npost)
 {
