@@ -50,12 +50,16 @@ print("\n".join(rows))' >"$2"
 }
 
 # meta_of STATEDIR NAME: a counter of the store (mdb_dump of meta), 0 if
-# there is none yet.
+# there is none yet (no file, or a kill before the first commit made the
+# meta table: mdb_dump then prints nothing).
 meta_of() {
 	[ -e "$1/data.mdb" ] || { echo 0; return; }
-	mdb_dump -s meta "$1" 2>/dev/null | python3 -c '
+	{ mdb_dump -s meta "$1" 2>/dev/null || true; } | python3 -c '
 import sys
 lines = [l.strip() for l in sys.stdin]
+if "HEADER=END" not in lines:
+    print(0)
+    sys.exit(0)
 body = lines[lines.index("HEADER=END") + 1:lines.index("DATA=END")]
 kv = dict(zip(body[0::2], body[1::2]))
 print(int(kv.get(sys.argv[1].encode().hex(), "0"), 16))' "$2"
