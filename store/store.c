@@ -345,6 +345,15 @@ cmp_be64(const MDB_val *a, const MDB_val *b)
 	return (a->mv_size > b->mv_size) - (a->mv_size < b->mv_size);
 }
 
+/* mdb_dbi_open with our comparison (the data and index tables). */
+static int
+dbi_open(MDB_txn *txn, const char *name, unsigned flags, MDB_dbi *dbi)
+{
+	int rc = mdb_dbi_open(txn, name, flags, dbi);
+
+	return rc != 0 ? rc : mdb_set_compare(txn, *dbi, cmp_be64);
+}
+
 static int
 open_dbis(struct store *st)
 {
@@ -408,10 +417,7 @@ open_dbis(struct store *st)
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
 		MDB_dbi *dbi = (MDB_dbi *)((char *)st + dbs[i].off);
 
-		rc = mdb_dbi_open(
-		    t.txn, dbs[i].name, dbs[i].flags | create, dbi);
-		if (rc == 0)
-			rc = mdb_set_compare(t.txn, *dbi, cmp_be64);
+		rc = dbi_open(t.txn, dbs[i].name, dbs[i].flags | create, dbi);
 		if (rc != 0) {
 			rc = rc == MDB_NOTFOUND ? STORE_ECORRUPT
 			                        : lmdb_error(rc);
@@ -421,9 +427,7 @@ open_dbis(struct store *st)
 	/* Added to schema 4 without a new version: older stores (and
 	 * older binaries writing to a newer one) leave ids unrecorded, which
 	 * readers treat as unknown. */
-	rc = mdb_dbi_open(t.txn, "nkeys", create, &st->nkeys);
-	if (rc == 0)
-		rc = mdb_set_compare(t.txn, st->nkeys, cmp_be64);
+	rc = dbi_open(t.txn, "nkeys", create, &st->nkeys);
 	if (rc != 0 && !(rc == MDB_NOTFOUND && rdonly)) {
 		rc = lmdb_error(rc);
 		goto fail;
@@ -431,11 +435,8 @@ open_dbis(struct store *st)
 	st->has_nkeys = rc == 0;
 	st->ixd.meta = st->meta;
 	for (size_t i = 0; i < IX_NDBI; i++) {
-		rc = mdb_dbi_open(
+		rc = dbi_open(
 		    t.txn, ix_dbi_name(i), create, ix_dbi_slot(&st->ixd, i));
-		if (rc == 0)
-			rc = mdb_set_compare(
-			    t.txn, *ix_dbi_slot(&st->ixd, i), cmp_be64);
 		if (rc != 0) {
 			rc = rc == MDB_NOTFOUND ? STORE_ECORRUPT
 			                        : lmdb_error(rc);
