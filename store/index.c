@@ -18,12 +18,18 @@
  *     is unbounded. Each level has two DBIs: the active run and the spare
  *     the next merge writes. A merge is written in slices, a write txn
  *     each, and switched in by its last one (see struct merge);
- *   - a run is a sequence of blocks of up to BLOCK_MAX postings sorted by
- *     (key, id), delta-coded (record.h): 2-5 bytes a posting. A block's
- *     LMDB key is (its last key, a sequence number), big-endian, so one
- *     MDB_SET_RANGE finds the first block that can hold a key.
+ *   - a run is sorted by (hkey, id), hkey the key mixed (hkey_of), and cut
+ *     into buckets of 2^shift hkeys, about BUCKET_POST postings each;
+ *     whole buckets make a chunk of about CHUNK_TARGET bytes, one LMDB
+ *     value (contiguous overflow pages) under its last hkey, with the
+ *     offsets of its buckets in front (record.h). A lookup finds the
+ *     chunk in a B-tree of a few dozen pages (hot in the caches) and
+ *     reads the bucket's offset and the bucket: two or three cache
+ *     misses, where schema 4's B-tree of 32-posting blocks cost a
+ *     descent through pages out of the caches (40% of a backfill at
+ *     100k documents).
  *
- * Lookups cost one hash probe plus one B-tree seek per non-empty level (at
+ * Lookups cost one hash probe plus one chunk seek per non-empty level (at
  * most IX_LEVELS), whatever the number of documents. A key that a level
  * does not hold is usually told so by the level's presence filter (struct
  * pfilt), without the seek.
@@ -47,7 +53,6 @@
 #include "shingle.h"
 #include "record.h"
 
-#define BLOCK_MAX 32   /* postings per run block */
 #define LEVEL_RATIO 10 /* level L (from 0) holds mt_max * 10^(L+1) postings */
 #define META_NAME "index"
 #define META_LEN (8 + IX_LEVELS * 25)
@@ -237,6 +242,16 @@ meta_write(struct ix *ix, struct ix_txn *t)
 		rec_put_u64(q + 17, ix->lv[i].hi);
 	}
 	return mdb_put(t->txn, ix->d.meta, &k, &v, 0);
+}
+
+/* The index's own key: the caller's key mixed (a bijection). Winnowing
+ * keeps the smallest hash of each window, so the caller's keys crowd the
+ * low end of the key space; mixed, they spread evenly over the buckets
+ * of a run and the bits of a presence filter. */
+static inline uint32_t
+hkey_of(uint32_t key)
+{
+	return key * 0x9e3779b1u;
 }
 
 /* ---- Memtable ------------------------------------------------------------
@@ -458,12 +473,11 @@ pf_init(struct pfilt *f, uint64_t npost)
 	return 0;
 }
 
-/* Winnowing keeps the smallest hash of each window, so keys crowd the
- * low end of the key space: the bit comes from all of the key's bits. */
+/* hkeys are spread evenly (hkey_of): their top bits make the bit. */
 static inline uint32_t
-pf_bit(const struct pfilt *f, uint32_t key)
+pf_bit(const struct pfilt *f, uint32_t hkey)
 {
-	return (key * 0x9e3779b1u) >> f->shift;
+	return hkey >> f->shift;
 }
 
 static inline void
@@ -519,7 +533,7 @@ reload(struct ix *ix, struct ix_txn *t, uint64_t gen)
 			break;
 		}
 		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = mt_insert(ix, rec_get_u32(p + 4 * i), id);
+			rc = mt_insert(ix, hkey_of(rec_get_u32(p + 4 * i)), id);
 		if (rc != 0)
 			break;
 	}
@@ -592,25 +606,31 @@ run_dbi(const struct ix *ix, int level, unsigned which)
 	return ix->d.run[level][which];
 }
 
-/* Reads a run in (key, id) order. Between the transactions of a merge the
- * cursor is closed and the position kept as the current block's LMDB key
- * and the postings read from it (b.n), which rit_resume finds again. */
+/* Reads a run in (hkey, id) order: chunk by chunk, bucket by bucket. Between
+ * the transactions of a merge the cursor is closed and the position kept
+ * as the chunk's LMDB key and offsets into it, which rit_resume turns
+ * back into pointers. */
 struct rit {
 	MDB_cursor *c;
-	struct rec_block b;
+	const unsigned char *base; /* the chunk's value */
+	struct rec_chunk ch;
+	uint32_t bucket; /* the current one */
+	struct rec_bucket b;
+	struct rec_ids ids;
 	int eof;
-	uint32_t key;
+	uint32_t key; /* current posting */
 	uint64_t id;
-	unsigned char bk[8]; /* the current block's key */
+	unsigned char ck[4]; /* the current chunk's key */
+	size_t o[4];         /* b.p, b.end, ids.p, ids.end, while closed */
 };
 
-/* Position on the block at op (MDB_FIRST, MDB_NEXT, MDB_SET_KEY at bk)
- * and open it;
- * eof at the end of the run. */
+/* Position on the chunk at op (MDB_FIRST, MDB_NEXT, MDB_SET_KEY at ck)
+ * and open it at its first bucket (MDB_SET_KEY: leave the position to
+ * the caller); eof at the end of the run. */
 static int
-rit_block(struct rit *r, MDB_cursor_op op)
+rit_chunk(struct rit *r, MDB_cursor_op op)
 {
-	MDB_val k = {sizeof(r->bk), r->bk}, v;
+	MDB_val k = {sizeof(r->ck), r->ck}, v;
 	int rc = mdb_cursor_get(r->c, &k, &v, op);
 
 	if (rc == MDB_NOTFOUND && op != MDB_SET_KEY) {
@@ -619,11 +639,17 @@ rit_block(struct rit *r, MDB_cursor_op op)
 	}
 	if (rc != 0)
 		return rc;
-	if (k.mv_size != sizeof(r->bk))
+	if (k.mv_size != sizeof(r->ck) ||
+	    rec_chunk_open(&r->ch, v.mv_data, v.mv_size) != 0 ||
+	    rec_chunk_check(&r->ch) != 0)
 		return MDB_CORRUPTED;
-	memcpy(r->bk, k.mv_data, sizeof(r->bk));
-	return rec_block_open(&r->b, v.mv_data, v.mv_size) != 0 ? MDB_CORRUPTED
-	                                                        : 0;
+	memcpy(r->ck, k.mv_data, sizeof(r->ck));
+	r->base = v.mv_data;
+	if (op == MDB_SET_KEY)
+		return 0;
+	r->bucket = r->ch.fb;
+	memset(&r->ids, 0, sizeof(r->ids));
+	return rec_chunk_bucket(&r->ch, r->bucket, &r->b) ? MDB_CORRUPTED : 0;
 }
 
 static int
@@ -632,12 +658,19 @@ rit_next(struct rit *r)
 	int rc;
 
 	for (;;) {
-		rc = rec_block_next(&r->b, &r->key, &r->id);
-		if (rc > 0)
+		if ((rc = rec_ids_next(&r->ids, &r->id)) > 0)
 			return 0;
+		if (rc == 0 &&
+		    (rc = rec_bucket_next(&r->b, &r->key, &r->ids)) > 0)
+			continue;
 		if (rc < 0)
 			return MDB_CORRUPTED;
-		if ((rc = rit_block(r, MDB_NEXT)) != 0 || r->eof)
+		if (r->bucket - r->ch.fb + 1 < r->ch.nb) {
+			if (rec_chunk_bucket(&r->ch, ++r->bucket, &r->b) != 0)
+				return MDB_CORRUPTED;
+			continue;
+		}
+		if ((rc = rit_chunk(r, MDB_NEXT)) != 0 || r->eof)
 			return rc;
 	}
 }
@@ -650,7 +683,7 @@ rit_open(struct rit *r, MDB_txn *txn, MDB_dbi dbi)
 	memset(r, 0, sizeof(*r));
 	if ((rc = mdb_cursor_open(txn, dbi, &r->c)) != 0)
 		return rc;
-	if ((rc = rit_block(r, MDB_FIRST)) != 0 || r->eof)
+	if ((rc = rit_chunk(r, MDB_FIRST)) != 0 || r->eof)
 		return rc;
 	return rit_next(r);
 }
@@ -659,59 +692,175 @@ rit_open(struct rit *r, MDB_txn *txn, MDB_dbi dbi)
 static int
 rit_resume(struct rit *r, MDB_txn *txn, MDB_dbi dbi)
 {
-	size_t n = r->b.n;
 	int rc;
 
 	if (r->eof || r->c != NULL)
 		return 0;
 	if ((rc = mdb_cursor_open(txn, dbi, &r->c)) != 0)
 		return rc;
-	if ((rc = rit_block(r, MDB_SET_KEY)) != 0)
+	if ((rc = rit_chunk(r, MDB_SET_KEY)) != 0)
 		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
-	while (r->b.n < n)
-		if (rec_block_next(&r->b, &r->key, &r->id) <= 0)
-			return MDB_CORRUPTED;
+	r->b.p = r->base + r->o[0];
+	r->b.end = r->base + r->o[1];
+	r->ids.p = r->base + r->o[2];
+	r->ids.end = r->base + r->o[3];
 	return 0;
 }
 
 static void
 rit_close(struct rit *r)
 {
-	if (r->c != NULL)
-		mdb_cursor_close(r->c);
+	if (r->c == NULL)
+		return;
+	if (!r->eof) {
+		r->o[0] = (size_t)(r->b.p - r->base);
+		r->o[1] = (size_t)(r->b.end - r->base);
+		r->o[2] = (size_t)(r->ids.p - r->base);
+		r->o[3] = (size_t)(r->ids.end - r->base);
+	}
+	mdb_cursor_close(r->c);
 	r->c = NULL;
 }
 
-/* Writes a run in (key, id) order, appending whole blocks. */
+/*
+ * Writes a run in (hkey, id) order. A key's ids are gathered (encoded)
+ * until the next key, then written as an entry of its bucket; a chunk
+ * is put (MDB_APPEND) at the first bucket boundary past CHUNK_TARGET
+ * bytes. Chunks are LMDB values of many pages, contiguous in the map: a
+ * lookup reads the bucket's offsets and the bucket, where a B-tree of
+ * small blocks cost a descent through pages out of the caches.
+ */
+#define CHUNK_TARGET (64u << 10)
+#define BUCKET_POST 8 /* postings a bucket holds, about */
+
 struct rw {
 	MDB_cursor *c;
-	uint32_t seq;
-	uint32_t first, last;
+	unsigned shift;
+	int open;            /* a chunk is under way */
+	uint32_t fb, bucket; /* its first bucket, the current one */
+	uint32_t last;       /* the last hkey written to it */
+	unsigned char *data; /* its buckets so far */
+	size_t dlen, dcap;
+	uint32_t *off; /* where its buckets start in data */
+	size_t noff, offcap;
+	int have_key; /* the key being gathered */
+	uint32_t key;
+	uint32_t nids;
 	uint64_t prev_id;
-	unsigned n;
-	size_t len;
+	unsigned char *ids; /* its ids, encoded */
+	size_t ilen, icap;
 	uint64_t npost, lo, hi;
-	uint64_t bytes;   /* written so far */
+	uint64_t bytes;   /* encoded so far */
 	struct pfilt *pf; /* the run's filter to fill, or NULL */
-	unsigned char buf[4 + BLOCK_MAX * (5 + 10)];
 };
 
-static int
-rw_flush(struct rw *w)
+/* Buckets of 2^shift hkeys for a run of about npost postings. */
+static unsigned
+rw_shift(uint64_t npost)
 {
-	unsigned char kb[8];
-	MDB_val k = {8, kb}, v = {w->len, w->buf};
+	unsigned lg = 0;
+
+	while (lg < 31 && ((uint64_t)BUCKET_POST << lg) < npost)
+		lg++;
+	return 32 - (lg ? lg : 1);
+}
+
+static void
+rw_free(struct rw *w)
+{
+	free(w->data);
+	free(w->off);
+	free(w->ids);
+	w->data = w->ids = NULL;
+	w->off = NULL;
+	w->dcap = w->icap = w->offcap = 0;
+}
+
+static int
+grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	void **p = pp;
+	size_t c = *cap ? *cap : 1024;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	void *n = realloc(*p, c * size);
+	if (n == NULL)
+		return ENOMEM;
+	*p = n;
+	*cap = c;
+	return 0;
+}
+
+/* Put the chunk under way (buckets fb to w->bucket). */
+static int
+rw_put_chunk(struct rw *w)
+{
+	uint32_t nb = w->bucket - w->fb + 1;
+	unsigned char kb[4];
+	MDB_val k = {4, kb}, v;
 	int rc;
 
-	if (w->n == 0)
+	if (!w->open)
 		return 0;
-	rec_put_u32(kb, w->last);
-	rec_put_u32(kb + 4, w->seq++);
-	if ((rc = mdb_cursor_put(w->c, &k, &v, MDB_APPEND)) != 0)
+	if ((rc = grow(&w->off, &w->offcap, nb + 1, sizeof(*w->off))) != 0)
 		return rc;
-	w->bytes += 8 + w->len;
-	w->n = 0;
-	w->len = 0;
+	w->off[nb] = (uint32_t)w->dlen;
+	v.mv_size = REC_CHUNK_HEAD + 4 * ((size_t)nb + 1) + w->dlen;
+	v.mv_data = NULL;
+	rec_put_u32(kb, w->last);
+	if ((rc = mdb_cursor_put(w->c, &k, &v, MDB_APPEND | MDB_RESERVE)) != 0)
+		return rc;
+	unsigned char *p = v.mv_data;
+	rec_chunk_head(p, w->shift, w->fb, nb);
+	p += REC_CHUNK_HEAD;
+	for (uint32_t i = 0; i <= nb; i++, p += 4)
+		rec_put_u32(p, w->off[i]);
+	memcpy(p, w->data, w->dlen);
+	w->open = 0;
+	w->dlen = 0;
+	return 0;
+}
+
+/* Write the gathered key as an entry of its bucket. */
+static int
+rw_put_key(struct rw *w)
+{
+	uint32_t b = w->key >> w->shift, dk;
+	int rc;
+
+	if (!w->have_key)
+		return 0;
+	w->have_key = 0;
+	if (w->open && b != w->bucket && w->dlen >= CHUNK_TARGET &&
+	    (rc = rw_put_chunk(w)) != 0)
+		return rc;
+	if (!w->open) {
+		w->open = 1;
+		w->fb = w->bucket = b;
+		w->off[0] = 0; /* offcap >= 1: rw_add made it */
+	}
+	for (; w->bucket < b; w->bucket++) { /* buckets ended (or empty) */
+		size_t i = w->bucket - w->fb + 1;
+		if ((rc = grow(&w->off, &w->offcap, i + 2, sizeof(*w->off))) !=
+		    0)
+			return rc;
+		w->off[i] = (uint32_t)w->dlen;
+	}
+	size_t at = w->off[w->bucket - w->fb];
+	dk = w->key - (at == w->dlen ? b << w->shift : w->last);
+	if ((rc = grow(&w->data, &w->dcap,
+	         w->dlen + 3 * REC_VARINT_MAX + w->ilen, 1)) != 0)
+		return rc;
+	size_t len = rec_entry_head(w->data + w->dlen, dk, w->nids, w->ilen);
+	memcpy(w->data + w->dlen + len, w->ids, w->ilen);
+	w->dlen += len + w->ilen;
+	/* Counted as encoded: a slice of a merge may end inside a chunk,
+	 * whose bytes wait here for the next slice. */
+	w->bytes += len + w->ilen;
+	w->last = w->key;
 	return 0;
 }
 
@@ -720,29 +869,41 @@ rw_add(struct rw *w, uint32_t key, uint64_t id)
 {
 	int rc;
 
-	if (w->n > 0 && key == w->last && id == w->prev_id)
+	if (w->have_key && key == w->key && id == w->prev_id)
 		return 0; /* the same posting twice: keep one */
-	if (w->n == BLOCK_MAX && (rc = rw_flush(w)) != 0)
+	if ((rc = grow(&w->off, &w->offcap, 2, sizeof(*w->off))) != 0)
 		return rc;
-	if (w->n == 0) {
-		rec_put_u32(w->buf, key);
-		w->len = 4;
-		w->first = w->last = key;
+	if (!w->have_key || key != w->key) {
+		if ((rc = rw_put_key(w)) != 0)
+			return rc;
+		w->have_key = 1;
+		w->key = key;
+		w->nids = 0;
 		w->prev_id = 0;
+		w->ilen = 0;
+		if (w->pf != NULL)
+			pf_set(w->pf, key);
 	}
-	w->len += rec_block_put(w->buf + w->len, key - w->last,
-	    key == w->last && w->n > 0 ? id - w->prev_id : id);
-	if (w->pf != NULL)
-		pf_set(w->pf, key);
-	w->last = key;
+	if ((rc = grow(&w->ids, &w->icap, w->ilen + REC_VARINT_MAX, 1)) != 0)
+		return rc;
+	w->ilen += rec_varint_put(w->ids + w->ilen, id - w->prev_id);
 	w->prev_id = id;
-	w->n++;
+	w->nids++;
 	w->npost++;
 	if (w->lo == 0 || id < w->lo)
 		w->lo = id;
 	if (id > w->hi)
 		w->hi = id;
 	return 0;
+}
+
+/* The last key and chunk. */
+static int
+rw_finish(struct rw *w)
+{
+	int rc = rw_put_key(w);
+
+	return rc != 0 ? rc : rw_put_chunk(w);
 }
 
 /* A bitmap of the dead ids in [lo, hi], for filtering a merge. */
@@ -950,6 +1111,7 @@ merge_free(struct ix *ix)
 	if (m == NULL)
 		return;
 	mit_free(&m->mem);
+	rw_free(&m->w);
 	pf_free(&m->pf);
 	free(m->dm.bits);
 	free(m);
@@ -1001,9 +1163,9 @@ merge_start(struct ix *ix, struct ix_txn *t, int src, int dst)
 		if (out->hi > m->hi)
 			m->hi = out->hi;
 	}
+	uint64_t in = out->npost + (src >= 0 ? ix->lv[src].npost : ix->n);
+	m->w.shift = rw_shift(in);
 	if (dst + 1 < IX_LEVELS) {
-		uint64_t in =
-		    out->npost + (src >= 0 ? ix->lv[src].npost : ix->n);
 		if ((rc = pf_init(&m->pf, in)) != 0)
 			return rc;
 		m->w.pf = &m->pf;
@@ -1046,7 +1208,7 @@ merge_run(struct ix *ix, struct ix_txn *t, size_t budget, int *done)
 		uint64_t aid = 0;
 		if (!have_a && m->b.eof) {
 			*done = 1;
-			return rw_flush(&m->w);
+			return rw_finish(&m->w);
 		}
 		if (have_a) {
 			ak = src >= 0 ? m->a.key : m->mem.key;
@@ -1197,7 +1359,7 @@ ix_add(struct ix *ix, struct ix_txn *t, uint64_t id, const uint64_t *keys,
 	rec_put_u64(kb, id);
 	rc = mdb_put(t->txn, ix->d.log, &k, &v, MDB_APPEND);
 	for (size_t i = 0; i < m && rc == 0; i++)
-		rc = mt_insert(ix, rec_get_u32(rec + 4 * i), id);
+		rc = mt_insert(ix, hkey_of(rec_get_u32(rec + 4 * i)), id);
 	free(rec);
 	return rc;
 }
@@ -1277,7 +1439,7 @@ ix_del(struct ix *ix, struct ix_txn *t, uint64_t id)
 		if ((rc = log_keys(&v, &p, &n)) != 0)
 			return rc;
 		for (size_t i = 0; i < n; i++) {
-			uint32_t key = rec_get_u32(p + 4 * i);
+			uint32_t key = hkey_of(rec_get_u32(p + 4 * i));
 			struct mslot *sl = mt_slot(ix, key);
 			for (uint32_t j = sl->head; j; j = ix->e[j - 1].next)
 				if (ix->e[j - 1].id == id) {
@@ -1302,15 +1464,20 @@ ix_del(struct ix *ix, struct ix_txn *t, uint64_t id)
 	return 0;
 }
 
-/* Postings of key in one run, after those already found (*n). */
+/* Postings of hkey in one run, after those already found (*n): the
+ * chunk from the run's small B-tree (its pages stay in the caches), then
+ * the bucket's entries, most often in a cache line or two. */
 static int
 run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
     uint64_t *ids, size_t max, size_t *n)
 {
-	unsigned char kb[8];
-	MDB_val k = {8, kb}, v;
-	MDB_cursor_op op = MDB_SET_RANGE;
-	struct rec_block b;
+	unsigned char kb[4];
+	MDB_val k = {4, kb}, v;
+	struct rec_chunk ch;
+	struct rec_bucket b;
+	struct rec_ids x;
+	uint32_t hk;
+	uint64_t id;
 	int rc;
 
 	if (t->cur[level] == NULL &&
@@ -1319,28 +1486,24 @@ run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
 	        0)
 		return rc;
 	rec_put_u32(kb, key);
-	rec_put_u32(kb + 4, 0);
-	for (;; op = MDB_NEXT) {
-		uint32_t bk;
-		uint64_t id;
-		rc = mdb_cursor_get(t->cur[level], &k, &v, op);
-		if (rc == MDB_NOTFOUND)
+	rc = mdb_cursor_get(t->cur[level], &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (k.mv_size != 4 || rec_chunk_open(&ch, v.mv_data, v.mv_size) != 0 ||
+	    rec_chunk_bucket(&ch, key >> ch.shift, &b) != 0)
+		return MDB_CORRUPTED;
+	while ((rc = rec_bucket_next(&b, &hk, &x)) > 0) {
+		if (hk < key)
+			continue;
+		if (hk > key)
 			return 0;
-		if (rc != 0)
-			return rc;
-		if (k.mv_size != 8 ||
-		    rec_block_open(&b, v.mv_data, v.mv_size) != 0)
-			return MDB_CORRUPTED;
-		/* Blocks are sorted: one that starts past key ends the list. */
-		if (b.key > key)
+		if (ix->ndead == 0 && (ids == NULL || *n + x.left > max)) {
+			*n += x.left; /* counted, not listed */
 			return 0;
-		if (rec_block_seek(&b, key) != 0)
-			return MDB_CORRUPTED;
-		while ((rc = rec_block_next(&b, &bk, &id)) > 0) {
-			if (bk < key)
-				continue;
-			if (bk > key)
-				return 0;
+		}
+		while ((rc = rec_ids_next(&x, &id)) > 0) {
 			if (ix->ndead > 0 && is_dead(ix, id))
 				continue;
 			if (ids != NULL && *n < max)
@@ -1348,17 +1511,15 @@ run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
 			if (++*n > max)
 				return 0;
 		}
-		if (rc < 0)
-			return MDB_CORRUPTED;
-		if (rec_get_u32(k.mv_data) != key)
-			return 0; /* the block ended past key */
+		return rc < 0 ? MDB_CORRUPTED : 0;
 	}
+	return rc < 0 ? MDB_CORRUPTED : 0;
 }
 
 void
 ix_prefetch(const struct ix *ix, uint64_t key64)
 {
-	uint32_t key = (uint32_t)(key64 >> 32);
+	uint32_t key = hkey_of((uint32_t)(key64 >> 32));
 
 	if (ix->slot != NULL)
 		__builtin_prefetch(&ix->slot[key & ix->mask]);
@@ -1370,7 +1531,7 @@ int
 ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
     size_t max, size_t *df)
 {
-	uint32_t key = (uint32_t)(key64 >> 32);
+	uint32_t key = hkey_of((uint32_t)(key64 >> 32));
 	size_t n = 0;
 	int rc;
 

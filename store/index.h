@@ -63,7 +63,7 @@ int ix_del(struct ix *ix, struct ix_txn *t, uint64_t id);
 /*
  * Documents holding key (its high 32 bits): up to max ids into ids (any
  * order); *df gets how many hold it, counted up to max + 1 (so *df > max
- * says "more than max"; ids then holds max of them).
+ * says "more than max"; ids are then not all listed).
  */
 int ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
     size_t max, size_t *df);

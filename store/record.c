@@ -230,10 +230,10 @@ rec_pair_decode(
 	return 0;
 }
 
-/* ---- Index run blocks ---------------------------------------------------- */
+/* ---- Index run chunks ---------------------------------------------------- */
 
-static size_t
-varint_put(unsigned char *p, uint64_t v)
+size_t
+rec_varint_put(unsigned char *p, uint64_t v)
 {
 	size_t n = 0;
 
@@ -245,12 +245,17 @@ varint_put(unsigned char *p, uint64_t v)
 	return n;
 }
 
-/* -1 on a truncated or over-long varint. */
-static int
+/* -1 on a truncated or over-long varint. One-byte varints are the rule
+ * in a run: they take the short path. */
+static inline int
 varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v)
 {
 	uint64_t x = 0;
 
+	if (*p < end && !(**p & 0x80)) {
+		*v = *(*p)++;
+		return 0;
+	}
 	for (unsigned shift = 0; shift < 64; shift += 7) {
 		if (*p == end)
 			return -1;
@@ -266,87 +271,131 @@ varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v)
 	return -1;
 }
 
-size_t
-rec_block_put(unsigned char *buf, uint32_t dkey, uint64_t x)
+void
+rec_chunk_head(unsigned char *p, unsigned shift, uint32_t fb, uint32_t nb)
 {
-	size_t n = varint_put(buf, dkey);
+	p[0] = (unsigned char)shift;
+	p[1] = p[2] = p[3] = 0;
+	rec_put_u32(p + 4, fb);
+	rec_put_u32(p + 8, nb);
+}
 
-	return n + varint_put(buf + n, x);
+size_t
+rec_entry_head(unsigned char *p, uint32_t dk, uint32_t nids, size_t idbytes)
+{
+	size_t n;
+
+	if (nids == 1)
+		return rec_varint_put(p, (uint64_t)dk << 1);
+	n = rec_varint_put(p, (uint64_t)dk << 1 | 1);
+	n += rec_varint_put(p + n, nids);
+	return n + rec_varint_put(p + n, idbytes);
 }
 
 int
-rec_block_open(struct rec_block *b, const void *buf, size_t len)
+rec_chunk_open(struct rec_chunk *c, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 
-	if (p == NULL || len < 4 + 2)
+	if (p == NULL || len < REC_CHUNK_HEAD + 8)
 		return STORE_ECORRUPT;
-	b->p = p + 4;
-	b->end = p + len;
-	b->key = rec_get_u32(p);
-	b->id = 0;
-	b->n = 0;
-	return 0;
-}
-
-/* Past one varint: 0, or -1 if it does not end before end. */
-static int
-varint_skip(const unsigned char **p, const unsigned char *end)
-{
-	for (const unsigned char *q = *p; q < end && q - *p < 10; q++)
-		if (!(*q & 0x80)) {
-			*p = q + 1;
-			return 0;
-		}
-	return -1;
-}
-
-int
-rec_block_seek(struct rec_block *b, uint32_t key)
-{
-	while (b->p < b->end) {
-		const unsigned char *q = b->p;
-		uint64_t dk;
-		/* One-byte key deltas are the rule in a run; ids are only
-		 * stepped over, not decoded. */
-		if (!(*q & 0x80))
-			dk = *q++;
-		else if (varint_get(&q, b->end, &dk) != 0)
-			return STORE_ECORRUPT;
-		if (dk > UINT32_MAX - b->key || (b->n == 0 && dk != 0))
-			return STORE_ECORRUPT;
-		if (b->key + (uint32_t)dk >= key)
-			return 0;
-		if (varint_skip(&q, b->end) != 0)
-			return STORE_ECORRUPT;
-		b->key += (uint32_t)dk;
-		b->p = q;
-		b->n++;
-	}
+	c->shift = p[0];
+	c->fb = rec_get_u32(p + 4);
+	c->nb = rec_get_u32(p + 8);
+	if (c->shift > 31 || p[1] || p[2] || p[3] || c->nb == 0 ||
+	    c->fb > (UINT32_MAX >> c->shift) ||
+	    c->nb - 1 > (UINT32_MAX >> c->shift) - c->fb ||
+	    c->nb > (len - REC_CHUNK_HEAD) / 4 - 1)
+		return STORE_ECORRUPT;
+	c->off = p + REC_CHUNK_HEAD;
+	c->data = c->off + 4 * ((size_t)c->nb + 1);
+	c->end = p + len;
+	/* The last offset is a cache line away from the header: a lookup
+	 * does not read it (rec_chunk_bucket checks each bucket's bounds),
+	 * a scan of the whole chunk does (rec_chunk_check). */
+	if (rec_get_u32(c->off) != 0)
+		return STORE_ECORRUPT;
 	return 0;
 }
 
 int
-rec_block_next(struct rec_block *b, uint32_t *key, uint64_t *id)
+rec_chunk_check(const struct rec_chunk *c)
 {
-	uint64_t dk, x;
+	size_t last = rec_get_u32(c->off + 4 * (size_t)c->nb);
+
+	return last == (size_t)(c->end - c->data) ? 0 : STORE_ECORRUPT;
+}
+
+int
+rec_chunk_bucket(
+    const struct rec_chunk *c, uint32_t bucket, struct rec_bucket *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->base = bucket << c->shift;
+	b->last = b->base | (uint32_t)(((uint64_t)1 << c->shift) - 1);
+	if (bucket < c->fb || bucket - c->fb >= c->nb)
+		return 0; /* not in this chunk: empty */
+	const unsigned char *o = c->off + 4 * (size_t)(bucket - c->fb);
+	uint32_t from = rec_get_u32(o), to = rec_get_u32(o + 4);
+	if (from > to || to > (size_t)(c->end - c->data))
+		return STORE_ECORRUPT;
+	b->p = c->data + from;
+	b->end = c->data + to;
+	return 0;
+}
+
+int
+rec_bucket_next(struct rec_bucket *b, uint32_t *hkey, struct rec_ids *ids)
+{
+	uint64_t x, nids = 1, idbytes;
 
 	if (b->p == b->end)
-		return b->n > 0 ? 0 : STORE_ECORRUPT;
-	if (varint_get(&b->p, b->end, &dk) != 0 ||
-	    varint_get(&b->p, b->end, &x) != 0 || x == 0 ||
-	    dk > UINT32_MAX - b->key || (b->n == 0 && dk != 0))
+		return 0;
+	if (varint_get(&b->p, b->end, &x) != 0)
 		return STORE_ECORRUPT;
-	if (b->n > 0 && dk == 0) {
-		if (x > UINT64_MAX - b->id)
+	uint64_t dk = x >> 1;
+	if ((b->n > 0 && dk == 0) ||
+	    dk > (uint64_t)b->last - (b->n ? b->hkey : b->base))
+		return STORE_ECORRUPT;
+	if (x & 1) {
+		if (varint_get(&b->p, b->end, &nids) != 0 ||
+		    varint_get(&b->p, b->end, &idbytes) != 0 || nids < 2 ||
+		    nids > UINT32_MAX || idbytes < nids ||
+		    idbytes > (size_t)(b->end - b->p))
 			return STORE_ECORRUPT;
-		x += b->id; /* same key: the id is a delta */
+	} else {
+		/* One id: its varint is the list. */
+		const unsigned char *q = b->p;
+		while (q < b->end && q - b->p < 10 && (*q & 0x80))
+			q++;
+		if (q == b->end || q - b->p == 10)
+			return STORE_ECORRUPT;
+		idbytes = (size_t)(q - b->p) + 1;
 	}
-	b->key += (uint32_t)dk;
-	b->id = x;
+	b->hkey = (b->n ? b->hkey : b->base) + (uint32_t)dk;
 	b->n++;
-	*key = b->key;
-	*id = x;
+	ids->p = b->p;
+	ids->end = b->p + idbytes;
+	ids->id = 0;
+	ids->left = (uint32_t)nids;
+	b->p += idbytes;
+	*hkey = b->hkey;
+	return 1;
+}
+
+int
+rec_ids_next(struct rec_ids *x, uint64_t *id)
+{
+	uint64_t v;
+
+	if (x->left == 0)
+		return x->p == x->end ? 0 : STORE_ECORRUPT;
+	if (varint_get(&x->p, x->end, &v) != 0 || v == 0 ||
+	    v > UINT64_MAX - x->id)
+		return STORE_ECORRUPT;
+	x->id += v; /* the first is absolute (id starts at 0) */
+	x->left--;
+	*id = x->id;
 	return 1;
 }
 

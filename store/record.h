@@ -35,11 +35,21 @@
  *                       Dups of one key sort by `other`.
  *   index log record    4 * nkeys: a document's index keys, u32 each,
  *                       strictly ascending (decoded in index.c)
- *   index run block     4 + entries: 0 first key (u32), then for each
- *                       posting, sorted by (key, id): varint key delta
- *                       (0 for the first), varint id (an id delta when
- *                       the key repeats the previous one's); varints are
- *                       LEB128, ids and id deltas never 0.
+ *   index run chunk    a run is a sequence of chunks, LMDB key = the last
+ *                       hkey in the chunk (u32), holding the postings of
+ *                       whole buckets (bucket = hkey >> shift), sorted by
+ *                       (hkey, id): 0 shift (u8, <= 31), 1 zero (3
+ *                       bytes), 4 first bucket fb, 8 buckets nb (u32
+ *                       each, nb >= 1), 12 nb + 1 offsets (u32, from the
+ *                       data's start: bucket fb + i is data[off[i],
+ *                       off[i + 1]), off[0] = 0, off[nb] = the data's
+ *                       length), then the data. A bucket is a sequence of
+ *                       entries, one per hkey: varint (dk << 1 | many),
+ *                       dk the hkey's distance from the bucket's first
+ *                       hkey (first entry) or from the previous entry's
+ *                       (> 0); if many, varint nids (>= 2) and varint
+ *                       idbytes; then the ids: varint first id, varint
+ *                       deltas (never 0). Varints are LEB128.
  *   reject record      18 + path_len + reason_len:
  *                       0 at (i64), 8 path_len, 12 reason_len (u32),
  *                       16 path, NUL, reason, NUL.
@@ -83,24 +93,45 @@ void rec_pair_encode(
 int rec_pair_decode(
     const void *buf, size_t len, uint64_t self, struct store_pair *out);
 
-/* Index run block, read one posting at a time: open checks the header
- * (b->key is then the block's first key), next returns 1 with the next
- * posting, 0 at the end, STORE_ECORRUPT on a malformed entry (it never
- * reads past len; an empty block is corrupt). put appends one entry to a
- * block being written (at most 15 bytes) and returns its length. */
-struct rec_block {
-	const unsigned char *p, *end;
-	uint32_t key; /* last key read (the first key after open) */
-	uint64_t id;  /* last id read */
-	size_t n;     /* entries read */
+/*
+ * Index run chunks. open checks the header and the first offset, check
+ * the last one (a reader of all buckets calls both); bucket gives a bucket's
+ * entries (none if the chunk does not cover it), checking its offsets;
+ * bucket_next returns 1 with the next entry's hkey and a cursor on its ids, 0
+ * at the bucket's end; ids_next returns 1 with the next id, 0 at the list's
+ * end. All return STORE_ECORRUPT on a malformed input and never read past it.
+ * Writing: rec_chunk_head fills the REC_CHUNK_HEAD bytes before the offsets,
+ * rec_entry_head an entry's header (at most 3 * REC_VARINT_MAX bytes)
+ * before its ids.
+ */
+#define REC_CHUNK_HEAD 12
+#define REC_VARINT_MAX 10
+struct rec_chunk {
+	const unsigned char *off, *data, *end;
+	unsigned shift;
+	uint32_t fb, nb;
 };
-int rec_block_open(struct rec_block *b, const void *buf, size_t len);
-int rec_block_next(struct rec_block *b, uint32_t *key, uint64_t *id);
-/* Step over the postings whose key is below `key` without decoding their
- * ids, so that rec_block_next returns the first one at or past it (if
- * any). 0, or STORE_ECORRUPT; never reads past len. */
-int rec_block_seek(struct rec_block *b, uint32_t key);
-size_t rec_block_put(unsigned char *buf, uint32_t dkey, uint64_t x);
+struct rec_bucket {
+	const unsigned char *p, *end;
+	uint32_t base, last; /* the bucket's hkeys */
+	uint32_t hkey;       /* last read */
+	uint32_t n;          /* entries read */
+};
+struct rec_ids {
+	const unsigned char *p, *end;
+	uint64_t id;   /* last read */
+	uint32_t left; /* ids not read */
+};
+int rec_chunk_open(struct rec_chunk *c, const void *buf, size_t len);
+int rec_chunk_check(const struct rec_chunk *c);
+int rec_chunk_bucket(
+    const struct rec_chunk *c, uint32_t bucket, struct rec_bucket *b);
+int rec_bucket_next(struct rec_bucket *b, uint32_t *hkey, struct rec_ids *ids);
+int rec_ids_next(struct rec_ids *x, uint64_t *id);
+size_t rec_varint_put(unsigned char *p, uint64_t v);
+void rec_chunk_head(unsigned char *p, unsigned shift, uint32_t fb, uint32_t nb);
+size_t rec_entry_head(
+    unsigned char *p, uint32_t dk, uint32_t nids, size_t idbytes);
 
 /* Reject record; decode fills out->path and out->reason into buf. */
 size_t rec_reject_len(size_t path_len, size_t reason_len);

@@ -33,7 +33,7 @@
  * A store of another version is refused (STORE_EVERSION); there is no
  * migration: move the old state directory aside and let the daemon
  * ingest the watched directory again. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Store-specific errors (negative, below any errno). */
 #define STORE_EVERSION (-10001)  /* store has another schema version */
@@ -204,7 +204,7 @@ int store_doc_each_prefix(
  * The index compares keys by their high 32 bits, so a lookup may also
  * return documents holding another key equal there (about one posting in
  * thirty lookups at a million documents): callers verify candidates.
- * Cost: one hash probe and at most three B-tree seeks, plus the postings
+ * Cost: one hash probe and at most three chunk seeks, plus the postings
  * read, whatever the size of the store; a key once found held by more than
  * max documents is remembered by the handle (until a deletion) and
  * answered without either. Lookups see this handle's latest

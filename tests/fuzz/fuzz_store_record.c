@@ -19,8 +19,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct store_pair pair;
 	struct store_reject rej;
 	struct match_sketch sk;
-	struct rec_block blk;
-	uint32_t key;
+	struct rec_chunk ch;
+	struct rec_bucket b;
+	struct rec_ids x;
+	uint32_t hk;
 	uint64_t u, id;
 
 	rec_u64_decode(data, size, &u);
@@ -28,16 +30,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (const uint8_t *)doc.path + strlen(doc.path) >= data + size)
 		abort();
 	rec_pair_decode(data, size, 1, &pair);
-	if (rec_block_open(&blk, data, size) == 0)
-		while (rec_block_next(&blk, &key, &id) > 0)
-			if (blk.p > data + size)
-				abort();
-	/* Seek to the key the last four bytes spell, then read on. */
-	if (size >= 8 && rec_block_open(&blk, data, size - 4) == 0 &&
-	    rec_block_seek(&blk, rec_get_u32(data + size - 4)) == 0)
-		while (rec_block_next(&blk, &key, &id) > 0)
-			if (blk.p > data + size - 4)
-				abort();
+	/* Every bucket of a chunk, every entry, every id; then a lookup of
+	 * the hkey the last four bytes spell. */
+	if (rec_chunk_open(&ch, data, size) == 0 && rec_chunk_check(&ch) == 0) {
+		for (uint32_t i = 0; i < ch.nb && i < 4096; i++) {
+			if (rec_chunk_bucket(&ch, ch.fb + i, &b) != 0)
+				break;
+			while (rec_bucket_next(&b, &hk, &x) > 0) {
+				if (b.p > data + size || x.end > data + size)
+					abort();
+				while (rec_ids_next(&x, &id) > 0)
+					if (x.p > x.end)
+						abort();
+			}
+		}
+	}
+	if (size >= 8 && rec_chunk_open(&ch, data, size - 4) == 0) {
+		uint32_t want = rec_get_u32(data + size - 4);
+		if (rec_chunk_bucket(&ch, want >> ch.shift, &b) == 0)
+			while (rec_bucket_next(&b, &hk, &x) > 0 && hk <= want)
+				if (b.p > data + size - 4)
+					abort();
+	}
 	rec_reject_decode(data, size, &rej);
 	match_sketch_decode(data, size, &sk);
 	return 0;

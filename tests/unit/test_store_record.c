@@ -182,138 +182,225 @@ test_pair(void **state)
 	free(q);
 }
 
-/* Read a whole block; -1 if it is corrupt, else the postings read. */
-static int
-block_read(
-    const unsigned char *b, size_t len, uint32_t *keys, uint64_t *ids, int max)
+/*
+ * A chunk written by hand: the (hkey, ids) entries of buckets fb to
+ * fb + nb - 1 under shift, in order; returns its length. The writer in
+ * index.c does the same with the same three functions.
+ */
+struct ent {
+	uint32_t hk;
+	int n;
+	uint64_t id[4];
+};
+
+static size_t
+chunk_build(unsigned char *out, unsigned shift, uint32_t fb, uint32_t nb,
+    const struct ent *e, int ne)
 {
-	struct rec_block blk;
+	unsigned char data[4096], ids[64];
+	size_t dlen = 0;
+	int j = 0;
+
+	rec_chunk_head(out, shift, fb, nb);
+	for (uint32_t b = fb; b < fb + nb; b++) {
+		rec_put_u32(
+		    out + REC_CHUNK_HEAD + 4 * (b - fb), (uint32_t)dlen);
+		for (int first = 1; j < ne && e[j].hk >> shift == b;
+		     j++, first = 0) {
+			size_t il = 0;
+			for (int i = 0; i < e[j].n; i++)
+				il += rec_varint_put(ids + il,
+				    e[j].id[i] - (i ? e[j].id[i - 1] : 0));
+			uint32_t dk =
+			    e[j].hk - (first ? b << shift : e[j - 1].hk);
+			dlen += rec_entry_head(
+			    data + dlen, dk, (uint32_t)e[j].n, il);
+			memcpy(data + dlen, ids, il);
+			dlen += il;
+		}
+	}
+	rec_put_u32(out + REC_CHUNK_HEAD + 4 * nb, (uint32_t)dlen);
+	size_t head = REC_CHUNK_HEAD + 4 * ((size_t)nb + 1);
+	memcpy(out + head, data, dlen);
+	return head + dlen;
+}
+
+/* Every posting of a chunk, bucket by bucket, into got (hkey << 32 | the
+ * id's low half); -1 if it is corrupt. */
+static int
+chunk_read(const unsigned char *p, size_t len, uint64_t *got, int max)
+{
+	struct rec_chunk c;
+	struct rec_bucket b;
+	struct rec_ids x;
+	uint32_t hk;
+	uint64_t id;
 	int n = 0, rc;
 
-	if (rec_block_open(&blk, b, len) != 0)
+	if (rec_chunk_open(&c, p, len) != 0 || rec_chunk_check(&c) != 0)
 		return -1;
-	while ((rc = rec_block_next(&blk, &keys[n % max], &ids[n % max])) > 0)
-		n++;
-	return rc < 0 ? -1 : n;
+	for (uint32_t i = 0; i < c.nb; i++) {
+		if (rec_chunk_bucket(&c, c.fb + i, &b) != 0)
+			return -1;
+		while ((rc = rec_bucket_next(&b, &hk, &x)) > 0) {
+			if (hk >> c.shift != c.fb + i)
+				return -1;
+			while ((rc = rec_ids_next(&x, &id)) > 0)
+				got[n++ % max] =
+				    (uint64_t)hk << 32 | (uint32_t)id;
+			if (rc < 0)
+				return -1;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return n;
 }
 
 static void
-test_block(void **state)
+test_chunk(void **state)
 {
-	const uint32_t k[] = {7, 7, 7, 300, 0xffffffff};
-	const uint64_t id[] = {1, 2, 90000, 5, UINT64_MAX};
-	unsigned char buf[4 + 5 * 15], *q;
-	uint32_t gk[8];
-	uint64_t gid[8];
-	size_t len = 4;
+	/* Buckets of 2^28 hkeys: 2 (two keys), 3 (empty), 4 (its last hkey,
+	 * the largest id). */
+	const struct ent e[] = {
+	    {(2u << 28) + 5, 1, {1}},
+	    {(2u << 28) + 9, 3, {3, 7, 90000}},
+	    {(4u << 28) | 0x0fffffff, 2, {8, UINT64_MAX}},
+	};
+	unsigned char buf[256], *q;
+	uint64_t got[8];
+	size_t len = chunk_build(buf, 28, 2, 3, e, 3);
 
 	(void)state;
-	rec_put_u32(buf, k[0]);
-	for (int i = 0; i < 5; i++) {
-		int same = i > 0 && k[i] == k[i - 1];
-		len += rec_block_put(buf + len, i ? k[i] - k[i - 1] : 0,
-		    same ? id[i] - id[i - 1] : id[i]);
-	}
-	assert_int_equal(block_read(buf, len, gk, gid, 8), 5);
-	for (int i = 0; i < 5; i++) {
-		assert_true(gk[i] == k[i]);
-		assert_true(gid[i] == id[i]);
-	}
-	/* Every truncation is refused or reads a prefix, never past len. */
+	assert_int_equal(chunk_read(buf, len, got, 8), 6);
+	assert_true(got[0] == ((uint64_t)e[0].hk << 32 | 1));
+	assert_true(got[3] == ((uint64_t)e[1].hk << 32 | 90000));
+	assert_true(got[5] == ((uint64_t)e[2].hk << 32 | 0xffffffffu));
+	/* A bucket outside the chunk is empty; lookups stop at the key. */
+	struct rec_chunk c;
+	struct rec_bucket b;
+	struct rec_ids x;
+	uint32_t hk;
+	uint64_t id;
+	assert_int_equal(rec_chunk_open(&c, buf, len), 0);
+	assert_int_equal(rec_chunk_bucket(&c, 5, &b), 0);
+	assert_int_equal(rec_bucket_next(&b, &hk, &x), 0);
+	assert_int_equal(rec_chunk_bucket(&c, 3, &b), 0);
+	assert_int_equal(rec_bucket_next(&b, &hk, &x), 0);
+	assert_int_equal(rec_chunk_bucket(&c, 2, &b), 0);
+	assert_int_equal(rec_bucket_next(&b, &hk, &x), 1);
+	assert_int_equal(rec_bucket_next(&b, &hk, &x), 1);
+	assert_true(hk == e[1].hk && x.left == 3);
+	assert_int_equal(rec_ids_next(&x, &id), 1);
+	assert_true(id == 3);
+	assert_int_equal(rec_bucket_next(&b, &hk, &x), 0);
+	/* Every truncation is refused, never read past. */
 	for (size_t l = 0; l < len; l++) {
 		q = dup_exact(buf, l);
-		assert_true(block_read(q, l, gk, gid, 8) < 5);
+		assert_int_equal(chunk_read(q, l, got, 8), -1);
 		free(q);
 	}
-	/* Empty block, a first entry with a key delta, an id of 0, a key
-	 * past 2^32, a varint of 11 bytes. */
-	assert_int_equal(block_read(buf, 4, gk, gid, 8), -1);
-	unsigned char bad[17] = {0, 0, 0, 1, 1, 5};
-	assert_int_equal(block_read(bad, 6, gk, gid, 8), -1);
-	memcpy(bad, (unsigned char[]){0, 0, 0, 1, 0, 0}, 6);
-	assert_int_equal(block_read(bad, 6, gk, gid, 8), -1);
-	memcpy(bad, (unsigned char[]){0xff, 0xff, 0xff, 0xff, 0, 1, 1, 1}, 8);
-	assert_int_equal(block_read(bad, 8, gk, gid, 8), -1);
-	memset(bad, 0xff, sizeof(bad));
-	memcpy(bad, (unsigned char[]){0, 0, 0, 1, 0}, 5);
-	assert_int_equal(block_read(bad, 16, gk, gid, 8), -1);
-	/* A repeated key's id delta that wraps. */
-	memcpy(bad,
-	    (unsigned char[]){0, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-	        0xff, 0xff, 0xff, 0x01, 0, 1},
-	    17);
-	assert_int_equal(block_read(bad, 15, gk, gid, 8), 1);
-	assert_int_equal(block_read(bad, 17, gk, gid, 8), -1);
+	/* Damaged headers: a shift past 31, no bucket, buckets past 2^32,
+	 * a first offset not 0, a last one not the data's length, offsets
+	 * going back. */
+	const size_t at[] = {0, 11, 8, 15, 12 + 4 * 3 + 3, 12 + 4 * 2 + 3};
+	const unsigned char val[] = {32, 0, 0xff, 1, 0, 0xff};
+	for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++) {
+		q = dup_exact(buf, len);
+		if (i == 2)
+			memset(q + 4, 0xff, 4); /* fb past the last bucket */
+		q[at[i]] = val[i];
+		assert_int_equal(chunk_read(q, len, got, 8), -1);
+		free(q);
+	}
+	/* Damaged entries: a first key past its bucket, a repeated key, a
+	 * list of one id flagged as many, an id list longer than its
+	 * bucket, an id of 0, an id delta that wraps. */
+	const struct ent bad[][2] = {
+	    {{(2u << 28) + 5, 1, {0}}, {0, 0, {0}}},
+	    {{(2u << 28) + 5, 1, {1}}, {(2u << 28) + 5, 1, {2}}},
+	    {{(2u << 28) + 5, 2, {1, 2}}, {0, 0, {0}}},
+	    {{(2u << 28) + 5, 2, {5, 3}}, {0, 0, {0}}},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		int ne = bad[i][1].n ? 2 : 1;
+		len = chunk_build(buf, 28, 2, 1, bad[i], ne);
+		if (i == 0) /* id 0 */
+			assert_int_equal(chunk_read(buf, len, got, 8), -1);
+		if (i == 1) /* dk 0 after the first entry */
+			assert_int_equal(chunk_read(buf, len, got, 8), -1);
+		if (i == 2) {
+			/* Flag the entry as one id: its list is then two. */
+			buf[REC_CHUNK_HEAD + 8] &= 0xfe;
+			assert_int_equal(chunk_read(buf, len, got, 8), -1);
+		}
+		if (i == 3) /* 5, then a delta of 2^64 - 2: wraps */
+			assert_int_equal(chunk_read(buf, len, got, 8), -1);
+	}
+	/* A first entry whose distance leads out of its bucket, and one
+	 * that leads to the bucket's last hkey. */
+	for (int k = 0; k < 2; k++) {
+		rec_chunk_head(buf, 28, 2, 1);
+		uint64_t dk = ((uint64_t)1 << 28) - (uint64_t)k;
+		size_t dl = rec_varint_put(buf + 20, dk << 1);
+		dl += rec_varint_put(buf + 20 + dl, 1);
+		rec_put_u32(buf + REC_CHUNK_HEAD, 0);
+		rec_put_u32(buf + REC_CHUNK_HEAD + 4, (uint32_t)dl);
+		assert_int_equal(chunk_read(buf, 20 + dl, got, 8), k ? 1 : -1);
+	}
 }
 
-/* rec_block_seek then rec_block_next reads what rec_block_next alone
- * reads from the first posting at or past the key on, in random blocks
- * (keys repeated, deltas of one to five bytes) and at every target. */
+/* Random chunks read back exactly, at every shift and bucket count. */
 static void
-test_block_seek(void **state)
+test_chunk_random(void **state)
 {
-	unsigned char buf[4 + 32 * 15];
-	uint32_t k[32], gk;
-	uint64_t id[32], gid, r = 0x9e3779b97f4a7c15ull;
+	static unsigned char buf[8192];
+	struct ent e[64];
+	uint64_t r = 0x9e3779b97f4a7c15ull, got[256];
 
 	(void)state;
-	for (int round = 0; round < 200; round++) {
-		int n = 1 + (int)(r % 32);
-		size_t len = 4;
-		for (int i = 0; i < n; i++) {
+	for (int round = 0; round < 500; round++) {
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		unsigned shift = (unsigned)(r % 32);
+		uint32_t maxb = UINT32_MAX >> shift;
+		uint32_t fb = (uint32_t)((r >> 8) % ((uint64_t)maxb + 1));
+		uint32_t nb = 1 + (uint32_t)((r >> 40) % 8);
+		if (nb - 1 > maxb - fb)
+			nb = maxb - fb + 1;
+		int ne = 0, want = 0;
+		uint64_t span = (uint64_t)nb << shift;
+		uint64_t lo = (uint64_t)fb << shift;
+		for (int i = 0; i < 1 + (int)(r % 40); i++) {
 			r ^= r << 13, r ^= r >> 7, r ^= r << 17;
-			uint32_t step = (uint32_t)(r >> (32 + (r % 5) * 7));
-			k[i] = i == 0
-			           ? (uint32_t)(r % 1000)
-			           : (r % 3 == 0 ? k[i - 1]
-			                         : k[i - 1] + 1 + step % 70000);
-			if (k[i] < (i ? k[i - 1] : 0))
-				k[i] = k[i - 1]; /* no wrap */
-			id[i] = (i > 0 && k[i] == k[i - 1] ? id[i - 1] : 0) +
-			        1 + (r >> 40) % 1000000;
+			uint64_t hk = lo + r % span;
+			int dup = 0;
+			for (int j = 0; j < ne; j++)
+				dup |= e[j].hk == hk;
+			if (dup)
+				continue;
+			e[ne].hk = (uint32_t)hk;
+			e[ne].n = 1 + (int)(r >> 60) % 4;
+			for (int k = 0; k < e[ne].n; k++)
+				e[ne].id[k] = (k ? e[ne].id[k - 1] : 0) + 1 +
+				              (r >> (k * 9)) % 100000;
+			want += e[ne].n;
+			ne++;
 		}
-		rec_put_u32(buf, k[0]);
-		for (int i = 0; i < n; i++) {
-			int same = i > 0 && k[i] == k[i - 1];
-			len += rec_block_put(buf + len, i ? k[i] - k[i - 1] : 0,
-			    same ? id[i] - id[i - 1] : id[i]);
-		}
-		for (int t = 0; t <= n; t++) {
-			/* Targets: each key, one below, one above. */
-			for (int d = -1; d <= 1; d++) {
-				uint32_t key =
-				    t < n ? k[t] + (uint32_t)d : UINT32_MAX;
-				if (t < n && d == -1 && k[t] == 0)
-					continue;
-				struct rec_block b;
-				int first = 0;
-				while (first < n && k[first] < key)
-					first++;
-				assert_int_equal(
-				    rec_block_open(&b, buf, len), 0);
-				assert_int_equal(rec_block_seek(&b, key), 0);
-				for (int i = first; i < n; i++) {
-					assert_int_equal(
-					    rec_block_next(&b, &gk, &gid), 1);
-					assert_true(gk == k[i] && gid == id[i]);
-				}
-				assert_int_equal(
-				    rec_block_next(&b, &gk, &gid), 0);
+		/* sort by hkey */
+		for (int i = 1; i < ne; i++)
+			for (int j = i; j > 0 && e[j - 1].hk > e[j].hk; j--) {
+				struct ent t = e[j];
+				e[j] = e[j - 1];
+				e[j - 1] = t;
 			}
-		}
+		size_t len = chunk_build(buf, shift, fb, nb, e, ne);
+		assert_int_equal(chunk_read(buf, len, got, 256), want);
+		for (int i = 0, k = 0; i < ne; i++)
+			for (int j = 0; j < e[i].n; j++, k++)
+				assert_true(
+				    got[k] == ((uint64_t)e[i].hk << 32 |
+				                  (uint32_t)e[i].id[j]));
 	}
-	/* Truncated: refused or stops, never reads past the end. */
-	unsigned char bad[] = {0, 0, 0, 1, 0, 1, 0x85};
-	struct rec_block b;
-	assert_int_equal(rec_block_open(&b, bad, sizeof(bad)), 0);
-	assert_int_equal(rec_block_seek(&b, 100), STORE_ECORRUPT);
-	unsigned char bad2[] = {0, 0, 0, 1, 0, 1, 5, 0x81};
-	assert_int_equal(rec_block_open(&b, bad2, sizeof(bad2)), 0);
-	assert_int_equal(rec_block_seek(&b, 100), STORE_ECORRUPT);
-	/* A first posting with a key delta is corrupt, as for next. */
-	unsigned char bad3[] = {0, 0, 0, 1, 1, 5};
-	assert_int_equal(rec_block_open(&b, bad3, sizeof(bad3)), 0);
-	assert_int_equal(rec_block_seek(&b, 100), STORE_ECORRUPT);
 }
 
 static void
@@ -377,7 +464,7 @@ test_random(void **state)
 		(void)rec_u64_decode(b, len, &v);
 		(void)rec_doc_decode(b, len, &d);
 		(void)rec_pair_decode(b, len, 1, &p);
-		(void)block_read(b, len, (uint32_t[4]){0}, (uint64_t[4]){0}, 4);
+		(void)chunk_read(b, len, (uint64_t[4]){0}, 4);
 		(void)rec_reject_decode(b, len, &r);
 		free(b);
 	}
@@ -390,8 +477,8 @@ main(void)
 	    cmocka_unit_test(test_u64),
 	    cmocka_unit_test(test_doc),
 	    cmocka_unit_test(test_pair),
-	    cmocka_unit_test(test_block),
-	    cmocka_unit_test(test_block_seek),
+	    cmocka_unit_test(test_chunk),
+	    cmocka_unit_test(test_chunk_random),
 	    cmocka_unit_test(test_reject),
 	    cmocka_unit_test(test_random),
 	};
