@@ -243,10 +243,14 @@ common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
 	int rc;
 	for (size_t i = 0; i < nkeys; i++) {
 		size_t df;
-		/* Each lookup starts with two cache misses (the memtable's
-		 * and the common keys' tables): overlap them. */
+		/* Each lookup is a chain of cache misses (the memtable's
+		 * and the common keys' tables, each level's bucket offset,
+		 * then the memtable chain and the buckets): overlap them
+		 * with the lookups ahead, in two steps. */
 		if (i + PREFETCH < nkeys)
-			store_key_prefetch(txn, keys[i + PREFETCH]);
+			store_key_prefetch(txn, keys[i + PREFETCH], 0);
+		if (i + PREFETCH / 2 < nkeys)
+			store_key_prefetch(txn, keys[i + PREFETCH / 2], 1);
 		if ((rc = store_key_docs(txn, keys[i], ids, limit, &df)) < 0)
 			return rc;
 		if (df > limit) {

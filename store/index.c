@@ -20,19 +20,20 @@
  *     each, and switched in by its last one (see struct merge);
  *   - a run is sorted by (hkey, id), hkey the key mixed (hkey_of), and cut
  *     into buckets of 2^shift hkeys, about BUCKET_POST postings each;
- *     whole buckets make a chunk of about CHUNK_TARGET bytes, one LMDB
- *     value (contiguous overflow pages) under its last hkey, with the
- *     offsets of its buckets in front (record.h). A lookup finds the
- *     chunk in a B-tree of a few dozen pages (hot in the caches) and
- *     reads the bucket's offset and the bucket: two or three cache
- *     misses, where schema 4's B-tree of 32-posting blocks cost a
- *     descent through pages out of the caches (40% of a backfill at
- *     100k documents).
+ *     2^cshift buckets make a chunk (about CHUNK_TARGET bytes), one LMDB
+ *     value (contiguous overflow pages) under its number, the offsets of
+ *     its buckets in front (record.h). A lookup computes the chunk and
+ *     the bucket from the key, finds the chunk's address in the
+ *     transaction's directory (struct ix_cdir: one mdb_get per chunk and
+ *     txn) and reads the bucket's offset and the bucket: a cache miss or
+ *     two, where schema 4's B-tree of 32-posting blocks cost a descent
+ *     through pages out of the caches (40% of a backfill at 100k
+ *     documents).
  *
- * Lookups cost one hash probe plus one chunk seek per non-empty level (at
- * most IX_LEVELS), whatever the number of documents. A key that a level
- * does not hold is usually told so by the level's presence filter (struct
- * pfilt), without the seek.
+ * Lookups cost one hash probe plus one bucket read per non-empty level
+ * (at most IX_LEVELS), whatever the number of documents. A key that a
+ * level does not hold is usually told so by the level's presence filter
+ * (struct pfilt), without the read.
  *
  * Ids enter in ascending order and levels are merged only downwards, so
  * each level holds a contiguous range of ids, older below. A deleted
@@ -130,6 +131,19 @@ struct ix {
 	struct pfilt pf[IX_LEVELS];
 };
 
+/*
+ * A level's chunks as this transaction found them: chunk c holds buckets
+ * c << cshift on, and sits in the run's DBI under c. A chunk's value is
+ * looked up once a transaction (LMDB's pointer into the map stays valid
+ * until the txn ends: runs change only in a merge's own txns); later
+ * lookups index the array.
+ */
+struct ix_cdir {
+	MDB_val *v; /* mv_data NULL: not looked up; mv_size 0: none */
+	uint32_t n;
+	unsigned shift, cshift;
+};
+
 static void pf_drop_all(struct ix *ix);
 
 #define COMMON_SLOTS (1u << 19) /* 2 MiB; up to half of it used */
@@ -188,9 +202,10 @@ ix_txn_end(struct ix *ix, struct ix_txn *t)
 {
 	(void)ix;
 	for (int i = 0; i < IX_LEVELS; i++) {
-		if (t->cur[i] != NULL)
-			mdb_cursor_close(t->cur[i]);
-		t->cur[i] = NULL;
+		if (t->cd[i] != NULL)
+			free(t->cd[i]->v);
+		free(t->cd[i]);
+		t->cd[i] = NULL;
 	}
 }
 
@@ -724,19 +739,18 @@ rit_close(struct rit *r)
 
 /*
  * Writes a run in (hkey, id) order. A key's ids are gathered (encoded)
- * until the next key, then written as an entry of its bucket; a chunk
- * is put (MDB_APPEND) at the first bucket boundary past CHUNK_TARGET
- * bytes. Chunks are LMDB values of many pages, contiguous in the map: a
- * lookup reads the bucket's offsets and the bucket, where a B-tree of
- * small blocks cost a descent through pages out of the caches.
+ * until the next key, then written as an entry of its bucket; a chunk is
+ * put (MDB_APPEND) when a key falls in the next one. Chunks with no
+ * posting are not written.
  */
 #define CHUNK_TARGET (64u << 10)
-#define BUCKET_POST 8 /* postings a bucket holds, about */
+#define BUCKET_POST 16 /* postings a bucket holds, about */
 
 struct rw {
 	MDB_cursor *c;
-	unsigned shift;
-	int open;            /* a chunk is under way */
+	unsigned shift,
+	    cshift; /* bucket: hkey >> shift; chunk: bucket >> cshift */
+	int open;   /* a chunk is under way */
 	uint32_t fb, bucket; /* its first bucket, the current one */
 	uint32_t last;       /* the last hkey written to it */
 	unsigned char *data; /* its buckets so far */
@@ -754,15 +768,20 @@ struct rw {
 	struct pfilt *pf; /* the run's filter to fill, or NULL */
 };
 
-/* Buckets of 2^shift hkeys for a run of about npost postings. */
-static unsigned
-rw_shift(uint64_t npost)
+/* Buckets of 2^shift hkeys for a run of about npost postings, 2^cshift
+ * buckets a chunk. */
+static void
+rw_shape(struct rw *w, uint64_t npost)
 {
-	unsigned lg = 0;
+	unsigned lg = 0, c = 0;
 
 	while (lg < 31 && ((uint64_t)BUCKET_POST << lg) < npost)
 		lg++;
-	return 32 - (lg ? lg : 1);
+	w->shift = 32 - (lg ? lg : 1);
+	while (c < 32 - w->shift &&
+	       ((size_t)2 << c) * (BUCKET_POST * 3 + 4) <= CHUNK_TARGET)
+		c++;
+	w->cshift = c;
 }
 
 static void
@@ -794,23 +813,26 @@ grow(void *pp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* Put the chunk under way (buckets fb to w->bucket). */
+/* Put the chunk under way: its buckets up to w->bucket written, the rest
+ * empty. */
 static int
 rw_put_chunk(struct rw *w)
 {
-	uint32_t nb = w->bucket - w->fb + 1;
+	uint32_t nb = (uint32_t)1 << w->cshift;
 	unsigned char kb[4];
 	MDB_val k = {4, kb}, v;
 	int rc;
 
 	if (!w->open)
 		return 0;
-	if ((rc = grow(&w->off, &w->offcap, nb + 1, sizeof(*w->off))) != 0)
+	if ((rc = grow(&w->off, &w->offcap, (size_t)nb + 1, sizeof(*w->off))) !=
+	    0)
 		return rc;
-	w->off[nb] = (uint32_t)w->dlen;
+	for (uint32_t i = w->bucket - w->fb + 1; i <= nb; i++)
+		w->off[i] = (uint32_t)w->dlen;
 	v.mv_size = REC_CHUNK_HEAD + 4 * ((size_t)nb + 1) + w->dlen;
 	v.mv_data = NULL;
-	rec_put_u32(kb, w->last);
+	rec_put_u32(kb, w->fb >> w->cshift);
 	if ((rc = mdb_cursor_put(w->c, &k, &v, MDB_APPEND | MDB_RESERVE)) != 0)
 		return rc;
 	unsigned char *p = v.mv_data;
@@ -834,12 +856,12 @@ rw_put_key(struct rw *w)
 	if (!w->have_key)
 		return 0;
 	w->have_key = 0;
-	if (w->open && b != w->bucket && w->dlen >= CHUNK_TARGET &&
+	if (w->open && b >> w->cshift != w->fb >> w->cshift &&
 	    (rc = rw_put_chunk(w)) != 0)
 		return rc;
 	if (!w->open) {
 		w->open = 1;
-		w->fb = w->bucket = b;
+		w->fb = w->bucket = b >> w->cshift << w->cshift;
 		w->off[0] = 0; /* offcap >= 1: rw_add made it */
 	}
 	for (; w->bucket < b; w->bucket++) { /* buckets ended (or empty) */
@@ -1164,7 +1186,7 @@ merge_start(struct ix *ix, struct ix_txn *t, int src, int dst)
 			m->hi = out->hi;
 	}
 	uint64_t in = out->npost + (src >= 0 ? ix->lv[src].npost : ix->n);
-	m->w.shift = rw_shift(in);
+	rw_shape(&m->w, in);
 	if (dst + 1 < IX_LEVELS) {
 		if ((rc = pf_init(&m->pf, in)) != 0)
 			return rc;
@@ -1464,35 +1486,103 @@ ix_del(struct ix *ix, struct ix_txn *t, uint64_t id)
 	return 0;
 }
 
-/* Postings of hkey in one run, after those already found (*n): the
- * chunk from the run's small B-tree (its pages stay in the caches), then
- * the bucket's entries, most often in a cache line or two. */
+/* t's chunk directory of level l, made from the run's first chunk. */
+static int
+cdir_get(struct ix *ix, struct ix_txn *t, int l, struct ix_cdir **out)
+{
+	struct ix_cdir *cd;
+	struct rec_chunk ch;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if ((*out = t->cd[l]) != NULL)
+		return 0;
+	if ((rc = mdb_cursor_open(
+	         t->txn, run_dbi(ix, l, ix->lv[l].active), &c)) != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	mdb_cursor_close(c);
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? MDB_CORRUPTED : rc;
+	if (k.mv_size != 4 || rec_chunk_open(&ch, v.mv_data, v.mv_size) != 0 ||
+	    (ch.nb & (ch.nb - 1)) != 0)
+		return MDB_CORRUPTED;
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		return ENOMEM;
+	cd->shift = ch.shift;
+	cd->cshift = (unsigned)__builtin_ctz(ch.nb);
+	cd->n = (uint32_t)(((uint64_t)1 << (32 - cd->shift)) >> cd->cshift);
+	/* The writer makes chunks of about a thousand buckets of 16
+	 * postings: a million chunks (16 MiB of directory, mostly never
+	 * touched) would be 2^34 postings, a damaged header. */
+	if (cd->n > (1u << 20)) {
+		free(cd);
+		return MDB_CORRUPTED;
+	}
+	if ((cd->v = calloc(cd->n ? cd->n : 1, sizeof(*cd->v))) == NULL) {
+		free(cd);
+		return ENOMEM;
+	}
+	*out = t->cd[l] = cd;
+	return 0;
+}
+
+/* Chunk c of level l (absent: ch->nb == 0). */
+static int
+chunk_get(struct ix *ix, struct ix_txn *t, int l, struct ix_cdir *cd,
+    uint32_t c, struct rec_chunk *ch)
+{
+	MDB_val *v = &cd->v[c];
+
+	if (v->mv_data == NULL) {
+		unsigned char kb[4];
+		MDB_val k = {4, kb};
+		rec_put_u32(kb, c);
+		int rc =
+		    mdb_get(t->txn, run_dbi(ix, l, ix->lv[l].active), &k, v);
+		if (rc == MDB_NOTFOUND) {
+			v->mv_data = cd; /* none: any pointer but NULL */
+			v->mv_size = 0;
+		} else if (rc != 0) {
+			v->mv_data = NULL;
+			return rc;
+		}
+	}
+	ch->nb = 0;
+	if (v->mv_size == 0)
+		return 0;
+	/* Chunks of one run share their shape; each holds its own range. */
+	if (rec_chunk_open(ch, v->mv_data, v->mv_size) != 0 ||
+	    ch->shift != cd->shift || ch->nb != (uint32_t)1 << cd->cshift ||
+	    ch->fb != c << cd->cshift)
+		return MDB_CORRUPTED;
+	return 0;
+}
+
+/* Postings of hkey in one run, after those already found (*n): its
+ * chunk from the transaction's directory, then the bucket's offset and
+ * entries, most often a cache line or two each. */
 static int
 run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
     uint64_t *ids, size_t max, size_t *n)
 {
-	unsigned char kb[4];
-	MDB_val k = {4, kb}, v;
+	struct ix_cdir *cd;
 	struct rec_chunk ch;
 	struct rec_bucket b;
 	struct rec_ids x;
-	uint32_t hk;
+	uint32_t hk, bucket;
 	uint64_t id;
 	int rc;
 
-	if (t->cur[level] == NULL &&
-	    (rc = mdb_cursor_open(t->txn,
-	         run_dbi(ix, level, ix->lv[level].active), &t->cur[level])) !=
-	        0)
+	if ((rc = cdir_get(ix, t, level, &cd)) != 0)
 		return rc;
-	rec_put_u32(kb, key);
-	rc = mdb_cursor_get(t->cur[level], &k, &v, MDB_SET_RANGE);
-	if (rc == MDB_NOTFOUND)
+	bucket = key >> cd->shift;
+	if ((rc = chunk_get(ix, t, level, cd, bucket >> cd->cshift, &ch)) != 0)
+		return rc;
+	if (ch.nb == 0)
 		return 0;
-	if (rc != 0)
-		return rc;
-	if (k.mv_size != 4 || rec_chunk_open(&ch, v.mv_data, v.mv_size) != 0 ||
-	    rec_chunk_bucket(&ch, key >> ch.shift, &b) != 0)
+	if (rec_chunk_bucket(&ch, bucket, &b) != 0)
 		return MDB_CORRUPTED;
 	while ((rc = rec_bucket_next(&b, &hk, &x)) > 0) {
 		if (hk < key)
@@ -1517,14 +1607,52 @@ run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
 }
 
 void
-ix_prefetch(const struct ix *ix, uint64_t key64)
+ix_prefetch(
+    const struct ix *ix, const struct ix_txn *t, uint64_t key64, int near)
 {
 	uint32_t key = hkey_of((uint32_t)(key64 >> 32));
 
-	if (ix->slot != NULL)
-		__builtin_prefetch(&ix->slot[key & ix->mask]);
-	if (ix->common != NULL)
-		__builtin_prefetch(&ix->common[(key * 0x9e3779b1u) >> 13]);
+	if (!near) {
+		if (ix->slot != NULL)
+			__builtin_prefetch(&ix->slot[key & ix->mask]);
+		if (ix->common != NULL)
+			__builtin_prefetch(
+			    &ix->common[(key * 0x9e3779b1u) >> 13]);
+	} else if (ix->slot != NULL) {
+		uint32_t i = key & ix->mask; /* its slot, if not moved on */
+		if (ix->slot[i].key == key && ix->slot[i].head != 0)
+			__builtin_prefetch(&ix->e[ix->slot[i].head - 1]);
+	}
+	/* Each level's filter word and bucket offset, then the bucket (in
+	 * the chunks this txn has seen). Reading the filter here would wait
+	 * for it: a far call only loads it. */
+	for (int l = 0; l < IX_LEVELS; l++) {
+		const struct ix_cdir *cd = t->cd[l];
+		const struct pfilt *f = &ix->pf[l];
+		if (!near && f->bits != NULL)
+			__builtin_prefetch(&f->bits[pf_bit(f, key) >> 6]);
+		if (cd == NULL || (near && !pf_may(ix, l, key)))
+			continue;
+		uint32_t b = key >> cd->shift;
+		const MDB_val *v = &cd->v[b >> cd->cshift];
+		if (v->mv_size <= REC_CHUNK_HEAD)
+			continue;
+		const unsigned char *o = (const unsigned char *)v->mv_data +
+		                         REC_CHUNK_HEAD +
+		                         4 * (b & ((1u << cd->cshift) - 1));
+		if (!near) {
+			__builtin_prefetch(o);
+			continue;
+		}
+		/* A prefetch never faults: a damaged offset (the lookup
+		 * checks it) only loads a wrong line. */
+		const unsigned char *d = (const unsigned char *)v->mv_data +
+		                         REC_CHUNK_HEAD +
+		                         4 * (((size_t)1 << cd->cshift) + 1);
+		size_t at = rec_get_u32(o);
+		if (at < v->mv_size)
+			__builtin_prefetch(d + at);
+	}
 }
 
 int

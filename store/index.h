@@ -39,14 +39,15 @@ const char *ix_dbi_name(size_t i);
 MDB_dbi *ix_dbi_slot(struct ix_dbis *d, size_t i);
 
 struct ix;
+struct ix_cdir;
 
 /* Per-transaction state; zero it at begin, ix_txn_end before the LMDB
  * txn ends. */
 struct ix_txn {
 	MDB_txn *txn;
-	MDB_cursor *cur[IX_LEVELS]; /* cached lookup cursors */
-	int synced;                 /* memtable checked against the store */
-	int dirty;                  /* index written in this txn */
+	struct ix_cdir *cd[IX_LEVELS]; /* each level's chunks, as found */
+	int synced;                    /* memtable checked against the store */
+	int dirty;                     /* index written in this txn */
 };
 
 /* mt_max: memtable postings before a flush (>= 1024). */
@@ -67,8 +68,11 @@ int ix_del(struct ix *ix, struct ix_txn *t, uint64_t id);
  */
 int ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
     size_t max, size_t *df);
-/* A lookup of key comes soon: start loading what it reads first. */
-void ix_prefetch(const struct ix *ix, uint64_t key);
+/* A lookup of key in t comes soon: start loading what it reads first
+ * (near = 0), or what that leads to (near = 1, after a near = 0 call
+ * for the key some lookups earlier). */
+void ix_prefetch(
+    const struct ix *ix, const struct ix_txn *t, uint64_t key, int near);
 
 /*
  * Merges (a full memtable into level 1, a level over its size into the

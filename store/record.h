@@ -35,9 +35,10 @@
  *                       Dups of one key sort by `other`.
  *   index log record    4 * nkeys: a document's index keys, u32 each,
  *                       strictly ascending (decoded in index.c)
- *   index run chunk    a run is a sequence of chunks, LMDB key = the last
- *                       hkey in the chunk (u32), holding the postings of
- *                       whole buckets (bucket = hkey >> shift), sorted by
+ *   index run chunk     a run is a sequence of chunks, LMDB key = the
+ *                       chunk's number c (u32), holding buckets c * nb
+ *                       to c * nb + nb - 1 (bucket = hkey >> shift; nb a
+ *                       power of two, the same in a run), sorted by
  *                       (hkey, id): 0 shift (u8, <= 31), 1 zero (3
  *                       bytes), 4 first bucket fb, 8 buckets nb (u32
  *                       each, nb >= 1), 12 nb + 1 offsets (u32, from the

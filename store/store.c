@@ -1275,10 +1275,10 @@ store_doc_each_prefix(
 /* ---- Index -------------------------------------------------------------- */
 
 void
-store_key_prefetch(struct store_txn *t, uint64_t key)
+store_key_prefetch(struct store_txn *t, uint64_t key, int near)
 {
 	if (t != NULL)
-		ix_prefetch(t->st->ix, key);
+		ix_prefetch(t->st->ix, &t->ixt, key, near);
 }
 
 int

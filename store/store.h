@@ -213,9 +213,11 @@ int store_doc_each_prefix(
  */
 int store_key_docs(
     struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *df);
-/* A hint: store_key_docs(key) comes soon (a few lookups ahead), so the
- * memory it reads first can be loaded meanwhile. */
-void store_key_prefetch(struct store_txn *txn, uint64_t key);
+/* A hint: store_key_docs(key) comes soon, so the memory it reads can be
+ * loaded meanwhile: call with near = 0 some eight lookups ahead (what a
+ * lookup reads first), then with near = 1 some four ahead (what that
+ * leads to). */
+void store_key_prefetch(struct store_txn *txn, uint64_t key, int near);
 
 /*
  * Merge the index's memtable into its on-disk runs when it is full, and
