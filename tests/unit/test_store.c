@@ -1349,6 +1349,129 @@ test_corrupt_records(void **state)
 	store_txn_abort(t);
 }
 
+/* Rewrite every chunk of every run with damage(value, len) (in place). */
+static int
+damage_runs(const char *dir, void (*damage)(unsigned char *, size_t))
+{
+	static const char *runs[] = {
+	    "ix1a", "ix1b", "ix2a", "ix2b", "ix3a", "ix3b"};
+	MDB_env *env;
+	MDB_txn *txn;
+	int n = 0;
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 32), 0);
+	assert_int_equal(mdb_env_open(env, dir, MDB_NOSYNC, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(*runs); i++) {
+		MDB_dbi dbi;
+		MDB_cursor *c;
+		MDB_val k, v;
+		if (mdb_dbi_open(txn, runs[i], 0, &dbi) != 0)
+			continue;
+		assert_int_equal(mdb_cursor_open(txn, dbi, &c), 0);
+		for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+		     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			unsigned char *copy = malloc(v.mv_size);
+			assert_non_null(copy);
+			memcpy(copy, v.mv_data, v.mv_size);
+			damage(copy, v.mv_size);
+			MDB_val nv = {v.mv_size, copy};
+			assert_int_equal(
+			    mdb_cursor_put(c, &k, &nv, MDB_CURRENT), 0);
+			free(copy);
+			n++;
+		}
+		mdb_cursor_close(c);
+	}
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	return n;
+}
+
+static void
+bad_shift(unsigned char *p, size_t len)
+{
+	(void)len;
+	p[0] = 32;
+}
+
+/* Every bucket's end offset past the data. */
+static void
+bad_offsets(unsigned char *p, size_t len)
+{
+	uint32_t nb = rec_get_u32(p + 8);
+	for (uint32_t i = 1; i < nb; i++)
+		rec_put_u32(p + 12 + 4 * i, (uint32_t)len);
+}
+
+/* Each entry's first byte flagged "many ids": what follows is not. */
+static void
+bad_entries(unsigned char *p, size_t len)
+{
+	uint32_t nb = rec_get_u32(p + 8);
+	size_t data = 12 + 4 * ((size_t)nb + 1);
+	for (uint32_t i = 0; i < nb; i++) {
+		size_t at = data + rec_get_u32(p + 12 + 4 * i);
+		if (at < len)
+			p[at] |= 1;
+	}
+}
+
+/* A damaged run (its chunks' headers, bucket offsets, entries): a lookup
+ * that reads it fails with STORE_ECORRUPT, nothing crashes, and the
+ * documents themselves still read. */
+static void
+test_corrupt_runs(void **state)
+{
+	struct fx *fx = *state;
+	void (*damage[])(unsigned char *, size_t) = {
+	    bad_shift, bad_offsets, bad_entries};
+	struct store_options o = {.flags = STORE_NOSYNC, .index_mem = 1024};
+
+	for (size_t d = 0; d < sizeof(damage) / sizeof(*damage); d++) {
+		uint64_t keys[40], ids[8], id = 0;
+		size_t n, corrupt = 0;
+		struct store_txn *t;
+		char p[4200];
+
+		snprintf(p, sizeof(p), "%s/data.mdb", fx->dir);
+		unlink(p); /* a new store for each damage */
+		assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+		assert_int_equal(store_txn_begin(fx->st, 1, &t), 0);
+		for (int doc = 0; doc < 100; doc++) {
+			struct store_doc sd = {.ntokens = 1};
+			char path[32];
+			snprintf(path, sizeof(path), "r/%d", doc);
+			sd.path = path;
+			for (int j = 0; j < 40; j++)
+				keys[j] =
+				    K((uint64_t)doc * 40 + (uint64_t)j + 1);
+			assert_int_equal(store_doc_put(t, &sd, "x", 1, NULL, 0,
+			                     keys, 40, &id),
+			    0);
+		}
+		assert_int_equal(store_txn_commit(t), 0);
+		assert_int_equal(store_index_merge(fx->st, 0, NULL), 0);
+		store_close(fx->st);
+		fx->st = NULL;
+		assert_true(damage_runs(fx->dir, damage[d]) > 0);
+		assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+		assert_int_equal(store_txn_begin(fx->st, 0, &t), 0);
+		for (uint64_t k = 1; k <= 4000; k++) {
+			int rc = store_key_docs(t, K(k), ids, 8, &n);
+			assert_true(rc == 0 || rc == STORE_ECORRUPT);
+			corrupt += rc == STORE_ECORRUPT;
+		}
+		assert_true(corrupt > 0);
+		struct store_doc got;
+		assert_int_equal(store_doc_get(t, id, &got), 0);
+		store_txn_abort(t);
+		store_close(fx->st);
+		fx->st = NULL;
+	}
+}
+
 /* Texts are stored compressed: long and short ones come back byte for
  * byte, within and across transactions; a damaged frame is corrupt. */
 static void
@@ -1652,6 +1775,7 @@ main(void)
 	    T(test_rdonly_empty),
 	    T(test_version_mismatch),
 	    T(test_corrupt_records),
+	    T(test_corrupt_runs),
 	    T(test_text_compression),
 	    T(test_txn_misuse),
 	    T(test_strerror),
