@@ -928,7 +928,7 @@ sources_doc_cb(const struct store_doc *d, void *arg)
 		pos = json_array_size(c->names);
 		if (json_object_set_new(
 		        c->index, name, json_integer((json_int_t)pos)) < 0 ||
-		    json_array_append_new(c->names, jv_path(name)) < 0)
+		    json_array_append_new(c->names, jv_path(d->source)) < 0)
 			goto nomem;
 		if ((nv = realloc(c->docs, (pos + 1) * sizeof(*nv))) == NULL)
 			goto nomem;

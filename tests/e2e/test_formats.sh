@@ -199,10 +199,21 @@ assert {r["path"] for r in rows("item1.json")} >= {"wire/glassworks.txt"}
 EOF
 ok "all five copies are the same story; source and time per copy; original = earliest publication"
 
+# A plain text at the top of the tree: no folder, no metadata, no source.
+n=$(status_field documents)
+drop "$WATCH/loose.txt" <<'EOF'
+Ferry timetable changes for the winter months on the northern lakes
+
+The lake ferry between Osterby and Kallmora will run four times a day
+instead of six from the first of November, the operator said, because
+fewer passengers travel in the dark months and two crew members retire.
+EOF
+wait_for documents $((n + 1))
 ctl sources --json >"$TMP/sources.json"
 python3 - "$TMP/sources.json" <<'EOF' || fail "sources"
 import json, sys
 s = {r["source"]: r for r in map(json.loads, open(sys.argv[1]))}
+assert "" not in s and s[None]["documents"] == 1, s.get(None, s.get(""))
 assert s["aggregator"]["documents"] == 3, s["aggregator"]
 assert s["wire"]["documents"] == 1 and s["wire"]["reprints"] == 1, s["wire"]
 assert s["utf16"]["documents"] == 1, s["utf16"]
@@ -264,7 +275,7 @@ grep -q "rejected mail/bomb.eml: MIME message with too many or too deeply nested
 	fail "MIME bomb reason"
 grep -q "rejected canalherald/deep.html: nested too deeply (html)" "$LOG" ||
 	fail "deep HTML reason"
-[ "$(status_field documents)" = 8 ] || fail "documents changed"
+[ "$(status_field documents)" = 9 ] || fail "documents changed"
 ok "broken JSON, MIME bomb and deep HTML rejected with a reason; daemon running"
 
 # ---- A changed JSON lines file replaces all of its items ----------------------
@@ -275,7 +286,7 @@ for _ in $(seq 1 100); do
 	grep -q "rejected aggregator/feed.jsonl#2" "$LOG" && break
 	sleep 0.1
 done
-wait_for documents 7
+wait_for documents 8
 grep -q "rejected aggregator/feed.jsonl#2: malformed input (json)" "$LOG" ||
 	fail "bad item reason"
 ctl matches "$WATCH/aggregator/feed.jsonl#1" >/dev/null ||
@@ -286,7 +297,7 @@ ok "changed JSON lines file: old items replaced, a broken line rejected alone"
 stop_daemon
 before=$(grep -c "stored \|replaced " "$LOG")
 start_daemon
-wait_for documents 7
+wait_for documents 8
 sleep 0.5
 [ "$(grep -c "stored \|replaced " "$LOG")" = "$before" ] ||
 	fail "a restart stored unchanged files again"
@@ -297,7 +308,7 @@ ok "restart: unchanged HTML, JSON lines (items) and mail are skipped"
 wait_for rejected 4
 sed -n 2p "$TMP/feed.jsonl" | drop "$WATCH/aggregator/feed.jsonl"
 wait_for rejected 3
-wait_for documents 6
+wait_for documents 7
 ctl matches "$WATCH/aggregator/feed.jsonl" >/dev/null ||
 	fail "single item not stored under the file's name"
 ok "one item left: stored as the file, old item rejections forgotten"
