@@ -758,15 +758,15 @@ rit_close(struct rit *r)
 
 struct rw {
 	MDB_cursor *c;
-	unsigned shift,
-	    cshift; /* bucket: hkey >> shift; chunk: bucket >> cshift */
-	int open;   /* a chunk is under way */
+	unsigned shift;      /* bucket: hkey >> shift */
+	unsigned cshift;     /* chunk: bucket >> cshift */
+	int open;            /* a chunk is under way */
 	uint32_t fb, bucket; /* its first bucket, the current one */
 	uint32_t last;       /* the last hkey written to it */
 	unsigned char *data; /* its buckets so far */
 	size_t dlen, dcap;
 	uint32_t *off; /* where its buckets start in data */
-	size_t noff, offcap;
+	size_t offcap;
 	int have_key; /* the key being gathered */
 	uint32_t key;
 	uint32_t nids;
