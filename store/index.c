@@ -19,8 +19,9 @@
  *     the next merge writes. A merge is written in slices, a write txn
  *     each, and switched in by its last one (see struct merge);
  *   - a run is sorted by (hkey, id), hkey the key mixed (hkey_of), and cut
- *     into buckets of 2^shift hkeys, about BUCKET_POST postings each;
- *     2^cshift buckets make a chunk (about CHUNK_TARGET bytes), one LMDB
+ *     into buckets of 2^shift hkeys, at most BUCKET_POST postings each
+ *     on average; 2^cshift buckets make a chunk (at most CHUNK_TARGET
+ *     bytes, counting 3 bytes a posting: 25-30 KB at 100k), one LMDB
  *     value (contiguous overflow pages) under its number, the offsets of
  *     its buckets in front (record.h). A lookup computes the chunk and
  *     the bucket from the key, finds the chunk's address in the
@@ -754,7 +755,7 @@ rit_close(struct rit *r)
  * posting are not written.
  */
 #define CHUNK_TARGET (64u << 10)
-#define BUCKET_POST 16 /* postings a bucket holds, about */
+#define BUCKET_POST 16 /* postings a bucket holds, at most on average */
 
 struct rw {
 	MDB_cursor *c;
