@@ -510,26 +510,24 @@ pf_set(struct pfilt *f, uint32_t key)
 	}
 }
 
-/* 0 if level l surely lacks key, 1 if it may hold it. */
-static inline int
-pf_may(const struct ix *ix, int l, uint32_t key)
-{
-	const struct pfilt *f = &ix->pf[l];
-	const struct level *a = &f->lv, *b = &ix->lv[l];
-	uint32_t i;
-
-	if (f->bits == NULL || a->active != b->active || a->npost != b->npost ||
-	    a->lo != b->lo || a->hi != b->hi)
-		return 1;
-	i = pf_bit(f, key);
-	return (f->bits[i >> 6] >> (i & 63)) & 1;
-}
-
 static int
 level_same(const struct level *a, const struct level *b)
 {
 	return a->active == b->active && a->npost == b->npost &&
 	       a->lo == b->lo && a->hi == b->hi;
+}
+
+/* 0 if level l surely lacks key, 1 if it may hold it. */
+static inline int
+pf_may(const struct ix *ix, int l, uint32_t key)
+{
+	const struct pfilt *f = &ix->pf[l];
+	uint32_t i;
+
+	if (f->bits == NULL || !level_same(&f->lv, &ix->lv[l]))
+		return 1;
+	i = pf_bit(f, key);
+	return (f->bits[i >> 6] >> (i & 63)) & 1;
 }
 
 /* Rebuild the memtable and the dead set from the log and dead DBIs. */
@@ -806,18 +804,41 @@ rw_free(struct rw *w)
 	w->dcap = w->icap = w->offcap = 0;
 }
 
-static int
-grow(void *pp, size_t *cap, size_t need, size_t size)
+/* Room for need elements: the capacity doubled from 1024 as needed. */
+static size_t
+cap_for(size_t cap, size_t need)
 {
-	void **p = pp;
-	size_t c = *cap ? *cap : 1024;
+	size_t c = cap ? cap : 1024;
+
+	while (c < need)
+		c *= 2;
+	return c;
+}
+
+static int
+grow_bytes(unsigned char **p, size_t *cap, size_t need)
+{
+	size_t c = cap_for(*cap, need);
+	unsigned char *n;
 
 	if (need <= *cap)
 		return 0;
-	while (c < need)
-		c *= 2;
-	void *n = realloc(*p, c * size);
-	if (n == NULL)
+	if ((n = realloc(*p, c)) == NULL)
+		return ENOMEM;
+	*p = n;
+	*cap = c;
+	return 0;
+}
+
+static int
+grow_u32(uint32_t **p, size_t *cap, size_t need)
+{
+	size_t c = cap_for(*cap, need);
+	uint32_t *n;
+
+	if (need <= *cap)
+		return 0;
+	if ((n = realloc(*p, c * sizeof(*n))) == NULL)
 		return ENOMEM;
 	*p = n;
 	*cap = c;
@@ -836,8 +857,7 @@ rw_put_chunk(struct rw *w)
 
 	if (!w->open)
 		return 0;
-	if ((rc = grow(&w->off, &w->offcap, (size_t)nb + 1, sizeof(*w->off))) !=
-	    0)
+	if ((rc = grow_u32(&w->off, &w->offcap, (size_t)nb + 1)) != 0)
 		return rc;
 	for (uint32_t i = w->bucket - w->fb + 1; i <= nb; i++)
 		w->off[i] = (uint32_t)w->dlen;
@@ -871,21 +891,22 @@ rw_put_key(struct rw *w)
 	    (rc = rw_put_chunk(w)) != 0)
 		return rc;
 	if (!w->open) {
+		if ((rc = grow_u32(&w->off, &w->offcap, 1)) != 0)
+			return rc;
 		w->open = 1;
 		w->fb = w->bucket = b >> w->cshift << w->cshift;
-		w->off[0] = 0; /* offcap >= 1: rw_add made it */
+		w->off[0] = 0;
 	}
 	for (; w->bucket < b; w->bucket++) { /* buckets ended (or empty) */
 		size_t i = w->bucket - w->fb + 1;
-		if ((rc = grow(&w->off, &w->offcap, i + 2, sizeof(*w->off))) !=
-		    0)
+		if ((rc = grow_u32(&w->off, &w->offcap, i + 2)) != 0)
 			return rc;
 		w->off[i] = (uint32_t)w->dlen;
 	}
 	size_t at = w->off[w->bucket - w->fb];
 	dk = w->key - (at == w->dlen ? b << w->shift : w->last);
-	if ((rc = grow(&w->data, &w->dcap,
-	         w->dlen + 3 * REC_VARINT_MAX + w->ilen, 1)) != 0)
+	if ((rc = grow_bytes(&w->data, &w->dcap,
+	         w->dlen + 3 * REC_VARINT_MAX + w->ilen)) != 0)
 		return rc;
 	size_t len = rec_entry_head(w->data + w->dlen, dk, w->nids, w->ilen);
 	memcpy(w->data + w->dlen + len, w->ids, w->ilen);
@@ -904,8 +925,6 @@ rw_add(struct rw *w, uint32_t key, uint64_t id)
 
 	if (w->have_key && key == w->key && id == w->prev_id)
 		return 0; /* the same posting twice: keep one */
-	if ((rc = grow(&w->off, &w->offcap, 2, sizeof(*w->off))) != 0)
-		return rc;
 	if (!w->have_key || key != w->key) {
 		if ((rc = rw_put_key(w)) != 0)
 			return rc;
@@ -917,7 +936,7 @@ rw_add(struct rw *w, uint32_t key, uint64_t id)
 		if (w->pf != NULL)
 			pf_set(w->pf, key);
 	}
-	if ((rc = grow(&w->ids, &w->icap, w->ilen + REC_VARINT_MAX, 1)) != 0)
+	if ((rc = grow_bytes(&w->ids, &w->icap, w->ilen + REC_VARINT_MAX)) != 0)
 		return rc;
 	w->ilen += rec_varint_put(w->ids + w->ilen, id - w->prev_id);
 	w->prev_id = id;
