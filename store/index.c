@@ -517,6 +517,14 @@ level_same(const struct level *a, const struct level *b)
 	       a->lo == b->lo && a->hi == b->hi;
 }
 
+/* Fuller than PF_FILL_MAX, a filter lets most keys through: the
+ * lookup is cheaper without the test. */
+static int
+pf_full(const struct pfilt *f)
+{
+	return f->nset > PF_FILL_MAX * (double)((uint64_t)1 << (32 - f->shift));
+}
+
 /* 0 if level l surely lacks key, 1 if it may hold it. */
 static inline int
 pf_may(const struct ix *ix, int l, uint32_t key)
@@ -1350,9 +1358,7 @@ merge_finish(struct ix *ix, struct ix_txn *t)
 	if (m->src >= 0)
 		pf_free(&ix->pf[m->src]);
 	pf_free(&ix->pf[m->dst]);
-	if (m->pf.bits != NULL &&
-	    m->pf.nset <=
-	        PF_FILL_MAX * (double)((uint64_t)1 << (32 - m->pf.shift))) {
+	if (m->pf.bits != NULL && !pf_full(&m->pf)) {
 		ix->pf[m->dst] = m->pf;
 		ix->pf[m->dst].lv = *out;
 		memset(&m->pf, 0, sizeof(m->pf));
@@ -1519,17 +1525,16 @@ ix_del(struct ix *ix, struct ix_txn *t, uint64_t id)
 /*
  * A filter for level l made by reading its run, when it has none: after a
  * start, or a reload, the runs are there but their filters are not (a
- * merge builds them as it writes). Once per run; the first lookup of the
- * level in a txn asks. Reads the keys, not the ids: at 100k documents
- * some 50 MB of chunks, a fraction of a second.
+ * merge builds them). Once per run; the first lookup of the
+ * level in a txn asks. At 100k documents some 50 MB of chunks, a
+ * fraction of a second.
  */
 static int
 pf_scan(struct ix *ix, struct ix_txn *t, int l)
 {
 	const struct level *lv = &ix->lv[l];
 	struct pfilt f;
-	MDB_cursor *c;
-	MDB_val k, v;
+	struct rit r;
 	int rc;
 
 	/* A run smaller than the memtable is in the caches anyway. */
@@ -1540,43 +1545,19 @@ pf_scan(struct ix *ix, struct ix_txn *t, int l)
 	ix->pf_tried[l] = *lv;
 	if ((rc = pf_init(&f, lv->npost)) != 0)
 		return rc;
-	double full = PF_FILL_MAX * (double)((uint64_t)1 << (32 - f.shift));
-	if ((rc = mdb_cursor_open(t->txn, run_dbi(ix, l, lv->active), &c)) != 0)
-		goto out;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	     rc == 0 && f.nset <= full;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		struct rec_chunk ch;
-		struct rec_bucket b;
-		struct rec_ids x;
-		uint32_t hk;
-		if (rec_chunk_open(&ch, v.mv_data, v.mv_size) != 0 ||
-		    rec_chunk_check(&ch) != 0) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		for (uint32_t i = 0; i < ch.nb && rc == 0; i++) {
-			if (rec_chunk_bucket(&ch, ch.fb + i, &b) != 0) {
-				rc = MDB_CORRUPTED;
-				break;
-			}
-			while ((rc = rec_bucket_next(&b, &hk, &x)) > 0)
-				pf_set(&f, hk);
-			rc = rc < 0 ? MDB_CORRUPTED : 0;
-		}
-		if (rc != 0)
-			break;
+	rc = rit_open(&r, t->txn, run_dbi(ix, l, lv->active));
+	while (rc == 0 && !r.eof && !pf_full(&f)) {
+		pf_set(&f, r.key);
+		rc = rit_next(&r);
 	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND && f.nset <= full) {
+	rit_close(&r);
+	if (rc == 0 && !pf_full(&f)) {
 		pf_free(&ix->pf[l]);
 		f.lv = *lv;
 		ix->pf[l] = f;
 		return 0;
 	}
-	rc = rc == MDB_NOTFOUND || rc == 0 ? 0 : rc; /* too full: none */
-out:
-	pf_free(&f);
+	pf_free(&f); /* too full: none */
 	return rc;
 }
 
