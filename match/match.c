@@ -168,6 +168,23 @@ sorted_copy(const uint64_t *h, size_t n, size_t *nout)
 	return c;
 }
 
+/* Keep the sampled keys (KEY_SAMPLED), in place, unless they are too
+ * few to find a short text by; the new count. */
+static size_t
+sample_keys(uint64_t *keys, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += KEY_SAMPLED(keys[i]);
+	if (k < KEY_FULL_BELOW)
+		return n;
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (KEY_SAMPLED(keys[i]))
+			keys[k++] = keys[i];
+	return k;
+}
+
 /* No byte of s has its high bit set. */
 static int
 is_ascii(const char *s, size_t n)
@@ -255,6 +272,7 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 	    shingle_winnow(d->grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
 	if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)
 		goto err;
+	d->nkeys = sample_keys(d->keys, d->nkeys);
 	if ((rc = build_numbers(d, &t)) < 0)
 		goto err;
 	if (sketch) {
@@ -388,9 +406,14 @@ match_has_key(const uint64_t *set, size_t n, uint64_t k)
 /*
  * Boilerplate mask over d's characters: the gram under each common
  * fingerprint, and the stretch between two common fingerprints close
- * enough to lie in one shared passage (winnowing picks at least one
- * fingerprint in every WINNOW_W grams, so a boilerplate passage is a chain
- * of common fingerprints no further apart than that).
+ * enough to lie in one shared passage. Winnowing picks at least one
+ * fingerprint in every WINNOW_W grams, so a passage is a chain of
+ * fingerprints each within WINNOW_W grams of the previous one; only the
+ * sampled ones are keys (KEY_SAMPLED) and can be found common, so the
+ * chain goes on across the others up to a common one, and ends at one
+ * that was looked up and is not common. A lone common fingerprint is a stock
+ * phrase, not a passage: its gram is masked with GRAM_K characters either side,
+ * where its neighbours, not sampled, may belong to the phrase too.
  */
 void
 match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
@@ -404,21 +427,19 @@ match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
 			i++;
 			continue;
 		}
-		/* A chain of common fingerprints, each within a window of the
-		 * previous one: one boilerplate passage. */
-		size_t j = i;
-		while (j + 1 < d->nfp &&
-		       d->fp_pos[j + 1] - d->fp_pos[j] <= WINNOW_W &&
-		       match_has_key(common, ncommon, d->fp[j + 1]))
-			j++;
-		uint32_t from = d->fp_pos[i], to = d->fp_pos[j] + GRAM_K;
-		/* The passage extends up to a window beyond its first and last
-		 * fingerprints; a lone fingerprint is a stock phrase, not a
-		 * passage, and only its own gram is masked. */
-		if (j > i) {
-			from = from > WINNOW_W ? from - WINNOW_W : 0;
-			to += WINNOW_W;
+		size_t j = i, k = i + 1;
+		while (
+		    k < d->nfp && d->fp_pos[k] - d->fp_pos[k - 1] <= WINNOW_W) {
+			if (match_has_key(common, ncommon, d->fp[k]))
+				j = k; /* the chain reaches k */
+			else if (KEY_SAMPLED(d->fp[k]))
+				break; /* looked up, not common: it ends */
+			k++;
 		}
+		unsigned ext = j > i ? WINNOW_W : GRAM_K;
+		uint32_t from = d->fp_pos[i], to = d->fp_pos[j] + GRAM_K;
+		from = from > ext ? from - ext : 0;
+		to += ext;
 		if (to > d->nchars)
 			to = d->nchars;
 		memset(mask + from, 1, to > from ? to - from : 0);

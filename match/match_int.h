@@ -14,6 +14,18 @@
 #define WINNOW_W 32    /* grams per winnowing window */
 #define PASSAGE_RUN 20 /* consecutive shared grams that make a passage */
 #define FACT_WINDOW 24 /* shared text this close on both sides: in context */
+/*
+ * Index keys are the fingerprints whose hash is even: half of them, the
+ * same half in every text (a gram's hash decides), so two texts sharing a
+ * passage share half its fingerprints as keys. Every key costs a lookup
+ * at ingest and a posting written ~8 times by the index's merges: half
+ * the keys took a quarter off a backfill at 100k documents, and the
+ * development corpus lost no pair (docs/performance.md, seventh
+ * measurement). A text with fewer than KEY_FULL_BELOW sampled keys (under
+ * ~250 characters) keeps all its fingerprints as keys.
+ */
+#define KEY_SAMPLED(fp) (((fp)&1) == 0)
+#define KEY_FULL_BELOW 8
 #define NUM_SEED 0x6e756d62657273ULL /* "numbers" */
 #define SKETCH_MAGIC 0x524d5331u     /* "RMS1" */
 

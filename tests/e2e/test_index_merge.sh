@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
-N=1000
+N=1500
 python3 "$SOURCE_DIR/tests/tools/gen_articles.py" "$WATCH" "$N" --seed 3 \
     --subdirs 3
 pairs_of() { grep ' pair ' "$1" | cut -d' ' -f2- | sort; }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "match.h"
+#include "match_int.h" /* KEY_SAMPLED, KEY_FULL_BELOW */
 
 /* Invented stories, written for these tests. */
 static const char *HARBOUR =
@@ -308,6 +309,77 @@ test_shared_boilerplate_never_makes_a_pair(void **state)
 	free(b);
 }
 
+/* How many of a's keys are in b's. */
+static size_t
+keys_shared(const struct match_doc *a, const struct match_doc *b)
+{
+	const uint64_t *ka, *kb;
+	size_t na = match_doc_keys(a, &ka), nb = match_doc_keys(b, &kb);
+	size_t n = 0;
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			n += ka[i] == kb[j];
+	return n;
+}
+
+/* A text's keys are the sampled half of its fingerprints, the same half in
+ * every text, so a reprint finds its original by them; a short text keeps
+ * all its fingerprints (too few sampled ones to be found by). */
+static void
+test_keys_are_a_shared_sample(void **state)
+{
+	(void)state;
+	char *first = lede(HARBOUR, 0.4);
+	const char *tiny =
+	    "Dock workers at Kalvik went back to work on Thursday.";
+	struct match_doc *a, *b, *t;
+	const uint64_t *keys;
+	assert_int_equal(match_doc_build(HARBOUR, strlen(HARBOUR), &a), 0);
+	assert_int_equal(match_doc_build(first, strlen(first), &b), 0);
+	assert_int_equal(match_doc_build(tiny, strlen(tiny), &t), 0);
+
+	size_t na = match_doc_keys(a, &keys);
+	assert_true(na >= 2 * KEY_FULL_BELOW);
+	for (size_t i = 0; i < na; i++)
+		assert_true(KEY_SAMPLED(keys[i]));
+	/* The lede's keys are the story's, but for a window at its cut. */
+	size_t nb = match_doc_keys(b, &keys);
+	assert_true(nb >= KEY_FULL_BELOW && nb < na);
+	assert_true(keys_shared(b, a) + 2 >= nb);
+
+	size_t nt = match_doc_keys(t, &keys), odd = 0;
+	assert_true(nt > 0);
+	for (size_t i = 0; i < nt; i++)
+		odd += !KEY_SAMPLED(keys[i]);
+	assert_true(odd > 0);
+	match_doc_free(a);
+	match_doc_free(b);
+	match_doc_free(t);
+	free(first);
+}
+
+/* A text whose keys are all common is masked whole, though only half its
+ * fingerprints are keys: the chain of common keys spans the others. */
+static void
+test_common_text_is_masked_whole(void **state)
+{
+	(void)state;
+	struct match_doc *d;
+	const uint64_t *keys;
+	assert_int_equal(match_doc_build(ORCHARD, strlen(ORCHARD), &d), 0);
+	size_t nkeys = match_doc_keys(d, &keys), masked = 0;
+	for (size_t i = 0; i < nkeys; i++)
+		assert_true(KEY_SAMPLED(keys[i])); /* a sample, not all */
+	unsigned char *mask = malloc(d->nchars + 1);
+	assert_non_null(mask);
+	match_mask_boilerplate(d, keys, nkeys, mask);
+	for (size_t i = 0; i < d->nchars; i++)
+		masked += mask[i];
+	assert_true(masked >= d->nchars * 95 / 100);
+	free(mask);
+	match_doc_free(d);
+}
+
 static void
 test_short_texts_never_match(void **state)
 {
@@ -429,6 +501,8 @@ main(void)
 	    cmocka_unit_test(test_roundup_is_partial),
 	    cmocka_unit_test(test_shared_boilerplate_never_makes_a_pair),
 	    cmocka_unit_test(test_short_texts_never_match),
+	    cmocka_unit_test(test_keys_are_a_shared_sample),
+	    cmocka_unit_test(test_common_text_is_masked_whole),
 	    cmocka_unit_test(test_sketch_round_trip),
 	    cmocka_unit_test(test_explain_finds_passages),
 	    cmocka_unit_test(test_garbage_and_empty_inputs),
