@@ -310,9 +310,12 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 		return -ENOMEM;
 	nkeys = match_doc_keys(d, &keys);
 	rc = common_keys(txn, keys, nkeys, limit, &common, tally, self, ids);
+	/* A short text's keys are all its fingerprints, but a longer text
+	 * it was cut from is indexed under about half of them: one shared
+	 * key makes a candidate (the share filter and verification judge). */
 	if (rc == 0)
 		rc = tally_keep(
-		    tally, nkeys < MIN_HITS ? 1 : MIN_HITS, &cands, &m);
+		    tally, nkeys < MATCH_SHORT_KEYS ? 1 : MIN_HITS, &cands, &m);
 	tally_clear(tally);
 	if (rc < 0)
 		goto out;

@@ -87,7 +87,12 @@ int match_sketch_nkeys(const void *blob, size_t len, uint32_t *nkeys);
 double match_sketch_jaccard(
     const struct match_sketch *a, const struct match_sketch *b);
 
-/* Keys for the inverted index (unique, sorted); the array belongs to d. */
+/* Keys for the inverted index (unique, sorted); the array belongs to d.
+ * They are a sample of the text's fingerprints, the same in every text, so
+ * two texts sharing a passage share about half its keys; a short text
+ * (fewer than MATCH_SHORT_KEYS keys) keeps all of them, and a longer text
+ * sharing one of its passages holds only about half of those. */
+#define MATCH_SHORT_KEYS 16
 size_t match_doc_keys(const struct match_doc *d, const uint64_t **keys);
 uint64_t match_doc_norm_hash(const struct match_doc *d);
 uint32_t match_doc_ntokens(const struct match_doc *d);

@@ -22,7 +22,8 @@
  * the keys took a quarter off a backfill at 100k documents, and the
  * development corpus lost no pair (docs/performance.md, seventh
  * measurement). A text with fewer than KEY_FULL_BELOW sampled keys (under
- * ~250 characters) keeps all its fingerprints as keys.
+ * ~250 characters) keeps all its fingerprints as keys: at most about
+ * 2 * KEY_FULL_BELOW = MATCH_SHORT_KEYS.
  */
 #define KEY_SAMPLED(fp) (((fp)&1) == 0)
 #define KEY_FULL_BELOW 8

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Basic end to end: articles dropped into the inbox are stored, an exact
-# copy, a reprint wrapped in a header and footer and a lede-only excerpt are
+# copy, a reprint wrapped in a header and footer, a lede-only excerpt and a
+# two-line brief are
 # flagged, and every endpoint answers over the real socket.
 source "$(dirname "$0")/lib.sh"
 
@@ -30,7 +31,10 @@ story_bridge | drop "$WATCH/wire/bridge_copy.txt"
 } | drop "$WATCH/partner/orchard_reprint.txt"
 # The lede: the first 40% of the story.
 story_library | head -n 12 | drop "$WATCH/digest/library_lede.txt"
-wait_for documents 7
+# A brief: the headline and two lines (140 bytes), too short for its keys
+# to be sampled, where the story holds only half of them in the index.
+story_ferry | head -n 3 | drop "$WATCH/digest/ferry_brief.txt"
+wait_for documents 8
 ok "reprints stored"
 
 ctl pairs --json >"$TMP/pairs.json"
@@ -42,6 +46,7 @@ want = {
     ("orchard.txt", "partner/orchard_reprint.txt"):
         ("near_duplicate", "orchard.txt"),
     ("library.txt", "digest/library_lede.txt"): ("excerpt", "library.txt"),
+    ("ferry.txt", "digest/ferry_brief.txt"): ("excerpt", "ferry.txt"),
 }
 got = {}
 for p in pairs:
@@ -52,7 +57,7 @@ for p in pairs:
     got[(p["a"], p["b"])] = (p["relation"], p["original"])
 assert got == want, "got %r" % got
 PY
-ok "pairs: exact, near_duplicate and excerpt with their originals"
+ok "pairs: exact, near_duplicate and two excerpts with their originals"
 
 ctl pairs | grep -q '^RELATION *A *B *ORIGINAL *JACCARD *CONTAINMENT' ||
     fail "pairs table has no header"
@@ -85,7 +90,7 @@ ctl query "$TMP/outside.txt" --json >"$TMP/q.json"
 grep -q '"path":"ferry.txt"' "$TMP/q.json" || fail "query: $(cat "$TMP/q.json")"
 grep -q '"relation":"exact"' "$TMP/q.json" || fail "query relation"
 sleep 0.3
-[ "$(status_field documents)" = 7 ] || fail "query stored a document"
+[ "$(status_field documents)" = 8 ] || fail "query stored a document"
 ok "query matches without storing"
 
 ctl cluster library.txt --json >"$TMP/c.json"
@@ -113,7 +118,7 @@ ok "explain"
 
 if command -v curl >/dev/null; then
 	curl -sf --unix-socket "$SOCK" http://localhost/v1/status |
-	    grep -q '"documents":7' || fail "curl /v1/status"
+	    grep -q '"documents":8' || fail "curl /v1/status"
 	code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" \
 	    'http://localhost/v1/matches?path=../etc/passwd')
 	[ "$code" = 400 ] || fail "path with .. gave $code"
