@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Basic end to end: articles dropped into the inbox are stored, an exact
 # copy, a reprint wrapped in a header and footer, a lede-only excerpt and a
-# two-line brief are
-# flagged, and every endpoint answers over the real socket.
+# two-line brief are flagged, and every endpoint answers over the real
+# socket.
 source "$(dirname "$0")/lib.sh"
 
 start_daemon
