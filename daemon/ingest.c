@@ -620,6 +620,56 @@ out:
 	return rc;
 }
 
+/* The stored version of rel: the document at rel, or the first item
+ * rel#N of a file with several (each keeps the whole file's size and
+ * hash); *id 0 when there is none. */
+static int
+stored_version(
+    struct store_txn *txn, const char *rel, uint64_t *id, struct store_doc *doc)
+{
+	int rc = store_doc_by_path(txn, rel, id);
+
+	if (rc == STORE_ENOTFOUND) {
+		*id = 0;
+		if ((rc = first_item(txn, rel, id)) < 0)
+			return rc;
+	} else if (rc < 0) {
+		return rc;
+	}
+	return *id != 0 ? store_doc_get(txn, *id, doc) : 0;
+}
+
+/*
+ * Stored as the file is now, by size and mtime: skipped without reading.
+ * mtime has a granularity of one second on the record, so this is trusted
+ * only when the file was last written a second or more before we stored
+ * it; otherwise a same-size rewrite within that second would be missed,
+ * and the content hashes are compared instead.
+ */
+static int
+unchanged(const struct store_doc *old, const struct stat *sb)
+{
+	return old->size == (uint64_t)sb->st_size &&
+	       old->mtime == (int64_t)sb->st_mtime &&
+	       old->mtime < old->first_seen / 1000000 - 1;
+}
+
+int
+ingest_known(struct reprintd *r, const char *rel, const struct stat *sb)
+{
+	struct store_txn *txn;
+	struct store_doc old;
+	uint64_t id;
+	int known;
+
+	if (store_txn_begin(r->st, 0, &txn) < 0)
+		return 0; /* ingest will say why */
+	known = stored_version(txn, rel, &id, &old) == 0 && id != 0 &&
+	        unchanged(&old, sb);
+	store_txn_abort(txn);
+	return known;
+}
+
 /*
  * Process one file. Returns 0 when done with it (stored, skipped or
  * rejected) or a negative store error that ends the transaction.
@@ -707,27 +757,9 @@ ingest_file(
 		    (uint64_t)sb.st_size, r->cfg.max_file_size);
 		goto out;
 	}
-	/* The stored version: the document at rel, or an item rel#N of a
-	 * file with several (each keeps the whole file's size and hash). */
-	rc = store_doc_by_path(txn, rel, &old_id);
-	if (rc == STORE_ENOTFOUND) {
-		old_id = 0;
-		if ((rc = first_item(txn, rel, &old_id)) < 0)
-			goto out;
-	} else if (rc < 0)
+	if ((rc = stored_version(txn, rel, &old_id, &old)) < 0)
 		goto out;
-	if (old_id != 0 && (rc = store_doc_get(txn, old_id, &old)) < 0)
-		goto out;
-	/*
-	 * Unchanged by size and mtime: skip without reading. mtime has a
-	 * granularity of one second on the record, so this is trusted only
-	 * when the file was last written a second or more before we stored
-	 * it; otherwise a same-size rewrite within that second would be
-	 * missed, and we compare content hashes instead.
-	 */
-	if (old_id != 0 && old.size == (uint64_t)sb.st_size &&
-	    old.mtime == (int64_t)sb.st_mtime &&
-	    old.mtime < old.first_seen / 1000000 - 1) {
+	if (old_id != 0 && unchanged(&old, &sb)) {
 		log_debug("%s unchanged", rel);
 		rc = 0;
 		goto out;

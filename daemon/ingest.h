@@ -16,6 +16,7 @@
 #define INGEST_H
 
 struct reprintd;
+struct stat;
 
 #define INGEST_BACKFILL_MS 1000
 
@@ -40,5 +41,13 @@ int ingest_batch(struct reprintd *r);
  * paused (r->paused, r->error) as after a failed batch.
  */
 int ingest_merge(struct reprintd *r, int whole);
+
+/*
+ * 1 if rel (lstat sb, a regular file) is stored as it is now, by the test
+ * ingest uses to skip a file unread (size and mtime): the start-up walk
+ * leaves it out (watch_set_known). 0 otherwise, or on any error (ingest
+ * then looks at the file and says what is wrong).
+ */
+int ingest_known(struct reprintd *r, const char *rel, const struct stat *sb);
 
 #endif

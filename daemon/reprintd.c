@@ -100,6 +100,12 @@ found_cb(const char *rel, void *arg)
 	schedule_drain(r);
 }
 
+static int
+known_cb(const char *rel, const struct stat *sb, void *arg)
+{
+	return ingest_known(arg, rel, sb);
+}
+
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -498,6 +504,7 @@ main(int argc, char *argv[])
 		fprintf(stderr, "reprintd: inotify: %s\n", strerror(errno));
 		goto out;
 	}
+	watch_set_known(r->w, known_cb);
 	if (once) {
 		ret = run_once(&m);
 		goto out;

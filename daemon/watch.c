@@ -32,6 +32,7 @@ struct watch {
 	struct event *ev;
 	struct event *back_ev; /* looks for a root that was deleted/moved */
 	watch_found_cb found;
+	watch_known_cb known; /* NULL: every file is reported */
 	void *arg;
 	/* Directory of each watch descriptor, relative to root ("" for the
 	 * root). Indexed by wd: the kernel hands out small, increasing
@@ -59,13 +60,13 @@ struct scan_list {
 	struct scan_file *v;
 	size_t n, cap;
 	int more;      /* files were left out of the chunk */
-	size_t nfiles; /* files walked */
+	size_t nfiles; /* files to report: not known, not reported yet */
 };
 
 /* A file visited by the walk: 0 if the list took path, 1 if the caller
  * should free it, or -errno. */
-typedef int (*scan_visit_fn)(struct watch *w, struct scan_list *l,
-    const struct timespec *mt, char *path);
+typedef int (*scan_visit_fn)(
+    struct watch *w, struct scan_list *l, const struct stat *sb, char *path);
 
 static void watch_read_cb(evutil_socket_t fd, short what, void *arg);
 static void watch_back_cb(evutil_socket_t fd, short what, void *arg);
@@ -264,14 +265,23 @@ scan_cmp(const void *pa, const void *pb)
 	return key_cmp(&a->mtime, a->path, &b->mtime, b->path);
 }
 
+/* A regular file stored as it is now: the walk leaves it out. */
+static int
+is_known(struct watch *w, const struct stat *sb, const char *path)
+{
+	return w->known != NULL && S_ISREG(sb->st_mode) &&
+	       w->known(path, sb, w->arg) == 1;
+}
+
 /* Every file of a subtree. */
 static int
 visit_all(
-    struct watch *w, struct scan_list *l, const struct timespec *mt, char *path)
+    struct watch *w, struct scan_list *l, const struct stat *sb, char *path)
 {
-	(void)w;
+	if (is_known(w, sb, path))
+		return 1;
 	l->nfiles++;
-	return scan_push(l, mt, path);
+	return scan_push(l, &sb->st_mtim, path);
 }
 
 static void
@@ -296,12 +306,16 @@ heap_sift_down(struct scan_list *l, size_t i)
  * a max-heap (v[0] the largest kept). */
 static int
 visit_chunk(
-    struct watch *w, struct scan_list *l, const struct timespec *mt, char *path)
+    struct watch *w, struct scan_list *l, const struct stat *sb, char *path)
 {
-	l->nfiles++;
+	const struct timespec *mt = &sb->st_mtim;
+
 	if (w->last_path != NULL &&
 	    key_cmp(mt, path, &w->last_mtime, w->last_path) <= 0)
 		return 1; /* reported by an earlier chunk */
+	if (is_known(w, sb, path))
+		return 1;
+	l->nfiles++;
 	if (l->n < l->cap) {
 		size_t i = l->n++;
 		l->v[i] = (struct scan_file){*mt, path};
@@ -373,7 +387,7 @@ scan_dir(struct watch *w, const char *rel, int depth, int watches,
 		/* Regular files and everything else: the ingest step
 		 * rejects what is not a readable regular file, and counts
 		 * it, so that a FIFO in the inbox is visible in status. */
-		if ((rc = visit(w, l, &sb.st_mtim, child)) != 0) {
+		if ((rc = visit(w, l, &sb, child)) != 0) {
 			free(child);
 			if (rc < 0)
 				break;
@@ -425,6 +439,12 @@ watch_scan_chunked(struct watch *w, size_t chunk)
 	return (rc = watch_scan_more(w)) < 0 ? rc : 0;
 }
 
+void
+watch_set_known(struct watch *w, watch_known_cb known)
+{
+	w->known = known;
+}
+
 int
 watch_scan(struct watch *w)
 {
@@ -453,7 +473,8 @@ watch_scan_more(struct watch *w)
 	rc = scan_dir(w, "", 0, w->scan_watches, visit_chunk, &l);
 	if (rc == 0) {
 		w->scan_watches = 0;
-		/* A big tree: about 16 passes, each holding 1/16. */
+		/* Many files to report: about 16 passes, each holding a
+		 * sixteenth of what the first one found. */
 		if (l.nfiles / 16 > w->scan_chunk)
 			w->scan_chunk = l.nfiles / 16;
 		qsort(l.v, l.n, sizeof(*l.v), scan_cmp);

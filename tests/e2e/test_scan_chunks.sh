@@ -62,3 +62,20 @@ pairs_of "$LOG" | diff -q - <(pairs_of "$TMP/ref.log") >/dev/null ||
 grep -q "start-up scan ingested" "$LOG" || fail "no end of the start-up scan"
 stop_daemon
 ok "daemon in chunks of 16: every file once, same order and pairs"
+
+# A restart over the stored tree: one walk, which reports only the file
+# rewritten meanwhile; the others are stored as they are (size and mtime)
+# and are neither reported nor opened, however small the chunks.
+changed=$(head -n 1 "$TMP/want")
+echo "A line added while the daemon was down." >>"$WATCH/$changed"
+touch -d "2001-02-03 04:05:06" "$WATCH/$changed"
+n0=$(wc -l <"$LOG")
+start_daemon
+wait_for documents "$N"
+tail -n +"$((n0 + 1))" "$LOG" >"$TMP/restart.log"
+grep -q "(5 directories, 1 files to check)" "$TMP/restart.log" ||
+    fail "restart: $(grep "files to check" "$TMP/restart.log")"
+[ "$(order_of "$TMP/restart.log")" = "$changed" ] ||
+    fail "restart stored: $(order_of "$TMP/restart.log" | head -n 3)"
+stop_daemon
+ok "restart over the stored tree: one walk, only the changed file read"

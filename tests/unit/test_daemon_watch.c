@@ -64,19 +64,15 @@ touch(const char *root, const char *rel, time_t mtime)
 }
 
 /* A tree of NFILES files in three folders with shuffled mtimes, many
- * equal (the path breaks the tie), walked with chunks of 1, 7 and all. */
+ * equal (the path breaks the tie), under a new root; f sorted. */
 static void
-test_scan_chunks(void **state)
+make_tree(char *root, size_t size, struct file *f)
 {
 	const char *tmp = getenv("REPRINTD_TEST_TMP");
-	static struct file f[NFILES];
-	static struct seen s;
-	char root[256], dir[300];
 	uint64_t r = 0x2545f4914f6cdd1dull;
-	const size_t chunks[] = {1, 7, 100000};
+	char dir[300];
 
-	(void)state;
-	snprintf(root, sizeof(root), "%s/watch.XXXXXX", tmp ? tmp : "/tmp");
+	snprintf(root, size, "%s/watch.XXXXXX", tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(root));
 	for (int d = 0; d < 3; d++) {
 		snprintf(dir, sizeof(dir), "%s/d%d", root, d);
@@ -90,6 +86,28 @@ test_scan_chunks(void **state)
 		touch(root, f[i].path, f[i].mtime);
 	}
 	qsort(f, NFILES, sizeof(*f), file_cmp);
+}
+
+static void
+remove_tree(const char *root)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The tree walked with chunks of 1, 7 and all. */
+static void
+test_scan_chunks(void **state)
+{
+	static struct file f[NFILES];
+	static struct seen s;
+	char root[256], dir[300];
+	const size_t chunks[] = {1, 7, 100000};
+
+	(void)state;
+	make_tree(root, sizeof(root), f);
 	for (size_t c = 0; c < sizeof(chunks) / sizeof(*chunks); c++) {
 		struct watch *w;
 		int passes = 1, rc;
@@ -130,8 +148,76 @@ test_scan_chunks(void **state)
 	assert_int_equal(watch_scan(w), -ENOENT);
 	assert_false(watch_scanning(w));
 	watch_close(w);
-	snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
-	assert_int_equal(system(dir), 0);
+	remove_tree(root);
+}
+
+/* Files "stored" for the known callback: those of d1 and d2, with the
+ * mtime the tree gave them (the callback must get the file's lstat). */
+static const struct file *known_tree;
+static size_t known_asked;
+static int known_all; /* every file stored */
+
+static int
+known(const char *rel, const struct stat *sb, void *arg)
+{
+	(void)arg;
+	known_asked++;
+	assert_true(S_ISREG(sb->st_mode));
+	for (size_t i = 0; i < NFILES; i++)
+		if (strcmp(known_tree[i].path, rel) == 0) {
+			assert_int_equal(sb->st_mtime, known_tree[i].mtime);
+			return known_all || strncmp(rel, "d0/", 3) != 0;
+		}
+	return 0;
+}
+
+/* Known files are neither reported nor counted toward a chunk: with two
+ * thirds of the tree stored, a walk in chunks of 7 reports the other third
+ * in order, in chunks that grow with what is left (a sixteenth of it). */
+static void
+test_scan_known(void **state)
+{
+	static struct file f[NFILES];
+	static struct seen s;
+	struct watch *w;
+	char root[256];
+	size_t nd0 = 0, j = 0;
+	int passes = 1;
+
+	(void)state;
+	make_tree(root, sizeof(root), f);
+	known_tree = f;
+	for (size_t i = 0; i < NFILES; i++)
+		nd0 += strncmp(f[i].path, "d0/", 3) == 0;
+	assert_true(nd0 > 50 && nd0 < NFILES / 2);
+	assert_int_equal(watch_open(NULL, root, found, &s, &w), 0);
+	watch_set_known(w, known);
+	assert_int_equal(watch_scan_chunked(w, 7), 0);
+	while (watch_scanning(w)) {
+		assert_true(watch_scan_more(w) >= 0);
+		passes++;
+	}
+	assert_int_equal(s.n, nd0);
+	for (size_t i = 0; i < NFILES; i++)
+		if (strncmp(f[i].path, "d0/", 3) == 0)
+			assert_string_equal(s.path[j++], f[i].path);
+	/* 7 files, then chunks of nd0 / 16 (< 7): one per 7 files. */
+	assert_int_equal(passes, (int)((nd0 + 6) / 7));
+	assert_true(known_asked >= NFILES);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.path[i]);
+	watch_close(w);
+
+	/* Everything stored: one walk, nothing reported. */
+	memset(&s, 0, sizeof(s));
+	known_all = 1;
+	assert_int_equal(watch_open(NULL, root, found, &s, &w), 0);
+	watch_set_known(w, known);
+	assert_int_equal(watch_scan_chunked(w, 7), 0);
+	assert_false(watch_scanning(w));
+	assert_int_equal(s.n, 0);
+	watch_close(w);
+	remove_tree(root);
 }
 
 int
@@ -139,6 +225,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scan_chunks),
+	    cmocka_unit_test(test_scan_known),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
