@@ -89,9 +89,10 @@ double match_sketch_jaccard(
 
 /* Keys for the inverted index (unique, sorted); the array belongs to d.
  * They are a sample of the text's fingerprints, the same in every text, so
- * two texts sharing a passage share about half its keys; a short text
- * (fewer than MATCH_SHORT_KEYS keys) keeps all of them, and a longer text
- * sharing one of its passages holds only about half of those. */
+ * two texts sharing a passage share about half its fingerprints as keys.
+ * A short text keeps all its fingerprints as keys (it then has fewer than
+ * MATCH_SHORT_KEYS), of which a longer text it was cut from holds only
+ * about half. */
 #define MATCH_SHORT_KEYS 16
 size_t match_doc_keys(const struct match_doc *d, const uint64_t **keys);
 uint64_t match_doc_norm_hash(const struct match_doc *d);

@@ -19,11 +19,11 @@
  * same half in every text (a gram's hash decides), so two texts sharing a
  * passage share half its fingerprints as keys. Every key costs a lookup
  * at ingest and a posting written ~8 times by the index's merges: half
- * the keys took a quarter off a backfill at 100k documents, and the
- * development corpus lost no pair (docs/performance.md, seventh
- * measurement). A text with fewer than KEY_FULL_BELOW sampled keys (under
- * ~250 characters) keeps all its fingerprints as keys: at most about
- * 2 * KEY_FULL_BELOW = MATCH_SHORT_KEYS.
+ * the keys took 30% off a backfill at 100k documents, and the development
+ * corpus kept its recall, with one false pair more (docs/performance.md,
+ * seventh measurement). A text with fewer than KEY_FULL_BELOW sampled keys
+ * (under ~250 characters) keeps all its fingerprints as keys: at most
+ * about twice as many, MATCH_SHORT_KEYS.
  */
 #define KEY_SAMPLED(fp) (((fp)&1) == 0)
 #define KEY_FULL_BELOW 8
