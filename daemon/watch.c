@@ -60,7 +60,7 @@ struct scan_list {
 	struct scan_file *v;
 	size_t n, cap;
 	int more;      /* files were left out of the chunk */
-	size_t nfiles; /* files to report: not known, not reported yet */
+	size_t nfiles; /* files walked, not reported yet */
 };
 
 /* A file visited by the walk: 0 if the list took path, 1 if the caller
@@ -313,9 +313,19 @@ visit_chunk(
 	if (w->last_path != NULL &&
 	    key_cmp(mt, path, &w->last_mtime, w->last_path) <= 0)
 		return 1; /* reported by an earlier chunk */
+	l->nfiles++;
+	/* Asking the store costs a lookup: ask about a file only if it would
+	 * enter the chunk, and about one that would not only until one is
+	 * not known (l->more). A big new tree then costs a lookup per heap
+	 * entry, not one per file and pass. */
+	if (l->n == l->cap &&
+	    key_cmp(mt, path, &l->v[0].mtime, l->v[0].path) >= 0) {
+		if (!l->more && !is_known(w, sb, path))
+			l->more = 1;
+		return 1;
+	}
 	if (is_known(w, sb, path))
 		return 1;
-	l->nfiles++;
 	if (l->n < l->cap) {
 		size_t i = l->n++;
 		l->v[i] = (struct scan_file){*mt, path};
@@ -327,9 +337,7 @@ visit_chunk(
 		}
 		return 0;
 	}
-	l->more = 1;
-	if (key_cmp(mt, path, &l->v[0].mtime, l->v[0].path) >= 0)
-		return 1;
+	l->more = 1; /* the largest kept is left out */
 	free(l->v[0].path);
 	l->v[0] = (struct scan_file){*mt, path};
 	heap_sift_down(l, 0);
@@ -473,8 +481,7 @@ watch_scan_more(struct watch *w)
 	rc = scan_dir(w, "", 0, w->scan_watches, visit_chunk, &l);
 	if (rc == 0) {
 		w->scan_watches = 0;
-		/* Many files to report: about 16 passes, each holding a
-		 * sixteenth of what the first one found. */
+		/* A big tree: about 16 passes, each holding 1/16. */
 		if (l.nfiles / 16 > w->scan_chunk)
 			w->scan_chunk = l.nfiles / 16;
 		qsort(l.v, l.n, sizeof(*l.v), scan_cmp);

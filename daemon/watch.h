@@ -46,8 +46,8 @@ void watch_close(struct watch *w);
  * A big tree is reported in chunks, so that memory does not grow with it:
  * watch_scan reports the WATCH_SCAN_CHUNK first files; while
  * watch_scanning() says more remain, each watch_scan_more walks the tree
- * again and reports the next chunk (about 16 passes in all: a chunk grows
- * to a sixteenth of the files to report; see watch_set_known). The order is
+ * again and reports the next chunk (at most about 16 passes: a chunk grows
+ * to a sixteenth of the tree; see watch_set_known). The order is
  * that of one sort of the whole tree; a file whose mtime moves behind the
  * chunks already reported is left to its inotify event. watch_scan_more returns
  * 1 if more remain, 0 when the walk is complete, or -errno. A new watch_scan
@@ -57,11 +57,12 @@ void watch_close(struct watch *w);
 #define WATCH_SCAN_CHUNK 65536
 int watch_scan(struct watch *w);
 /*
- * Optional: asked during a walk of each regular file, with its lstat
- * (relpath, sb, and found's arg); 1 if it is stored as it is now, so that
- * the walk neither reports it nor counts it toward a chunk. A restart
- * over a big tree already stored is then one walk, not one per chunk
- * (74.8 s for a million files, 16 walks and every file reported, before).
+ * Optional: asked during a walk about a regular file that would be
+ * reported (relpath, its lstat, found's arg); 1 if it is stored as it is
+ * now, so that the walk does not report it nor give it a place in a
+ * chunk. A restart over a big tree already stored is then one walk, not
+ * one per chunk (66.9 s for a million files before: 16 walks, every file
+ * reported).
  */
 typedef int (*watch_known_cb)(
     const char *relpath, const struct stat *sb, void *arg);

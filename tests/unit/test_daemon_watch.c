@@ -171,9 +171,9 @@ known(const char *rel, const struct stat *sb, void *arg)
 	return 0;
 }
 
-/* Known files are neither reported nor counted toward a chunk: with two
- * thirds of the tree stored, a walk in chunks of 7 reports the other third
- * in order, in chunks that grow with what is left (a sixteenth of it). */
+/* Known files are not reported and take no place in a chunk: with two
+ * thirds of the tree stored, a walk in chunks of 7 then of a sixteenth of
+ * the tree reports the other third in order, and no pass more. */
 static void
 test_scan_known(void **state)
 {
@@ -201,9 +201,10 @@ test_scan_known(void **state)
 	for (size_t i = 0; i < NFILES; i++)
 		if (strncmp(f[i].path, "d0/", 3) == 0)
 			assert_string_equal(s.path[j++], f[i].path);
-	/* 7 files, then chunks of nd0 / 16 (< 7): one per 7 files. */
-	assert_int_equal(passes, (int)((nd0 + 6) / 7));
-	assert_true(known_asked >= NFILES);
+	/* 7 files, then chunks of NFILES / 16. */
+	assert_int_equal(
+	    passes, 1 + (int)((nd0 - 7 + NFILES / 16 - 1) / (NFILES / 16)));
+	assert_true(known_asked >= NFILES - nd0);
 	for (size_t i = 0; i < s.n; i++)
 		free(s.path[i]);
 	watch_close(w);
