@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "match.h"
 #include "shingle.h"
 
 #define GRAM_K 8       /* code points per character gram */
@@ -22,11 +23,12 @@
  * the keys took 30% off a backfill at 100k documents, and the development
  * corpus kept its recall, with one false pair more (docs/performance.md,
  * seventh measurement). A text with fewer than KEY_FULL_BELOW sampled keys
- * (under ~250 characters) keeps all its fingerprints as keys: at most
- * about twice as many, MATCH_SHORT_KEYS.
+ * (under ~250 characters) keeps all its fingerprints as keys: about twice
+ * as many, under MATCH_SHORT_KEYS (match.h), which detection treats as a
+ * short text.
  */
 #define KEY_SAMPLED(fp) (((fp)&1) == 0)
-#define KEY_FULL_BELOW 8
+#define KEY_FULL_BELOW (MATCH_SHORT_KEYS / 2)
 #define NUM_SEED 0x6e756d62657273ULL /* "numbers" */
 #define SKETCH_MAGIC 0x524d5331u     /* "RMS1" */
 
