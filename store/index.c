@@ -1024,110 +1024,71 @@ dead_purge(struct ix *ix, struct ix_txn *t, uint64_t lo, uint64_t hi)
 }
 
 /*
- * Reads the memtable in (key, id) order without copying its postings:
- * its keys sorted once (8 bytes a key), each key's chain gathered when its
- * turn comes (chains run newest first, ids ascend along the log). The
- * memtable must not change meanwhile: a write between two slices of a
- * merge abandons it.
+ * Reads the memtable in (key, id) order without walking its chains: every
+ * live posting as key << 32 | its entry's index, sorted once (8 bytes a
+ * posting). Entries are appended in id order, so within a key the indexes
+ * ascend with the ids. The ids are then read from the entries in that
+ * order, loads independent of one another that prefetching overlaps;
+ * walking the chains was a dependent miss per posting (4% of a backfill).
+ * The memtable must not change meanwhile: a write between two slices of
+ * a merge abandons it.
  */
 struct mit {
-	uint64_t *order; /* key << 32 | slot, sorted */
-	size_t n, at;    /* keys; the current one */
-	uint64_t *ids;   /* the current key's live ids, ascending */
-	size_t nids, i, cap;
+	uint64_t *order; /* key << 32 | entry index, sorted */
+	size_t n, at;    /* postings; the current one */
 	int eof;
 	uint32_t key;
 	uint64_t id;
 };
 
-#define MIT_AHEAD 16 /* keys prefetched ahead */
+#define MIT_AHEAD 16 /* entries prefetched ahead */
 
-/* The first key from r->at on with live postings, or eof. */
-static int
+static void
 mit_load(const struct ix *ix, struct mit *r)
 {
-	for (; r->at < r->n; r->at++) {
-		const struct mslot *sl = &ix->slot[(uint32_t)r->order[r->at]];
-		/* Slots and chains are all over the tables: fetch a slot
-		 * MIT_AHEAD keys ahead, and the chain head of the one half
-		 * way there (its slot is in cache by now). */
-		if (r->at + MIT_AHEAD < r->n)
-			__builtin_prefetch(
-			    &ix->slot[(uint32_t)r->order[r->at + MIT_AHEAD]]);
-		if (r->at + MIT_AHEAD / 2 < r->n) {
-			uint32_t h =
-			    ix->slot[(uint32_t)r->order[r->at + MIT_AHEAD / 2]]
-			        .head;
-			if (h != 0)
-				__builtin_prefetch(&ix->e[h - 1]);
-		}
-		if (sl->count == 0)
-			continue;
-		if (sl->count > r->cap) {
-			uint64_t *v = realloc(r->ids, sl->count * sizeof(*v));
-			if (v == NULL)
-				return ENOMEM;
-			r->ids = v;
-			r->cap = sl->count;
-		}
-		r->nids = 0;
-		for (uint32_t k = sl->head; k && r->nids < sl->count;
-		     k = ix->e[k - 1].next)
-			if (ix->e[k - 1].id != 0)
-				r->ids[r->nids++] = ix->e[k - 1].id;
-		for (size_t i = 0; i < r->nids / 2; i++) {
-			uint64_t x = r->ids[i];
-			r->ids[i] = r->ids[r->nids - 1 - i];
-			r->ids[r->nids - 1 - i] = x;
-		}
-		r->i = 0;
-		r->key = sl->key;
-		r->id = r->ids[0];
-		return 0;
+	if (r->at >= r->n) {
+		r->eof = 1;
+		return;
 	}
-	r->eof = 1;
-	return 0;
+	if (r->at + MIT_AHEAD < r->n)
+		__builtin_prefetch(
+		    &ix->e[(uint32_t)r->order[r->at + MIT_AHEAD]]);
+	r->key = (uint32_t)(r->order[r->at] >> 32);
+	r->id = ix->e[(uint32_t)r->order[r->at]].id;
 }
 
 static int
 mit_next(const struct ix *ix, struct mit *r)
 {
-	if (++r->i < r->nids) {
-		r->id = r->ids[r->i];
-		return 0;
-	}
 	r->at++;
-	return mit_load(ix, r);
+	mit_load(ix, r);
+	return 0;
 }
 
 static int
 mit_open(const struct ix *ix, struct mit *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (ix->slot == NULL) {
-		r->eof = 1;
-		return 0;
-	}
-	for (uint32_t i = 0; i <= ix->mask; i++)
-		r->n += ix->slot[i].count > 0;
-	if ((r->order = malloc((r->n ? r->n : 1) * sizeof(*r->order))) == NULL)
+	if ((r->order = malloc((ix->n ? ix->n : 1) * sizeof(*r->order))) ==
+	    NULL)
 		return ENOMEM;
-	r->n = 0;
-	for (uint32_t i = 0; i <= ix->mask; i++)
-		if (ix->slot[i].count > 0)
-			r->order[r->n++] = (uint64_t)ix->slot[i].key << 32 | i;
-	/* The values are distinct (one per slot) and their top halves are
+	for (size_t i = 0; i < ix->n; i++)
+		if (ix->e[i].id != 0) /* 0: deleted */
+			r->order[r->n++] = (uint64_t)ix->e[i].key << 32 | i;
+	/* The values are distinct (the index) and their top halves are
 	 * hashes: shingle's radix/bucket sort is several times faster than
 	 * qsort() here, which was 4% of a backfill. */
 	shingle_sort_unique(r->order, r->n);
-	return mit_load(ix, r);
+	for (size_t i = 0; i < MIT_AHEAD && i < r->n; i++)
+		__builtin_prefetch(&ix->e[(uint32_t)r->order[i]]);
+	mit_load(ix, r);
+	return 0;
 }
 
 static void
 mit_free(struct mit *r)
 {
 	free(r->order);
-	free(r->ids);
 }
 
 static uint64_t

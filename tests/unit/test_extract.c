@@ -1176,6 +1176,46 @@ test_txt(void **state)
 	assert_int_equal(run("a.txt", "abcd", 4, &lim, &d), EXTRACT_ETOOBIG);
 }
 
+/* The plain-text scans go eight bytes at a time: a multibyte character,
+ * an invalid byte and control bytes at every offset of a word. */
+static void
+test_txt_word_offsets(void **state)
+{
+	struct extract_doc d;
+	char in[48], want[64];
+
+	(void)state;
+	for (size_t at = 0; at < 24; at++) {
+		memset(in, 'a', 32);
+		memcpy(in + at, "\xc3\xa9", 2);
+		assert_int_equal(run("a.txt", in, 32, NULL, &d), 0);
+		assert_int_equal(d.text_len, 32);
+		assert_memory_equal(d.text, in, 32);
+		extract_doc_free(&d);
+
+		/* two good characters outvote one stray byte */
+		memset(in, 'a', 32);
+		memcpy(in + 24, "\xc3\xa9\xc3\xa9", 4);
+		in[at] = '\xff';
+		memcpy(want, in, at);
+		memcpy(want + at, "\xef\xbf\xbd", 3);
+		memcpy(want + at + 3, in + at + 1, 31 - at);
+		assert_int_equal(run("a.txt", in, 32, NULL, &d), 0);
+		assert_int_equal(d.text_len, 34);
+		assert_memory_equal(d.text, want, 34);
+		extract_doc_free(&d);
+
+		/* more than a tenth (plus one) control bytes is binary */
+		memset(in, 'a', 40);
+		memset(in + at, 1, 5);
+		assert_int_equal(run("a.txt", in, 40, NULL, &d), 0);
+		extract_doc_free(&d);
+		in[at + 5] = 2;
+		assert_int_equal(
+		    run("a.txt", in, 40, NULL, &d), EXTRACT_EBINARY);
+	}
+}
+
 static void
 test_strerror(void **state)
 {
@@ -1244,6 +1284,7 @@ main(void)
 	    cmocka_unit_test(test_eml_charset),
 	    cmocka_unit_test(test_eml_bombs),
 	    cmocka_unit_test(test_txt),
+	    cmocka_unit_test(test_txt_word_offsets),
 	    cmocka_unit_test(test_strerror),
 	    cmocka_unit_test(test_same_story),
 	};
