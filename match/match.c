@@ -270,9 +270,12 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 	d->ngrams = shingle_chars(&t, GRAM_K, d->grams, NULL);
 	d->nfp =
 	    shingle_winnow(d->grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
-	if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)
-		goto err;
-	d->nkeys = sample_keys(d->keys, d->nkeys);
+	/* A light document is only verified against: no keys either. */
+	if (sketch) {
+		if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)
+			goto err;
+		d->nkeys = sample_keys(d->keys, d->nkeys);
+	}
 	if ((rc = build_numbers(d, &t)) < 0)
 		goto err;
 	if (sketch) {
@@ -448,16 +451,27 @@ match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
 }
 
 /*
- * A set of 64-bit gram hashes: open addressing, linear probing, built in
- * one pass (no sorting: verification builds two per candidate). The
- * hashes are XXH3 output, so their bits index the table directly; 0 marks
- * an empty slot and a hash of 0 is stored as 1.
+ * A set of gram hashes: open addressing, linear probing, built in one
+ * pass (no sorting: verification builds two per candidate). It holds 32
+ * bits of each hash, folded from both halves (XXH3 output: every bit is
+ * as good as any), which halves the table that every lookup misses into;
+ * two grams of a pair agreeing there by chance (one in 2^32 per lookup,
+ * against a table of a few thousand) move a coverage by one gram. The
+ * bits index the table directly; 0 marks an empty slot and a folded hash
+ * of 0 is stored as 1.
  */
 struct gset {
-	uint64_t *slot;
+	uint32_t *slot;
 	size_t mask;
 	size_t n; /* distinct hashes */
 };
+
+static inline uint32_t
+gset_fold(uint64_t h)
+{
+	uint32_t v = (uint32_t)(h ^ h >> 32);
+	return v | !v;
+}
 
 static int
 gset_init(struct gset *g, size_t expect)
@@ -472,28 +486,31 @@ gset_init(struct gset *g, size_t expect)
 }
 
 static int
-gset_has(const struct gset *g, uint64_t h)
+gset_has32(const struct gset *g, uint32_t v)
 {
-	h |= !h;
-	for (size_t i = (size_t)(h ^ h >> 32) & g->mask;;
-	     i = (i + 1) & g->mask) {
-		if (g->slot[i] == h)
+	for (size_t i = v & g->mask;; i = (i + 1) & g->mask) {
+		if (g->slot[i] == v)
 			return 1;
 		if (g->slot[i] == 0)
 			return 0;
 	}
 }
 
+static int
+gset_has(const struct gset *g, uint64_t h)
+{
+	return gset_has32(g, gset_fold(h));
+}
+
 static void
 gset_add(struct gset *g, uint64_t h)
 {
-	h |= !h;
-	for (size_t i = (size_t)(h ^ h >> 32) & g->mask;;
-	     i = (i + 1) & g->mask) {
-		if (g->slot[i] == h)
+	uint32_t v = gset_fold(h);
+	for (size_t i = v & g->mask;; i = (i + 1) & g->mask) {
+		if (g->slot[i] == v)
 			return;
 		if (g->slot[i] == 0) {
-			g->slot[i] = h;
+			g->slot[i] = v;
 			g->n++;
 			return;
 		}
@@ -679,7 +696,7 @@ match_verify(const struct match_doc *a, const struct match_doc *b,
 	}
 	size_t nmin = ga->n, inter = 0;
 	for (size_t i = 0; i <= ga->mask; i++)
-		inter += ga->slot[i] && gset_has(gb, ga->slot[i]);
+		inter += ga->slot[i] && gset_has32(gb, ga->slot[i]);
 	size_t uni = sa.live.n + sb.live.n - inter;
 	r->jaccard = uni ? (double)inter / uni : 0;
 	/* Every relation needs passages covering a good part of the smaller

@@ -60,9 +60,9 @@ struct match_doc;
  */
 int match_doc_build(const char *text, size_t len, struct match_doc **out);
 /*
- * As match_doc_build() but without the sketch (MinHash, SimHash):
- * for a stored document that is only verified against.
- * match_doc_encode() then fails with -EINVAL.
+ * As match_doc_build() but without the sketch (MinHash, SimHash) and the
+ * keys: for a stored document that is only verified against.
+ * match_doc_encode() then fails with -EINVAL, match_doc_keys() gives none.
  */
 int match_doc_build_light(const char *text, size_t len, struct match_doc **out);
 void match_doc_free(struct match_doc *d);
