@@ -26,6 +26,17 @@
 
 #define BATCH_RETRIES 8 /* map growths in a row before we give up */
 #define META_MAX 1024   /* bytes of one metadata string kept */
+/*
+ * Read-ahead. A backfill of an archive on disk reads its files one after
+ * another, each read waiting for its own I/O: 100,000 files of the
+ * benchmark's corpus took 45 s to ingest from a cold cache against 25 s
+ * from the page cache. After a slow read, the files next in the queue are
+ * handed to the kernel (POSIX_FADV_WILLNEED), whose reads then overlap
+ * with our work on the files before them; from the page cache reads are
+ * fast and no system call is spent on this.
+ */
+#define RA_AHEAD 32  /* files read ahead of the one processed */
+#define RA_KEEP 1024 /* files processed reading ahead, after a slow read */
 
 /* Lines to log once the batch is committed. */
 struct notes {
@@ -102,6 +113,53 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	n->rejected++;
 	(void)r;
 	return 0;
+}
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Ask the kernel to load rel, if it is a regular file we would read. The
+ * checks are ingest_file's: no symlink is followed, no FIFO waited on. */
+static void
+advise_file(struct reprintd *r, const char *rel)
+{
+	char full[PATH_MAX];
+	struct stat sb;
+	int fd;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real, rel) >=
+	        sizeof(full) ||
+	    lstat(full, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0 ||
+	    (uint64_t)sb.st_size > r->cfg.max_file_size)
+		return;
+	fd = open(
+	    full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0)
+		r->nread_ahead++;
+	close(fd);
+}
+
+/* Keep the next RA_AHEAD queued files read ahead, while reads are slow. */
+static void
+read_ahead(struct reprintd *r)
+{
+	const char *rel;
+
+	if (r->read_ahead == 0)
+		return;
+	r->read_ahead--;
+	while (pending_peeked(r->q) < RA_AHEAD &&
+	       (rel = pending_peek_next(r->q)) != NULL)
+		advise_file(r, rel);
 }
 
 /* Read the whole file, at most `max` bytes: *len > max means too large. */
@@ -689,6 +747,7 @@ ingest_file(
 	XXH128_hash_t h;
 	char *buf = NULL;
 	size_t len = 0, rlen, i;
+	int64_t t0;
 	int fd = -1, rc;
 
 	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real, rel) >=
@@ -764,8 +823,11 @@ ingest_file(
 		rc = 0;
 		goto out;
 	}
+	t0 = mono_ns();
 	rc = read_all(
 	    fd, r->cfg.max_file_size, (uint64_t)sb.st_size, &buf, &len);
+	if (mono_ns() - t0 >= r->read_slow_ns)
+		r->read_ahead = RA_KEEP;
 	if (rc < 0) {
 		rc = reject(r, txn, n, rel, "unreadable: %s", strerror(-rc));
 		goto out;
@@ -910,6 +972,7 @@ again:
 		if ((p = pending_pop(r->q)) == NULL)
 			break;
 		paths[np++] = p;
+		read_ahead(r);
 		if ((rc = ingest_file(r, txn, &n, p)) < 0)
 			goto fail;
 		deferred[np - 1] = rc == INGEST_DEFERRED;

@@ -19,6 +19,13 @@ struct reprintd;
 struct stat;
 
 #define INGEST_BACKFILL_MS 1000
+/*
+ * After a read of a file that took at least r->read_slow_ns (default
+ * INGEST_READ_SLOW_NS: it waited for the disk), the files next in the
+ * queue are read ahead (the kernel is asked to load them, see ingest.c)
+ * for a while; r->nread_ahead counts them.
+ */
+#define INGEST_READ_SLOW_NS 50000
 
 /*
  * Process one batch from r->q. Returns 0 (even when files were rejected),

@@ -18,6 +18,8 @@ struct pending {
 	struct pent **bucket;
 	size_t nbucket; /* power of two */
 	size_t count;
+	struct pent *peek; /* the last path peeked, NULL: none queued */
+	size_t npeek;      /* paths from head to peek */
 };
 
 static uint64_t
@@ -126,6 +128,8 @@ pending_pop(struct pending *q)
 	q->head = e->next;
 	if (q->head == NULL)
 		q->tail = NULL;
+	if (q->npeek > 0 && --q->npeek == 0)
+		q->peek = NULL;
 	q->count--;
 	free(e);
 	return s;
@@ -135,4 +139,22 @@ size_t
 pending_count(const struct pending *q)
 {
 	return q->count;
+}
+
+const char *
+pending_peek_next(struct pending *q)
+{
+	struct pent *e = q->peek != NULL ? q->peek->next : q->head;
+
+	if (e == NULL)
+		return NULL;
+	q->peek = e;
+	q->npeek++;
+	return e->path;
+}
+
+size_t
+pending_peeked(const struct pending *q)
+{
+	return q->npeek;
 }

@@ -24,4 +24,13 @@ char *pending_pop(struct pending *q);
 
 size_t pending_count(const struct pending *q);
 
+/*
+ * A look ahead along the queue, for reading files before their turn:
+ * pending_peek_next returns the first queued path it has not returned
+ * yet (valid until popped or the queue freed), NULL when it has returned
+ * them all; pending_peeked counts the queued paths it has returned.
+ */
+const char *pending_peek_next(struct pending *q);
+size_t pending_peeked(const struct pending *q);
+
 #endif

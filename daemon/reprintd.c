@@ -317,6 +317,18 @@ open_store(struct reprintd *r)
 	return 0;
 }
 
+/* How slow a read starts read-ahead (ingest.h): REPRINTD_READ_SLOW_US
+ * (tests: 0, every read) or the default. */
+static int64_t
+read_slow_ns(void)
+{
+	const char *v = getenv("REPRINTD_READ_SLOW_US");
+
+	if (v != NULL && *v != '\0')
+		return (int64_t)strtoul(v, NULL, 10) * 1000;
+	return INGEST_READ_SLOW_NS;
+}
+
 /* --once: scan, ingest everything, exit. */
 /* The start-up walk of the watched tree. REPRINTD_SCAN_CHUNK (tests)
  * sets the size of its first chunk, so that a small tree comes in many. */
@@ -349,8 +361,10 @@ run_once(struct main_ctx *m)
 		if (watch_scan_more(r->w) < 0)
 			return 1;
 	}
-	log_info("done: %llu documents stored, %llu files rejected",
-	    (unsigned long long)r->ningested, (unsigned long long)r->nrejected);
+	log_info("done: %llu documents stored, %llu files rejected, %llu "
+	         "read ahead",
+	    (unsigned long long)r->ningested, (unsigned long long)r->nrejected,
+	    (unsigned long long)r->nread_ahead);
 	return 0;
 }
 
@@ -488,6 +502,7 @@ main(int argc, char *argv[])
 	}
 	signal(SIGPIPE, SIG_IGN);
 	r->started_us = now_us();
+	r->read_slow_ns = read_slow_ns();
 	if ((r->watch_real = real_dir("watch", r->cfg.watch)) == NULL ||
 	    (r->state_real = real_dir("state", r->cfg.state)) == NULL)
 		goto out;

@@ -254,6 +254,27 @@ test_pending(void **state)
 	assert_string_equal(p, "f0");
 	free(p);
 	assert_int_equal(pending_count(q), 999);
+	/* Peeking ahead: each queued path once, in order; pops catch up. */
+	assert_int_equal(pending_peeked(q), 0);
+	assert_string_equal(pending_peek_next(q), "f1");
+	assert_string_equal(pending_peek_next(q), "f2");
+	assert_int_equal(pending_peeked(q), 2);
+	for (i = 1; i <= 3; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		p = pending_pop(q);
+		assert_string_equal(p, name);
+		free(p);
+		assert_int_equal(pending_peeked(q), i < 2 ? 1 : 0);
+	}
+	assert_string_equal(pending_peek_next(q), "f4"); /* from the head */
+	while (pending_count(q) > 1)
+		free(pending_pop(q));
+	assert_int_equal(pending_peeked(q), 0);
+	assert_string_equal(pending_peek_next(q), "f999");
+	assert_null(pending_peek_next(q)); /* all peeked */
+	assert_int_equal(pending_add(q, "z"), 1);
+	assert_string_equal(pending_peek_next(q), "z");
+	assert_int_equal(pending_peeked(q), 2);
 	pending_free(q);
 }
 
