@@ -35,9 +35,10 @@ struct reprintd {
 	int paused;             /* ingest stopped after a store error */
 	int backfill;           /* --once or the start-up scan: see ingest.h */
 	unsigned read_ahead;    /* files still to read ahead for (ingest.c) */
-	int64_t read_slow_ns;   /* a read this slow starts read-ahead */
-	uint64_t nread_ahead;   /* files read ahead since start */
-	char error[256];        /* why, for /v1/status */
+	unsigned reads, reads_slow; /* reads judged so far, slow ones */
+	int64_t read_slow_ns;       /* a read this slow starts read-ahead */
+	uint64_t nread_ahead;       /* files read ahead since start */
+	char error[256];            /* why, for /v1/status */
 	int64_t started_us;
 	uint64_t nrejected; /* files rejected since start */
 	uint64_t ningested; /* documents stored since start */

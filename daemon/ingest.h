@@ -20,10 +20,10 @@ struct stat;
 
 #define INGEST_BACKFILL_MS 1000
 /*
- * After a read of a file that took at least r->read_slow_ns (default
- * INGEST_READ_SLOW_NS: it waited for the disk), the files next in the
- * queue are read ahead (the kernel is asked to load them, see ingest.c)
- * for a while; r->nread_ahead counts them.
+ * A read of a file that takes at least r->read_slow_ns (default
+ * INGEST_READ_SLOW_NS) waited for the disk; when reads keep doing so, the
+ * files next in the queue are read ahead (the kernel is asked to load
+ * them, see ingest.c) for a while; r->nread_ahead counts them.
  */
 #define INGEST_READ_SLOW_NS 50000
 
