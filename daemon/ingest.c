@@ -35,8 +35,8 @@
  * (POSIX_FADV_WILLNEED) for the next RA_KEEP files, and its reads overlap
  * with our work on the files before them. From the page cache reads are
  * fast and no system call is spent on this: a single slow read (the
- * thread preempted, a page fault) does not start it, where it would cost
- * five system calls a file for nothing (4% of a warm backfill, measured).
+ * thread preempted, a page fault), which a run from the page cache has
+ * too, does not start it (five system calls a file for nothing).
  */
 #define RA_AHEAD 32  /* files read ahead of the one processed */
 #define RA_WINDOW 16 /* reads judged together */
