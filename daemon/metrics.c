@@ -262,6 +262,10 @@ metrics_render(
 	    (double)ss.map_used);
 	counter(f, "reprintd_inotify_overflows_total",
 	    "inotify queue overflows (each triggers a rescan).", M.overflows);
+	counter(f, "reprintd_read_ahead_total",
+	    "Files read ahead (the kernel asked to load them) since the "
+	    "daemon started.",
+	    r->nread_ahead);
 	gauge(f, "reprintd_clients", "Open client connections.",
 	    (double)M.clients);
 	counter(f, "reprintd_connections_total",

@@ -40,6 +40,7 @@ for name, typ in {"reprintd_documents": "gauge", "reprintd_pending": "gauge",
                   "reprintd_store_map_bytes": "gauge",
                   "reprintd_store_map_used_bytes": "gauge",
                   "reprintd_inotify_overflows_total": "counter",
+                  "reprintd_read_ahead_total": "counter",
                   "reprintd_clients": "gauge",
                   "reprintd_build_info": "gauge"}.items():
     assert types.get(name) == typ, (name, types.get(name))
@@ -52,6 +53,8 @@ assert samples['reprintd_pairs{relation="exact"}'] == 1
 assert samples['reprintd_pairs{relation="partial"}'] == 0
 assert samples['reprintd_rejected_total{reason="binary"}'] == 1
 assert samples["reprintd_store_bytes"] > 0
+# Two reads do not make a window of 16: nothing was read ahead.
+assert samples["reprintd_read_ahead_total"] == 0
 assert 0 < samples["reprintd_store_map_used_bytes"] <= samples["reprintd_store_map_bytes"]
 assert samples["reprintd_clients"] >= 1  # this request's connection
 assert samples['reprintd_build_info{version="0.1.0"}'] == 1

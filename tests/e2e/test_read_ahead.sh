@@ -38,3 +38,12 @@ k=$(sed -n 's/.*done: .* \([0-9]*\) read ahead$/\1/p' "$TMP/ahead.log")
 pairs_of "$TMP/ahead.log" | diff -q - <(pairs_of "$TMP/ref.log") \
     >/dev/null || fail "pairs differ with read-ahead"
 ok "every read slow: $k files read ahead, the same documents and pairs"
+
+# The daemon reads ahead too, and says so in its metrics.
+export REPRINTD_READ_SLOW_US=0
+start_daemon
+wait_for documents "$N"
+m=$(ctl metrics | awk '$1 == "reprintd_read_ahead_total" { print $2 }')
+[ "$m" = "$((N - 17))" ] || fail "reprintd_read_ahead_total is $m"
+stop_daemon
+ok "the daemon: $m files read ahead in its metrics"
