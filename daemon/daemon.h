@@ -36,7 +36,7 @@ struct reprintd {
 	int backfill;           /* --once or the start-up scan: see ingest.h */
 	unsigned read_ahead;    /* files still to read ahead for (ingest.c) */
 	unsigned reads, reads_slow; /* reads judged so far, slow ones */
-	int64_t read_slow_ns;       /* a read this slow starts read-ahead */
+	int64_t read_slow_us;       /* a read this slow waited for the disk */
 	uint64_t nread_ahead;       /* files read ahead since start */
 	char error[256];            /* why, for /v1/status */
 	int64_t started_us;

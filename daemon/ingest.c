@@ -13,6 +13,7 @@
 
 #include <xxhash.h>
 
+#include "clock.h"
 #include "daemon.h"
 #include "detect.h"
 #include "extract.h"
@@ -119,15 +120,6 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	return 0;
 }
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Ask the kernel to load rel, if it is a regular file we would read. The
  * checks are ingest_file's: no symlink is followed, no FIFO waited on. */
 static void
@@ -152,13 +144,13 @@ advise_file(struct reprintd *r, const char *rel)
 	close(fd);
 }
 
-/* A read took ns: reading ahead starts when reads wait for the disk. */
+/* A read took us: reading ahead starts when reads wait for the disk. */
 static void
-read_timed(struct reprintd *r, int64_t ns)
+read_timed(struct reprintd *r, int64_t us)
 {
 	if (r->read_ahead > 0)
 		return; /* reading ahead: fast reads are its doing */
-	r->reads_slow += ns >= r->read_slow_ns;
+	r->reads_slow += us >= r->read_slow_us;
 	if (++r->reads < RA_WINDOW)
 		return;
 	if (r->reads_slow >= RA_WINDOW / 4)
@@ -841,10 +833,10 @@ ingest_file(
 		rc = 0;
 		goto out;
 	}
-	t0 = mono_ns();
+	t0 = clock_mono_us();
 	rc = read_all(
 	    fd, r->cfg.max_file_size, (uint64_t)sb.st_size, &buf, &len);
-	read_timed(r, mono_ns() - t0);
+	read_timed(r, clock_mono_us() - t0);
 	if (rc < 0) {
 		rc = reject(r, txn, n, rel, "unreadable: %s", strerror(-rc));
 		goto out;

@@ -20,12 +20,12 @@ struct stat;
 
 #define INGEST_BACKFILL_MS 1000
 /*
- * A read of a file that takes at least r->read_slow_ns (default
- * INGEST_READ_SLOW_NS) waited for the disk; when reads keep doing so, the
+ * A read of a file that takes at least r->read_slow_us (default
+ * INGEST_READ_SLOW_US) waited for the disk; when reads keep doing so, the
  * files next in the queue are read ahead (the kernel is asked to load
  * them, see ingest.c) for a while; r->nread_ahead counts them.
  */
-#define INGEST_READ_SLOW_NS 50000
+#define INGEST_READ_SLOW_US 50
 
 /*
  * Process one batch from r->q. Returns 0 (even when files were rejected),

@@ -320,13 +320,13 @@ open_store(struct reprintd *r)
 /* How slow a read starts read-ahead (ingest.h): REPRINTD_READ_SLOW_US
  * (tests: 0, every read) or the default. */
 static int64_t
-read_slow_ns(void)
+read_slow_us(void)
 {
 	const char *v = getenv("REPRINTD_READ_SLOW_US");
 
 	if (v != NULL && *v != '\0')
-		return (int64_t)strtoul(v, NULL, 10) * 1000;
-	return INGEST_READ_SLOW_NS;
+		return (int64_t)strtoul(v, NULL, 10);
+	return INGEST_READ_SLOW_US;
 }
 
 /* --once: scan, ingest everything, exit. */
@@ -502,7 +502,7 @@ main(int argc, char *argv[])
 	}
 	signal(SIGPIPE, SIG_IGN);
 	r->started_us = now_us();
-	r->read_slow_ns = read_slow_ns();
+	r->read_slow_us = read_slow_us();
 	if ((r->watch_real = real_dir("watch", r->cfg.watch)) == NULL ||
 	    (r->state_real = real_dir("state", r->cfg.state)) == NULL)
 		goto out;
