@@ -317,8 +317,8 @@ open_store(struct reprintd *r)
 	return 0;
 }
 
-/* How slow a read starts read-ahead (ingest.h): REPRINTD_READ_SLOW_US
- * (tests: 0, every read) or the default. */
+/* How slow a read counts as waiting for the disk (ingest.h):
+ * REPRINTD_READ_SLOW_US (tests: 0, every read) or the default. */
 static int64_t
 read_slow_us(void)
 {
@@ -329,7 +329,6 @@ read_slow_us(void)
 	return INGEST_READ_SLOW_US;
 }
 
-/* --once: scan, ingest everything, exit. */
 /* The start-up walk of the watched tree. REPRINTD_SCAN_CHUNK (tests)
  * sets the size of its first chunk, so that a small tree comes in many. */
 static int
@@ -342,6 +341,7 @@ start_scan(struct reprintd *r)
 	return watch_scan(r->w);
 }
 
+/* --once: scan, ingest everything, exit. */
 static int
 run_once(struct main_ctx *m)
 {

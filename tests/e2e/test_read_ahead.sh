@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Read-ahead: when reads wait for the disk, ingest asks the kernel to load
-# the files next in the queue. REPRINTD_READ_SLOW_US=0 counts every read as slow, so
-# that it runs here from the page cache: every regular file is read ahead,
-# a FIFO is not opened (the run would hang), a symlink out of the tree is
-# not followed, and documents and pairs are those of a run without it.
+# the files next in the queue. REPRINTD_READ_SLOW_US=0 counts every read
+# as slow, so that it runs here from the page cache: every regular file
+# after the first 16 reads is read ahead, a FIFO is not opened (the run
+# would hang), a symlink out of the tree is not followed, documents and
+# pairs are those of a run without it, and the daemon's metrics count it.
 source "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
