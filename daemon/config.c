@@ -68,7 +68,7 @@ config_init(struct config *c)
 	c->http_timeout = 30;
 	match_params_default(&c->match);
 	c->original_window = 24 * 3600;
-	c->batch_max = 100;
+	c->batch_max = 1000;
 	c->batch_ms = 50;
 	c->nosync = 0;
 	c->map_size = UINT64_C(64) << 20;

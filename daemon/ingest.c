@@ -976,8 +976,12 @@ again:
 			goto fail;
 		deferred[i] = rc == INGEST_DEFERRED;
 	}
+	/* A batch also ends when the index's memtable is due a merge: its
+	 * tables are sized for mt_max postings, and a long batch past 7/8 of
+	 * them would double them (see store_index_merge_wanted). */
 	while (np < r->cfg.batch_max &&
-	       (np == 0 || mono_ms() - start < limit_ms)) {
+	       (np == 0 || (mono_ms() - start < limit_ms &&
+	                       !store_index_merge_wanted(r->st)))) {
 		if ((p = pending_pop(r->q)) == NULL)
 			break;
 		paths[np++] = p;

@@ -2,11 +2,13 @@
  * ingest.h - turn queued files into stored documents and flagged pairs.
  *
  * One batch is one store write transaction: up to cfg.batch_max files or
- * cfg.batch_ms milliseconds, whichever comes first. While r->backfill is
- * set (--once, and the start-up scan until the queue first runs empty) the
- * time bound is INGEST_BACKFILL_MS instead, if larger: a backlog is then
- * committed in batches of batch_max files (one fsync per batch, not one
- * per 50 ms) and the socket waits at most that long between batches.
+ * cfg.batch_ms milliseconds, whichever comes first, or until the index's
+ * memtable is due a merge (its tables are sized for index_memtable
+ * postings). While r->backfill is set (--once, and the start-up scan until
+ * the queue first runs empty) the time bound is INGEST_BACKFILL_MS
+ * instead, if larger: a backlog is then committed in batches of hundreds
+ * of files (one fsync per batch, not one per 50 ms) and the socket waits
+ * at most that long between batches.
  * Detection runs inside that transaction, so a file sees every file before
  * it in the batch.
  * Log lines (pairs, rejections) are written after the commit, so that a

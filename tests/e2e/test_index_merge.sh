@@ -4,7 +4,8 @@
 # a 1 MiB map to start with (so that batches and merges hit a full map and
 # are redone in a grown one): ingest never pauses, status says when the
 # index is merging and goes back to idle, the merge slices are in the
-# metrics, and the pairs are those of a run with the default settings.
+# metrics, a batch ends when the memtable is due a merge, and the pairs are
+# those of a run with the default settings.
 source "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || { echo "skip: no python3"; exit 77; }
@@ -35,8 +36,14 @@ wait_for documents "$N"
     fail "ingest paused: $(grep "ingest paused" "$LOG" | head -n 3)"
 slices=$(ctl metrics | awk '$1 == "reprintd_index_merge_seconds_count" { print $2 }')
 [ "${slices:-0}" -gt 20 ] || fail "only ${slices:-0} merge slices"
+# A batch ends when the memtable is due a merge (a few documents here):
+# without that, this backlog would go in batches of up to batch_max = 1000.
+batches=$(ctl metrics | awk '$1 == "reprintd_ingest_seconds_count" { print $2 }')
+[ "${batches:-0}" -gt $((N / 20)) ] ||
+    fail "only ${batches:-0} batches for $N files"
 pairs_of "$LOG" | diff - <(pairs_of "$TMP/ref.log") >"$TMP/pairs.diff" ||
     fail "pairs differ from the default run: $(head "$TMP/pairs.diff")"
 stop_daemon
 ok "$N files with merges every few documents ($slices slices," \
-    "merging seen: $seen_merging), no pause, $npairs pairs as by default"
+    "$batches batches, merging seen: $seen_merging), no pause," \
+    "$npairs pairs as by default"

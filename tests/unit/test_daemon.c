@@ -151,7 +151,7 @@ test_config(void **state)
 	config_init(&c);
 	assert_int_equal(c.socket_mode, 0660);
 	assert_int_equal(c.max_file_size, 8u << 20);
-	assert_int_equal(c.batch_max, 100);
+	assert_int_equal(c.batch_max, 1000);
 	assert_int_equal(c.batch_ms, 50);
 	assert_int_equal(c.original_window, 86400);
 	assert_int_equal(config_check(&c, err, sizeof(err)), -EINVAL);
