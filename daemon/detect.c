@@ -267,25 +267,36 @@ common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
 
 /*
  * Verify one candidate: rebuild its features from the stored text and
- * compare. Boilerplate is what the new document's lookups found common:
- * chrome that only the candidate carries is not shared, so it can only
- * lower the candidate's coverage, never make a pair.
+ * compare, unless its record says it is the same text (an exact copy
+ * needs neither its text nor its features). Boilerplate is what the new
+ * document's lookups found common: chrome that only the candidate carries
+ * is not shared, so it can only lower the candidate's coverage, never make
+ * a pair. The new document's side of the comparison is built on the first
+ * candidate that needs it, in *v, and serves the others.
  */
 static int
 verify_one(struct store_txn *txn, const struct match_doc *d, uint64_t id,
     const struct vec *common, const struct match_params *p,
-    struct match_result *r)
+    struct match_verifier **v, struct match_result *r)
 {
+	struct store_doc sd;
 	const void *text;
 	size_t len;
 	struct match_doc *o = NULL;
 	int rc;
 
+	if ((rc = store_doc_get(txn, id, &sd)) < 0)
+		return rc;
+	if (match_verify_exact(d, sd.norm_hash, sd.ntokens, r))
+		return 0;
 	if ((rc = store_doc_text(txn, id, &text, &len)) < 0)
 		return rc;
 	if ((rc = match_doc_build_light(text, len, &o)) < 0)
 		return rc;
-	rc = match_verify(d, o, common->v, common->n, p, r);
+	if (*v == NULL)
+		rc = match_verifier_new(d, common->v, common->n, v);
+	if (rc == 0)
+		rc = match_verifier_run(*v, o, p, r);
 	match_doc_free(o);
 	return rc;
 }
@@ -298,6 +309,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	struct cand *cands = NULL;
 	struct vec common = {NULL, 0, 0, sizeof(uint64_t)};
 	struct detect_hit *out = NULL;
+	struct match_verifier *verifier = NULL;
 	const uint64_t *keys;
 	size_t nkeys, n = 0, m = 0;
 	uint64_t *ids;
@@ -331,7 +343,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	for (size_t i = 0; i < m; i++) {
 		struct cand *c = &cands[i];
 		struct match_result r;
-		rc = verify_one(txn, d, c->id, &common, p, &r);
+		rc = verify_one(txn, d, c->id, &common, p, &verifier, &r);
 		if (rc == STORE_ENOTFOUND)
 			continue; /* deleted: a stale posting */
 		if (rc < 0)
@@ -347,6 +359,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	out = NULL;
 	rc = 0;
 out:
+	match_verifier_free(verifier);
 	free(out);
 	free(ids);
 	free(cands);

@@ -670,6 +670,58 @@ classify(const struct side *small, const struct side *large, unsigned agree,
 }
 
 int
+match_verify_exact(const struct match_doc *a, uint64_t b_norm_hash,
+    uint32_t b_ntokens, struct match_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (a->norm_hash != b_norm_hash || a->ntokens != b_ntokens ||
+	    a->ntokens == 0)
+		return 0;
+	r->relation = MATCH_EXACT;
+	r->jaccard = r->cont_ab = r->cont_ba = r->passage = 1;
+	return 1;
+}
+
+/* Compare the two sides (built with the same common keys) into r. */
+static int
+compare(struct side *sa, struct side *sb, const struct match_params *p,
+    struct match_result *r)
+{
+	const struct gset *ga = &sa->live, *gb = &sb->live;
+	int rc;
+
+	if (ga->n > gb->n) {
+		ga = &sb->live;
+		gb = &sa->live;
+	}
+	size_t nmin = ga->n, inter = 0;
+	for (size_t i = 0; i <= ga->mask; i++)
+		inter += ga->slot[i] && gset_has32(gb, ga->slot[i]);
+	size_t uni = sa->live.n + sb->live.n - inter;
+	r->jaccard = uni ? (double)inter / uni : 0;
+	/* Every relation needs passages covering a good part of the smaller
+	 * text, hence many shared grams: most candidates stop here. */
+	if (inter < MIN_SHARED_SHARE * nmin || inter == 0)
+		return 0;
+	cover(sa, sb);
+	cover(sb, sa);
+	int a_small = sa->live_chars <= sb->live_chars;
+	struct side *small = a_small ? sa : sb;
+	struct side *large = a_small ? sb : sa;
+	if ((rc = check_facts(
+	         small, large, &r->facts_agree, &r->facts_differ)) < 0)
+		return rc;
+	r->cont_ab = sa->coverage;
+	r->cont_ba = sb->coverage;
+	r->passage = small->passage;
+	r->relation =
+	    classify(small, large, r->facts_agree, r->facts_differ, p);
+	if (r->relation == MATCH_EXCERPT || r->relation == MATCH_PARTIAL)
+		r->direction = a_small ? 1 : -1;
+	return 0;
+}
+
+int
 match_verify(const struct match_doc *a, const struct match_doc *b,
     const uint64_t *common, size_t ncommon, const struct match_params *p,
     struct match_result *r)
@@ -677,49 +729,67 @@ match_verify(const struct match_doc *a, const struct match_doc *b,
 	struct side sa, sb;
 	int rc;
 
-	memset(r, 0, sizeof(*r));
 	memset(&sa, 0, sizeof(sa));
 	memset(&sb, 0, sizeof(sb));
-	if (a->norm_hash == b->norm_hash && a->ntokens == b->ntokens &&
-	    a->ntokens > 0) {
-		r->relation = MATCH_EXACT;
-		r->jaccard = r->cont_ab = r->cont_ba = r->passage = 1;
+	if (match_verify_exact(a, b->norm_hash, b->ntokens, r))
 		return 0;
-	}
-	if ((rc = side_init(&sa, a, common, ncommon)) < 0 ||
-	    (rc = side_init(&sb, b, common, ncommon)) < 0)
-		goto out;
-	const struct gset *ga = &sa.live, *gb = &sb.live;
-	if (ga->n > gb->n) {
-		ga = &sb.live;
-		gb = &sa.live;
-	}
-	size_t nmin = ga->n, inter = 0;
-	for (size_t i = 0; i <= ga->mask; i++)
-		inter += ga->slot[i] && gset_has32(gb, ga->slot[i]);
-	size_t uni = sa.live.n + sb.live.n - inter;
-	r->jaccard = uni ? (double)inter / uni : 0;
-	/* Every relation needs passages covering a good part of the smaller
-	 * text, hence many shared grams: most candidates stop here. */
-	if (inter < MIN_SHARED_SHARE * nmin || inter == 0)
-		goto out;
-	cover(&sa, &sb);
-	cover(&sb, &sa);
-	int a_small = sa.live_chars <= sb.live_chars;
-	struct side *small = a_small ? &sa : &sb;
-	struct side *large = a_small ? &sb : &sa;
-	if ((rc = check_facts(
-	         small, large, &r->facts_agree, &r->facts_differ)) < 0)
-		goto out;
-	r->cont_ab = sa.coverage;
-	r->cont_ba = sb.coverage;
-	r->passage = small->passage;
-	r->relation =
-	    classify(small, large, r->facts_agree, r->facts_differ, p);
-	if (r->relation == MATCH_EXCERPT || r->relation == MATCH_PARTIAL)
-		r->direction = a_small ? 1 : -1;
-out:
+	if ((rc = side_init(&sa, a, common, ncommon)) == 0 &&
+	    (rc = side_init(&sb, b, common, ncommon)) == 0)
+		rc = compare(&sa, &sb, p, r);
 	side_free(&sa);
 	side_free(&sb);
 	return rc;
+}
+
+struct match_verifier {
+	struct side a;
+	const uint64_t *common;
+	size_t ncommon;
+};
+
+int
+match_verifier_new(const struct match_doc *a, const uint64_t *common,
+    size_t ncommon, struct match_verifier **out)
+{
+	struct match_verifier *v = calloc(1, sizeof(*v));
+	int rc;
+
+	*out = NULL;
+	if (v == NULL)
+		return -ENOMEM;
+	if ((rc = side_init(&v->a, a, common, ncommon)) < 0) {
+		match_verifier_free(v);
+		return rc;
+	}
+	v->common = common;
+	v->ncommon = ncommon;
+	*out = v;
+	return 0;
+}
+
+int
+match_verifier_run(struct match_verifier *v, const struct match_doc *b,
+    const struct match_params *p, struct match_result *r)
+{
+	struct side sb;
+	int rc;
+
+	memset(&sb, 0, sizeof(sb));
+	if (match_verify_exact(v->a.d, b->norm_hash, b->ntokens, r))
+		return 0;
+	/* compare() writes only the per-comparison fields of a's side
+	 * (coverage, cov): its mask and gram set serve every b. */
+	if ((rc = side_init(&sb, b, v->common, v->ncommon)) == 0)
+		rc = compare(&v->a, &sb, p, r);
+	side_free(&sb);
+	return rc;
+}
+
+void
+match_verifier_free(struct match_verifier *v)
+{
+	if (v == NULL)
+		return;
+	side_free(&v->a);
+	free(v);
 }

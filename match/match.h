@@ -122,6 +122,28 @@ int match_verify(const struct match_doc *a, const struct match_doc *b,
     const uint64_t *common, size_t ncommon, const struct match_params *p,
     struct match_result *r);
 
+/*
+ * match_verify()'s answer when b's normalized text is a's, known from b's
+ * stored norm hash and token count without b's features: returns 1 with r
+ * filled (MATCH_EXACT), else 0 (b is to be verified).
+ */
+int match_verify_exact(const struct match_doc *a, uint64_t b_norm_hash,
+    uint32_t b_ntokens, struct match_result *r);
+
+/*
+ * match_verify() of one document against several (a new document against
+ * its candidates): a's side of the comparison (its boilerplate mask and
+ * gram set) is built once. The verifier keeps pointers to a and common,
+ * which must outlive it. new returns 0 or -ENOMEM; run is match_verify(a,
+ * b, common, ncommon, p, r).
+ */
+struct match_verifier;
+int match_verifier_new(const struct match_doc *a, const uint64_t *common,
+    size_t ncommon, struct match_verifier **out);
+int match_verifier_run(struct match_verifier *v, const struct match_doc *b,
+    const struct match_params *p, struct match_result *r);
+void match_verifier_free(struct match_verifier *v);
+
 /* ---- Explanation ----------------------------------------------------------
  */
 

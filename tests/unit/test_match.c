@@ -309,6 +309,77 @@ test_shared_boilerplate_never_makes_a_pair(void **state)
 	free(b);
 }
 
+/*
+ * One verifier (a's side built once) against a run of documents, some
+ * stopped early and some classified, with and without common keys: each
+ * answer is match_verify's, field for field. An exact copy is known from
+ * its norm hash and token count alone.
+ */
+static void
+test_verifier_is_verify(void **state)
+{
+	(void)state;
+	char *a = cat(HEADER, HARBOUR, FOOTER);
+	char *summary = lede(HARBOUR, 0.35);
+	char *ocr = noisy(a, 0.04, 7);
+	char *other = cat(HEADER, HARBOUR_OTHER, FOOTER);
+	char *chrome = cat(HEADER, "\n", FOOTER);
+	const char *bs[] = {summary, ORCHARD, ocr, a, other, HARBOUR, summary};
+	struct match_doc *da, *dc, *db;
+	struct match_params p;
+	const uint64_t *keys;
+
+	match_params_default(&p);
+	assert_int_equal(match_doc_build(a, strlen(a), &da), 0);
+	assert_int_equal(match_doc_build(chrome, strlen(chrome), &dc), 0);
+	size_t nkeys = match_doc_keys(dc, &keys);
+	assert_true(nkeys > 0);
+	int relations = 0;
+	for (int withc = 0; withc < 2; withc++) {
+		const uint64_t *common = withc ? keys : NULL;
+		size_t ncommon = withc ? nkeys : 0;
+		struct match_verifier *v;
+		assert_int_equal(
+		    match_verifier_new(da, common, ncommon, &v), 0);
+		for (size_t i = 0; i < sizeof(bs) / sizeof(bs[0]); i++) {
+			struct match_result r1, r2;
+			assert_int_equal(
+			    match_doc_build_light(bs[i], strlen(bs[i]), &db),
+			    0);
+			assert_int_equal(
+			    match_verify(da, db, common, ncommon, &p, &r1), 0);
+			assert_int_equal(match_verifier_run(v, db, &p, &r2), 0);
+			assert_memory_equal(&r1, &r2, sizeof(r1));
+			relations |= 1 << r1.relation;
+			match_doc_free(db);
+		}
+		match_verifier_free(v);
+	}
+	/* The run saw a pair stopped early and three relations. */
+	assert_int_equal(relations & 0x0f, 0x0f);
+
+	struct match_result r;
+	assert_int_equal(match_verify_exact(da, match_doc_norm_hash(da),
+	                     match_doc_ntokens(da), &r),
+	    1);
+	assert_int_equal(r.relation, MATCH_EXACT);
+	assert_true(r.cont_ab == 1 && r.cont_ba == 1 && r.passage == 1);
+	assert_int_equal(match_verify_exact(da, match_doc_norm_hash(da),
+	                     match_doc_ntokens(da) + 1, &r),
+	    0);
+	assert_int_equal(r.relation, MATCH_NONE);
+	assert_int_equal(match_verify_exact(da, match_doc_norm_hash(da) ^ 1,
+	                     match_doc_ntokens(da), &r),
+	    0);
+	match_doc_free(da);
+	match_doc_free(dc);
+	free(a);
+	free(summary);
+	free(ocr);
+	free(other);
+	free(chrome);
+}
+
 /* How many of a's keys are in b's. */
 static size_t
 keys_shared(const struct match_doc *a, const struct match_doc *b)
@@ -502,6 +573,7 @@ main(void)
 	    cmocka_unit_test(test_shared_boilerplate_never_makes_a_pair),
 	    cmocka_unit_test(test_short_texts_never_match),
 	    cmocka_unit_test(test_keys_are_a_shared_sample),
+	    cmocka_unit_test(test_verifier_is_verify),
 	    cmocka_unit_test(test_common_text_is_masked_whole),
 	    cmocka_unit_test(test_sketch_round_trip),
 	    cmocka_unit_test(test_explain_finds_passages),
