@@ -85,14 +85,8 @@ notes_add(struct notes *n, const char *fmt, ...)
 static void
 notes_flush(struct notes *n)
 {
-	char *p = n->buf, *e;
-
-	while (p != NULL && p < n->buf + n->len) {
-		e = memchr(p, '\n', (size_t)(n->buf + n->len - p));
-		*e = '\0';
-		log_info("%s", p);
-		p = e + 1;
-	}
+	if (n->len > 0)
+		log_lines(n->buf, n->len);
 	n->len = 0;
 }
 

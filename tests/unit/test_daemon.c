@@ -1,9 +1,11 @@
 /*
  * test_daemon.c - the daemon's pure parts: UTF-8 and text checks, request
  * paths, ignored names, query strings, the configuration parser, the
- * pending queue, the client's HTTP parser and the cluster original rule.
+ * pending queue, the client's HTTP parser, the cluster original rule and
+ * the log's batched lines.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cluster.h"
 #include "config.h"
 #include "httpc.h"
+#include "log.h"
 #include "match.h"
 #include "pending.h"
 #include "text.h"
@@ -351,6 +355,70 @@ test_cluster_original(void **state)
 	assert_int_equal(cluster_pick_original(NULL, 0, NULL, 0, W), 0);
 }
 
+/*
+ * log_lines: every line of a batch, in order, each under a timestamp and
+ * otherwise as given; a line longer than a write holds is cut, not split.
+ */
+static void
+test_log_lines(void **state)
+{
+	(void)state;
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap), *out = malloc(1 << 17);
+	assert_non_null(buf);
+	assert_non_null(out);
+	for (int i = 0; i < 300; i++)
+		len += (size_t)sprintf(
+		    buf + len, "stored a%05d.txt (id %d)\n", i, i + 1);
+	memset(buf + len, 'x', 9000);
+	len += 9000;
+	buf[len++] = '\n';
+	len += (size_t)sprintf(buf + len, "last\n");
+
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	int saved = dup(2);
+	assert_true(saved >= 0);
+	fflush(stderr);
+	assert_int_equal(dup2(fileno(f), 2), 2);
+	log_lines(buf, len);
+	log_lines("", 0);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+
+	rewind(f);
+	size_t n = fread(out, 1, (1 << 17) - 1, f);
+	fclose(f);
+	out[n] = '\0';
+	char *line = out, *e;
+	int i = 0;
+	for (; (e = strchr(line, '\n')) != NULL; line = e + 1, i++) {
+		*e = '\0';
+		/* 2026-12-05T16:29:37.123Z and a space */
+		assert_true(strlen(line) > 25);
+		assert_true(line[4] == '-' && line[10] == 'T' &&
+		            line[19] == '.' && line[23] == 'Z' &&
+		            line[24] == ' ');
+		char want[64];
+		if (i < 300) {
+			sprintf(want, "stored a%05d.txt (id %d)", i, i + 1);
+			assert_string_equal(line + 25, want);
+		} else if (i == 300) {
+			assert_true(strlen(line) < PIPE_BUF);
+			assert_true(strlen(line) > PIPE_BUF / 2);
+			assert_true(
+			    strspn(line + 25, "x") == strlen(line + 25));
+		} else {
+			assert_string_equal(line + 25, "last");
+		}
+	}
+	assert_int_equal(i, 302);
+	assert_true(line == out + n);
+	free(buf);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -365,6 +433,7 @@ main(void)
 	    cmocka_unit_test(test_pending),
 	    cmocka_unit_test(test_httpc),
 	    cmocka_unit_test(test_cluster_original),
+	    cmocka_unit_test(test_log_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
