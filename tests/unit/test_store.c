@@ -719,6 +719,49 @@ test_index_lsm(void **state)
 	lsm_check_reader(fx->dir, &m);
 }
 
+/*
+ * A memtable big enough for all of LSM_DOCS (200k postings, no merge):
+ * its tables are over 2 MiB, so they come from the huge-page allocator,
+ * and the postings array grows through it (a copy at each step). Every
+ * lookup finds what the model says, before and after a reopen (the tables
+ * rebuilt from the log) and after a merge.
+ */
+static void
+test_index_big_tables(void **state)
+{
+	struct fx *fx = *state;
+	struct store_options o = {.flags = STORE_NOSYNC, .index_mem = 1u << 20};
+	static struct lsm_model m;
+	struct store_txn *t;
+	int doc = 0;
+
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+	while (doc < LSM_DOCS - 1) {
+		assert_int_equal(store_txn_begin(fx->st, 1, &t), 0);
+		for (int i = 0; i < 250 && doc < LSM_DOCS - 1; i++)
+			lsm_put(t, &m, ++doc);
+		m.n = doc;
+		assert_int_equal(store_txn_commit(t), 0);
+		assert_false(store_index_merge_wanted(fx->st));
+	}
+	lsm_check(fx->st, &m);
+	store_close(fx->st);
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+	lsm_check(fx->st, &m);
+	o.index_mem = 1024; /* now over the memtable's size: merged */
+	store_close(fx->st);
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+	assert_int_equal(store_txn_begin(fx->st, 1, &t), 0);
+	lsm_put(t, &m, ++doc);
+	m.n = doc;
+	assert_int_equal(store_txn_commit(t), 0);
+	assert_true(store_index_merge_wanted(fx->st));
+	assert_int_equal(store_index_merge(fx->st, 0, NULL), 0);
+	lsm_check(fx->st, &m);
+	lsm_check_reader(fx->dir, &m);
+}
+
 /* A batch of puts, committed. */
 static void
 lsm_batch(struct store *st, struct lsm_model *m, int ndocs)
@@ -1766,6 +1809,7 @@ main(void)
 	    T(test_doc_nkeys),
 	    T(test_keys),
 	    T(test_index_lsm),
+	    T(test_index_big_tables),
 	    T(test_index_merge_slices),
 	    T(test_index_filter_other_writer),
 	    T(test_pairs),
