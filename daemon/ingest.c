@@ -166,7 +166,14 @@ read_ahead(struct reprintd *r)
 		advise_file(r, rel);
 }
 
-/* Read the whole file, at most `max` bytes: *len > max means too large. */
+/*
+ * Read the whole file, at most `max` bytes: *len > max means too large.
+ * hint is its size by fstat: a read that returns exactly that much of the
+ * hint + 1 asked for has met the end of the file (a regular file's short
+ * read), which spares the read that would return 0. A file that grew
+ * since is read on, and one that grows later is a new version (a write
+ * brings it back).
+ */
 static int
 read_all(int fd, uint64_t max, uint64_t hint, char **out, size_t *len)
 {
@@ -198,6 +205,8 @@ read_all(int fd, uint64_t max, uint64_t hint, char **out, size_t *len)
 		if (k == 0)
 			break;
 		n += (size_t)k;
+		if (n == hint && hint < cap)
+			break;
 	}
 	buf[n] = '\0';
 	*out = buf;
