@@ -48,6 +48,7 @@ struct notes {
 	char *buf;
 	size_t len, cap;
 	unsigned rejected, stored;
+	uint64_t bytes; /* read from files */
 };
 
 /* now_us() and mono_ms() are in clock.c. */
@@ -840,6 +841,8 @@ ingest_file(
 	rc = read_all(
 	    fd, r->cfg.max_file_size, (uint64_t)sb.st_size, &buf, &len);
 	read_timed(r, clock_mono_us() - t0);
+	if (rc == 0)
+		n->bytes += len;
 	if (rc < 0) {
 		rc = reject(r, txn, n, rel, "unreadable: %s", strerror(-rc));
 		goto out;
@@ -970,6 +973,7 @@ ingest_batch(struct reprintd *r)
 	}
 again:
 	n.len = n.rejected = n.stored = 0;
+	n.bytes = 0;
 	memset(deferred, 0, r->cfg.batch_max);
 	if ((rc = store_txn_begin(r->st, 1, &txn)) < 0)
 		goto fail;
@@ -979,11 +983,14 @@ again:
 			goto fail;
 		deferred[i] = rc == INGEST_DEFERRED;
 	}
-	/* A batch also ends when the index's memtable is due a merge: its
+	/* A batch also ends when the index's memtable is due a merge (its
 	 * tables are sized for mt_max postings, and a long batch past 7/8 of
-	 * them would double them (see store_index_merge_wanted). */
+	 * them would double them, see store_index_merge_wanted), and after
+	 * INGEST_BATCH_BYTES of files (LMDB holds the transaction's pages in
+	 * memory until the commit). */
 	while (np < r->cfg.batch_max &&
 	       (np == 0 || (mono_ms() - start < limit_ms &&
+	                       n.bytes < INGEST_BATCH_BYTES &&
 	                       !store_index_merge_wanted(r->st)))) {
 		if ((p = pending_pop(r->q)) == NULL)
 			break;
