@@ -37,7 +37,7 @@ struct reprintd {
 	unsigned read_ahead;    /* files still to read ahead for (ingest.c) */
 	unsigned reads, reads_slow; /* reads judged so far, slow ones */
 	int64_t read_slow_us;       /* a read this slow waited for the disk */
-	uint64_t nread_ahead;       /* files read ahead since start */
+	struct readahead *ra;       /* NULL: no read-ahead (readahead.h) */
 	char error[256];            /* why, for /v1/status */
 	int64_t started_us;
 	uint64_t nrejected; /* files rejected since start */

@@ -22,6 +22,7 @@
 #include "match.h"
 #include "metrics.h"
 #include "pending.h"
+#include "readahead.h"
 #include "store.h"
 #include "text.h"
 
@@ -32,12 +33,12 @@
  * another, each read waiting for its own I/O: 100,000 files of the
  * benchmark's corpus took 45 s to ingest from a cold cache against 25 s
  * from the page cache. When a quarter of RA_WINDOW reads in a row were
- * slow, the files next in the queue are handed to the kernel
- * (POSIX_FADV_WILLNEED) for the next RA_KEEP files, and its reads overlap
- * with our work on the files before them. From the page cache reads are
- * fast and no system call is spent on this: a single slow read (the
- * thread preempted, a page fault), which a run from the page cache has
- * too, does not start it (five system calls a file for nothing).
+ * slow, the files next in the queue are handed to the read-ahead thread
+ * (readahead.h: it asks the kernel for them) for the next RA_KEEP files,
+ * and their reads overlap with our work on the files before them. From
+ * the page cache reads are fast and nothing is spent on this: a single
+ * slow read (the thread preempted, a page fault), which a run from the
+ * page cache has too, does not start it.
  */
 #define RA_AHEAD 32  /* files read ahead of the one processed */
 #define RA_WINDOW 16 /* reads judged together */
@@ -115,30 +116,6 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	return 0;
 }
 
-/* Ask the kernel to load rel, if it is a regular file we would read. The
- * checks are ingest_file's: no symlink is followed, no FIFO waited on. */
-static void
-advise_file(struct reprintd *r, const char *rel)
-{
-	char full[PATH_MAX];
-	struct stat sb;
-	int fd;
-
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real, rel) >=
-	        sizeof(full) ||
-	    lstat(full, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0 ||
-	    (uint64_t)sb.st_size > r->cfg.max_file_size)
-		return;
-	fd = open(
-	    full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0)
-		r->nread_ahead++;
-	close(fd);
-}
-
 /* A read took us: reading ahead starts when reads wait for the disk. */
 static void
 read_timed(struct reprintd *r, int64_t us)
@@ -164,7 +141,14 @@ read_ahead(struct reprintd *r)
 	r->read_ahead--;
 	while (pending_peeked(r->q) < RA_AHEAD &&
 	       (rel = pending_peek_next(r->q)) != NULL)
-		advise_file(r, rel);
+		if (r->ra != NULL)
+			ra_push(r->ra, rel, r->cfg.max_file_size);
+}
+
+uint64_t
+ingest_read_ahead_count(const struct reprintd *r)
+{
+	return r->ra != NULL ? ra_count(r->ra) : 0;
 }
 
 /*

@@ -7,18 +7,19 @@
  * postings), or once it has read INGEST_BATCH_BYTES of files (LMDB keeps
  * the pages a transaction writes in memory until it commits, ~8 KB for a
  * 5 KB article: 2 MiB of files hold the daemon's memory 3.4 MiB over
- * batches of 100 at 100k documents). While r->backfill is set (--once, and the start-up scan until
- * the queue first runs empty) the time bound is INGEST_BACKFILL_MS
- * instead, if larger: a backlog is then committed in batches of hundreds
- * of files (one fsync per batch, not one per 50 ms) and the socket waits
- * at most that long between batches.
- * Detection runs inside that transaction, so a file sees every file before
- * it in the batch.
- * Log lines (pairs, rejections) are written after the commit, so that a
- * retried transaction does not log twice.
+ * batches of 100 at 100k documents). While r->backfill is set (--once, and the
+ * start-up scan until the queue first runs empty) the time bound is
+ * INGEST_BACKFILL_MS instead, if larger: a backlog is then committed in batches
+ * of hundreds of files (one fsync per batch, not one per 50 ms) and the socket
+ * waits at most that long between batches. Detection runs inside that
+ * transaction, so a file sees every file before it in the batch. Log lines
+ * (pairs, rejections) are written after the commit, so that a retried
+ * transaction does not log twice.
  */
 #ifndef INGEST_H
 #define INGEST_H
+
+#include <stdint.h>
 
 struct reprintd;
 struct stat;
@@ -29,9 +30,12 @@ struct stat;
  * A read of a file that takes at least r->read_slow_us (default
  * INGEST_READ_SLOW_US) waited for the disk; when reads keep doing so, the
  * files next in the queue are read ahead (the kernel is asked to load
- * them, see ingest.c) for a while; r->nread_ahead counts them.
+ * them, see ingest.c and readahead.h) for a while;
+ * ingest_read_ahead_count says how many so far.
  */
 #define INGEST_READ_SLOW_US 50
+/* Files handed to the kernel to read ahead since the start (r->ra). */
+uint64_t ingest_read_ahead_count(const struct reprintd *r);
 
 /*
  * Process one batch from r->q. Returns 0 (even when files were rejected),

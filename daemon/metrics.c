@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "match.h"
+#include "ingest.h"
 #include "metrics.h"
 #include "pending.h"
 #include "store.h"
@@ -265,7 +266,7 @@ metrics_render(
 	counter(f, "reprintd_read_ahead_total",
 	    "Files read ahead (the kernel asked to load them) since the "
 	    "daemon started.",
-	    r->nread_ahead);
+	    ingest_read_ahead_count(r));
 	gauge(f, "reprintd_clients", "Open client connections.",
 	    (double)M.clients);
 	counter(f, "reprintd_connections_total",

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pending.h"
+#include "readahead.h"
 #include "sock.h"
 #include "store.h"
 #include "watch.h"
@@ -361,10 +362,12 @@ run_once(struct main_ctx *m)
 		if (watch_scan_more(r->w) < 0)
 			return 1;
 	}
+	if (r->ra != NULL)
+		ra_drain(r->ra); /* its count is then final */
 	log_info("done: %llu documents stored, %llu files rejected, %llu "
 	         "read ahead",
 	    (unsigned long long)r->ningested, (unsigned long long)r->nrejected,
-	    (unsigned long long)r->nread_ahead);
+	    (unsigned long long)ingest_read_ahead_count(r));
 	return 0;
 }
 
@@ -439,7 +442,7 @@ main(int argc, char *argv[])
 	struct main_ctx m;
 	struct reprintd *r = &m.r;
 	char err[512];
-	int ch, once = 0, check = 0, verbose = 0, ret = 1;
+	int ch, once = 0, check = 0, verbose = 0, ret = 1, rc;
 	unsigned long long wd;
 	size_t i;
 
@@ -508,6 +511,8 @@ main(int argc, char *argv[])
 		goto out;
 	if (open_store(r) < 0)
 		goto out;
+	if ((rc = ra_start(r->watch_real, &r->ra)) < 0)
+		log_warnerr(rc, "no read-ahead thread");
 	if ((r->base = event_base_new()) == NULL || pending_new(&r->q) < 0 ||
 	    (r->drain_ev = evtimer_new(r->base, drain_cb, r)) == NULL ||
 	    (r->retry_ev = evtimer_new(r->base, retry_cb, r)) == NULL) {
@@ -577,6 +582,7 @@ out:
 		event_free(r->drain_ev);
 	if (r->retry_ev != NULL)
 		event_free(r->retry_ev);
+	ra_stop(r->ra);
 	pending_free(r->q);
 	if (r->st != NULL)
 		store_close(r->st);
