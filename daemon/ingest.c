@@ -134,15 +134,18 @@ read_timed(struct reprintd *r, int64_t us)
 static void
 read_ahead(struct reprintd *r)
 {
-	const char *rel;
+	const char *rel = ""; /* NULL: the queue has no more */
 
-	if (r->read_ahead == 0)
+	if (r->read_ahead == 0 || r->ra == NULL)
 		return;
 	r->read_ahead--;
 	while (pending_peeked(r->q) < RA_AHEAD &&
 	       (rel = pending_peek_next(r->q)) != NULL)
-		if (r->ra != NULL)
-			ra_push(r->ra, rel, r->cfg.max_file_size);
+		ra_push(r->ra, rel, r->cfg.max_file_size);
+	/* No more coming for now (the end of the queue, or of this spell of
+	 * reading ahead): the thread takes what waits. */
+	if (rel == NULL || r->read_ahead == 0)
+		ra_kick(r->ra);
 }
 
 uint64_t

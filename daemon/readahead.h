@@ -24,8 +24,11 @@ struct readahead;
 
 /* Start the thread for files under root (copied). 0 or -errno. */
 int ra_start(const char *root, struct readahead **out);
-/* Queue rel (copied) for reading ahead, if it is at most max bytes. */
+/* Queue rel (copied) for reading ahead, if it is at most max bytes. The
+ * thread is woken once a few paths wait (a wake-up is a system call):
+ * ra_kick wakes it for fewer, when no more are coming. */
 void ra_push(struct readahead *ra, const char *rel, uint64_t max);
+void ra_kick(struct readahead *ra);
 /* Files handed to the kernel since the start. */
 uint64_t ra_count(struct readahead *ra);
 /* Wait until the thread has handled every path pushed so far. */
