@@ -721,31 +721,28 @@ compare(struct side *sa, struct side *sb, const struct match_params *p,
 	return 0;
 }
 
-int
-match_verify(const struct match_doc *a, const struct match_doc *b,
-    const uint64_t *common, size_t ncommon, const struct match_params *p,
-    struct match_result *r)
-{
-	struct side sa, sb;
-	int rc;
-
-	memset(&sa, 0, sizeof(sa));
-	memset(&sb, 0, sizeof(sb));
-	if (match_verify_exact(a, b->norm_hash, b->ntokens, r))
-		return 0;
-	if ((rc = side_init(&sa, a, common, ncommon)) == 0 &&
-	    (rc = side_init(&sb, b, common, ncommon)) == 0)
-		rc = compare(&sa, &sb, p, r);
-	side_free(&sa);
-	side_free(&sb);
-	return rc;
-}
-
 struct match_verifier {
 	struct side a;
 	const uint64_t *common;
 	size_t ncommon;
 };
+
+/* One comparison: a verifier of a alone, on the stack. */
+int
+match_verify(const struct match_doc *a, const struct match_doc *b,
+    const uint64_t *common, size_t ncommon, const struct match_params *p,
+    struct match_result *r)
+{
+	struct match_verifier v = {.common = common, .ncommon = ncommon};
+	int rc;
+
+	if (match_verify_exact(a, b->norm_hash, b->ntokens, r))
+		return 0; /* without building a's side */
+	if ((rc = side_init(&v.a, a, common, ncommon)) == 0)
+		rc = match_verifier_run(&v, b, p, r);
+	side_free(&v.a);
+	return rc;
+}
 
 int
 match_verifier_new(const struct match_doc *a, const uint64_t *common,
