@@ -52,6 +52,11 @@ ctl() {
 	"$REPRINTCTL" --socket "$SOCK" "$@"
 }
 
+# metric NAME: the value of an unlabelled sample in GET /v1/metrics.
+metric() {
+	ctl metrics | awk -v name="$1" '$1 == name { print $2 }'
+}
+
 # start_daemon [args...]: start reprintd and wait for its socket.
 start_daemon() {
 	"$REPRINTD" --watch "$WATCH" --state "$STATE" --socket "$SOCK" \

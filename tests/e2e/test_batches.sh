@@ -20,7 +20,7 @@ PY
 printf 'batch_ms = 60000\n' >"$TMP/slow.conf"
 start_daemon -f "$TMP/slow.conf"
 wait_for documents 12
-batches=$(ctl metrics | awk '$1 == "reprintd_ingest_seconds_count" { print $2 }')
+batches=$(metric reprintd_ingest_seconds_count)
 [ "${batches:-0}" -ge 3 ] || fail "8 MB of files in ${batches:-0} batches"
 stop_daemon
 
@@ -32,7 +32,7 @@ for i in $(seq 1 40); do
 done
 start_daemon -f "$TMP/slow.conf"
 wait_for documents 40
-small=$(ctl metrics | awk '$1 == "reprintd_ingest_seconds_count" { print $2 }')
+small=$(metric reprintd_ingest_seconds_count)
 [ "${small:-0}" -eq 1 ] || fail "40 small files in ${small:-0} batches"
 stop_daemon
 ok "12 files of 700 KB in $batches batches, 40 small ones in $small"

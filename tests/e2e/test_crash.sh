@@ -182,7 +182,7 @@ for _ in $(seq 1 100); do
 	[ "$(status_field index)" = idle ] && break
 	sleep 0.1
 done
-slices=$(ctl metrics | awk '$1 == "reprintd_index_merge_seconds_count" { print $2 }')
+slices=$(metric reprintd_index_merge_seconds_count)
 [ "${slices:-0}" -gt 0 ] || fail "no index merge slice in the metrics"
 stop_daemon
 diff -q "$TMP/ref.pairs" "$TMP/term.pairs" >/dev/null ||

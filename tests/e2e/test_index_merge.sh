@@ -34,11 +34,11 @@ wait_for documents "$N"
 [ "$(status_field ingest)" = running ] || fail "ingest: $(status_field ingest)"
 ! grep -q "ingest paused" "$LOG" ||
     fail "ingest paused: $(grep "ingest paused" "$LOG" | head -n 3)"
-slices=$(ctl metrics | awk '$1 == "reprintd_index_merge_seconds_count" { print $2 }')
+slices=$(metric reprintd_index_merge_seconds_count)
 [ "${slices:-0}" -gt 20 ] || fail "only ${slices:-0} merge slices"
 # A batch ends when the memtable is due a merge (a few documents here):
 # without that, this backlog would go in batches of up to batch_max = 1000.
-batches=$(ctl metrics | awk '$1 == "reprintd_ingest_seconds_count" { print $2 }')
+batches=$(metric reprintd_ingest_seconds_count)
 [ "${batches:-0}" -gt $((N / 20)) ] ||
     fail "only ${batches:-0} batches for $N files"
 pairs_of "$LOG" | diff - <(pairs_of "$TMP/ref.log") >"$TMP/pairs.diff" ||

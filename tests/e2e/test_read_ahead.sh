@@ -46,7 +46,7 @@ export REPRINTD_READ_SLOW_US=0
 start_daemon
 wait_for documents "$N"
 for _ in $(seq 1 50); do
-	m=$(ctl metrics | awk '$1 == "reprintd_read_ahead_total" { print $2 }')
+	m=$(metric reprintd_read_ahead_total)
 	[ "$m" = "$((N - 17))" ] && break
 	sleep 0.1
 done
