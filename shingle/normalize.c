@@ -374,12 +374,13 @@ grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static int
+/* Inline: the ASCII path adds a token every six bytes or so. */
+static inline int
 tok_add(struct out *o, uint32_t off, uint32_t len)
 {
 	struct shingle_token *k;
 
-	if (o->ntok == o->tcap &&
+	if (__builtin_expect(o->ntok == o->tcap, 0) &&
 	    grow((void **)&o->tok, &o->tcap, o->ntok + 1, sizeof(*o->tok)) != 0)
 		return -ENOMEM;
 	k = &o->tok[o->ntok++];
@@ -599,6 +600,94 @@ norm_unicode(struct out *o, const unsigned char *s, size_t len, size_t *nbad)
 	return rc;
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS (ONES * 0x80)
+
+static inline uint64_t
+le64_load(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+static inline void
+le64_store(char *p, uint64_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	memcpy(p, &w, 8);
+}
+
+/*
+ * The letters (*alpha) and digits (*digit) of eight ASCII bytes, as 0x80
+ * in their bytes: a byte x lies in [lo, hi] when x + (0x80 - lo) has its
+ * high bit set and x + (0x7f - hi) has not (no byte carries into the
+ * next: x < 0x80). Letters are tested folded to lower case.
+ */
+static inline void
+swar_classes(uint64_t w, uint64_t *alpha, uint64_t *digit)
+{
+	uint64_t l = w | ONES * 0x20;
+
+	*alpha = (l + ONES * (0x80 - 'a')) & ~(l + ONES * (0x7f - 'z')) & HIGHS;
+	*digit = (w + ONES * (0x80 - '0')) & ~(w + ONES * (0x7f - '9')) & HIGHS;
+}
+
+/*
+ * Copy the letters and digits from s[i] (one of them) to d[*n], folded to
+ * lower case, and return where they end. The first letter of a token
+ * (*seen 0) says whether it was upper case (*fl); *cl collects C_ALPHA and
+ * C_DIGIT. Eight bytes at a time while eight remain on both sides (a word
+ * of news copy is about six letters: a byte at a time, the loop's exit
+ * was mispredicted once a word and its body ran a dozen instructions a
+ * byte); the last bytes of the text one at a time.
+ */
+static size_t
+ascii_run(const unsigned char *s, size_t i, size_t len, char *d, size_t *n,
+    unsigned *seen, unsigned *fl, unsigned *cl)
+{
+	uint64_t w, alpha, digit, stop, keep;
+	unsigned k;
+
+	/* norm has len + 1 bytes and *n <= i: eight fit at *n. */
+	while (i + 8 <= len) {
+		w = le64_load(s + i);
+		swar_classes(w, &alpha, &digit);
+		stop = ~(alpha | digit) & HIGHS;
+		k = stop ? (unsigned)__builtin_ctzll(stop) / 8 : 8;
+		keep = k == 8 ? ~0ull : (1ull << (8 * k)) - 1;
+		alpha &= keep;
+		digit &= keep;
+		if (!*seen && alpha) {
+			*seen = 1;
+			if (s[i + (unsigned)__builtin_ctzll(alpha) / 8] < 'a')
+				*fl |= SHINGLE_TOK_UPPER;
+		}
+		*cl |= (alpha ? C_ALPHA : 0) | (digit ? C_DIGIT : 0);
+		le64_store(d + *n, w | alpha >> 2); /* a letter's 0x20 */
+		*n += k;
+		i += k;
+		if (k < 8)
+			return i;
+	}
+	for (; i < len && is_alnum_cls(k = ascii_tab[s[i]]); i++) {
+		if (!*seen && k == C_ALPHA) {
+			*seen = 1;
+			if (s[i] < 'a')
+				*fl |= SHINGLE_TOK_UPPER;
+		}
+		d[(*n)++] = (char)(s[i] | 0x20);
+		*cl |= k;
+	}
+	return i;
+}
+
 /*
  * The ASCII fast path: same rules as norm_unicode(), one pass, writing
  * straight into norm, which cannot outgrow the input: every token byte
@@ -630,19 +719,8 @@ norm_ascii(struct out *o, const unsigned char *s, size_t len)
 					d[n++] = ' ';
 				o->tstart = n;
 			}
-			do {
-				if (!seen && k == C_ALPHA) {
-					seen = 1;
-					if (s[i] < 'a')
-						fl |= SHINGLE_TOK_UPPER;
-				}
-				d[n++] = (char)(s[i] | 0x20);
-				last = k;
-				cl |= k;
-				if (++i == len)
-					break;
-				k = ascii_tab[s[i]];
-			} while (is_alnum_cls(k));
+			i = ascii_run(s, i, len, d, &n, &seen, &fl, &cl);
+			last = ascii_tab[s[i - 1]];
 			o->src_end = (uint32_t)i;
 			continue;
 		}

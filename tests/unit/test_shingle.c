@@ -604,26 +604,33 @@ test_src_offsets(void **state)
 /*
  * The ASCII fast path and the Unicode path agree. A non-ASCII space at the
  * end sends an ASCII string down the Unicode path without changing what it
- * means; the alphabet is weighted towards the characters with rules.
+ * means. The first alphabet is weighted towards the characters with rules;
+ * the second makes long words, which the fast path copies eight bytes at a
+ * time (every length and position, up to the end of the text).
  */
 static void
 test_ascii_fast_path(void **state)
 {
-	static const char alpha[] =
-	    "aAbBzZ0199 ..,,''--\n\r\t  !\"#()/:;?_~\x01";
-	char buf[256];
+	static const char *alphas[] = {
+	    "aAbBzZ0199 ..,,''--\n\r\t  !\"#()/:;?_~\x01",
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    "ayzAYZ09@[`{/: .,'-\n",
+	};
+	char buf[400];
 	struct shingle_text a, u;
 	size_t i, j, n;
 
 	(void)state;
 	rng_seed(2);
-	for (i = 0; i < 20000; i++) {
-		n = rng_below(120);
+	for (i = 0; i < 40000; i++) {
+		const char *alpha = alphas[i & 1];
+		size_t na = strlen(alpha);
+		n = rng_below(i & 1 ? 390 : 120);
 		for (j = 0; j < n; j++) {
 			if (rng_below(50) == 0)
 				buf[j] = (char)rng_below(128); /* any ASCII */
 			else
-				buf[j] = alpha[rng_below(sizeof(alpha) - 1)];
+				buf[j] = alpha[rng_below(na)];
 		}
 		assert_int_equal(shingle_text_init(&a, buf, n), 0);
 		memcpy(buf + n, "\xe3\x80\x80", 3); /* U+3000 */
