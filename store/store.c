@@ -662,6 +662,13 @@ sort_unique(uint64_t *v, size_t n)
 
 	if (n == 0)
 		return 0;
+	/* The daemon's keys come sorted and unique (match_doc_keys): a
+	 * merge sort of them was half a percent of a backfill. */
+	for (j = 1; j < n && v[j - 1] < v[j]; j++)
+		;
+	if (j == n)
+		return n;
+	j = 0;
 	qsort(v, n, sizeof(*v), cmp_u64);
 	for (size_t i = 1; i < n; i++)
 		if (v[i] != v[j])
