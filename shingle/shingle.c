@@ -680,16 +680,52 @@ shingle_intersect(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 
 /* ---- Winnowing ----------------------------------------------------------- */
 
-/* Position of the rightmost minimum of h[a, b), a < b. */
+/* (v, m) becomes (x, i) when x <= v: a conditional move, no branch. */
+#define TAKE_LE(v, m, x, i)                                                    \
+	do {                                                                   \
+		int le_ = (x) <= (v);                                          \
+		(m) = le_ ? (i) : (m);                                         \
+		(v) = le_ ? (x) : (v);                                         \
+	} while (0)
+
+/*
+ * Position of the rightmost minimum of h[a, b), a < b. A window is
+ * rescanned each time its minimum slides out (2 windows in w + 1), and a
+ * scan that kept one running minimum waited on every comparison before the
+ * next (and mispredicted each new minimum): four lanes of every fourth
+ * hash, each its own rightmost minimum, merged at the end (the smaller
+ * value, the later position on a tie), take a third off winnowing.
+ */
 static size_t
 rightmost_min(const uint64_t *h, size_t a, size_t b)
 {
-	size_t m = a;
+	size_t m0 = a, m1 = a + 1, m2 = a + 2, m3 = a + 3, i;
+	uint64_t v0 = h[a], v1, v2, v3;
 
-	for (a++; a < b; a++)
-		if (h[a] <= h[m])
-			m = a;
-	return m;
+	if (b - a < 8) {
+		for (i = a + 1; i < b; i++)
+			TAKE_LE(v0, m0, h[i], i);
+		return m0;
+	}
+	v1 = h[a + 1];
+	v2 = h[a + 2];
+	v3 = h[a + 3];
+	for (i = a + 4; i + 4 <= b; i += 4) {
+		TAKE_LE(v0, m0, h[i], i);
+		TAKE_LE(v1, m1, h[i + 1], i + 1);
+		TAKE_LE(v2, m2, h[i + 2], i + 2);
+		TAKE_LE(v3, m3, h[i + 3], i + 3);
+	}
+	for (; i < b; i++)
+		TAKE_LE(v0, m0, h[i], i);
+	/* Merge: lane 1 or 3 wins a tie only from a later position. */
+	if (v1 < v0 || (v1 == v0 && m1 > m0))
+		v0 = v1, m0 = m1;
+	if (v3 < v2 || (v3 == v2 && m3 > m2))
+		v2 = v3, m2 = m3;
+	if (v2 < v0 || (v2 == v0 && m2 > m0))
+		v0 = v2, m0 = m2;
+	return m0;
 }
 
 /*

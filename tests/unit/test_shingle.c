@@ -1142,6 +1142,36 @@ check_winnow(const uint64_t *h, size_t n, unsigned w, const uint64_t *out,
 	}
 }
 
+/*
+ * Robust winnowing as the paper states it, one comparison at a time: the
+ * selection shingle_winnow must make exactly (stored keys depend on it).
+ */
+static size_t
+ref_winnow(const uint64_t *h, size_t n, unsigned w, uint32_t *pos)
+{
+	size_t r, m = 0, cnt = 0, a;
+
+	if (n == 0)
+		return 0;
+	for (a = 1; a < (n < w ? n : w); a++)
+		if (h[a] <= h[m])
+			m = a;
+	pos[cnt++] = (uint32_t)m;
+	for (r = w; r < n; r++) {
+		if (m < r - w + 1) {
+			for (m = a = r - w + 1; a <= r; a++)
+				if (h[a] <= h[m])
+					m = a;
+		} else if (h[r] < h[m]) {
+			m = r;
+		} else {
+			continue;
+		}
+		pos[cnt++] = (uint32_t)m;
+	}
+	return cnt;
+}
+
 static void
 test_winnow(void **state)
 {
@@ -1172,6 +1202,8 @@ test_winnow(void **state)
 		cb = shingle_winnow(b, nb, w, ob, pb);
 		check_winnow(a, na, w, oa, pa, ca);
 		check_winnow(b, nb, w, ob, pb, cb);
+		assert_int_equal(ref_winnow(a, na, w, pb), ca);
+		assert_memory_equal(pb, pa, ca * sizeof(pa[0]));
 		/* pos may be NULL */
 		assert_int_equal(shingle_winnow(a, na, w, ob, NULL), ca);
 		assert_memory_equal(ob, oa, ca * sizeof(oa[0]));
