@@ -1344,6 +1344,39 @@ test_minhash_accuracy(void **state)
 	assert_true(err <= 0.03);
 }
 
+/*
+ * Signatures are stored: a new version must compute the same ones as the
+ * last (figures from a run of the first one). 3000 hashes fill every bin;
+ * 40 leave most empty, filled by densification.
+ */
+static void
+test_minhash_golden(void **state)
+{
+	static uint64_t h[3000];
+	uint32_t sig[SHINGLE_MINHASH_N];
+	uint64_t x = 0x9e3779b97f4a7c15ull, acc;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		h[i] = x;
+	}
+	shingle_minhash(h, 3000, sig);
+	for (acc = 0, i = 0; i < SHINGLE_MINHASH_N; i++)
+		acc = acc * 31 + sig[i];
+	assert_int_equal(sig[0], 165340570u);
+	assert_int_equal(sig[127], 169640155u);
+	assert_true(acc == 18081141275533091478ull);
+	shingle_minhash(h, 40, sig);
+	for (acc = 0, i = 0; i < SHINGLE_MINHASH_N; i++)
+		acc = acc * 31 + sig[i];
+	assert_int_equal(sig[0], 3608956139u);
+	assert_true(acc == 16293782966046078226ull);
+}
+
 static void
 test_minhash_props(void **state)
 {
@@ -1576,6 +1609,7 @@ main(void)
 	    cmocka_unit_test(test_sort_unique_reference),
 	    cmocka_unit_test(test_intersect),
 	    cmocka_unit_test(test_winnow),
+	    cmocka_unit_test(test_minhash_golden),
 	    cmocka_unit_test(test_minhash_accuracy),
 	    cmocka_unit_test(test_minhash_props),
 	    cmocka_unit_test(test_simhash),
