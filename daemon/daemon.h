@@ -34,11 +34,8 @@ struct reprintd {
 	struct event *retry_ev; /* resumes a paused ingest */
 	int paused;             /* ingest stopped after a store error */
 	int backfill;           /* --once or the start-up scan: see ingest.h */
-	unsigned read_ahead;    /* files still to read ahead for (ingest.c) */
-	unsigned reads, reads_slow; /* reads judged so far, slow ones */
-	int64_t read_slow_us;       /* a read this slow waited for the disk */
-	struct readahead *ra;       /* NULL: no read-ahead (readahead.h) */
-	char error[256];            /* why, for /v1/status */
+	struct readahead *ra;   /* NULL: no read-ahead (readahead.h) */
+	char error[256];        /* why, for /v1/status */
 	int64_t started_us;
 	uint64_t nrejected; /* files rejected since start */
 	uint64_t ningested; /* documents stored since start */

@@ -29,20 +29,15 @@
 #define BATCH_RETRIES 8 /* map growths in a row before we give up */
 #define META_MAX 1024   /* bytes of one metadata string kept */
 /*
- * Read-ahead. A backfill of an archive on disk reads its files one after
- * another, each read waiting for its own I/O: 100,000 files of the
- * benchmark's corpus took 45 s to ingest from a cold cache against 25 s
- * from the page cache. When a quarter of RA_WINDOW reads in a row were
- * slow, the files next in the queue are handed to the read-ahead thread
- * (readahead.h: it asks the kernel for them) for the next RA_KEEP files,
- * and their reads overlap with our work on the files before them. From
- * the page cache reads are fast and nothing is spent on this: a single
- * slow read (the thread preempted, a page fault), which a run from the
- * page cache has too, does not start it.
+ * Read-ahead. The files next in the queue are handed to the read-ahead
+ * thread (readahead.h), which reads the small ones into memory (ingest
+ * takes them with ra_take) and has the kernel load the others, while
+ * ingest works on the files before them. From the page cache that spares
+ * ingest its file system calls (7% of a backfill); from a cold disk, the
+ * waits for it too (a backfill of 100,000 files took 45 s from a cold
+ * cache against 25 s from the page cache when ingest read them itself).
  */
-#define RA_AHEAD 32  /* files read ahead of the one processed */
-#define RA_WINDOW 16 /* reads judged together */
-#define RA_KEEP 1024 /* files processed reading ahead, then judged again */
+#define RA_AHEAD 32 /* files read ahead of the one processed */
 
 /* Lines to log once the batch is committed. */
 struct notes {
@@ -116,36 +111,34 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	return 0;
 }
 
-/* A read took us: reading ahead starts when reads wait for the disk. */
-static void
-read_timed(struct reprintd *r, int64_t us)
-{
-	if (r->read_ahead > 0)
-		return; /* reading ahead: fast reads are its doing */
-	r->reads_slow += us >= r->read_slow_us;
-	if (++r->reads < RA_WINDOW)
-		return;
-	if (r->reads_slow >= RA_WINDOW / 4)
-		r->read_ahead = RA_KEEP;
-	r->reads = r->reads_slow = 0;
-}
-
-/* Keep the next RA_AHEAD queued files read ahead, while reads are slow. */
+/* Keep the next RA_AHEAD queued files read ahead. */
 static void
 read_ahead(struct reprintd *r)
 {
 	const char *rel = ""; /* NULL: the queue has no more */
 
-	if (r->read_ahead == 0 || r->ra == NULL)
+	if (r->ra == NULL)
 		return;
-	r->read_ahead--;
 	while (pending_peeked(r->q) < RA_AHEAD &&
 	       (rel = pending_peek_next(r->q)) != NULL)
 		ra_push(r->ra, rel, r->cfg.max_file_size);
-	/* No more coming for now (the end of the queue, or of this spell of
-	 * reading ahead): the thread takes what waits. */
-	if (rel == NULL || r->read_ahead == 0)
+	/* No more coming for now: the thread takes what waits. */
+	if (rel == NULL)
 		ra_kick(r->ra);
+}
+
+/*
+ * A batch is over: what was read ahead and not taken goes. The event loop
+ * runs next, and an event about a file read ahead (it changed since)
+ * finds it still queued, so that only a fresh read sees the change.
+ */
+static void
+read_ahead_end(struct reprintd *r)
+{
+	if (r->ra == NULL)
+		return;
+	ra_flush(r->ra);
+	pending_peek_reset(r->q);
 }
 
 uint64_t
@@ -730,31 +723,26 @@ ingest_known(struct reprintd *r, const char *rel, const struct stat *sb)
 }
 
 /*
- * Process one file. Returns 0 when done with it (stored, skipped or
- * rejected) or a negative store error that ends the transaction.
+ * Open and read rel as it is now, into *buf (malloc'd, *len bytes), with
+ * its stat in *sb and its stored version in *old_id, *old. Returns 1 with
+ * the bytes, 0 when done with it (gone, unchanged, rejected: no bytes), or
+ * a negative store error (or INGEST_DEFERRED) as ingest_file.
  */
 static int
-ingest_file(
-    struct reprintd *r, struct store_txn *txn, struct notes *n, const char *rel)
+read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
+    const char *rel, struct stat *sb, char **buf, size_t *len, uint64_t *old_id,
+    struct store_doc *old)
 {
 	char full[PATH_MAX], resolved[PATH_MAX];
 	const char *open_path = full;
-	struct stat sb;
-	char ipath[PATH_MAX + 32];
-	struct store_doc old;
-	struct extract_limits lim;
-	struct items items = {0};
-	uint64_t old_id = 0;
-	XXH128_hash_t h;
-	char *buf = NULL;
-	size_t len = 0, rlen, i;
-	int64_t t0;
+	size_t rlen;
 	int fd = -1, rc;
 
+	*buf = NULL;
 	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real, rel) >=
 	    sizeof(full))
 		return reject(r, txn, n, rel, "path too long");
-	if (lstat(full, &sb) < 0) {
+	if (lstat(full, sb) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			/* Gone before we got to it (a temporary file, a
 			 * quick rename): nothing to do. */
@@ -764,9 +752,9 @@ ingest_file(
 		return reject(
 		    r, txn, n, rel, "cannot stat: %s", strerror(errno));
 	}
-	if (S_ISDIR(sb.st_mode))
+	if (S_ISDIR(sb->st_mode))
 		return 0;
-	if (S_ISLNK(sb.st_mode)) {
+	if (S_ISLNK(sb->st_mode)) {
 		/* Follow a link only to a regular file inside the tree: the
 		 * daemon may run with more rights than whoever drops files,
 		 * and must not be a way to read /etc/shadow over its socket. */
@@ -778,14 +766,14 @@ ingest_file(
 		    resolved[rlen] != '/')
 			return reject(r, txn, n, rel,
 			    "symlink outside the watched directory");
-		if (stat(resolved, &sb) < 0)
+		if (stat(resolved, sb) < 0)
 			return reject(
 			    r, txn, n, rel, "cannot stat: %s", strerror(errno));
 		open_path = resolved;
 	}
-	if (!S_ISREG(sb.st_mode))
+	if (!S_ISREG(sb->st_mode))
 		return reject(r, txn, n, rel, "not a regular file (%s)",
-		    ftype_name(sb.st_mode));
+		    ftype_name(sb->st_mode));
 	/* O_NONBLOCK: if a FIFO replaced the file since lstat, open must not
 	 * wait for a writer. O_NOFOLLOW: nor may a new symlink lead out. */
 	fd = open(open_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -806,39 +794,83 @@ ingest_file(
 		return reject(
 		    r, txn, n, rel, "cannot open: %s", strerror(errno));
 	}
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+	if (fstat(fd, sb) < 0 || !S_ISREG(sb->st_mode)) {
 		rc = reject(r, txn, n, rel, "not a regular file");
 		goto out;
 	}
-	if ((uint64_t)sb.st_size > r->cfg.max_file_size) {
+	if ((uint64_t)sb->st_size > r->cfg.max_file_size) {
 		rc = reject(r, txn, n, rel,
 		    "too large (%" PRIu64 " bytes, "
 		    "limit %" PRIu64 ")",
-		    (uint64_t)sb.st_size, r->cfg.max_file_size);
+		    (uint64_t)sb->st_size, r->cfg.max_file_size);
 		goto out;
 	}
-	if ((rc = stored_version(txn, rel, &old_id, &old)) < 0)
+	if ((rc = stored_version(txn, rel, old_id, old)) < 0)
 		goto out;
-	if (old_id != 0 && unchanged(&old, &sb)) {
+	if (*old_id != 0 && unchanged(old, sb)) {
 		log_debug("%s unchanged", rel);
 		rc = 0;
 		goto out;
 	}
-	t0 = clock_mono_us();
-	rc = read_all(
-	    fd, r->cfg.max_file_size, (uint64_t)sb.st_size, &buf, &len);
-	read_timed(r, clock_mono_us() - t0);
-	if (rc == 0)
-		n->bytes += len;
+	rc =
+	    read_all(fd, r->cfg.max_file_size, (uint64_t)sb->st_size, buf, len);
 	if (rc < 0) {
 		rc = reject(r, txn, n, rel, "unreadable: %s", strerror(-rc));
 		goto out;
 	}
-	if (len > r->cfg.max_file_size) {
+	n->bytes += *len;
+	if (*len > r->cfg.max_file_size) {
 		rc = reject(r, txn, n, rel,
 		    "too large (grew past %" PRIu64 " bytes)",
 		    r->cfg.max_file_size);
 		goto out;
+	}
+	rc = 1;
+out:
+	if (rc != 1) {
+		free(*buf);
+		*buf = NULL;
+	}
+	close(fd);
+	return rc;
+}
+
+/*
+ * Process one file. Returns 0 when done with it (stored, skipped or
+ * rejected) or a negative store error that ends the transaction.
+ */
+static int
+ingest_file(
+    struct reprintd *r, struct store_txn *txn, struct notes *n, const char *rel)
+{
+	struct stat sb;
+	char ipath[PATH_MAX + 32];
+	struct store_doc old;
+	struct extract_limits lim;
+	struct items items = {0};
+	struct ra_file pre;
+	uint64_t old_id = 0;
+	XXH128_hash_t h;
+	char *buf = NULL;
+	size_t len = 0, i;
+	int rc;
+
+	if (r->ra != NULL && ra_take(r->ra, rel, &pre)) {
+		/* Read ahead, with the checks read_file makes. */
+		sb = pre.sb;
+		buf = pre.buf;
+		len = pre.len;
+		n->bytes += len;
+		if ((rc = stored_version(txn, rel, &old_id, &old)) < 0)
+			goto out;
+		if (old_id != 0 && unchanged(&old, &sb)) {
+			log_debug("%s unchanged", rel);
+			rc = 0;
+			goto out;
+		}
+	} else if ((rc = read_file(
+	                r, txn, n, rel, &sb, &buf, &len, &old_id, &old)) != 1) {
+		return rc;
 	}
 	h = XXH3_128bits(buf, len);
 	if (old_id != 0 && old.content_hash[0] == h.low64 &&
@@ -904,8 +936,6 @@ ingest_file(
 out:
 	items_free(&items);
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 
@@ -1023,6 +1053,7 @@ fail:
 	log_warnx("ingest paused: store: %s (%zu files kept pending)",
 	    store_strerror(rc), pending_count(r->q));
 out:
+	read_ahead_end(r);
 	for (i = 0; i < np; i++)
 		free(paths[i]);
 	free(paths);

@@ -26,15 +26,8 @@ struct stat;
 
 #define INGEST_BACKFILL_MS 1000
 #define INGEST_BATCH_BYTES (2u << 20)
-/*
- * A read of a file that takes at least r->read_slow_us (default
- * INGEST_READ_SLOW_US) waited for the disk; when reads keep doing so, the
- * files next in the queue are read ahead (the kernel is asked to load
- * them, see ingest.c and readahead.h) for a while;
- * ingest_read_ahead_count says how many so far.
- */
-#define INGEST_READ_SLOW_US 50
-/* Files handed to the kernel to read ahead since the start (r->ra). */
+/* Files read ahead (read by the read-ahead thread, or handed to the kernel
+ * to load) since the start (r->ra; see ingest.c and readahead.h). */
 uint64_t ingest_read_ahead_count(const struct reprintd *r);
 
 /*

@@ -158,3 +158,10 @@ pending_peeked(const struct pending *q)
 {
 	return q->npeek;
 }
+
+void
+pending_peek_reset(struct pending *q)
+{
+	q->peek = NULL;
+	q->npeek = 0;
+}

@@ -32,5 +32,7 @@ size_t pending_count(const struct pending *q);
  */
 const char *pending_peek_next(struct pending *q);
 size_t pending_peeked(const struct pending *q);
+/* Look ahead from the oldest path again (pending_peeked is then 0). */
+void pending_peek_reset(struct pending *q);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "readahead.h"
 
-#define RA_QUEUE 64 /* paths waiting; ingest keeps 32 ahead */
+#define RA_QUEUE 64 /* paths waiting, and files read; ingest keeps 32 ahead */
 /* Paths queued before the sleeping thread is woken: a wake-up is a
  * system call (3% of a backfill when it was one a file). */
 #define RA_WAKE 8
@@ -23,6 +23,11 @@ struct ra_item {
 	uint64_t max;
 };
 
+struct ra_done {
+	char *rel;
+	struct ra_file f;
+};
+
 struct readahead {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -30,21 +35,63 @@ struct readahead {
 	pthread_cond_t idle; /* the queue ran empty */
 	struct ra_item q[RA_QUEUE];
 	unsigned head, n; /* ring: q[head], n items */
-	int busy;         /* the thread holds an item outside the queue */
-	int waiting;      /* the thread sleeps on more */
+	struct ra_done d[RA_QUEUE];
+	unsigned dhead, dn; /* ring of files read: d[dhead], dn of them */
+	size_t bytes;       /* in d */
+	unsigned gen;       /* ra_flush: a read under way is stale */
+	int busy;           /* the thread holds an item outside the queue */
+	int waiting;        /* the thread sleeps on more */
 	int stop;
 	uint64_t count; /* under mu */
 	char *root;
 };
 
-/* Ask the kernel to load rel if it is a regular file ingest would read;
- * 1 when asked. */
+/*
+ * Read fd, a regular file of size bytes, whole into f->buf. A read that
+ * returns exactly what is left of size (of size + 1 asked for) has met the
+ * end of the file. 0, or -1 when the file is not as fstat said (it grew or
+ * shrank since): ingest reads such a file itself.
+ */
 static int
-advise(const char *root, const char *rel, uint64_t max)
+slurp(int fd, size_t size, struct ra_file *f)
+{
+	size_t n = 0;
+	ssize_t k;
+
+	if ((f->buf = malloc(size + 2)) == NULL)
+		return -1;
+	for (;;) {
+		k = read(fd, f->buf + n, size + 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+		if (n >= size)
+			break;
+	}
+	if (k < 0 || n != size) {
+		free(f->buf);
+		f->buf = NULL;
+		return -1;
+	}
+	f->buf[n] = '\0';
+	f->len = n;
+	return 0;
+}
+
+/*
+ * Look at rel as ingest_file would; read it into *f when small enough
+ * and room is left (room: bytes), else ask the kernel for its pages.
+ * Returns 2 when read, 1 when asked, 0 when neither.
+ */
+static int
+fetch(const char *root, const char *rel, uint64_t max, size_t room,
+    struct ra_file *f)
 {
 	char full[PATH_MAX];
 	struct stat sb;
-	int fd, asked = 0;
+	int fd, rc = 0;
 
 	if ((size_t)snprintf(full, sizeof(full), "%s/%s", root, rel) >=
 	        sizeof(full) ||
@@ -55,11 +102,16 @@ advise(const char *root, const char *rel, uint64_t max)
 	    full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0)
-		asked = 1;
+	if (fstat(fd, &f->sb) == 0 && S_ISREG(f->sb.st_mode) &&
+	    f->sb.st_size > 0 && (uint64_t)f->sb.st_size <= max) {
+		size_t size = (size_t)f->sb.st_size;
+		if (size <= RA_READ_MAX && size <= room)
+			rc = slurp(fd, size, f) == 0 ? 2 : 0;
+		else if (posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0)
+			rc = 1;
+	}
 	close(fd);
-	return asked;
+	return rc;
 }
 
 static void *
@@ -67,7 +119,10 @@ ra_main(void *arg)
 {
 	struct readahead *ra = arg;
 	struct ra_item it;
-	int asked;
+	struct ra_file f;
+	unsigned gen;
+	size_t room;
+	int got;
 
 	pthread_mutex_lock(&ra->mu);
 	for (;;) {
@@ -82,11 +137,24 @@ ra_main(void *arg)
 		ra->head = (ra->head + 1) % RA_QUEUE;
 		ra->n--;
 		ra->busy = 1;
+		gen = ra->gen;
+		room = ra->dn < RA_QUEUE ? RA_BYTES_MAX - ra->bytes : 0;
 		pthread_mutex_unlock(&ra->mu);
-		asked = advise(ra->root, it.rel, it.max);
-		free(it.rel);
+		memset(&f, 0, sizeof(f));
+		got = fetch(ra->root, it.rel, it.max, room, &f);
 		pthread_mutex_lock(&ra->mu);
-		ra->count += (uint64_t)asked;
+		ra->count += got > 0;
+		if (got == 2 && gen == ra->gen && ra->dn < RA_QUEUE) {
+			struct ra_done *d =
+			    &ra->d[(ra->dhead + ra->dn++) % RA_QUEUE];
+			d->rel = it.rel;
+			d->f = f;
+			ra->bytes += f.len;
+			it.rel = NULL;
+			f.buf = NULL;
+		}
+		free(f.buf); /* flushed while it was read */
+		free(it.rel);
 		ra->busy = 0;
 		if (ra->n == 0)
 			pthread_cond_broadcast(&ra->idle);
@@ -157,6 +225,71 @@ ra_kick(struct readahead *ra)
 	pthread_mutex_unlock(&ra->mu);
 }
 
+/* Drop the oldest file read (under mu). */
+static void
+done_drop(struct readahead *ra)
+{
+	struct ra_done *d = &ra->d[ra->dhead];
+
+	ra->bytes -= d->f.len;
+	free(d->f.buf);
+	free(d->rel);
+	ra->dhead = (ra->dhead + 1) % RA_QUEUE;
+	ra->dn--;
+}
+
+int
+ra_take(struct readahead *ra, const char *rel, struct ra_file *out)
+{
+	unsigned i, k;
+
+	pthread_mutex_lock(&ra->mu);
+	for (i = 0; i < ra->dn; i++)
+		if (strcmp(ra->d[(ra->dhead + i) % RA_QUEUE].rel, rel) == 0)
+			break;
+	if (i < ra->dn) {
+		while (i-- > 0)
+			done_drop(ra); /* pushed before rel, not taken */
+		struct ra_done *d = &ra->d[ra->dhead];
+		*out = d->f;
+		ra->bytes -= d->f.len;
+		free(d->rel);
+		ra->dhead = (ra->dhead + 1) % RA_QUEUE;
+		ra->dn--;
+		pthread_mutex_unlock(&ra->mu);
+		return 1;
+	}
+	/* Not read (yet): ingest reads it now, and the thread need not. */
+	for (k = 0; k < ra->n; k++)
+		if (strcmp(ra->q[(ra->head + k) % RA_QUEUE].rel, rel) == 0)
+			break;
+	if (k < ra->n)
+		for (i = 0; i <= k; i++) {
+			free(ra->q[ra->head].rel);
+			ra->head = (ra->head + 1) % RA_QUEUE;
+			ra->n--;
+		}
+	pthread_mutex_unlock(&ra->mu);
+	return 0;
+}
+
+void
+ra_flush(struct readahead *ra)
+{
+	pthread_mutex_lock(&ra->mu);
+	while (ra->dn > 0)
+		done_drop(ra);
+	while (ra->n > 0) {
+		free(ra->q[ra->head].rel);
+		ra->head = (ra->head + 1) % RA_QUEUE;
+		ra->n--;
+	}
+	ra->gen++;
+	if (!ra->busy)
+		pthread_cond_broadcast(&ra->idle);
+	pthread_mutex_unlock(&ra->mu);
+}
+
 uint64_t
 ra_count(struct readahead *ra)
 {
@@ -189,6 +322,8 @@ ra_stop(struct readahead *ra)
 	pthread_cond_signal(&ra->more);
 	pthread_mutex_unlock(&ra->mu);
 	pthread_join(ra->thread, NULL);
+	while (ra->dn > 0)
+		done_drop(ra);
 	pthread_cond_destroy(&ra->idle);
 	pthread_cond_destroy(&ra->more);
 	pthread_mutex_destroy(&ra->mu);

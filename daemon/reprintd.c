@@ -318,16 +318,14 @@ open_store(struct reprintd *r)
 	return 0;
 }
 
-/* How slow a read counts as waiting for the disk (ingest.h):
- * REPRINTD_READ_SLOW_US (tests: 0, every read) or the default. */
-static int64_t
-read_slow_us(void)
+/* REPRINTD_NO_READ_AHEAD (tests), when set and not empty: no read-ahead
+ * thread, ingest reads every file itself. */
+static int
+read_ahead_wanted(void)
 {
-	const char *v = getenv("REPRINTD_READ_SLOW_US");
+	const char *v = getenv("REPRINTD_NO_READ_AHEAD");
 
-	if (v != NULL && *v != '\0')
-		return (int64_t)strtoul(v, NULL, 10);
-	return INGEST_READ_SLOW_US;
+	return v == NULL || *v == '\0';
 }
 
 /* The start-up walk of the watched tree. REPRINTD_SCAN_CHUNK (tests)
@@ -505,13 +503,12 @@ main(int argc, char *argv[])
 	}
 	signal(SIGPIPE, SIG_IGN);
 	r->started_us = now_us();
-	r->read_slow_us = read_slow_us();
 	if ((r->watch_real = real_dir("watch", r->cfg.watch)) == NULL ||
 	    (r->state_real = real_dir("state", r->cfg.state)) == NULL)
 		goto out;
 	if (open_store(r) < 0)
 		goto out;
-	if ((rc = ra_start(r->watch_real, &r->ra)) < 0)
+	if (read_ahead_wanted() && (rc = ra_start(r->watch_real, &r->ra)) < 0)
 		log_warnerr(rc, "no read-ahead thread");
 	if ((r->base = event_base_new()) == NULL || pending_new(&r->q) < 0 ||
 	    (r->drain_ev = evtimer_new(r->base, drain_cb, r)) == NULL ||

@@ -53,8 +53,10 @@ assert samples['reprintd_pairs{relation="exact"}'] == 1
 assert samples['reprintd_pairs{relation="partial"}'] == 0
 assert samples['reprintd_rejected_total{reason="binary"}'] == 1
 assert samples["reprintd_store_bytes"] > 0
-# Two reads do not make a window of 16: nothing was read ahead.
-assert samples["reprintd_read_ahead_total"] == 0
+# The read-ahead thread reads the files ingest has not reached first: of
+# three files, each at most once a batch (what a batch did not take is
+# read again for the next), so a few at most.
+assert 0 <= samples["reprintd_read_ahead_total"] <= 6, samples["reprintd_read_ahead_total"]
 assert 0 < samples["reprintd_store_map_used_bytes"] <= samples["reprintd_store_map_bytes"]
 assert samples["reprintd_clients"] >= 1  # this request's connection
 assert samples['reprintd_build_info{version="0.1.0"}'] == 1

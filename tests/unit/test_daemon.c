@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cmocka.h>
 
 #include "cluster.h"
@@ -23,6 +25,7 @@
 #include "log.h"
 #include "match.h"
 #include "pending.h"
+#include "readahead.h"
 #include "text.h"
 
 static void
@@ -279,7 +282,112 @@ test_pending(void **state)
 	assert_int_equal(pending_add(q, "z"), 1);
 	assert_string_equal(pending_peek_next(q), "z");
 	assert_int_equal(pending_peeked(q), 2);
+	pending_peek_reset(q); /* from the head again */
+	assert_int_equal(pending_peeked(q), 0);
+	assert_string_equal(pending_peek_next(q), "f999");
 	pending_free(q);
+}
+
+/* Write n bytes of c to dir/name. */
+static void
+put_file(const char *dir, const char *name, size_t n, int c)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	for (size_t i = 0; i < n; i++)
+		fputc(c, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * The read-ahead thread reads small regular files whole (their fstat
+ * with them), only counts a large one (the kernel is asked to load it),
+ * leaves alone what is not a regular file or is over the limit, hands
+ * files over in the order pushed, and forgets on ra_flush what was not
+ * taken: the next take is a miss, and ingest reads the file afresh.
+ */
+static void
+test_read_ahead(void **state)
+{
+	char dir[] = "/tmp/reprintd-ra-XXXXXX", path[PATH_MAX];
+	struct readahead *ra;
+	struct ra_file f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put_file(dir, "a.txt", 5000, 'a');
+	put_file(dir, "b.txt", 10, 'b');
+	put_file(dir, "big.txt", RA_READ_MAX + 1, 'g');
+	put_file(dir, "empty.txt", 0, 'e');
+	put_file(dir, "over.txt", 200, 'o');
+	snprintf(path, sizeof(path), "%s/link.txt", dir);
+	assert_int_equal(symlink("a.txt", path), 0);
+	snprintf(path, sizeof(path), "%s/fifo.txt", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+
+	assert_int_equal(ra_start(dir, &ra), 0);
+	ra_push(ra, "a.txt", 100000);
+	ra_push(ra, "link.txt", 100000);
+	ra_push(ra, "fifo.txt", 100000);
+	ra_push(ra, "empty.txt", 100000);
+	ra_push(ra, "over.txt", 100);
+	ra_push(ra, "gone.txt", 100000);
+	ra_push(ra, "big.txt", RA_READ_MAX + 1);
+	ra_push(ra, "b.txt", 100000);
+	ra_drain(ra);
+	assert_int_equal(ra_count(ra), 3); /* a, big (asked), b */
+
+	assert_int_equal(ra_take(ra, "a.txt", &f), 1);
+	assert_int_equal(f.len, 5000);
+	assert_int_equal((size_t)f.sb.st_size, 5000);
+	assert_true(S_ISREG(f.sb.st_mode));
+	assert_int_equal(f.buf[0], 'a');
+	assert_int_equal(f.buf[4999], 'a');
+	assert_int_equal(f.buf[5000], '\0');
+	free(f.buf);
+	assert_int_equal(ra_take(ra, "link.txt", &f), 0);
+	assert_int_equal(ra_take(ra, "fifo.txt", &f), 0);
+	assert_int_equal(ra_take(ra, "big.txt", &f), 0);
+	assert_int_equal(ra_take(ra, "b.txt", &f), 1);
+	assert_int_equal(f.len, 10);
+	assert_string_equal(f.buf, "bbbbbbbbbb");
+	free(f.buf);
+	assert_int_equal(ra_take(ra, "b.txt", &f), 0); /* taken once */
+
+	/* Taken in order: taking b drops what was read for a before it. */
+	ra_push(ra, "a.txt", 100000);
+	ra_push(ra, "b.txt", 100000);
+	ra_drain(ra);
+	assert_int_equal(ra_take(ra, "b.txt", &f), 1);
+	free(f.buf);
+	assert_int_equal(ra_take(ra, "a.txt", &f), 0);
+
+	/* Flushed: a changed since it was read ahead, and is read again. */
+	ra_push(ra, "a.txt", 100000);
+	ra_drain(ra);
+	put_file(dir, "a.txt", 7, 'z');
+	ra_flush(ra);
+	assert_int_equal(ra_take(ra, "a.txt", &f), 0);
+	ra_push(ra, "a.txt", 100000);
+	ra_drain(ra);
+	assert_int_equal(ra_take(ra, "a.txt", &f), 1);
+	assert_string_equal(f.buf, "zzzzzzz");
+	free(f.buf);
+
+	/* Not taken at the stop: freed (ASan would see a leak). */
+	ra_push(ra, "b.txt", 100000);
+	ra_stop(ra);
+
+	const char *names[] = {"a.txt", "b.txt", "big.txt", "empty.txt",
+	    "over.txt", "link.txt", "fifo.txt"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		assert_int_equal(unlink(path), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void
@@ -431,6 +539,7 @@ main(void)
 	    cmocka_unit_test(test_config),
 	    cmocka_unit_test(test_config_diff),
 	    cmocka_unit_test(test_pending),
+	    cmocka_unit_test(test_read_ahead),
 	    cmocka_unit_test(test_httpc),
 	    cmocka_unit_test(test_cluster_original),
 	    cmocka_unit_test(test_log_lines),
