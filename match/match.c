@@ -185,22 +185,6 @@ sample_keys(uint64_t *keys, size_t n)
 	return k;
 }
 
-/* No byte of s has its high bit set (eight bytes at a time). */
-static int
-is_ascii(const char *s, size_t n)
-{
-	uint64_t any = 0, w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		any |= w;
-	}
-	for (; i < n; i++)
-		any |= (unsigned char)s[i];
-	return (any & 0x8080808080808080ull) == 0;
-}
-
 /*
  * The figures of the text and their character positions; d->nchars on the
  * way. Most texts are ASCII: a token's characters are then its bytes, and
@@ -209,7 +193,7 @@ is_ascii(const char *s, size_t n)
 static int
 build_numbers(struct match_doc *d, const struct shingle_text *t)
 {
-	int ascii = is_ascii(t->norm, t->norm_len);
+	int ascii = t->ascii;
 	size_t cap = t->ntok ? t->ntok : 1;
 	d->num_start = malloc(cap * sizeof(uint32_t));
 	d->num_end = malloc(cap * sizeof(uint32_t));

@@ -796,7 +796,7 @@ shingle_text_init(struct shingle_text *t, const char *src, size_t len)
 	const unsigned char *s = (const unsigned char *)src;
 	struct out o;
 	size_t nbad = 0;
-	int rc;
+	int rc, ascii;
 
 	memset(t, 0, sizeof(*t));
 	if (len > UINT32_MAX / 2)
@@ -809,7 +809,7 @@ shingle_text_init(struct shingle_text *t, const char *src, size_t len)
 		rc = -ENOMEM;
 		goto err;
 	}
-	if (is_ascii(s, len)) {
+	if ((ascii = is_ascii(s, len))) {
 		rc = norm_ascii(&o, s, len);
 	} else {
 		rc = grow((void **)&o.norm, &o.ncap, len + len / 8 + 16, 1);
@@ -827,6 +827,7 @@ shingle_text_init(struct shingle_text *t, const char *src, size_t len)
 	t->tok = o.tok;
 	t->ntok = o.ntok;
 	t->nreplaced = nbad;
+	t->ascii = ascii;
 	return 0;
 err:
 	free(o.norm);

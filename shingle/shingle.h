@@ -79,6 +79,7 @@ struct shingle_text {
 	struct shingle_token *tok; /* owned, ntok entries */
 	size_t ntok;
 	size_t nreplaced; /* invalid UTF-8 sequences replaced */
+	int ascii;        /* the source was ASCII, and so is norm */
 };
 
 /*

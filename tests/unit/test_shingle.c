@@ -635,6 +635,7 @@ test_ascii_fast_path(void **state)
 		assert_int_equal(shingle_text_init(&a, buf, n), 0);
 		memcpy(buf + n, "\xe3\x80\x80", 3); /* U+3000 */
 		assert_int_equal(shingle_text_init(&u, buf, n + 3), 0);
+		assert_true(a.ascii && !u.ascii);
 		check_invariants(&a, n);
 		if (a.norm_len != u.norm_len || strcmp(a.norm, u.norm) != 0)
 			fail_msg(
