@@ -129,8 +129,10 @@ read_ahead(struct reprintd *r)
 
 /*
  * A batch is over: what was read ahead and not taken goes. The event loop
- * runs next, and an event about a file read ahead (it changed since)
- * finds it still queued, so that only a fresh read sees the change.
+ * runs next; an event about a file read ahead finds it still queued and
+ * queues nothing, so the bytes that file is stored with must be read after
+ * the event: in the next batch, afresh. (Within a batch no event is
+ * looked at, and one that comes after a file was taken queues it again.)
  */
 static void
 read_ahead_end(struct reprintd *r)
@@ -836,6 +838,28 @@ out:
 }
 
 /*
+ * rel is still the file that was read ahead as *was: the same inode, size,
+ * and modification and change times to the nanosecond. A file renamed away
+ * since is not stored under its old name, nor old bytes under a new file.
+ */
+static int
+same_file(struct reprintd *r, const char *rel, const struct stat *was)
+{
+	char full[PATH_MAX];
+	struct stat now;
+
+	return (size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real,
+	           rel) < sizeof(full) &&
+	       lstat(full, &now) == 0 && S_ISREG(now.st_mode) &&
+	       now.st_dev == was->st_dev && now.st_ino == was->st_ino &&
+	       now.st_size == was->st_size &&
+	       now.st_mtim.tv_sec == was->st_mtim.tv_sec &&
+	       now.st_mtim.tv_nsec == was->st_mtim.tv_nsec &&
+	       now.st_ctim.tv_sec == was->st_ctim.tv_sec &&
+	       now.st_ctim.tv_nsec == was->st_ctim.tv_nsec;
+}
+
+/*
  * Process one file. Returns 0 when done with it (stored, skipped or
  * rejected) or a negative store error that ends the transaction.
  */
@@ -855,7 +879,12 @@ ingest_file(
 	size_t len = 0, i;
 	int rc;
 
-	if (r->ra != NULL && ra_take(r->ra, rel, &pre)) {
+	int ahead = r->ra != NULL && ra_take(r->ra, rel, &pre);
+	if (ahead && !same_file(r, rel, &pre.sb)) {
+		free(pre.buf);
+		ahead = 0; /* renamed, replaced or written since: read it now */
+	}
+	if (ahead) {
 		/* Read ahead, with the checks read_file makes. */
 		sb = pre.sb;
 		buf = pre.buf;
