@@ -29,6 +29,7 @@
 
 #include <utf8proc.h>
 
+#include "le.h"
 #include "shingle.h"
 
 /* Classes of a code point after NFKC + case folding. */
@@ -603,27 +604,6 @@ norm_unicode(struct out *o, const unsigned char *s, size_t len, size_t *nbad)
 #define ONES 0x0101010101010101ull
 #define HIGHS (ONES * 0x80)
 
-static inline uint64_t
-le64_load(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
-static inline void
-le64_store(char *p, uint64_t w)
-{
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	memcpy(p, &w, 8);
-}
-
 /*
  * The letters (*alpha) and digits (*digit) of eight ASCII bytes, as 0x80
  * in their bytes: a byte x lies in [lo, hi] when x + (0x80 - lo) has its
@@ -657,7 +637,7 @@ ascii_run(const unsigned char *s, size_t i, size_t len, char *d, size_t *n,
 
 	/* norm has len + 1 bytes and *n <= i: eight fit at *n. */
 	while (i + 8 <= len) {
-		w = le64_load(s + i);
+		w = load_le64(s + i);
 		swar_classes(w, &alpha, &digit);
 		stop = ~(alpha | digit) & HIGHS;
 		k = stop ? (unsigned)__builtin_ctzll(stop) / 8 : 8;
@@ -670,7 +650,7 @@ ascii_run(const unsigned char *s, size_t i, size_t len, char *d, size_t *n,
 				*fl |= SHINGLE_TOK_UPPER;
 		}
 		*cl |= (alpha ? C_ALPHA : 0) | (digit ? C_DIGIT : 0);
-		le64_store(d + *n, w | alpha >> 2); /* a letter's 0x20 */
+		store_le64(d + *n, w | alpha >> 2); /* a letter's 0x20 */
 		*n += k;
 		i += k;
 		if (k < 8)

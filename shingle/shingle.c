@@ -15,6 +15,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "le.h"
 #include "shingle.h"
 
 #define SEED_WORD 0x7270772d776f7264ull    /* "rpw-word": word shingles */
@@ -67,22 +68,6 @@ shingle_words(
 			pos[i] = (uint32_t)i;
 	}
 	return n;
-}
-
-/* Little-endian loads, whatever the host (compilers make them one load). */
-static inline uint32_t
-load_le32(const char *p)
-{
-	const unsigned char *u = (const unsigned char *)p;
-
-	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
-	       (uint32_t)u[3] << 24;
-}
-
-static inline uint64_t
-load_le64(const char *p)
-{
-	return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
 }
 
 /* Sum of the eight bytes of x. */
