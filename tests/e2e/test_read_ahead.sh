@@ -55,7 +55,8 @@ done
 ok "the daemon: $m files read ahead in its metrics"
 
 # A rewrite is stored, whichever batch read ahead the file's old bytes.
-f=$(cd "$WATCH" && ls -- */*.txt | head -n 1)
+set -- "$WATCH"/*/*.txt # (ls | head would die of SIGPIPE under pipefail)
+f=${1#"$WATCH/"}
 printf 'A rewritten article about the harbour authority and its new ' \
     >"$WATCH/$f.tmp"
 printf 'dredging contract, filed again with different words.\n' \
