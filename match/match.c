@@ -234,11 +234,43 @@ match_doc_build_light(const char *text, size_t len, struct match_doc **out)
 	return build(text, len, 0, out);
 }
 
+/* Give back the room the fingerprints were given (every gram one, where
+ * winnowing keeps one in sixteen or so). A failed shrink keeps the
+ * larger block. */
+static void
+trim_fp(struct match_doc *d)
+{
+	void *p;
+	if (d->nfp < 1)
+		return;
+	if ((p = realloc(d->fp, d->nfp * sizeof(*d->fp))) != NULL)
+		d->fp = p;
+	if ((p = realloc(d->fp_pos, d->nfp * sizeof(*d->fp_pos))) != NULL)
+		d->fp_pos = p;
+}
+
+/* Fold the full gram hashes into d->grams, in their own block, which
+ * then shrinks: gram i's 32 bits go to byte 4i, below byte 8(i + 1)
+ * where the next gram's 64 are read. */
+static void
+fold_grams(struct match_doc *d, uint64_t *grams)
+{
+	uint32_t *g = (uint32_t *)grams;
+	void *p;
+
+	for (size_t i = 0; i < d->ngrams; i++)
+		g[i] = match_gram_fold(grams[i]);
+	d->grams = g;
+	if (d->ngrams > 0 && (p = realloc(g, d->ngrams * sizeof(*g))) != NULL)
+		d->grams = p;
+}
+
 static int
 build(const char *text, size_t len, int sketch, struct match_doc **out)
 {
 	struct shingle_text t;
 	struct match_doc *d;
+	uint64_t *grams = NULL; /* the full hashes, until folded */
 	int rc;
 
 	*out = NULL;
@@ -252,14 +284,14 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 	d->norm_hash = XXH3_64bits(t.norm, t.norm_len);
 	d->ntokens = (uint32_t)t.ntok;
 	size_t max = shingle_chars_max(&t, GRAM_K);
-	d->grams = malloc((max ? max : 1) * sizeof(uint64_t));
+	grams = malloc((max ? max : 1) * sizeof(uint64_t));
 	d->fp = malloc((max ? max : 1) * sizeof(uint64_t));
 	d->fp_pos = malloc((max ? max : 1) * sizeof(uint32_t));
-	if (!d->grams || !d->fp || !d->fp_pos)
+	if (!grams || !d->fp || !d->fp_pos)
 		goto err;
-	d->ngrams = shingle_chars(&t, GRAM_K, d->grams, NULL);
-	d->nfp =
-	    shingle_winnow(d->grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
+	d->ngrams = shingle_chars(&t, GRAM_K, grams, NULL);
+	d->nfp = shingle_winnow(grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
+	trim_fp(d);
 	/* A light document is only verified against: no keys either. */
 	if (sketch) {
 		if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)
@@ -270,16 +302,18 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 		goto err;
 	if (sketch) {
 		/* Duplicates do not change a minimum: no need to dedupe. */
-		shingle_minhash(d->grams, d->ngrams, d->minhash);
+		shingle_minhash(grams, d->ngrams, d->minhash);
 		/* The fingerprints are a tenth of the grams and sample them
 		 * evenly: the same sketch at a tenth of the cost. */
 		d->simhash = shingle_simhash(d->fp, d->nfp);
 		d->sketched = 1;
 	}
+	fold_grams(d, grams);
 	shingle_text_free(&t);
 	*out = d;
 	return 0;
 err:
+	free(grams);
 	shingle_text_free(&t);
 	match_doc_free(d);
 	return rc;
@@ -442,26 +476,18 @@ match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
 
 /*
  * A set of gram hashes: open addressing, linear probing, built in one
- * pass (no sorting: verification builds two per candidate). It holds 32
- * bits of each hash, folded from both halves (XXH3 output: every bit is
- * as good as any), which halves the table that every lookup misses into;
- * two grams of a pair agreeing there by chance (one in 2^32 per lookup,
- * against a table of a few thousand) move a coverage by one gram. The
- * bits index the table directly; 0 marks an empty slot and a folded hash
- * of 0 is stored as 1.
+ * pass (no sorting: verification builds two per candidate). It holds
+ * the documents' folded hashes (match_gram_fold: 32 bits, which halves
+ * the table that every lookup misses into); two grams of a pair agreeing
+ * there by chance (one in 2^32 per lookup, against a table of a few
+ * thousand) move a coverage by one gram. The bits index the table
+ * directly; 0 marks an empty slot.
  */
 struct gset {
 	uint32_t *slot;
 	size_t mask;
 	size_t n; /* distinct hashes */
 };
-
-static inline uint32_t
-gset_fold(uint64_t h)
-{
-	uint32_t v = (uint32_t)(h ^ h >> 32);
-	return v | !v;
-}
 
 static int
 gset_init(struct gset *g, size_t expect)
@@ -489,17 +515,10 @@ gset_has32(const struct gset *g, uint32_t v)
 	}
 }
 
+/* Add v (folded: not 0); 1 if it was not there. */
 static int
-gset_has(const struct gset *g, uint64_t h)
+gset_add(struct gset *g, uint32_t v)
 {
-	return gset_has32(g, gset_fold(h));
-}
-
-/* Add h; 1 if it was not there. */
-static int
-gset_add(struct gset *g, uint64_t h)
-{
-	uint32_t v = gset_fold(h);
 	for (size_t i = v & g->mask;; i = (i + 1) & g->mask) {
 		if (g->slot[i] == v)
 			return 0;
@@ -537,7 +556,7 @@ cover(struct side *s, const struct side *o)
 	memset(s->cov, 0, d->nchars + 1);
 	for (size_t i = 0; i <= d->ngrams; i++) {
 		int hit = i < d->ngrams && !s->mask[i] &&
-		          gset_has(&o->live, d->grams[i]);
+		          gset_has32(&o->live, d->grams[i]);
 		if (hit) {
 			shared += s->first[i];
 			uint32_t to = (uint32_t)i + GRAM_K;

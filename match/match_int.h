@@ -36,7 +36,11 @@ struct match_doc {
 	uint64_t norm_hash;
 	uint32_t ntokens;
 	uint32_t nchars; /* code points of the squeezed text */
-	uint64_t *grams; /* ngrams, text order: gram i starts at char i */
+	/* Gram hashes in text order (gram i starts at char i), folded to 32
+	 * bits (match_gram_fold) once the sketch and fingerprints, which
+	 * need all 64, are made: verification looks them up in tables of 32
+	 * bits, and a document kept for it (daemon/detect.c) weighs half. */
+	uint32_t *grams;
 	size_t ngrams;
 	uint64_t *fp;     /* winnowed fingerprints, text order */
 	uint32_t *fp_pos; /* their gram index */
@@ -52,6 +56,16 @@ struct match_doc {
 	uint64_t simhash;
 	int sketched; /* minhash and simhash computed */
 };
+
+/* A gram hash folded to the 32 bits verification compares: both halves
+ * (XXH3 output: every bit is as good as any); never 0, which marks an
+ * empty slot of a gram set. */
+static inline uint32_t
+match_gram_fold(uint64_t h)
+{
+	uint32_t v = (uint32_t)(h ^ h >> 32);
+	return v | !v;
+}
 
 /* Whether sorted set[0..n) holds k. */
 int match_has_key(const uint64_t *set, size_t n, uint64_t k);
