@@ -307,6 +307,7 @@ struct prepared {
 	void *blob;
 	size_t bloblen;
 	struct store_doc sd;
+	uint64_t id; /* once put */
 };
 
 static int
@@ -336,18 +337,18 @@ put_one(struct store_txn *txn, struct prepared *p, const char *text, size_t len)
 {
 	const uint64_t *keys;
 	size_t nkeys;
-	uint64_t id;
 
 	nkeys = match_doc_keys(p->md, &keys);
 	p->sd.first_seen = (int64_t)(now_s() * 1e6);
 	return store_doc_put(
-	    txn, &p->sd, text, len, p->blob, p->bloblen, keys, nkeys, &id);
+	    txn, &p->sd, text, len, p->blob, p->bloblen, keys, nkeys, &p->id);
 }
 
 /*
  * Fill a new store in `dir` with docs[0..n), BATCH per transaction, for at
  * most `limit` seconds of store time. with_detect: run detect_run before
- * each put, timed apart.
+ * each put, timed apart, with the recent documents' features as the
+ * daemon keeps them (those of a batch join at its commit here).
  */
 static int
 stage_store(const char *dir, struct doc *d, size_t n, int nosync,
@@ -359,6 +360,7 @@ stage_store(const char *dir, struct doc *d, size_t n, int nosync,
 	struct prepared p[BATCH];
 	struct match_params mp;
 	struct detect_hit *hits;
+	struct detect_recent *recent = NULL;
 	size_t i, j, m = 0, cnt, nhits;
 	uint64_t bytes;
 	double t0, t1, td, spent = 0, detect_s;
@@ -374,6 +376,8 @@ stage_store(const char *dir, struct doc *d, size_t n, int nosync,
 			store_close(st);
 		return rc;
 	}
+	if (with_detect && (rc = detect_recent_new(&recent)) < 0)
+		goto out;
 	s = with_detect ? S_DETECT_PUT : nosync ? S_PUT_NOSYNC : S_PUT_SYNC;
 	for (i = 0; i < n && spent < limit; i += cnt) {
 		cnt = m = n - i < BATCH ? n - i : BATCH;
@@ -393,8 +397,8 @@ stage_store(const char *dir, struct doc *d, size_t n, int nosync,
 		for (j = 0; j < m; j++) {
 			if (with_detect) {
 				td = now_s();
-				rc = detect_run(
-				    txn, p[j].md, 0, &mp, &hits, &nhits);
+				rc = detect_run(txn, p[j].md, 0, recent, &mp,
+				    &hits, &nhits);
 				detect_s += now_s() - td;
 				if (rc < 0)
 					break;
@@ -424,7 +428,7 @@ stage_store(const char *dir, struct doc *d, size_t n, int nosync,
 		if (with_detect)
 			row_add(S_DETECT, detect_s, m, bytes);
 		for (j = 0; j < m; j++) {
-			match_doc_free(p[j].md);
+			detect_recent_add(recent, p[j].id, p[j].md);
 			free(p[j].blob);
 		}
 		m = 0;
@@ -435,6 +439,7 @@ out:
 		match_doc_free(p[j].md);
 		free(p[j].blob);
 	}
+	detect_recent_free(recent);
 	store_close(st);
 	return rc;
 }

@@ -523,7 +523,8 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 		return;
 	}
 	extract_doc_free(&ed);
-	rc = detect_run(txn, md, 0, &a->r->cfg.match, &hits, &nhits);
+	rc = detect_run(
+	    txn, md, 0, a->r->recent, &a->r->cfg.match, &hits, &nhits);
 	if (rc < 0) {
 		reply_store_error(req, rc);
 		goto out;

@@ -35,7 +35,8 @@ struct reprintd {
 	int paused;             /* ingest stopped after a store error */
 	int backfill;           /* --once or the start-up scan: see ingest.h */
 	struct readahead *ra;   /* NULL: no read-ahead (readahead.h) */
-	char error[256];        /* why, for /v1/status */
+	struct detect_recent *recent; /* NULL: none (detect.h) */
+	char error[256];              /* why, for /v1/status */
 	int64_t started_us;
 	uint64_t nrejected; /* files rejected since start */
 	uint64_t ningested; /* documents stored since start */

@@ -23,13 +23,36 @@ struct detect_hit {
 };
 
 /*
+ * The features of the documents stored last, which verification uses
+ * instead of rebuilding them from the stored text: a reprint tends to
+ * arrive soon after its original. Bounded by DETECT_RECENT_MAX documents
+ * and DETECT_RECENT_BYTES. An entry is used only while the store's record
+ * of its id has the same normalized text (hash and length); still, forget
+ * all after a write transaction is aborted, whose ids come again.
+ */
+#define DETECT_RECENT_MAX 256
+#define DETECT_RECENT_BYTES (6u << 20)
+struct detect_recent;
+int detect_recent_new(struct detect_recent **out); /* 0 or -ENOMEM */
+void detect_recent_free(struct detect_recent *c);
+/* Keep d, the features of stored document id (ids ascending); the cache
+ * owns d from here (it may free it at once). c may be NULL. */
+void detect_recent_add(
+    struct detect_recent *c, uint64_t id, struct match_doc *d);
+void detect_recent_clear(struct detect_recent *c);
+/* Verifications that used a kept document, since c was made. */
+uint64_t detect_recent_hits(const struct detect_recent *c);
+
+/*
  * Match `d` against the store. `self` is d's own id when it is stored
- * already (it is skipped), else 0. On success *hits is a malloc'd array
- * (caller frees) of the documents with a relation, best first, and *n its
- * length. Returns 0 or a negative error (store_strerror()).
+ * already (it is skipped), else 0. `recent` (may be NULL) serves the
+ * features of recently stored candidates. On success *hits is a malloc'd
+ * array (caller frees) of the documents with a relation, best first, and
+ * *n its length. Returns 0 or a negative error (store_strerror()).
  */
 int detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
-    const struct match_params *p, struct detect_hit **hits, size_t *n);
+    struct detect_recent *recent, const struct match_params *p,
+    struct detect_hit **hits, size_t *n);
 
 /*
  * The original of a flagged pair (returns a->id, b->id, or 0 for none):

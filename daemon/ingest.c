@@ -248,7 +248,8 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	char *opath = NULL;
 	int rc;
 
-	if ((rc = detect_run(txn, md, 0, &r->cfg.match, &hits, &nhits)) < 0)
+	if ((rc = detect_run(
+	         txn, md, 0, r->recent, &r->cfg.match, &hits, &nhits)) < 0)
 		return rc;
 	if ((rc = match_doc_encode(md, &blob, &bloblen)) < 0)
 		goto out;
@@ -664,6 +665,9 @@ store_item(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		doc.published = x->published * 1000000;
 	if ((rc = store_new(r, txn, n, &doc, x->text, x->text_len, md)) < 0)
 		goto out;
+	/* Its features serve the verification of what comes next. */
+	detect_recent_add(r->recent, doc.id, md);
+	md = NULL;
 	rc = store_reject_del(txn, path);
 out:
 	free(title);
@@ -1070,6 +1074,8 @@ fail:
 	if (txn != NULL)
 		store_txn_abort(txn);
 	txn = NULL;
+	/* The batch's ids come again, for other documents. */
+	detect_recent_clear(r->recent);
 	if (rc == STORE_ERETRY && ++tries < BATCH_RETRIES) {
 		log_debug("store map grown; redoing a batch of %zu", np);
 		goto again;

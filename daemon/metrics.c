@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "daemon.h"
+#include "detect.h"
 #include "match.h"
 #include "ingest.h"
 #include "metrics.h"
@@ -267,6 +268,11 @@ metrics_render(
 	    "Files read ahead (the kernel asked to load them) since the "
 	    "daemon started.",
 	    ingest_read_ahead_count(r));
+	counter(f, "reprintd_verify_recent_total",
+	    "Verifications that used a recently stored document's features "
+	    "instead of rebuilding them from its text, since the daemon "
+	    "started.",
+	    detect_recent_hits(r->recent));
 	gauge(f, "reprintd_clients", "Open client connections.",
 	    (double)M.clients);
 	counter(f, "reprintd_connections_total",

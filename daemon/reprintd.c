@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "detect.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -510,6 +511,8 @@ main(int argc, char *argv[])
 		goto out;
 	if (read_ahead_wanted() && (rc = ra_start(r->watch_real, &r->ra)) < 0)
 		log_warnerr(rc, "no read-ahead thread");
+	if ((rc = detect_recent_new(&r->recent)) < 0)
+		log_warnerr(rc, "no recent documents' features");
 	if ((r->base = event_base_new()) == NULL || pending_new(&r->q) < 0 ||
 	    (r->drain_ev = evtimer_new(r->base, drain_cb, r)) == NULL ||
 	    (r->retry_ev = evtimer_new(r->base, retry_cb, r)) == NULL) {
@@ -580,6 +583,7 @@ out:
 	if (r->retry_ev != NULL)
 		event_free(r->retry_ev);
 	ra_stop(r->ra);
+	detect_recent_free(r->recent);
 	pending_free(r->q);
 	if (r->st != NULL)
 		store_close(r->st);

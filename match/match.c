@@ -85,6 +85,26 @@ match_doc_free(struct match_doc *d)
 	free(d);
 }
 
+size_t
+match_doc_bytes(const struct match_doc *d)
+{
+	/* The keys' block was sized for all the fingerprints. */
+	return sizeof(*d) + d->ngrams * sizeof(*d->grams) +
+	       d->nfp * (sizeof(*d->fp) + sizeof(*d->fp_pos)) +
+	       (d->keys != NULL ? d->nfp * sizeof(*d->keys) : 0) +
+	       d->nnums * (2 * sizeof(uint32_t) + 2 * sizeof(uint64_t));
+}
+
+/* Give back the part of block *p past its first n bytes (n > 0); a
+ * failed shrink keeps the larger block. */
+static void
+shrink(void **p, size_t n)
+{
+	void *q;
+	if (n > 0 && (q = realloc(*p, n)) != NULL)
+		*p = q;
+}
+
 static size_t
 utf8_count(const char *s, size_t n)
 {
@@ -215,6 +235,10 @@ build_numbers(struct match_doc *d, const struct shingle_text *t)
 		pos += n;
 	}
 	d->nchars = pos;
+	/* Room was made for every token a figure. */
+	shrink((void **)&d->num_start, d->nnums * sizeof(uint32_t));
+	shrink((void **)&d->num_end, d->nnums * sizeof(uint32_t));
+	shrink((void **)&d->num_canon, d->nnums * sizeof(uint64_t));
 	d->num_set = sorted_copy(d->num_canon, d->nnums, &d->nnum_set);
 	return d->num_set ? 0 : -ENOMEM;
 }
@@ -234,21 +258,6 @@ match_doc_build_light(const char *text, size_t len, struct match_doc **out)
 	return build(text, len, 0, out);
 }
 
-/* Give back the room the fingerprints were given (every gram one, where
- * winnowing keeps one in sixteen or so). A failed shrink keeps the
- * larger block. */
-static void
-trim_fp(struct match_doc *d)
-{
-	void *p;
-	if (d->nfp < 1)
-		return;
-	if ((p = realloc(d->fp, d->nfp * sizeof(*d->fp))) != NULL)
-		d->fp = p;
-	if ((p = realloc(d->fp_pos, d->nfp * sizeof(*d->fp_pos))) != NULL)
-		d->fp_pos = p;
-}
-
 /* Fold the full gram hashes into d->grams, in their own block, which
  * then shrinks: gram i's 32 bits go to byte 4i, below byte 8(i + 1)
  * where the next gram's 64 are read. */
@@ -256,13 +265,11 @@ static void
 fold_grams(struct match_doc *d, uint64_t *grams)
 {
 	uint32_t *g = (uint32_t *)grams;
-	void *p;
 
 	for (size_t i = 0; i < d->ngrams; i++)
 		g[i] = match_gram_fold(grams[i]);
 	d->grams = g;
-	if (d->ngrams > 0 && (p = realloc(g, d->ngrams * sizeof(*g))) != NULL)
-		d->grams = p;
+	shrink((void **)&d->grams, d->ngrams * sizeof(*d->grams));
 }
 
 static int
@@ -291,7 +298,9 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 		goto err;
 	d->ngrams = shingle_chars(&t, GRAM_K, grams, NULL);
 	d->nfp = shingle_winnow(grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
-	trim_fp(d);
+	/* Room was made for every gram a fingerprint. */
+	shrink((void **)&d->fp, d->nfp * sizeof(*d->fp));
+	shrink((void **)&d->fp_pos, d->nfp * sizeof(*d->fp_pos));
 	/* A light document is only verified against: no keys either. */
 	if (sketch) {
 		if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)

@@ -66,6 +66,8 @@ int match_doc_build(const char *text, size_t len, struct match_doc **out);
  */
 int match_doc_build_light(const char *text, size_t len, struct match_doc **out);
 void match_doc_free(struct match_doc *d);
+/* Bytes of memory d holds (a cache's measure). */
+size_t match_doc_bytes(const struct match_doc *d);
 
 /*
  * The sketch of a document (MinHash signature and SimHash), which the

@@ -41,6 +41,7 @@ for name, typ in {"reprintd_documents": "gauge", "reprintd_pending": "gauge",
                   "reprintd_store_map_used_bytes": "gauge",
                   "reprintd_inotify_overflows_total": "counter",
                   "reprintd_read_ahead_total": "counter",
+                  "reprintd_verify_recent_total": "counter",
                   "reprintd_clients": "gauge",
                   "reprintd_build_info": "gauge"}.items():
     assert types.get(name) == typ, (name, types.get(name))
@@ -57,6 +58,8 @@ assert samples["reprintd_store_bytes"] > 0
 # three files, each at most once a batch (what a batch did not take is
 # read again for the next), so a few at most.
 assert 0 <= samples["reprintd_read_ahead_total"] <= 6, samples["reprintd_read_ahead_total"]
+# The exact copy is told by its record: no features used.
+assert samples["reprintd_verify_recent_total"] == 0, samples["reprintd_verify_recent_total"]
 assert 0 < samples["reprintd_store_map_used_bytes"] <= samples["reprintd_store_map_bytes"]
 assert samples["reprintd_clients"] >= 1  # this request's connection
 assert samples['reprintd_build_info{version="0.1.0"}'] == 1
