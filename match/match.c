@@ -69,40 +69,79 @@ match_params_default(struct match_params *p)
 	p->min_chars = 100;
 }
 
+/* A document is one block (see pack). */
 void
 match_doc_free(struct match_doc *d)
 {
-	if (d == NULL)
-		return;
-	free(d->grams);
-	free(d->fp);
-	free(d->fp_pos);
-	free(d->keys);
-	free(d->num_start);
-	free(d->num_end);
-	free(d->num_canon);
-	free(d->num_set);
 	free(d);
 }
 
 size_t
 match_doc_bytes(const struct match_doc *d)
 {
-	/* The keys' block was sized for all the fingerprints. */
-	return sizeof(*d) + d->ngrams * sizeof(*d->grams) +
-	       d->nfp * (sizeof(*d->fp) + sizeof(*d->fp_pos)) +
-	       (d->keys != NULL ? d->nfp * sizeof(*d->keys) : 0) +
-	       d->nnums * (2 * sizeof(uint32_t) + 2 * sizeof(uint64_t));
+	return d->bytes;
 }
 
-/* Give back the part of block *p past its first n bytes (n > 0); a
- * failed shrink keeps the larger block. */
+/* The arrays of a document being built (each sized for the worst case),
+ * before pack. */
 static void
-shrink(void **p, size_t n)
+work_free(struct match_doc *w)
 {
-	void *q;
-	if (n > 0 && (q = realloc(*p, n)) != NULL)
-		*p = q;
+	free(w->grams);
+	free(w->fp);
+	free(w->fp_pos);
+	free(w->keys);
+	free(w->num_start);
+	free(w->num_end);
+	free(w->num_canon);
+	free(w->num_set);
+}
+
+/* Copy n elements of size sz from src to *at; the copy's address. */
+static void *
+put_array(unsigned char **at, const void *src, size_t n, size_t sz)
+{
+	void *dst = *at;
+	if (n > 0)
+		memcpy(dst, src, n * sz);
+	*at += n * sz;
+	return dst;
+}
+
+/*
+ * The document built in w, as one block of the exact size: the struct,
+ * then the arrays, 64-bit ones first; the grams folded from the full
+ * hashes on the way (w->grams is unused). A document may be kept a while
+ * (daemon/detect.c keeps the last ones stored) among short-lived
+ * allocations, where eight blocks sized for the worst case and shrunk
+ * left holes all over the heap: the recent documents' 6 MiB took 12.
+ * w's arrays stay w's. NULL: no memory.
+ */
+static struct match_doc *
+pack(const struct match_doc *w, const uint64_t *grams)
+{
+	size_t bytes = sizeof(*w) +
+	               8 * (w->nfp + w->nkeys + w->nnums + w->nnum_set) +
+	               4 * (w->ngrams + w->nfp + 2 * w->nnums);
+	struct match_doc *d = malloc(bytes);
+	unsigned char *at = (unsigned char *)(d + 1);
+
+	if (d == NULL)
+		return NULL;
+	*d = *w;
+	d->bytes = bytes;
+	d->fp = put_array(&at, w->fp, w->nfp, 8);
+	d->keys = put_array(&at, w->keys, w->nkeys, 8);
+	d->num_canon = put_array(&at, w->num_canon, w->nnums, 8);
+	d->num_set = put_array(&at, w->num_set, w->nnum_set, 8);
+	d->grams = (uint32_t *)at;
+	for (size_t i = 0; i < w->ngrams; i++)
+		d->grams[i] = match_gram_fold(grams[i]);
+	at += 4 * w->ngrams;
+	d->fp_pos = put_array(&at, w->fp_pos, w->nfp, 4);
+	d->num_start = put_array(&at, w->num_start, w->nnums, 4);
+	d->num_end = put_array(&at, w->num_end, w->nnums, 4);
+	return d;
 }
 
 static size_t
@@ -235,10 +274,6 @@ build_numbers(struct match_doc *d, const struct shingle_text *t)
 		pos += n;
 	}
 	d->nchars = pos;
-	/* Room was made for every token a figure. */
-	shrink((void **)&d->num_start, d->nnums * sizeof(uint32_t));
-	shrink((void **)&d->num_end, d->nnums * sizeof(uint32_t));
-	shrink((void **)&d->num_canon, d->nnums * sizeof(uint64_t));
 	d->num_set = sorted_copy(d->num_canon, d->nnums, &d->nnum_set);
 	return d->num_set ? 0 : -ENOMEM;
 }
@@ -258,35 +293,18 @@ match_doc_build_light(const char *text, size_t len, struct match_doc **out)
 	return build(text, len, 0, out);
 }
 
-/* Fold the full gram hashes into d->grams, in their own block, which
- * then shrinks: gram i's 32 bits go to byte 4i, below byte 8(i + 1)
- * where the next gram's 64 are read. */
-static void
-fold_grams(struct match_doc *d, uint64_t *grams)
-{
-	uint32_t *g = (uint32_t *)grams;
-
-	for (size_t i = 0; i < d->ngrams; i++)
-		g[i] = match_gram_fold(grams[i]);
-	d->grams = g;
-	shrink((void **)&d->grams, d->ngrams * sizeof(*d->grams));
-}
-
 static int
 build(const char *text, size_t len, int sketch, struct match_doc **out)
 {
 	struct shingle_text t;
-	struct match_doc *d;
-	uint64_t *grams = NULL; /* the full hashes, until folded */
+	struct match_doc w, *d = &w; /* d: being built, then packed */
+	uint64_t *grams = NULL;      /* the full hashes, until folded */
 	int rc;
 
 	*out = NULL;
 	if ((rc = shingle_text_init(&t, text, len)) < 0)
 		return rc;
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		shingle_text_free(&t);
-		return -ENOMEM;
-	}
+	memset(&w, 0, sizeof(w));
 	rc = -ENOMEM;
 	d->norm_hash = XXH3_64bits(t.norm, t.norm_len);
 	d->ntokens = (uint32_t)t.ntok;
@@ -295,20 +313,17 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 	d->fp = malloc((max ? max : 1) * sizeof(uint64_t));
 	d->fp_pos = malloc((max ? max : 1) * sizeof(uint32_t));
 	if (!grams || !d->fp || !d->fp_pos)
-		goto err;
+		goto out;
 	d->ngrams = shingle_chars(&t, GRAM_K, grams, NULL);
 	d->nfp = shingle_winnow(grams, d->ngrams, WINNOW_W, d->fp, d->fp_pos);
-	/* Room was made for every gram a fingerprint. */
-	shrink((void **)&d->fp, d->nfp * sizeof(*d->fp));
-	shrink((void **)&d->fp_pos, d->nfp * sizeof(*d->fp_pos));
 	/* A light document is only verified against: no keys either. */
 	if (sketch) {
 		if ((d->keys = sorted_copy(d->fp, d->nfp, &d->nkeys)) == NULL)
-			goto err;
+			goto out;
 		d->nkeys = sample_keys(d->keys, d->nkeys);
 	}
 	if ((rc = build_numbers(d, &t)) < 0)
-		goto err;
+		goto out;
 	if (sketch) {
 		/* Duplicates do not change a minimum: no need to dedupe. */
 		shingle_minhash(grams, d->ngrams, d->minhash);
@@ -317,14 +332,11 @@ build(const char *text, size_t len, int sketch, struct match_doc **out)
 		d->simhash = shingle_simhash(d->fp, d->nfp);
 		d->sketched = 1;
 	}
-	fold_grams(d, grams);
-	shingle_text_free(&t);
-	*out = d;
-	return 0;
-err:
+	rc = (*out = pack(&w, grams)) != NULL ? 0 : -ENOMEM;
+out:
 	free(grams);
+	work_free(&w);
 	shingle_text_free(&t);
-	match_doc_free(d);
 	return rc;
 }
 

@@ -55,6 +55,7 @@ struct match_doc {
 	uint32_t minhash[SHINGLE_MINHASH_N];
 	uint64_t simhash;
 	int sketched; /* minhash and simhash computed */
+	size_t bytes; /* of the block holding d and its arrays */
 };
 
 /* A gram hash folded to the 32 bits verification compares: both halves
