@@ -615,30 +615,27 @@ cover(struct side *s, const struct side *o)
  * shared or appears anywhere in o (reordered, OCR-damaged context);
  * otherwise it differs.
  */
+/* Whether a character in [from, to] (within s's text) is under a shared
+ * gram. */
 static int
+covered_in(const struct side *s, int64_t from, int64_t to)
+{
+	if (from < 0)
+		from = 0;
+	if (to >= (int64_t)s->d->nchars)
+		to = (int64_t)s->d->nchars - 1;
+	for (int64_t c = from; c <= to; c++)
+		if (s->cov[c])
+			return 1;
+	return 0;
+}
+
+static void
 check_facts(const struct side *s, const struct side *o, unsigned *agree,
     unsigned *differ)
 {
 	const struct match_doc *d = s->d;
-	int32_t *left = malloc((d->nchars + 1) * sizeof(int32_t));
-	int32_t *right = malloc((d->nchars + 1) * sizeof(int32_t));
-	if (left == NULL || right == NULL) {
-		free(left);
-		free(right);
-		return -ENOMEM;
-	}
-	int32_t last = -FACT_WINDOW * 4;
-	for (uint32_t c = 0; c < d->nchars; c++) {
-		if (s->cov[c])
-			last = (int32_t)c;
-		left[c] = (int32_t)c - last;
-	}
-	int32_t next = (int32_t)d->nchars + FACT_WINDOW * 4;
-	for (uint32_t c = d->nchars; c-- > 0;) {
-		if (s->cov[c])
-			next = (int32_t)c;
-		right[c] = next - (int32_t)c;
-	}
+
 	*agree = *differ = 0;
 	for (size_t i = 0; i < d->nnums; i++) {
 		uint32_t a = d->num_start[i], b = d->num_end[i];
@@ -649,7 +646,10 @@ check_facts(const struct side *s, const struct side *o, unsigned *agree,
 			(*agree)++;
 			continue;
 		}
-		if (left[a] > FACT_WINDOW || right[b - 1] > FACT_WINDOW)
+		/* Out of context unless shared text lies within FACT_WINDOW
+		 * characters on each side (a figure's own count). */
+		if (!covered_in(s, (int64_t)a - FACT_WINDOW, a) ||
+		    !covered_in(s, b - 1, (int64_t)b - 1 + FACT_WINDOW))
 			continue;
 		if (match_has_key(
 		        o->d->num_set, o->d->nnum_set, d->num_canon[i]))
@@ -657,9 +657,6 @@ check_facts(const struct side *s, const struct side *o, unsigned *agree,
 		else
 			(*differ)++;
 	}
-	free(left);
-	free(right);
-	return 0;
 }
 
 static void
@@ -732,7 +729,6 @@ compare(struct side *sa, struct side *sb, const struct match_params *p,
 {
 	size_t na = sa->live.n, nb = sb->live.n;
 	size_t inter = cover(sa, sb), uni = na + nb - inter;
-	int rc;
 
 	r->jaccard = uni ? (double)inter / uni : 0;
 	/* Every relation needs passages covering a good part of the smaller
@@ -743,9 +739,7 @@ compare(struct side *sa, struct side *sb, const struct match_params *p,
 	int a_small = sa->live_chars <= sb->live_chars;
 	struct side *small = a_small ? sa : sb;
 	struct side *large = a_small ? sb : sa;
-	if ((rc = check_facts(
-	         small, large, &r->facts_agree, &r->facts_differ)) < 0)
-		return rc;
+	check_facts(small, large, &r->facts_agree, &r->facts_differ);
 	r->cont_ab = sa->coverage;
 	r->cont_ba = sb->coverage;
 	r->passage = small->passage;

@@ -261,6 +261,59 @@ test_template_with_other_figures_is_different(void **state)
 	free(wrapped);
 }
 
+/*
+ * A figure counts (agrees or differs) only in shared context: shared text
+ * within FACT_WINDOW (24) characters on both sides of it. Here the texts
+ * share a long passage, then each has its own figure, then text of its
+ * own, or the shared passage again.
+ */
+static void
+test_facts_need_context_on_both_sides(void **state)
+{
+	static const char *shared =
+	    "The harbour authority said on Monday that dredging of the "
+	    "northern channel would begin in the spring and take most of "
+	    "the summer, closing two berths to cargo ships while crews "
+	    "remove silt left by the winter storms";
+	static const char *after =
+	    " tonnes of silt were removed from the channel last year, "
+	    "the authority added in its annual report";
+	char a[1024], b[1024];
+	struct match_result r;
+
+	(void)state;
+	/* Shared text on both sides: the figures differ. */
+	snprintf(a, sizeof(a), "%s 125%s.", shared, after);
+	snprintf(b, sizeof(b), "%s 980%s.", shared, after);
+	r = compare(a, b, NULL, 0);
+	assert_int_equal(r.facts_differ, 1);
+	assert_int_equal(r.facts_agree, 0);
+	/* Nothing shared after them: out of context, not counted. */
+	snprintf(a, sizeof(a),
+	    "%s 125 barges waited outside while pilots argued over fees.",
+	    shared);
+	snprintf(b, sizeof(b),
+	    "%s 980 crew members walked off in a dispute about overtime.",
+	    shared);
+	r = compare(a, b, NULL, 0);
+	assert_int_equal(r.facts_differ, 0);
+	assert_int_equal(r.facts_agree, 0);
+	/* Nothing shared before them either way round. */
+	snprintf(a, sizeof(a), "Pilots argued over fees while 125%s.", after);
+	snprintf(
+	    b, sizeof(b), "A crew walked off over overtime, 980%s.", after);
+	r = compare(a, b, NULL, 0);
+	assert_int_equal(r.facts_differ, 0);
+	/* The same figure in shared context agrees. */
+	snprintf(a, sizeof(a), "%s 125%s.", shared, after);
+	r = compare(a, a, NULL, 0);
+	assert_int_equal(r.relation, MATCH_EXACT);
+	snprintf(b, sizeof(b), "Reprinted. %s 125%s.", shared, after);
+	r = compare(a, b, NULL, 0);
+	assert_int_equal(r.facts_differ, 0);
+	assert_true(r.facts_agree >= 1);
+}
+
 static void
 test_roundup_is_partial(void **state)
 {
@@ -569,6 +622,7 @@ main(void)
 	    cmocka_unit_test(test_ocr_copy_is_near_duplicate),
 	    cmocka_unit_test(test_same_topic_is_different),
 	    cmocka_unit_test(test_template_with_other_figures_is_different),
+	    cmocka_unit_test(test_facts_need_context_on_both_sides),
 	    cmocka_unit_test(test_roundup_is_partial),
 	    cmocka_unit_test(test_shared_boilerplate_never_makes_a_pair),
 	    cmocka_unit_test(test_short_texts_never_match),
