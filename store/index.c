@@ -709,11 +709,12 @@ struct rit {
 	uint32_t bucket; /* the current one */
 	struct rec_bucket b;
 	struct rec_ids ids;
+	struct rec_ids ent; /* the whole entry of the current key */
 	int eof;
 	uint32_t key; /* current posting */
 	uint64_t id;
 	unsigned char ck[4]; /* the current chunk's key */
-	size_t o[4];         /* b.p, b.end, ids.p, ids.end, while closed */
+	size_t o[6]; /* b.p, b.end, ids.p, ids.end, ent.p, ent.end, closed */
 };
 
 /* Position on the chunk at op (MDB_FIRST, MDB_NEXT, MDB_SET_KEY at ck)
@@ -753,8 +754,10 @@ rit_next(struct rit *r)
 		if ((rc = rec_ids_next(&r->ids, &r->id)) > 0)
 			return 0;
 		if (rc == 0 &&
-		    (rc = rec_bucket_next(&r->b, &r->key, &r->ids)) > 0)
+		    (rc = rec_bucket_next(&r->b, &r->key, &r->ids)) > 0) {
+			r->ent = r->ids;
 			continue;
+		}
 		if (rc < 0)
 			return MDB_CORRUPTED;
 		if (r->bucket - r->ch.fb + 1 < r->ch.nb) {
@@ -796,7 +799,24 @@ rit_resume(struct rit *r, MDB_txn *txn, MDB_dbi dbi)
 	r->b.end = r->base + r->o[1];
 	r->ids.p = r->base + r->o[2];
 	r->ids.end = r->base + r->o[3];
+	r->ent.p = r->base + r->o[4];
+	r->ent.end = r->base + r->o[5];
 	return 0;
+}
+
+/* Whether r is on the first posting of its key's entry. */
+static int
+rit_entry_start(const struct rit *r)
+{
+	return !r->eof && r->ids.left + 1 == r->ent.left;
+}
+
+/* Past the rest of the current key's entry (then rit_next). */
+static void
+rit_skip_entry(struct rit *r)
+{
+	r->ids.left = 0;
+	r->ids.p = r->ids.end;
 }
 
 static void
@@ -809,6 +829,8 @@ rit_close(struct rit *r)
 		r->o[1] = (size_t)(r->b.end - r->base);
 		r->o[2] = (size_t)(r->ids.p - r->base);
 		r->o[3] = (size_t)(r->ids.end - r->base);
+		r->o[4] = (size_t)(r->ent.p - r->base);
+		r->o[5] = (size_t)(r->ent.end - r->base);
 	}
 	mdb_cursor_close(r->c);
 	r->c = NULL;
@@ -1014,6 +1036,37 @@ rw_add(struct rw *w, uint32_t key, uint64_t id)
 		w->lo = id;
 	if (id > w->hi)
 		w->hi = id;
+	return 0;
+}
+
+/*
+ * Key's whole entry from an input run, its ids (encoded from 0, as in
+ * rw_add) copied as they are: no other posting of key is or will be in
+ * w. Its ids lie in [lo, hi] (its level's), all kept.
+ */
+static int
+rw_add_entry(struct rw *w, uint32_t key, const struct rec_ids *ent, uint64_t lo,
+    uint64_t hi)
+{
+	size_t len = (size_t)(ent->end - ent->p);
+	int rc;
+
+	if ((rc = rw_put_key(w)) != 0 ||
+	    (rc = grow_bytes(&w->ids, &w->icap, len)) != 0)
+		return rc;
+	w->have_key = 1;
+	w->key = key;
+	w->nids = ent->left;
+	w->prev_id = 0; /* unused: the next posting has another key */
+	memcpy(w->ids, ent->p, len);
+	w->ilen = len;
+	w->npost += ent->left;
+	if (w->pf != NULL)
+		pf_set(w->pf, key);
+	if (w->lo == 0 || lo < w->lo)
+		w->lo = lo;
+	if (hi > w->hi)
+		w->hi = hi;
 	return 0;
 }
 
@@ -1299,6 +1352,22 @@ merge_run(struct ix *ix, struct ix_txn *t, size_t budget, int *done)
 		                           (ak == m->b.key && aid < m->b.id));
 		uint32_t key = take_a ? ak : m->b.key;
 		uint64_t id = take_a ? aid : m->b.id;
+		struct rit *r = take_a ? (src >= 0 ? &m->a : NULL) : &m->b;
+		/* A key only one input holds, nothing dead: its entry as it
+		 * is (most of a level's keys get no posting from a flush). */
+		if (r != NULL && m->dm.bits == NULL && rit_entry_start(r) &&
+		    (take_a ? m->b.eof || m->b.key != key
+		            : !have_a || ak != key) &&
+		    !(m->w.have_key && m->w.key == key)) {
+			const struct level *lv = &ix->lv[take_a ? src : dst];
+			if ((rc = rw_add_entry(
+			         &m->w, key, &r->ent, lv->lo, lv->hi)) != 0)
+				return rc;
+			rit_skip_entry(r);
+			if ((rc = rit_next(r)) != 0)
+				return rc;
+			continue;
+		}
 		if (!deadmap_has(&m->dm, id) &&
 		    (rc = rw_add(&m->w, key, id)) != 0)
 			return rc;
