@@ -373,11 +373,11 @@ common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
  * Verify one candidate: take its features from the recent ones or
  * rebuild them from the stored text, and compare, unless its record says
  * it is the same text (an exact copy needs neither its text nor its
- * features). Boilerplate is what the new
- * document's lookups found common: chrome that only the candidate carries
- * is not shared, so it can only lower the candidate's coverage, never make
- * a pair. The new document's side of the comparison is built on the first
- * candidate that needs it, in *v, and serves the others.
+ * features). Boilerplate is what the new document's lookups found common:
+ * chrome that only the candidate carries is not shared, so it can only
+ * lower the candidate's coverage, never make a pair. The new document's
+ * side of the comparison is built on the first candidate that needs it,
+ * in *v, and serves the others.
  */
 static int
 verify_one(struct store_txn *txn, const struct match_doc *d, uint64_t id,

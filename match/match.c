@@ -114,7 +114,7 @@ put_array(unsigned char **at, const void *src, size_t n, size_t sz)
  * hashes on the way (w->grams is unused). A document may be kept a while
  * (daemon/detect.c keeps the last ones stored) among short-lived
  * allocations, where eight blocks sized for the worst case and shrunk
- * left holes all over the heap: the recent documents' 6 MiB took 12.
+ * left holes all over the heap: the recent documents' 6 MiB took 10.
  * w's arrays stay w's. NULL: no memory.
  */
 static struct match_doc *
@@ -124,10 +124,11 @@ pack(const struct match_doc *w, const uint64_t *grams)
 	               8 * (w->nfp + w->nkeys + w->nnums + w->nnum_set) +
 	               4 * (w->ngrams + w->nfp + 2 * w->nnums);
 	struct match_doc *d = malloc(bytes);
-	unsigned char *at = (unsigned char *)(d + 1);
+	unsigned char *at;
 
 	if (d == NULL)
 		return NULL;
+	at = (unsigned char *)(d + 1);
 	*d = *w;
 	d->bytes = bytes;
 	d->fp = put_array(&at, w->fp, w->nfp, 8);
