@@ -19,6 +19,7 @@
 #include "detect.h"
 #include "match.h"
 #include "store.h"
+#include "testdir.h"
 
 struct fx {
 	char dir[4096];
@@ -30,16 +31,13 @@ struct fx {
 static int
 setup(void **state)
 {
-	const char *base = getenv("REPRINTD_TEST_TMP");
 	struct store_options o = {.flags = STORE_NOSYNC};
 	struct fx *fx = calloc(1, sizeof(*fx));
 
 	if (fx == NULL)
 		return -1;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(fx->dir, sizeof(fx->dir), "%s/test_detect.XXXXXX", base);
-	if (mkdtemp(fx->dir) == NULL || store_open(fx->dir, &o, &fx->st) < 0 ||
+	if (testdir_make(fx->dir, sizeof(fx->dir), "test_detect") < 0 ||
+	    store_open(fx->dir, &o, &fx->st) < 0 ||
 	    detect_recent_new(&fx->recent) < 0)
 		return -1;
 	match_params_default(&fx->mp);
@@ -51,15 +49,10 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	char p[4200];
 
 	detect_recent_free(fx->recent);
 	store_close(fx->st);
-	snprintf(p, sizeof(p), "%s/data.mdb", fx->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", fx->dir);
-	unlink(p);
-	rmdir(fx->dir);
+	testdir_remove_store(fx->dir);
 	free(fx);
 	return 0;
 }

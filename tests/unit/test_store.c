@@ -21,6 +21,7 @@
 
 #include "record.h"
 #include "store.h"
+#include "testdir.h"
 
 struct fx {
 	char dir[4096];
@@ -30,15 +31,11 @@ struct fx {
 static int
 setup(void **state)
 {
-	const char *base = getenv("REPRINTD_TEST_TMP");
 	struct fx *fx = calloc(1, sizeof(*fx));
 
 	if (fx == NULL)
 		return -1;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(fx->dir, sizeof(fx->dir), "%s/test_store.XXXXXX", base);
-	if (mkdtemp(fx->dir) == NULL) {
+	if (testdir_make(fx->dir, sizeof(fx->dir), "test_store") < 0) {
 		free(fx);
 		return -1;
 	}
@@ -50,14 +47,9 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	char p[4200];
 
 	store_close(fx->st);
-	snprintf(p, sizeof(p), "%s/data.mdb", fx->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", fx->dir);
-	unlink(p);
-	rmdir(fx->dir);
+	testdir_remove_store(fx->dir);
 	free(fx);
 	return 0;
 }
