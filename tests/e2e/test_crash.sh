@@ -96,17 +96,24 @@ ok "reference: $N documents, $npairs pairs, --once in $ref_ms ms," \
 
 # ---- SIGKILL at random moments ------------------------------------------
 # The daemon is started without waiting for its socket and killed a random
-# 0..T/KILLS + S ms later, T being how long the reference took and S its
-# restart, so that the kills spread over start-ups, batches and merges: a
-# run ingests for T/(2*KILLS) on average, and the backfill outlasts the
-# kills (under ASan everything is slower, and so is the spread). How far
-# it got is read from the store after each kill. (A fixed 150 ms for S
-# let the backfill end after 9 kills once the reference took half a
-# second; 2*S, after 7 under ASan, whose S is overestimated by the
-# polling client's own start.)
-spread=$((ref_ms / KILLS + start_ms + 1))
+# 0..W ms later, so that the kills spread over start-ups, batches and
+# merges. W follows how fast the killed runs stored documents, start-ups
+# included, from a prior of half the reference's run (a run killed in its
+# start-up stores nothing, which alone would make W huge): a run is
+# expected to store 1/(k + 1) of what is left when k kills are left, so
+# the backfill outlasts the kills whatever the machine's speed. (A W fixed
+# from the reference's time and restart let the backfill end after 6 kills
+# of 20 on a CI machine whose runs ingested faster than the reference.)
+# How far a run got is read from the store after each kill.
 killed_mid=0
+run_ms=$(((ref_ms + start_ms) / 2 + 1))
+run_docs=$((N / 2))
+docs=0
 for k in $(seq 1 "$KILLS"); do
+	left=$((KILLS - k + 1))
+	# W = 2 * (N - docs) / rate / (left + 1), rate = run_docs / run_ms.
+	spread=$((2 * (N - docs) * run_ms / (run_docs * (left + 1)) + 1))
+	[ "$spread" -ge 10 ] || spread=10
 	"$REPRINTD" -f "$CONF" --watch "$WATCH" --state "$STATE" \
 	    --socket "$SOCK" >>"$LOG" 2>&1 &
 	PID=$!
@@ -115,9 +122,12 @@ for k in $(seq 1 "$KILLS"); do
 	kill -KILL "$PID"
 	wait "$PID" 2>/dev/null || true
 	PID=
+	before=$docs
 	docs=$(meta_of "$STATE" documents)
 	[ "$docs" -lt "$N" ] && killed_mid=$((killed_mid + 1))
-	echo "kill $k after $ms ms: $docs documents stored"
+	run_ms=$((run_ms + ms))
+	run_docs=$((run_docs + docs - before))
+	echo "kill $k after $ms ms (of $spread): $docs documents stored"
 done
 start_daemon -f "$CONF"
 for _ in $(seq 1 1200); do
