@@ -37,7 +37,7 @@
  * waits for it too (a backfill of 100,000 files took 45 s from a cold
  * cache against 25 s from the page cache when ingest read them itself).
  */
-#define RA_AHEAD 32 /* files read ahead of the one processed */
+#define RA_AHEAD 64 /* files read ahead of the one processed */
 
 /* Lines to log once the batch is committed. */
 struct notes {
