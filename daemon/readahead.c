@@ -13,7 +13,8 @@
 
 #include "readahead.h"
 
-#define RA_QUEUE 128 /* paths waiting, and files read; ingest keeps 64 ahead */
+/* Paths waiting, and files read (ingest keeps 64 ahead). */
+#define RA_QUEUE 128
 /* Paths queued before the sleeping thread is woken: a wake-up is a
  * system call that has the other CPU woken (3% of a backfill when it was
  * one a file, 1% at one in 8). Woken with 32 waiting, the thread reads
