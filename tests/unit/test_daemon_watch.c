@@ -221,12 +221,78 @@ test_scan_known(void **state)
 	remove_tree(root);
 }
 
+/* Set rel's mtime without a write or a change to its directory. */
+static void
+set_mtime(const char *root, const char *rel, time_t mtime)
+{
+	char full[512];
+	struct timespec ts[2] = {{mtime, 0}, {mtime, 0}};
+
+	snprintf(full, sizeof(full), "%s/%s", root, rel);
+	assert_int_equal(utimensat(AT_FDCWD, full, ts, 0), 0);
+}
+
+/*
+ * A later pass does not stat the files of a directory done: unchanged
+ * since a pass, and older than the last file reported. Four folders of 20
+ * files, each newer than the one before, walked 20 files a pass. After
+ * the second pass, a file of the first folder (done) gets a new mtime in
+ * place: a pass that looked at it would report it again (the walk had
+ * done so until directories were summarized). A file added to the
+ * second folder changes that directory: it is listed, and the file
+ * reported.
+ */
+static void
+test_scan_skips_done_dirs(void **state)
+{
+	static struct seen s;
+	struct watch *w;
+	char root[256], dir[300], rel[64];
+	const char *tmp = getenv("REPRINTD_TEST_TMP");
+	int passes = 1;
+
+	(void)state;
+	snprintf(root, sizeof(root), "%s/watch.XXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(root));
+	for (int d = 0; d < 4; d++) {
+		snprintf(dir, sizeof(dir), "%s/%c", root, 'a' + d);
+		assert_int_equal(mkdir(dir, 0755), 0);
+		for (int i = 0; i < 20; i++) {
+			snprintf(rel, sizeof(rel), "%c/f%02d.txt", 'a' + d, i);
+			touch(root, rel, 1700000000 + 1000 * d + i);
+		}
+	}
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(watch_open(NULL, root, found, &s, &w), 0);
+	assert_int_equal(watch_scan_chunked(w, 20), 0);
+	while (watch_scanning(w)) {
+		if (passes == 2) {
+			set_mtime(root, "a/f05.txt", 1700009000);
+			touch(root, "b/new.txt", 1700008000);
+		}
+		assert_true(watch_scan_more(w) >= 0);
+		assert_true(++passes < 10);
+	}
+	assert_int_equal(s.n, 81);
+	for (int d = 0; d < 4; d++)
+		for (int i = 0; i < 20; i++) {
+			snprintf(rel, sizeof(rel), "%c/f%02d.txt", 'a' + d, i);
+			assert_string_equal(s.path[20 * d + i], rel);
+		}
+	assert_string_equal(s.path[80], "b/new.txt");
+	for (size_t i = 0; i < s.n; i++)
+		free(s.path[i]);
+	watch_close(w);
+	remove_tree(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scan_chunks),
 	    cmocka_unit_test(test_scan_known),
+	    cmocka_unit_test(test_scan_skips_done_dirs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
