@@ -7,19 +7,19 @@
  * FIFO; fstat) and reads it whole into memory when it is at most
  * RA_READ_MAX bytes and the files read and not yet taken stay under
  * RA_BYTES_MAX; of a larger one it only asks the kernel for the pages
- * (POSIX_FADV_WILLNEED). Ingest takes what was read for it with ra_take,
- * checks with an lstat that the path is still that file, and so spends
- * neither the other system calls (open, fstat, read, close: 5% of a
- * backfill from the page cache) nor the waits for the disk (from a cold
- * one, 7% more when it only asked the kernel itself). The
+ * (POSIX_FADV_WILLNEED). Ingest takes what was read for it with ra_take
+ * and so spends none of the file's system calls (lstat, open, fstat, read,
+ * close: 6% of a backfill from the page cache) nor the waits for the disk
+ * (from a cold one, 7% more when it only asked the kernel itself). The
  * thread touches nothing but the file system: it never ingests, stores or
  * logs; ingest, detection and the store stay on one thread.
  *
- * A file read ahead is the file as it was when read. Ingest drops what it
- * has not taken (ra_flush) at the end of each batch, before it looks at
- * file events again: a change that an event reports after the read then
- * finds the path no longer queued, queues it again (pending.h) and has it
- * read afresh.
+ * A file read ahead is the file as it was when read, as one ingest reads
+ * itself is the file as it was then. Ingest drops what it has not taken
+ * (ra_flush) at the end of each batch, before it looks at file events
+ * again: a change that an event reports after the read (to a file taken
+ * or not) then finds the path no longer queued, queues it again
+ * (pending.h) and has it read afresh.
  *
  * The queue is bounded: a path pushed while it is full is dropped (that
  * file is read by ingest). All functions are called from one thread.
