@@ -29,26 +29,29 @@
 
 /*
  * What a pass of a chunked walk saw of one directory (struct dsum), so
- * that a later pass need not stat its files again: when the directory's
- * own times are unchanged (no entry added, removed or renamed since) and
- * its newest file is older than the last file reported, every file in it
- * was reported by an earlier chunk or is stored. The pass then reads the
- * directory only for its subdirectories (d_type tells them apart without
- * a stat). A big tree is walked about 16 times (watch.h): at a million
- * files that is 16 million stats, some 40 s of a 6-minute backfill at the
- * 2.5 us a stat costs on the development machine; with the directories
- * done skipped, a pass stats only the files not yet reported (about half
- * as many in all when the tree's folders fill in time order, as an
- * archive's by date do; no fewer when every folder spans all of time,
- * which keeps the walk as it was). A file written in place in a skipped
- * directory is left to its inotify event (with --once, to the next
- * start's walk), as one whose mtime moves behind the chunks reported
- * always was.
+ * that a later pass need not stat its files again. When the directory's
+ * own times are unchanged (no entry added, removed or renamed since), a
+ * pass passes over its files if they are all older than the last file
+ * reported (each was reported by an earlier chunk, or is stored) or all
+ * newer than the pass's bound (scan_bound: a later chunk's); it reads
+ * the directory only for its subdirectories (d_type tells them apart
+ * without a stat), and not at all if it has none. A big tree is walked
+ * about 16 times (watch.h): at a million files that was 16 million
+ * stats, some 40 s of a 6-minute backfill at the 2.5 us a stat costs on
+ * the development machine. Now, when the tree's folders fill in time
+ * order (an inbox by date, an archive), a pass stats about a chunk's
+ * files; when every folder spans all of time, the walk stays as it was.
+ * A file written in place in a directory passed over is left to its
+ * inotify event (with --once, to the next start's walk), as one whose
+ * mtime moves behind the chunks reported always was.
  */
 struct dsum {
-	uint64_t h;     /* XXH3 of the relative path, | 1; 0: empty slot */
-	int64_t dm, dc; /* the directory's mtime and ctime, ns */
-	int64_t fmax;   /* newest mtime of its other entries, ns */
+	uint64_t h;       /* XXH3 of the relative path, | 1; 0: empty slot */
+	int64_t dm, dc;   /* the directory's mtime and ctime, ns */
+	int64_t fmin;     /* oldest mtime of its other entries, ns */
+	int64_t fmax;     /* newest */
+	uint32_t nfiles;  /* those entries */
+	uint32_t nsubdir; /* and its subdirectories */
 };
 
 struct watch {
@@ -75,6 +78,10 @@ struct watch {
 	char *last_path;
 	struct dsum *sums; /* open addressing on h; cleared by scan_end */
 	size_t nsums, capsums;
+	/* This pass reports files up to bound only (ns), if bounded; no
+	 * more bounds after one that kept too few (see scan_bound). */
+	int64_t bound;
+	int bounded, unbounded;
 };
 
 struct scan_file {
@@ -436,6 +443,46 @@ dsum_put(struct watch *w, const struct dsum *v)
 }
 
 /*
+ * Start sum, directory rel's summary as of dsb, and say whether this pass
+ * can pass over its files: 0 list them; 1 skip them (the directory is
+ * unchanged since a pass that summarized it, and its files are all older
+ * than the last reported, or all newer than this pass's bound); 2 skip
+ * the directory altogether (no subdirectory either).
+ */
+static int
+dsum_skip(
+    struct watch *w, const char *rel, const struct stat *dsb, struct dsum *sum)
+{
+	const struct dsum *was;
+
+	sum->h = dsum_hash(rel);
+	sum->dm = ts_ns(&dsb->st_mtim);
+	sum->dc = ts_ns(&dsb->st_ctim);
+	sum->fmin = INT64_MAX;
+	sum->fmax = INT64_MIN;
+	if ((was = dsum_get(w, sum->h)) == NULL || was->dm != sum->dm ||
+	    was->dc != sum->dc)
+		return 0;
+	if ((w->last_path == NULL || was->fmax >= ts_ns(&w->last_mtime)) &&
+	    (!w->bounded || was->fmin <= w->bound))
+		return 0;
+	*sum = *was;
+	return was->nsubdir == 0 ? 2 : 1;
+}
+
+static void
+dsum_file(struct dsum *sum, const struct stat *sb)
+{
+	int64_t t = ts_ns(&sb->st_mtim);
+
+	sum->nfiles++;
+	if (t < sum->fmin)
+		sum->fmin = t;
+	if (t > sum->fmax)
+		sum->fmax = t;
+}
+
+/*
  * Walk directory rel: watch it first (so that nothing created during the
  * walk is missed; a file seen twice is queued once), then list it. dsb is
  * its lstat by the parent's listing (NULL: the root's, taken here). A
@@ -449,7 +496,6 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 	struct dirent *de;
 	struct stat sb, own;
 	struct dsum sum = {0};
-	const struct dsum *was = NULL;
 	int summarize = visit == visit_chunk, skip_files = 0;
 	DIR *d;
 	char *full, *child;
@@ -459,6 +505,11 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 		log_warnx("%s: deeper than %d directories, not descending", rel,
 		    WATCH_DEPTH_MAX);
 		return 0;
+	}
+	if (summarize && dsb != NULL) {
+		skip_files = dsum_skip(w, rel, dsb, &sum);
+		if (skip_files == 2)
+			return 0; /* nothing else in it: not even opened */
 	}
 	if (watches)
 		watch_add(w, rel);
@@ -477,26 +528,16 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 	free(full);
 	if (summarize && dsb == NULL) {
 		if (fstat(fd, &own) == 0)
-			dsb = &own;
+			skip_files = dsum_skip(w, rel, &own, &sum) != 0;
 		else
 			summarize = 0;
-	}
-	if (summarize) {
-		sum.h = dsum_hash(rel);
-		sum.dm = ts_ns(&dsb->st_mtim);
-		sum.dc = ts_ns(&dsb->st_ctim);
-		sum.fmax = INT64_MIN;
-		was = dsum_get(w, sum.h);
-		skip_files = was != NULL && was->dm == sum.dm &&
-		             was->dc == sum.dc && w->last_path != NULL &&
-		             was->fmax < ts_ns(&w->last_mtime);
 	}
 	while ((de = readdir(d)) != NULL) {
 		if (text_name_ignored(de->d_name))
 			continue;
 		if (skip_files && de->d_type != DT_DIR &&
 		    de->d_type != DT_UNKNOWN)
-			continue; /* reported by an earlier chunk, or stored */
+			continue; /* reported, stored, or for a later pass */
 		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
 			continue; /* gone already */
 		if ((child = join(rel, de->d_name)) == NULL) {
@@ -504,6 +545,7 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 			break;
 		}
 		if (S_ISDIR(sb.st_mode)) {
+			sum.nsubdir++;
 			rc = scan_dir(
 			    w, child, &sb, depth + 1, watches, visit, l);
 			free(child);
@@ -511,8 +553,7 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 				break;
 			continue;
 		}
-		if (ts_ns(&sb.st_mtim) > sum.fmax)
-			sum.fmax = ts_ns(&sb.st_mtim);
+		dsum_file(&sum, &sb);
 		/* Regular files and everything else: the ingest step
 		 * rejects what is not a readable regular file, and counts
 		 * it, so that a FIFO in the inbox is visible in status. */
@@ -560,6 +601,7 @@ scan_end(struct watch *w)
 	free(w->sums);
 	w->sums = NULL;
 	w->nsums = w->capsums = 0;
+	w->bounded = w->unbounded = 0;
 }
 
 int
@@ -592,6 +634,90 @@ watch_scanning(const struct watch *w)
 	return w->scanning;
 }
 
+static int
+bound_cmp(const void *pa, const void *pb)
+{
+	const struct dsum *a = pa, *b = pb;
+
+	return a->fmax < b->fmax ? -1 : a->fmax > b->fmax;
+}
+
+/*
+ * The next pass's bound: the directories summarized whose files are all
+ * newer than the last reported, oldest first by their newest file, until
+ * they hold a chunk. That many files are no newer than the bound, so the
+ * next chunk needs none newer, and the pass passes over the directories
+ * whose files all are (at a million files in folders filled in time
+ * order, a pass then stats about a chunk, not all that is left). Files
+ * can go meanwhile: the pass then reports only those up to the bound
+ * (watch_scan_more). Known files count too, and may leave a pass short:
+ * after one that kept under a quarter of a chunk, there are no more
+ * bounds in this walk.
+ */
+static void
+scan_bound(struct watch *w)
+{
+	int64_t last = ts_ns(&w->last_mtime);
+	struct dsum *v;
+	size_t i, n = 0;
+	uint64_t files = 0;
+
+	w->bounded = 0;
+	if (w->unbounded || w->nsums == 0 ||
+	    (v = malloc(w->nsums * sizeof(*v))) == NULL)
+		return;
+	for (i = 0; i < w->capsums; i++)
+		if (w->sums[i].h != 0 && w->sums[i].nfiles > 0 &&
+		    w->sums[i].fmin > last)
+			v[n++] = w->sums[i];
+	qsort(v, n, sizeof(*v), bound_cmp);
+	for (i = 0; i < n && files < w->scan_chunk; i++)
+		files += v[i].nfiles;
+	if (files >= w->scan_chunk && i < n) {
+		w->bound = v[i - 1].fmax;
+		w->bounded = 1;
+	}
+	free(v);
+}
+
+static void
+list_free(struct scan_list *l, size_t from)
+{
+	for (size_t i = from; i < l->n; i++)
+		free(l->v[i].path);
+	l->n = from < l->n ? from : l->n;
+}
+
+/* One pass: the chunk's files in l, sorted, none past the bound. */
+static int
+scan_pass(struct watch *w, struct scan_list *l)
+{
+	size_t keep;
+	int rc;
+
+	rc = scan_dir(w, "", NULL, 0, w->scan_watches, visit_chunk, l);
+	if (rc != 0)
+		return rc;
+	w->scan_watches = 0;
+	qsort(l->v, l->n, sizeof(*l->v), scan_cmp);
+	if (!w->bounded)
+		return 0;
+	for (keep = 0; keep < l->n; keep++)
+		if (ts_ns(&l->v[keep].mtime) > w->bound)
+			break;
+	list_free(l, keep);
+	l->more = 1; /* the directories passed over */
+	if (keep < w->scan_chunk / 4)
+		w->unbounded = 1;
+	if (keep > 0)
+		return 0;
+	/* Files up to the bound went since: the pass again, all of it. */
+	w->bounded = 0;
+	l->more = 0;
+	l->nfiles = 0;
+	return scan_pass(w, l);
+}
+
 int
 watch_scan_more(struct watch *w)
 {
@@ -605,13 +731,11 @@ watch_scan_more(struct watch *w)
 	l.cap = w->scan_chunk;
 	if ((l.v = malloc(l.cap * sizeof(*l.v))) == NULL)
 		return -ENOMEM;
-	rc = scan_dir(w, "", NULL, 0, w->scan_watches, visit_chunk, &l);
+	rc = scan_pass(w, &l);
 	if (rc == 0) {
-		w->scan_watches = 0;
 		/* A big tree: about 16 passes, each holding 1/16. */
 		if (l.nfiles / 16 > w->scan_chunk)
 			w->scan_chunk = l.nfiles / 16;
-		qsort(l.v, l.n, sizeof(*l.v), scan_cmp);
 		if (l.more && l.n > 0 &&
 		    (last = strdup(l.v[l.n - 1].path)) == NULL)
 			rc = -ENOMEM;
@@ -623,14 +747,14 @@ watch_scan_more(struct watch *w)
 			free(w->last_path);
 			w->last_path = last;
 			w->last_mtime = l.v[l.n - 1].mtime;
+			scan_bound(w);
 		} else {
 			scan_end(w);
 		}
 	} else {
 		scan_end(w);
 	}
-	for (i = 0; i < l.n; i++)
-		free(l.v[i].path);
+	list_free(&l, 0);
 	free(l.v);
 	return rc < 0 ? rc : w->scanning;
 }

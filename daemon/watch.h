@@ -47,11 +47,12 @@ void watch_close(struct watch *w);
  * watch_scan reports the WATCH_SCAN_CHUNK first files; while
  * watch_scanning() says more remain, each watch_scan_more walks the tree
  * again and reports the next chunk (at most about 16 passes: a chunk grows
- * to a sixteenth of the tree; see watch_set_known), each skipping the
- * files of the directories done (struct dsum in watch.c). The order is
- * that of one sort of the whole tree; a file whose mtime moves behind the
- * chunks already reported, or that is written in place in a directory
- * done, is left to its inotify event. watch_scan_more returns
+ * to a sixteenth of the tree; see watch_set_known), each passing over
+ * the directories whose files are all in earlier or later chunks (struct
+ * dsum in watch.c). The order is that of one sort of the whole tree; a
+ * file whose mtime moves behind the chunks already reported, or that is
+ * written in place in a directory passed over, is left to its inotify
+ * event. watch_scan_more returns
  * 1 if more remain, 0 when the walk is complete, or -errno. A new watch_scan
  * (an inotify overflow, a lost root) starts over. watch_scan_chunked: the same
  * with another first chunk (tests).
