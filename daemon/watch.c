@@ -25,7 +25,7 @@
 	    IN_EXCL_UNLINK)
 #define WATCH_DEPTH_MAX 64        /* deeper trees are not news feeds */
 #define WATCH_BACK_SECS 1         /* how often a vanished root is looked for */
-#define WATCH_SUMS_MAX (1u << 16) /* directories summarized, at most */
+#define WATCH_SUMS_MAX (1u << 15) /* directories summarized: 3 MiB at most */
 
 /*
  * What a pass of a chunked walk saw of one directory (struct dsum), so
