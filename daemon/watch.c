@@ -634,10 +634,15 @@ watch_scanning(const struct watch *w)
 	return w->scanning;
 }
 
+struct bound_dir {
+	int64_t fmax;
+	uint64_t nfiles;
+};
+
 static int
 bound_cmp(const void *pa, const void *pb)
 {
-	const struct dsum *a = pa, *b = pb;
+	const struct bound_dir *a = pa, *b = pb;
 
 	return a->fmax < b->fmax ? -1 : a->fmax > b->fmax;
 }
@@ -658,7 +663,7 @@ static void
 scan_bound(struct watch *w)
 {
 	int64_t last = ts_ns(&w->last_mtime);
-	struct dsum *v;
+	struct bound_dir *v;
 	size_t i, n = 0;
 	uint64_t files = 0;
 
@@ -669,7 +674,8 @@ scan_bound(struct watch *w)
 	for (i = 0; i < w->capsums; i++)
 		if (w->sums[i].h != 0 && w->sums[i].nfiles > 0 &&
 		    w->sums[i].fmin > last)
-			v[n++] = w->sums[i];
+			v[n++] = (struct bound_dir){
+			    w->sums[i].fmax, w->sums[i].nfiles};
 	qsort(v, n, sizeof(*v), bound_cmp);
 	for (i = 0; i < n && files < w->scan_chunk; i++)
 		files += v[i].nfiles;
