@@ -25,7 +25,7 @@
 	    IN_EXCL_UNLINK)
 #define WATCH_DEPTH_MAX 64        /* deeper trees are not news feeds */
 #define WATCH_BACK_SECS 1         /* how often a vanished root is looked for */
-#define WATCH_SUMS_MAX (1u << 15) /* directories summarized: 3 MiB at most */
+#define WATCH_SUMS_MAX (3u << 14) /* directories summarized: 3 MiB at most */
 
 /*
  * What a pass of a chunked walk saw of one directory (struct dsum), so
@@ -426,7 +426,7 @@ dsum_put(struct watch *w, const struct dsum *v)
 		*d = *v;
 		return;
 	}
-	if (2 * (w->nsums + 1) > oldcap) {
+	if (4 * (w->nsums + 1) > 3 * oldcap) { /* at most 3/4 full */
 		cap = oldcap ? 2 * oldcap : 256;
 		if (w->nsums >= WATCH_SUMS_MAX ||
 		    (nv = calloc(cap, sizeof(*nv))) == NULL)
