@@ -79,3 +79,33 @@ grep -q "(5 directories, 1 files to check)" "$TMP/restart.log" ||
     fail "restart stored: $(order_of "$TMP/restart.log" | head -n 3)"
 stop_daemon
 ok "restart over the stored tree: one walk, only the changed file read"
+
+# Folders that fill in time order (a dated archive), where a pass passes
+# over the folders done and those for later chunks (watch.c, struct
+# dsum): the same files, copied with their mtimes into 10 folders of 30,
+# come in the same order in chunks of 16 as in one.
+mkdir "$TMP/dated"
+python3 - "$WATCH" "$TMP/dated" "$TMP/want" <<'PY'
+import os, shutil, sys
+src, dst, want = sys.argv[1:4]
+for i, rel in enumerate(l.strip() for l in open(want)):
+    d = os.path.join(dst, "d%02d" % (i // 30))
+    os.makedirs(d, exist_ok=True)
+    shutil.copy2(os.path.join(src, rel), os.path.join(d, os.path.basename(rel)))
+PY
+python3 - "$TMP/dated" >"$TMP/dated.want" <<'PY'
+import os, sys
+root = sys.argv[1]
+fs = [(os.stat(os.path.join(d, n)).st_mtime_ns,
+       os.path.relpath(os.path.join(d, n), root))
+      for d, _, names in os.walk(root) for n in names]
+print("\n".join(p for _, p in sorted(fs)))
+PY
+[ "$(wc -l <"$TMP/dated.want")" = "$N" ] || fail "dated tree: $(wc -l <"$TMP/dated.want") files"
+mkdir "$TMP/dated-state"
+REPRINTD_SCAN_CHUNK=16 "$REPRINTD" --once --watch "$TMP/dated" \
+    --state "$TMP/dated-state" 2>"$TMP/dated.log" ||
+    fail "--once (dated) failed: $(tail -n 3 "$TMP/dated.log")"
+order_of "$TMP/dated.log" | diff - "$TMP/dated.want" >"$TMP/order.diff" ||
+    fail "dated folders in chunks of 16: order differs: $(head "$TMP/order.diff")"
+ok "dated folders in chunks of 16: every file once, in (mtime, path) order"
