@@ -571,6 +571,15 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 	return rc;
 }
 
+/* Free the paths of l from index from on, which leaves from of them. */
+static void
+list_free(struct scan_list *l, size_t from)
+{
+	for (size_t i = from; i < l->n; i++)
+		free(l->v[i].path);
+	l->n = from < l->n ? from : l->n;
+}
+
 /* Walk the subtree rel and report its files in (mtime, path) order. */
 static int
 watch_scan_rel(struct watch *w, const char *rel)
@@ -586,8 +595,7 @@ watch_scan_rel(struct watch *w, const char *rel)
 		for (i = 0; i < l.n; i++)
 			w->found(l.v[i].path, w->arg);
 	}
-	for (i = 0; i < l.n; i++)
-		free(l.v[i].path);
+	list_free(&l, 0);
 	free(l.v);
 	return rc;
 }
@@ -684,14 +692,6 @@ scan_bound(struct watch *w)
 		w->bounded = 1;
 	}
 	free(v);
-}
-
-static void
-list_free(struct scan_list *l, size_t from)
-{
-	for (size_t i = from; i < l->n; i++)
-		free(l->v[i].path);
-	l->n = from < l->n ? from : l->n;
 }
 
 /* One pass: the chunk's files in l, sorted, none past the bound. */
