@@ -476,6 +476,34 @@ test_keys_are_a_shared_sample(void **state)
 	for (size_t i = 0; i < nt; i++)
 		odd += !KEY_SAMPLED(keys[i]);
 	assert_true(odd > 0);
+	/* Openings of growing length: one with a few sampled
+	 * fingerprints, but fewer than KEY_FULL_BELOW, keys every distinct
+	 * one; a longer one only the sampled ones. */
+	int seen_few = 0, seen_many = 0;
+	for (size_t len = 40; len < 600; len += 10) {
+		char *l = strndup(HARBOUR, len);
+		assert_non_null(l);
+		struct match_doc *d;
+		assert_int_equal(match_doc_build(l, strlen(l), &d), 0);
+		size_t nk = match_doc_keys(d, &keys), nd = 0, ns = 0;
+		for (size_t i = 0; i < d->nfp; i++) {
+			size_t j = 0;
+			while (j < i && d->fp[j] != d->fp[i])
+				j++;
+			nd += j == i;
+			ns += j == i && KEY_SAMPLED(d->fp[i]);
+		}
+		if (ns > 0 && ns < KEY_FULL_BELOW) {
+			seen_few = 1;
+			assert_int_equal(nk, nd);
+		} else if (ns >= KEY_FULL_BELOW) {
+			seen_many = 1;
+			assert_int_equal(nk, ns);
+		}
+		match_doc_free(d);
+		free(l);
+	}
+	assert_true(seen_few && seen_many);
 	match_doc_free(a);
 	match_doc_free(b);
 	match_doc_free(t);
