@@ -461,18 +461,6 @@ match_has_key(const uint64_t *set, size_t n, uint64_t k)
 }
 
 /*
- * Boilerplate mask over d's characters: the gram under each common
- * fingerprint, and the stretch between two common fingerprints close
- * enough to lie in one shared passage. Winnowing picks at least one
- * fingerprint in every WINNOW_W grams, so a passage is a chain of
- * fingerprints each within WINNOW_W grams of the previous one; only the
- * sampled ones are keys (KEY_SAMPLED) and can be found common, so the
- * chain goes on across the others up to a common one, and ends at one
- * that was looked up and is not common. A lone common fingerprint is a stock
- * phrase, not a passage: its gram is masked with GRAM_K characters either side,
- * where its neighbours, not sampled, may belong to the phrase too.
- */
-/*
  * The common keys behind a bitmap on their top bits: most fingerprints
  * are not common, and the bitmap turns away all but ~3% of them (a few
  * dozen keys in 1024 bits) before the binary search, whose mispredicted
@@ -503,6 +491,18 @@ common_has(const struct common_filter *f, uint64_t k)
 	       match_has_key(f->keys, f->n, k);
 }
 
+/*
+ * Boilerplate mask over d's characters: the gram under each common
+ * fingerprint, and the stretch between two common fingerprints close
+ * enough to lie in one shared passage. Winnowing picks at least one
+ * fingerprint in every WINNOW_W grams, so a passage is a chain of
+ * fingerprints each within WINNOW_W grams of the previous one; only the
+ * sampled ones are keys (KEY_SAMPLED) and can be found common, so the
+ * chain goes on across the others up to a common one, and ends at one
+ * that was looked up and is not common. A lone common fingerprint is a stock
+ * phrase, not a passage: its gram is masked with GRAM_K characters either side,
+ * where its neighbours, not sampled, may belong to the phrase too.
+ */
 void
 match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
     size_t ncommon, unsigned char *mask)
