@@ -263,7 +263,10 @@ static int
 build_numbers(struct match_doc *d, const struct shingle_text *t)
 {
 	int ascii = t->ascii;
-	size_t cap = t->ntok ? t->ntok : 1;
+	size_t cap = 1;
+	/* Arrays for the tokens with digits (a few), not for every token. */
+	for (size_t i = 0; i < t->ntok; i++)
+		cap += (t->tok[i].flags & SHINGLE_TOK_DIGIT) != 0;
 	d->num_start = malloc(cap * sizeof(uint32_t));
 	d->num_end = malloc(cap * sizeof(uint32_t));
 	d->num_canon = malloc(cap * sizeof(uint64_t));
@@ -503,15 +506,16 @@ common_has(const struct common_filter *f, uint64_t k)
  * phrase, not a passage: its gram is masked with GRAM_K characters either side,
  * where its neighbours, not sampled, may belong to the phrase too.
  */
-void
+size_t
 match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
     size_t ncommon, unsigned char *mask)
 {
 	struct common_filter cf;
+	size_t masked = 0;
 
 	memset(mask, 0, d->nchars + 1);
 	if (ncommon == 0)
-		return;
+		return 0;
 	common_filter_init(&cf, common, ncommon);
 	for (size_t i = 0; i < d->nfp;) {
 		if (!common_has(&cf, d->fp[i])) {
@@ -533,9 +537,14 @@ match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
 		to += ext;
 		if (to > d->nchars)
 			to = d->nchars;
-		memset(mask + from, 1, to > from ? to - from : 0);
+		/* Stretches may overlap: count the characters new to it. */
+		for (uint32_t c = from; c < to; c++) {
+			masked += !mask[c];
+			mask[c] = 1;
+		}
 		i = j + 1;
 	}
+	return masked;
 }
 
 /*
@@ -600,7 +609,7 @@ struct side {
 	unsigned char *cov;   /* nchars + 1: under a shared gram */
 	unsigned char *first; /* ngrams: gram i is its hash's first in live */
 	struct gset live;     /* unmasked grams */
-	size_t live_chars;
+	size_t live_chars;    /* unmasked characters */
 	double coverage, passage;
 };
 
@@ -626,9 +635,12 @@ cover(struct side *s, const struct side *o)
 			uint32_t to = (uint32_t)i + GRAM_K;
 			if (to > d->nchars)
 				to = d->nchars;
+			/* Each character is marked once: count it then. */
 			for (uint32_t c = end > i ? end : (uint32_t)i; c < to;
-			     c++)
+			     c++) {
 				s->cov[c] = 1;
+				covered += !s->mask[c];
+			}
 			if (to > end)
 				end = to;
 			run++;
@@ -637,13 +649,6 @@ cover(struct side *s, const struct side *o)
 		if (run >= PASSAGE_RUN)
 			in_passages += run + GRAM_K - 1;
 		run = 0;
-	}
-	s->live_chars = 0;
-	for (uint32_t c = 0; c < d->nchars; c++) {
-		if (s->mask[c])
-			continue;
-		s->live_chars++;
-		covered += s->cov[c];
 	}
 	s->coverage = s->live_chars ? (double)covered / s->live_chars : 0;
 	s->passage = s->live_chars ? (double)in_passages / s->live_chars : 0;
@@ -722,7 +727,9 @@ side_init(struct side *s, const struct match_doc *d, const uint64_t *common,
 	s->first = malloc(d->ngrams ? d->ngrams : 1);
 	if (s->mask == NULL || s->cov == NULL || s->first == NULL)
 		return -ENOMEM;
-	match_mask_boilerplate(d, common, ncommon, s->mask);
+	/* Fixed by the mask: counted once, not by every comparison. */
+	s->live_chars =
+	    d->nchars - match_mask_boilerplate(d, common, ncommon, s->mask);
 	if (gset_init(&s->live, d->ngrams) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < d->ngrams; i++)

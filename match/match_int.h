@@ -71,8 +71,9 @@ match_gram_fold(uint64_t h)
 /* Whether sorted set[0..n) holds k. */
 int match_has_key(const uint64_t *set, size_t n, uint64_t k);
 /* Mark in mask[0..d->nchars] the characters under boilerplate: common
- * (sorted) fingerprints and the stretches between close ones. */
-void match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
+ * (sorted) fingerprints and the stretches between close ones. Returns how
+ * many characters it marked. */
+size_t match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
     size_t ncommon, unsigned char *mask);
 
 #endif
