@@ -113,7 +113,8 @@ squeezed_len(const struct shingle_text *t)
 {
 	if (t->ntok == 0)
 		return 0;
-	return t->norm_len - (t->ntok - 1) - count_trails(t->norm, t->norm_len);
+	return t->norm_len - (t->ntok - 1) -
+	       (t->ascii ? 0 : count_trails(t->norm, t->norm_len));
 }
 
 size_t
@@ -355,7 +356,8 @@ shingle_chars(
 		return 0;
 	if ((size_t)k > SQBUF / 8)
 		return chars_general(t, k, out, pos);
-	if (count_trails(t->norm, t->norm_len) == 0)
+	/* An ASCII source's norm is ASCII: no need to look. */
+	if (t->ascii || count_trails(t->norm, t->norm_len) == 0)
 		return chars_ascii(t, k, out, pos);
 	q.t = t;
 	q.ti = q.tp = q.fill = 0;
