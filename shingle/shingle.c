@@ -327,7 +327,11 @@ chars_ascii(
 
 	for (;;) {
 		fill = squeeze_ascii(buf, fill, t, &ti, &tp);
-		for (j = 0; j + k <= fill; j++, n++) {
+		j = 0;
+		if (k == 8 && pos == NULL) /* match/'s grams: no test a gram */
+			for (; j + 8 <= fill; j++, n++)
+				out[n] = gram8_hash(buf + j);
+		for (; j + k <= fill; j++, n++) {
 			out[n] = k == 8 ? gram8_hash(buf + j)
 			                : XXH3_64bits_withSeed(
 			                      buf + j, k, SEED_CHAR);
