@@ -635,11 +635,17 @@ cover(struct side *s, const struct side *o)
 			uint32_t to = (uint32_t)i + GRAM_K;
 			if (to > d->nchars)
 				to = d->nchars;
-			/* Each character is marked once: count it then. */
-			for (uint32_t c = end > i ? end : (uint32_t)i; c < to;
-			     c++) {
-				s->cov[c] = 1;
-				covered += !s->mask[c];
+			/* Each character is marked once: count it then. A
+			 * hit after a hit marks the one character after. */
+			if (to == end + 1) {
+				s->cov[end] = 1;
+				covered += !s->mask[end];
+			} else {
+				for (uint32_t c = end > i ? end : (uint32_t)i;
+				     c < to; c++) {
+					s->cov[c] = 1;
+					covered += !s->mask[c];
+				}
 			}
 			if (to > end)
 				end = to;
