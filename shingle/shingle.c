@@ -219,36 +219,51 @@ chars_general(
  * makes every gram one contiguous slice, so hashing it needs no copy.
  */
 #define SQBUF 4096
+#define SQBUF_SLACK 8 /* after buf: see sq_refill */
 
 struct squeezed {
 	const struct shingle_text *t;
 	size_t ti, tp; /* next byte to copy: token ti, byte tp of it */
 	size_t fill;   /* bytes in buf */
-	char buf[SQBUF];
+	char buf[SQBUF + SQBUF_SLACK];
 };
 
-/* Drop buf[0, from), then append squeezed bytes until buf is full. */
+/*
+ * Drop buf[0, from), then append squeezed bytes (the tokens of norm,
+ * without the spaces between them) until buf is full. A token is copied
+ * eight bytes at a time, the last copy running past its end (into the
+ * next token's place, or the SQBUF_SLACK bytes after buf) where norm has
+ * the bytes: a news token is ~6 bytes, and a byte at a time was five
+ * instructions a byte of text.
+ */
 static void
 sq_refill(struct squeezed *q, size_t from)
 {
-	const struct shingle_token *k;
-	size_t m;
+	const struct shingle_text *t = q->t;
+	/* In locals: the byte stores to buf could alias q's fields. */
+	size_t fill = q->fill - from, ti = q->ti, tp = q->tp;
 
-	memmove(q->buf, q->buf + from, q->fill - from);
-	q->fill -= from;
-	while (q->ti < q->t->ntok && q->fill < SQBUF) {
-		k = &q->t->tok[q->ti];
-		m = k->len - q->tp;
-		if (m > SQBUF - q->fill)
-			m = SQBUF - q->fill;
-		memcpy(q->buf + q->fill, q->t->norm + k->off + q->tp, m);
-		q->fill += m;
-		q->tp += m;
-		if (q->tp == k->len) {
-			q->ti++;
-			q->tp = 0;
+	memmove(q->buf, q->buf + from, fill);
+	while (ti < t->ntok && fill < SQBUF) {
+		const struct shingle_token *k = &t->tok[ti];
+		size_t at = k->off + tp, m = k->len - tp, c = 0;
+		char *to = q->buf + fill;
+
+		if (m > SQBUF - fill)
+			m = SQBUF - fill;
+		for (; c < m && at + c + 8 <= t->norm_len; c += 8)
+			memcpy(to + c, t->norm + at + c, 8);
+		for (; c < m; c++) /* the last bytes of norm */
+			to[c] = t->norm[at + c];
+		fill += m;
+		if ((tp += m) == k->len) {
+			ti++;
+			tp = 0;
 		}
 	}
+	q->fill = fill;
+	q->ti = ti;
+	q->tp = tp;
 }
 
 /*
@@ -278,40 +293,6 @@ gram8_hash(const char *p)
 }
 
 /*
- * Append the squeezed text (the tokens of norm, without the spaces
- * between them) from token *ti, byte *tp on, to buf[fill, SQBUF) until
- * either is used up; returns the new fill. A token is copied eight bytes
- * at a time, the last copy running past its end (into the next token's
- * place, or the SQBUF_SLACK bytes after buf) where norm has the bytes:
- * a news token is ~6 bytes, and a byte at a time was five instructions a
- * byte of text.
- */
-#define SQBUF_SLACK 8
-
-static size_t
-squeeze_ascii(char *buf, size_t fill, const struct shingle_text *t, size_t *ti,
-    size_t *tp)
-{
-	while (*ti < t->ntok && fill < SQBUF) {
-		const struct shingle_token *k = &t->tok[*ti];
-		size_t from = k->off + *tp, m = k->len - *tp, c = 0;
-
-		if (m > SQBUF - fill)
-			m = SQBUF - fill;
-		for (; c < m && from + c + 8 <= t->norm_len; c += 8)
-			memcpy(buf + fill + c, t->norm + from + c, 8);
-		for (; c < m; c++) /* the last bytes of norm */
-			buf[fill + c] = t->norm[from + c];
-		fill += m;
-		if ((*tp += m) == k->len) {
-			(*ti)++;
-			*tp = 0;
-		}
-	}
-	return fill;
-}
-
-/*
  * Pure ASCII norm, the common case: a code point is a byte, so the gram
  * at squeezed offset j is buf[j, j + k) and needs no decoding. The
  * squeezed text goes through buf a window at a time, keeping the k - 1
@@ -321,33 +302,35 @@ static size_t
 chars_ascii(
     const struct shingle_text *t, unsigned k, uint64_t *out, uint32_t *pos)
 {
-	char buf[SQBUF + SQBUF_SLACK];
-	size_t ti = 0, tp = 0, fill = 0, j, n = 0, hleft = t->tok[0].len;
+	struct squeezed q; /* not = {...}: that would zero its buffer */
+	size_t j, n = 0, hleft = t->tok[0].len;
 	uint32_t hidx = 0;
 
-	for (;;) {
-		fill = squeeze_ascii(buf, fill, t, &ti, &tp);
+	q.t = t;
+	q.ti = q.tp = q.fill = 0;
+	for (sq_refill(&q, 0);; sq_refill(&q, j)) {
+		/* A copy: stores to out could be to q.fill for all C knows. */
+		const size_t fill = q.fill;
+
 		j = 0;
 		if (k == 8 && pos == NULL) /* match/'s grams: no test a gram */
 			for (; j + 8 <= fill; j++, n++)
-				out[n] = gram8_hash(buf + j);
+				out[n] = gram8_hash(q.buf + j);
 		for (; j + k <= fill; j++, n++) {
-			out[n] = k == 8 ? gram8_hash(buf + j)
+			out[n] = k == 8 ? gram8_hash(q.buf + j)
 			                : XXH3_64bits_withSeed(
-			                      buf + j, k, SEED_CHAR);
+			                      q.buf + j, k, SEED_CHAR);
 			if (pos == NULL)
 				continue;
 			pos[n] = hidx;
 			if (--hleft == 0 && ++hidx < t->ntok)
 				hleft = t->tok[hidx].len;
 		}
-		if (ti == t->ntok)
+		if (q.ti == t->ntok)
 			break;
-		memmove(buf, buf + j, fill - j);
-		fill -= j;
 	}
 	if (n == 0) { /* shorter than k: one gram of all of it */
-		out[n++] = XXH3_64bits_withSeed(buf, fill, SEED_CHAR);
+		out[n++] = XXH3_64bits_withSeed(q.buf, q.fill, SEED_CHAR);
 		if (pos != NULL)
 			pos[0] = 0;
 	}
