@@ -266,9 +266,17 @@ live_rate=$(fdiv "$LIVE" "$live_secs")
 live_bytes=$(awk -F'\t' -v n="$N" 'NR > n + 1 { s += $4 } END { print s + 0 }' \
     "$MANIFEST")
 live_mbs=$(fdiv "$live_bytes" "$(echo "$live_secs * 1000000" | bc)" 2)
+# The longest wait between two documents stored, from the daemon's log
+# (millisecond stamps): an index merge holds ingest meanwhile.
+live_pause_ms=$(python3 -c 'import sys
+from datetime import datetime as D
+t = [D.strptime(l.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
+     for l in open(sys.argv[1]) if l.split()[1:2] == ["stored"]]
+print(round(1000 * max([b - a for a, b in zip(t, t[1:])] or [0])))' \
+    "$WORK/live.log")
 say "  rescan of $d_docs unchanged files: $rescan_secs s; $LIVE new files" \
     "written in $(secs_since "$t0" "$t_written") s, all stored after" \
-    "$live_secs s: $live_rate articles/s"
+    "$live_secs s: $live_rate articles/s; longest pause $live_pause_ms ms"
 
 # ---- 4. Query latency ----------------------------------------------------------
 # Matches of random stored paths (reprints and originals); query bodies
@@ -340,6 +348,8 @@ st() { jget "$stages_json" "$1.articles_per_s"; }
 	    "$n_rate" "$n_mbs"
 	printf '%-44s %14s %10s\n' "live ingest, $LIVE files dropped, durable" \
 	    "$live_rate" "$live_mbs"
+	printf '%-44s %14s\n' "  longest pause between two stored, ms" \
+	    "$live_pause_ms"
 	printf '%-44s %14s\n' "  stage normalize" "$(st normalize)"
 	printf '%-44s %14s\n' "  stage char 8-grams" "$(st grams)"
 	printf '%-44s %14s\n' "  stage winnow" "$(st winnow)"
@@ -388,6 +398,7 @@ json+=",\"backfill_vs_read\":$ratio"
 json+=",\"live\":{\"files\":$LIVE,\"secs\":$live_secs"
 json+=",\"articles_per_s\":$live_rate,\"mb_per_s\":$live_mbs"
 json+=",\"rescan_secs\":$rescan_secs"
+json+=",\"longest_pause_ms\":$live_pause_ms"
 json+=",\"peak_rss_kb\":$l_hwm,\"anon_kb\":$l_anon}"
 json+=",\"store_bytes_used\":$d_used,\"store_bytes_disk\":$d_store"
 json+=",\"store_bytes_per_article\":$d_bpa"

@@ -991,9 +991,10 @@ ingest_batch(struct reprintd *r)
 	struct store_txn *txn = NULL;
 	struct notes n = {0};
 	char **paths = NULL, *p;
+	int64_t *since = NULL; /* when each path was queued */
 	unsigned char *deferred = NULL;
 	size_t np = 0, i, ndeferred = 0;
-	int64_t start = mono_ms(), limit_ms = r->cfg.batch_ms;
+	int64_t start = mono_ms(), limit_ms = r->cfg.batch_ms, now;
 	int rc, tries = 0;
 
 	if (r->paused || pending_count(r->q) == 0)
@@ -1001,8 +1002,10 @@ ingest_batch(struct reprintd *r)
 	if (r->backfill && limit_ms < INGEST_BACKFILL_MS)
 		limit_ms = INGEST_BACKFILL_MS;
 	if ((paths = calloc(r->cfg.batch_max, sizeof(*paths))) == NULL ||
+	    (since = calloc(r->cfg.batch_max, sizeof(*since))) == NULL ||
 	    (deferred = calloc(r->cfg.batch_max, 1)) == NULL) {
 		free(paths);
+		free(since);
 		return -ENOMEM;
 	}
 again:
@@ -1026,7 +1029,7 @@ again:
 	       (np == 0 || (mono_ms() - start < limit_ms &&
 	                       n.bytes < INGEST_BATCH_BYTES &&
 	                       !store_index_merge_wanted(r->st)))) {
-		if ((p = pending_pop(r->q)) == NULL)
+		if ((p = pending_pop(r->q, &since[np])) == NULL)
 			break;
 		paths[np++] = p;
 		read_ahead(r);
@@ -1038,10 +1041,12 @@ again:
 	txn = NULL;
 	if (rc < 0)
 		goto fail;
-	for (i = 0; i < np; i++)
+	for (i = 0, now = clock_mono_us(); i < np; i++)
 		if (deferred[i]) {
-			pending_add(r->q, paths[i]);
+			pending_add(r->q, paths[i], since[i]);
 			ndeferred++;
+		} else {
+			metrics_delay_observe(now - since[i]);
 		}
 	if (ndeferred > 0) {
 		log_warnx("out of file descriptors: %zu files stay pending",
@@ -1066,7 +1071,7 @@ fail:
 	}
 	/* Keep the files: they are processed when ingest resumes. */
 	for (i = 0; i < np; i++)
-		pending_add(r->q, paths[i]);
+		pending_add(r->q, paths[i], since[i]);
 	r->paused = 1;
 	snprintf(r->error, sizeof(r->error), "store: %s", store_strerror(rc));
 	log_warnx("ingest paused: store: %s (%zu files kept pending)",
@@ -1076,6 +1081,7 @@ out:
 	for (i = 0; i < np; i++)
 		free(paths[i]);
 	free(paths);
+	free(since);
 	free(deferred);
 	free(n.buf);
 	return rc;

@@ -16,12 +16,12 @@
 #include "pending.h"
 #include "store.h"
 
-#define NBUCKETS 14
+#define NBUCKETS 17
 #define NREASONS 32 /* distinct rejection labels kept; more go to "other" */
 
 /* Upper bounds in seconds; the last bucket is +Inf. */
 static const double bounds[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-    0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 
 struct histogram {
 	uint64_t bucket[NBUCKETS]; /* not cumulative; summed when shown */
@@ -30,7 +30,7 @@ struct histogram {
 };
 
 static struct {
-	struct histogram query, ingest, merge;
+	struct histogram query, ingest, merge, delay;
 	struct {
 		char label[40];
 		uint64_t n;
@@ -72,6 +72,12 @@ void
 metrics_merge_observe(int64_t us)
 {
 	observe(&M.merge, us);
+}
+
+void
+metrics_delay_observe(int64_t us)
+{
+	observe(&M.delay, us);
 }
 
 void
@@ -248,6 +254,10 @@ metrics_render(
 	    (double)(M.cleanup_at / 1000000));
 	histogram(f, "reprintd_ingest_seconds",
 	    "Duration of one ingest batch (one store transaction).", &M.ingest);
+	histogram(f, "reprintd_ingest_delay_seconds",
+	    "From a file being queued (its event, or the scan that found it) "
+	    "to the commit of the batch that processed it.",
+	    &M.delay);
 	histogram(f, "reprintd_index_merge_seconds",
 	    "Duration of one slice (one store transaction) of an index merge.",
 	    &M.merge);

@@ -22,6 +22,8 @@ void metrics_query_observe(int64_t us);
 void metrics_ingest_observe(int64_t us);
 /* One slice of an index merge (one store transaction) took `us`. */
 void metrics_merge_observe(int64_t us);
+/* A file waited `us` from being queued to its batch's commit. */
+void metrics_delay_observe(int64_t us);
 /* A file was rejected for `reason` (ingest.c's text; the label is its
  * first words: "too large (9 bytes...)" counts as "too_large"). */
 void metrics_rejected(const char *reason);

@@ -10,6 +10,7 @@ struct pent {
 	struct pent *next;  /* FIFO order */
 	struct pent *chain; /* hash bucket */
 	uint64_t hash;
+	int64_t since;
 	char path[];
 };
 
@@ -84,7 +85,7 @@ pending_grow(struct pending *q)
 }
 
 int
-pending_add(struct pending *q, const char *path)
+pending_add(struct pending *q, const char *path, int64_t since)
 {
 	uint64_t h = hash_str(path);
 	struct pent *e;
@@ -97,6 +98,7 @@ pending_add(struct pending *q, const char *path)
 		return -ENOMEM;
 	memcpy(e->path, path, len + 1);
 	e->hash = h;
+	e->since = since;
 	e->next = NULL;
 	i = h & (q->nbucket - 1);
 	e->chain = q->bucket[i];
@@ -112,7 +114,7 @@ pending_add(struct pending *q, const char *path)
 }
 
 char *
-pending_pop(struct pending *q)
+pending_pop(struct pending *q, int64_t *since)
 {
 	struct pent *e = q->head, **pp;
 	char *s;
@@ -121,6 +123,8 @@ pending_pop(struct pending *q)
 		return NULL;
 	if ((s = strdup(e->path)) == NULL)
 		return NULL;
+	if (since != NULL)
+		*since = e->since;
 	for (pp = &q->bucket[e->hash & (q->nbucket - 1)]; *pp != e;
 	     pp = &(*pp)->chain)
 		;

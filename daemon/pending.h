@@ -9,18 +9,24 @@
 #define PENDING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct pending;
 
 int pending_new(struct pending **out);
 void pending_free(struct pending *q);
 
-/* Queue path unless it is queued already. Returns 1 if added, 0 if it was
- * there, -ENOMEM. */
-int pending_add(struct pending *q, const char *path);
+/*
+ * Queue path unless it is queued already, with since, when it was first
+ * seen (an opaque time the caller gets back: a path queued again after a
+ * failed batch keeps its first). Returns 1 if added, 0 if it was there
+ * (its time unchanged), -ENOMEM.
+ */
+int pending_add(struct pending *q, const char *path, int64_t since);
 
-/* Take the oldest path (malloc'd, caller frees), or NULL if empty. */
-char *pending_pop(struct pending *q);
+/* Take the oldest path (malloc'd, caller frees) and, if since is not
+ * NULL, its time; NULL if empty. */
+char *pending_pop(struct pending *q, int64_t *since);
 
 size_t pending_count(const struct pending *q);
 

@@ -95,7 +95,7 @@ found_cb(const char *rel, void *arg)
 {
 	struct reprintd *r = arg;
 
-	if (pending_add(r->q, rel) < 0)
+	if (pending_add(r->q, rel, clock_mono_us()) < 0)
 		log_warnx("%s: out of memory; it is picked up by the next "
 		          "rescan",
 		    rel);

@@ -35,6 +35,7 @@ for name, typ in {"reprintd_documents": "gauge", "reprintd_pending": "gauge",
                   "reprintd_rejected_total": "counter",
                   "reprintd_pairs": "gauge",
                   "reprintd_ingest_seconds": "histogram",
+                  "reprintd_ingest_delay_seconds": "histogram",
                   "reprintd_query_seconds": "histogram",
                   "reprintd_store_bytes": "gauge",
                   "reprintd_store_map_bytes": "gauge",
@@ -68,6 +69,14 @@ q = samples["reprintd_query_seconds_count"]
 assert q >= 2, q
 assert samples['reprintd_query_seconds_bucket{le="+Inf"}'] == q
 assert samples["reprintd_ingest_seconds_count"] >= 1
+# Each of the three files waited from its queueing (the start-up scan) to
+# its batch's commit: no longer than the daemon has been up.
+d = samples["reprintd_ingest_delay_seconds_count"]
+assert d == 3, d
+assert samples['reprintd_ingest_delay_seconds_bucket{le="+Inf"}'] == d
+up = samples["reprintd_up_seconds"]
+assert 0 < samples["reprintd_ingest_delay_seconds_sum"] <= 3 * up, \
+    (samples["reprintd_ingest_delay_seconds_sum"], up)
 # Buckets are cumulative.
 b = [v for k, v in samples.items() if k.startswith("reprintd_query_seconds_bucket")]
 assert b == sorted(b), b

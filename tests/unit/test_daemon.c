@@ -233,31 +233,37 @@ test_pending(void **state)
 {
 	struct pending *q;
 	char name[32], *p;
+	int64_t since;
 	int i;
 
 	assert_int_equal(pending_new(&q), 0);
-	assert_null(pending_pop(q));
-	assert_int_equal(pending_add(q, "a"), 1);
-	assert_int_equal(pending_add(q, "b"), 1);
-	assert_int_equal(pending_add(q, "a"), 0);
+	assert_null(pending_pop(q, &since));
+	assert_int_equal(pending_add(q, "a", 10), 1);
+	assert_int_equal(pending_add(q, "b", 11), 1);
+	/* Queued already: the first time stays. */
+	assert_int_equal(pending_add(q, "a", 12), 0);
 	assert_int_equal(pending_count(q), 2);
-	p = pending_pop(q);
+	p = pending_pop(q, &since);
 	assert_string_equal(p, "a");
+	assert_int_equal(since, 10);
 	free(p);
-	assert_int_equal(pending_add(q, "a"), 1); /* popped: may come back */
+	/* Popped: may come back, with the time it is given. */
+	assert_int_equal(pending_add(q, "a", 13), 1);
 	for (i = 0; i < 1000; i++) {
 		snprintf(name, sizeof(name), "f%d", i);
-		assert_int_equal(pending_add(q, name), 1);
+		assert_int_equal(pending_add(q, name, 100 + i), 1);
 	}
-	assert_int_equal(pending_add(q, "f500"), 0);
+	assert_int_equal(pending_add(q, "f500", 1), 0);
 	assert_int_equal(pending_count(q), 1002);
-	p = pending_pop(q);
+	p = pending_pop(q, &since);
 	assert_string_equal(p, "b");
+	assert_int_equal(since, 11);
 	free(p);
-	p = pending_pop(q);
+	p = pending_pop(q, &since);
 	assert_string_equal(p, "a");
+	assert_int_equal(since, 13);
 	free(p);
-	p = pending_pop(q);
+	p = pending_pop(q, NULL);
 	assert_string_equal(p, "f0");
 	free(p);
 	assert_int_equal(pending_count(q), 999);
@@ -268,18 +274,19 @@ test_pending(void **state)
 	assert_int_equal(pending_peeked(q), 2);
 	for (i = 1; i <= 3; i++) {
 		snprintf(name, sizeof(name), "f%d", i);
-		p = pending_pop(q);
+		p = pending_pop(q, &since);
 		assert_string_equal(p, name);
+		assert_int_equal(since, 100 + i);
 		free(p);
 		assert_int_equal(pending_peeked(q), i < 2 ? 1 : 0);
 	}
 	assert_string_equal(pending_peek_next(q), "f4"); /* from the head */
 	while (pending_count(q) > 1)
-		free(pending_pop(q));
+		free(pending_pop(q, NULL));
 	assert_int_equal(pending_peeked(q), 0);
 	assert_string_equal(pending_peek_next(q), "f999");
 	assert_null(pending_peek_next(q)); /* all peeked */
-	assert_int_equal(pending_add(q, "z"), 1);
+	assert_int_equal(pending_add(q, "z", 0), 1);
 	assert_string_equal(pending_peek_next(q), "z");
 	assert_int_equal(pending_peeked(q), 2);
 	pending_peek_reset(q); /* from the head again */
