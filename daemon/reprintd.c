@@ -6,12 +6,15 @@
  * Everything after start-up runs on one libevent loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,16 +36,16 @@
 
 #define RETRY_SECS 30 /* a paused ingest tries again this often */
 
-/* Command-line settings, applied over the file (also on reload). */
-struct override {
-	const char *key, *value;
-};
+/* Command-line settings, applied over the file (also on reload): one
+ * slot a key, so a repeated option replaces the earlier one. */
+static const char *const override_keys[] = {"watch", "state", "socket"};
+#define NOVERRIDE (sizeof(override_keys) / sizeof(override_keys[0]))
 
 struct main_ctx {
 	struct reprintd r;
 	const char *config_path;
-	struct override ov[8];
-	int nov;
+	const char *ov[NOVERRIDE]; /* NULL: not given */
+	int lock_fd;               /* state/lock, flock'ed; -1: none */
 	struct api *api;
 	int own_socket; /* we created the socket file (not systemd) */
 	ino_t sock_ino;
@@ -51,11 +54,14 @@ struct main_ctx {
 };
 
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: reprintd [-nv] [--once] [-f|--config file] "
-	                "[-w|--watch dir] [-s|--state dir]\n"
-	                "                [-S|--socket path]\n");
+	fprintf(f, "usage: reprintd [-nv] [--once] [-f|--config file] "
+	           "[-w|--watch dir] [-s|--state dir]\n"
+	           "                [-S|--socket path]\n"
+	           "       reprintd -n|--check [-f file] [-w dir] [-s dir] "
+	           "[-S path]\n"
+	           "       reprintd -h|--help | --version\n");
 }
 
 /* Defaults, then the file, then the command line. */
@@ -63,15 +69,16 @@ static int
 load_config(struct main_ctx *m, struct config *c, char *err, size_t errlen)
 {
 	char msg[400];
-	int i, rc;
+	size_t i;
+	int rc;
 
 	config_init(c);
 	if (m->config_path != NULL &&
 	    (rc = config_load(c, m->config_path, err, errlen)) < 0)
 		return rc;
-	for (i = 0; i < m->nov; i++)
-		if ((rc = config_set(c, m->ov[i].key, m->ov[i].value, msg,
-		         sizeof(msg))) < 0) {
+	for (i = 0; i < NOVERRIDE; i++)
+		if (m->ov[i] != NULL && (rc = config_set(c, override_keys[i],
+		                             m->ov[i], msg, sizeof(msg))) < 0) {
 			snprintf(err, errlen, "command line: %s", msg);
 			return rc;
 		}
@@ -288,6 +295,106 @@ real_dir(const char *what, const char *path)
 	return strdup(buf);
 }
 
+/*
+ * One daemon a state directory: two processes would each keep their own
+ * index memtable and watch their own inbox, storing into one file. An
+ * flock on state/reprintd.lock, held until exit (the kernel drops it with the
+ * process, kill -9 included), refuses the second; the file holds the
+ * holder's pid for the message. Returns the descriptor, or -1.
+ */
+static int
+lock_state(const char *state)
+{
+	char path[PATH_MAX], pid[32];
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/reprintd.lock", state) >=
+	    sizeof(path)) {
+		fprintf(stderr, "reprintd: %s: path too long\n", state);
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0660)) < 0) {
+		fprintf(stderr, "reprintd: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno;
+
+		n = err == EWOULDBLOCK ? pread(fd, pid, sizeof(pid) - 1, 0) : 0;
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (err == EWOULDBLOCK)
+			fprintf(stderr,
+			    "reprintd: state directory %s is in use by "
+			    "another reprintd%s%s%s\n",
+			    state, pid[0] ? " (pid " : "", pid,
+			    pid[0] ? ")" : "");
+		else
+			fprintf(stderr, "reprintd: lock %s: %s\n", path,
+			    strerror(err));
+		close(fd);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warnx(
+		    "%s: cannot write the pid: %s", path, strerror(errno));
+	return fd;
+}
+
+/*
+ * What -n checks beyond the syntax: that a start would find what the
+ * configuration names (the directories, the socket's group and
+ * directory). Prints the first problem; returns 0 if none.
+ */
+static int
+check_runtime(const struct config *c)
+{
+	char *d;
+
+	if ((d = real_dir("watch", c->watch)) == NULL)
+		return -1;
+	free(d);
+	if ((d = real_dir("state", c->state)) == NULL)
+		return -1;
+	if (access(d, W_OK | X_OK) < 0) {
+		fprintf(stderr, "reprintd: state directory %s: %s\n", d,
+		    strerror(errno));
+		free(d);
+		return -1;
+	}
+	free(d);
+	if (c->socket_group != NULL && getgrnam(c->socket_group) == NULL) {
+		fprintf(stderr, "reprintd: socket_group %s: no such group\n",
+		    c->socket_group);
+		return -1;
+	}
+	if (c->socket != NULL) {
+		char dir[PATH_MAX];
+		char *slash;
+		struct stat sb;
+
+		snprintf(dir, sizeof(dir), "%s", c->socket);
+		if ((slash = strrchr(dir, '/')) == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			slash[slash == dir] = '\0'; /* "/x": "/" */
+		if (stat(dir, &sb) < 0) {
+			fprintf(stderr, "reprintd: socket %s: %s: %s\n",
+			    c->socket, dir, strerror(errno));
+			return -1;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
+			fprintf(stderr,
+			    "reprintd: socket %s: %s is not a directory\n",
+			    c->socket, dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 open_store(struct reprintd *r)
 {
@@ -446,16 +553,14 @@ main(int argc, char *argv[])
 	size_t i;
 
 	memset(&m, 0, sizeof(m));
+	m.lock_fd = -1;
 	while ((ch = getopt_long(argc, argv, "w:s:S:f:nvh", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
 		case 'w':
 		case 's':
 		case 'S':
-			m.ov[m.nov].key = ch == 'w'   ? "watch"
-			                  : ch == 's' ? "state"
-			                              : "socket";
-			m.ov[m.nov++].value = optarg;
+			m.ov[ch == 'w' ? 0 : ch == 's' ? 1 : 2] = optarg;
 			break;
 		case 'f':
 			m.config_path = optarg;
@@ -473,15 +578,15 @@ main(int argc, char *argv[])
 			printf("reprintd %s\n", REPRINTD_VERSION);
 			return 0;
 		case 'h':
-			usage();
+			usage(stdout);
 			return 0;
 		default:
-			usage();
+			usage(stderr);
 			return 1;
 		}
 	}
 	if (optind != argc) {
-		usage();
+		usage(stderr);
 		return 1;
 	}
 	log_init(verbose);
@@ -498,14 +603,17 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (check) {
-		fprintf(stderr, "reprintd: configuration OK\n");
+		rc = check_runtime(&r->cfg);
+		if (rc == 0)
+			fprintf(stderr, "reprintd: configuration OK\n");
 		config_free(&r->cfg);
-		return 0;
+		return rc == 0 ? 0 : 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	r->started_us = now_us();
 	if ((r->watch_real = real_dir("watch", r->cfg.watch)) == NULL ||
-	    (r->state_real = real_dir("state", r->cfg.state)) == NULL)
+	    (r->state_real = real_dir("state", r->cfg.state)) == NULL ||
+	    (m.lock_fd = lock_state(r->state_real)) < 0)
 		goto out;
 	if (open_store(r) < 0)
 		goto out;
@@ -591,6 +699,8 @@ out:
 		event_base_free(r->base);
 	free(r->watch_real);
 	free(r->state_real);
+	if (m.lock_fd >= 0)
+		close(m.lock_fd); /* after the store: it is the store's lock */
 	config_free(&r->cfg);
 	if (ret == 0 && !once)
 		log_info("stopped");

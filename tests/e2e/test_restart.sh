@@ -73,3 +73,42 @@ wait_for documents 4
 [ "$(stored_count copy.txt)" = 2 ] || fail "copy.txt ingested again"
 stop_daemon
 ok "second restart"
+
+# One daemon a state directory: a second process (a backfill of another
+# inbox, here) is refused while the first runs, and the first's store is
+# untouched; after it stops, the state directory is free again.
+mkdir -p "$TMP/other"
+story_library >"$TMP/other/library.txt"
+start_daemon
+wait_for documents 4
+if "$REPRINTD" --once --watch "$TMP/other" --state "$STATE" \
+    >"$TMP/second.log" 2>&1; then
+	fail "a second reprintd ran on the same state directory"
+fi
+grep -q "state directory .* is in use by another reprintd (pid $PID)" \
+    "$TMP/second.log" || fail "second process: $(cat "$TMP/second.log")"
+[ "$(status_field documents)" = 4 ] || fail "store changed by the second"
+stop_daemon
+"$REPRINTD" --once --watch "$TMP/other" --state "$TMP/state" \
+    >"$TMP/third.log" 2>&1 || fail "state not free after stop: $(cat "$TMP/third.log")"
+ok "a second process on the same state directory is refused"
+
+# -n checks what a start would need, not only the syntax; options given
+# more than once: the last wins (ten of them once overflowed a table).
+"$REPRINTD" -n --watch "$WATCH" --state "$STATE" --socket "$SOCK" 2>/dev/null ||
+    fail "-n refused a working configuration"
+for bad in "--watch $TMP/none" "--state $TMP/none" "--socket $TMP/none/s.sock" \
+    "--state $WATCH/bridge.txt"; do
+	# shellcheck disable=SC2086 # the option and its value
+	if "$REPRINTD" -n --watch "$WATCH" --state "$STATE" $bad \
+	    >"$TMP/n.log" 2>&1; then
+		fail "-n accepted $bad"
+	fi
+	grep -q "^reprintd: " "$TMP/n.log" || fail "-n $bad: $(cat "$TMP/n.log")"
+done
+args=()
+for i in $(seq 1 10); do args+=(--watch "$TMP/none$i" --state "$TMP/none$i"); done
+"$REPRINTD" -n "${args[@]}" --watch "$WATCH" --state "$STATE" 2>/dev/null ||
+    fail "repeated options: the last should win"
+"$REPRINTD" --help | grep -q "^usage: reprintd" || fail "--help not on stdout"
+ok "-n checks the directories and the socket's; repeated options"
