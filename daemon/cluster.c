@@ -51,14 +51,18 @@ cluster_pick_original(const struct cluster_member *m, size_t n,
 	/* Members are few (bounded by the caller) and edges are looked up
 	 * once each: the linear find is fine at that size. */
 	for (i = 0; i < ne; i++) {
-		if (e[i].relation != MATCH_EXCERPT || e[i].original == 0)
+		if (e[i].original == 0)
 			continue;
 		w = find(m, n, e[i].original);
 		l = find(m, n, e[i].original == e[i].a ? e[i].b : e[i].a);
 		if (w == n || l == n || !cand[w] || !cand[l])
 			continue;
-		wins[w]++;
+		/* Every pair's own original beats the other: a copy wrapped
+		 * in a site's header contains the excerpts its original
+		 * does, and is longer, but its pair names the original. */
 		beaten[l] = 1;
+		if (e[i].relation == MATCH_EXCERPT)
+			wins[w]++;
 	}
 	best = n;
 	for (i = 0; i < n; i++) {

@@ -29,11 +29,13 @@ struct cluster_edge {
 /*
  * Index in m[] of the cluster's original. "Time" is the publication time
  * when known, else the arrival (first_seen). The earliest, unless other
- * members are within `window_us` of it: among those, a member
- * that is the pair-original of an excerpt edge "contains" the excerpt and
- * beats it; of the members nobody beats, the one that contains the most
+ * members are within `window_us` of it: among those, the pair-original of
+ * an edge beats the edge's other member (so the cluster agrees with its
+ * pairs), and the pair-original of an excerpt edge "contains" the
+ * excerpt; of the members nobody beats, the one that contains the most
  * others wins, then the one with the most tokens among those that contain
- * any, then the earliest, then the lowest id. Returns 0 for n == 0.
+ * any, then the earliest, then the lowest id; if every member is beaten
+ * (pairs that disagree in a cycle), the earliest. Returns 0 for n == 0.
  */
 size_t cluster_pick_original(const struct cluster_member *m, size_t n,
     const struct cluster_edge *e, size_t ne, int64_t window_us);

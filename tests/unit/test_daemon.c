@@ -462,12 +462,40 @@ test_cluster_original(void **state)
 	/* A publication time, when known, counts instead of the arrival:
 	 * 3 arrived last but was published a day before the others. */
 	m[2].published = -W;
+	nd[1].original = 3; /* as the pair would name it */
 	assert_int_equal(cluster_pick_original(m, 3, nd, 2, W), 2);
 	/* ... and within the window the containing text still wins. */
 	m[2].published = 0;
 	m[1].published = 5 * H;
 	assert_int_equal(cluster_pick_original(m, 3, e, 2, W), 1);
 	assert_int_equal(cluster_pick_original(NULL, 0, NULL, 0, W), 0);
+
+	/* An original (0), its verbatim copy (1), a copy wrapped in a
+	 * site's header and footer (2, the longest) and an excerpt (3) of
+	 * all three, arriving a second apart: each of 0, 1 and 2 contains
+	 * the excerpt, but the pairs name 0 the original of 1 and of 2. */
+	struct cluster_member w[] = {
+	    {10, 0, 500, 0},
+	    {11, 1000000, 500, 0},
+	    {12, 2000000, 560, 0},
+	    {13, 3000000, 170, 0},
+	};
+	struct cluster_edge we[] = {
+	    {10, 11, MATCH_EXACT, 10},
+	    {10, 12, MATCH_NEAR_DUPLICATE, 10},
+	    {11, 12, MATCH_NEAR_DUPLICATE, 11},
+	    {13, 10, MATCH_EXCERPT, 10},
+	    {13, 11, MATCH_EXCERPT, 11},
+	    {13, 12, MATCH_EXCERPT, 12},
+	};
+	assert_int_equal(cluster_pick_original(w, 4, we, 6, W), 0);
+	/* Pairs that disagree in a cycle: the earliest. */
+	struct cluster_edge cyc[] = {
+	    {10, 11, MATCH_NEAR_DUPLICATE, 11},
+	    {11, 12, MATCH_NEAR_DUPLICATE, 12},
+	    {12, 10, MATCH_EXCERPT, 10},
+	};
+	assert_int_equal(cluster_pick_original(w, 3, cyc, 3, W), 0);
 }
 
 /*
