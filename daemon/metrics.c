@@ -272,6 +272,9 @@ metrics_render(
 	gauge(f, "reprintd_store_map_used_bytes",
 	    "Bytes of the map in use (up to the last page written).",
 	    (double)ss.map_used);
+	gauge(f, "reprintd_store_map_max_bytes",
+	    "The most the map grows to (map_size_max); at it ingest pauses.",
+	    (double)r->cfg.map_size_max);
 	counter(f, "reprintd_inotify_overflows_total",
 	    "inotify queue overflows (each triggers a rescan).", M.overflows);
 	counter(f, "reprintd_read_ahead_total",

@@ -233,6 +233,8 @@ reload(struct main_ctx *m)
 #undef KEEP
 		c.socket_mode = r->cfg.socket_mode;
 		c.nosync = r->cfg.nosync;
+		c.map_size = r->cfg.map_size;
+		c.index_memtable = r->cfg.index_memtable;
 	}
 	if (c.map_size_max != r->cfg.map_size_max)
 		store_set_map_max(r->st, c.map_size_max);

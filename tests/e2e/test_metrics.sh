@@ -40,6 +40,7 @@ for name, typ in {"reprintd_documents": "gauge", "reprintd_pending": "gauge",
                   "reprintd_store_bytes": "gauge",
                   "reprintd_store_map_bytes": "gauge",
                   "reprintd_store_map_used_bytes": "gauge",
+                  "reprintd_store_map_max_bytes": "gauge",
                   "reprintd_inotify_overflows_total": "counter",
                   "reprintd_read_ahead_total": "counter",
                   "reprintd_verify_recent_total": "counter",
@@ -62,6 +63,8 @@ assert 0 <= samples["reprintd_read_ahead_total"] <= 6, samples["reprintd_read_ah
 # The exact copy is told by its record: no features used.
 assert samples["reprintd_verify_recent_total"] == 0, samples["reprintd_verify_recent_total"]
 assert 0 < samples["reprintd_store_map_used_bytes"] <= samples["reprintd_store_map_bytes"]
+# map_size_max, by default 64 GiB: what the map may double up to.
+assert samples["reprintd_store_map_max_bytes"] == 64 << 30, samples["reprintd_store_map_max_bytes"]
 assert samples["reprintd_clients"] >= 1  # this request's connection
 assert samples['reprintd_build_info{version="0.1.0"}'] == 1
 # The status and pairs requests were timed (and the polls of wait_for).

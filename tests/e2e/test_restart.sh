@@ -112,3 +112,21 @@ for i in $(seq 1 10); do args+=(--watch "$TMP/none$i" --state "$TMP/none$i"); do
     fail "repeated options: the last should win"
 "$REPRINTD" --help | grep -q "^usage: reprintd" || fail "--help not on stdout"
 ok "-n checks the directories and the socket's; repeated options"
+
+# A setting that takes effect at restart keeps its running value after a
+# SIGHUP: a second SIGHUP still says it is not in effect.
+printf 'index_memtable = 4096\n' >"$TMP/r.conf"
+start_daemon --config "$TMP/r.conf"
+printf 'index_memtable = 8192\n' >"$TMP/r.conf"
+for n in 1 2; do
+	kill -HUP "$PID"
+	for i in $(seq 1 50); do
+		[ "$(grep -c "index_memtable changed (4096 -> 8192)" "$LOG")" -ge "$n" ] &&
+		    break
+		sleep 0.1
+	done
+	[ "$(grep -c "index_memtable changed (4096 -> 8192)" "$LOG")" = "$n" ] ||
+	    fail "SIGHUP $n: $(grep index_memtable "$LOG")"
+done
+stop_daemon
+ok "restart-only settings keep their running value across reloads"
