@@ -104,6 +104,13 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	va_end(ap);
 	if ((rc = store_reject_put(txn, rel, reason, now_us())) < 0)
 		return rc;
+	if (rc == 1) {
+		/* Rejected before for the same reason, found again by a
+		 * start-up scan or a rescan: not a new rejection, nor a new
+		 * line in the log and the day's report. */
+		log_debug("%s still rejected: %s", rel, reason);
+		return 0;
+	}
 	metrics_rejected(reason);
 	notes_add(n, "rejected %s: %s", rel, reason);
 	n->rejected++;

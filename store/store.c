@@ -1484,6 +1484,14 @@ store_reject_put(
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return lmdb_error(rc);
 	isnew = rc == MDB_NOTFOUND;
+	if (!isnew) {
+		struct store_reject old;
+
+		if ((rc = rec_reject_decode(d.mv_data, d.mv_size, &old)) != 0)
+			return rc;
+		if (strcmp(old.reason, reason) == 0)
+			return 1;
+	}
 	d = val(NULL, rec_reject_len(plen, rlen));
 	if ((rc = mdb_put(t->txn, t->st->rejects, &k, &d, MDB_RESERVE)) != 0)
 		return txn_fail(t, rc);

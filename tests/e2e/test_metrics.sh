@@ -94,3 +94,16 @@ if [ -n "$curl_ok" ]; then
 	ok "Content-Type text/plain; version=0.0.4"
 fi
 stop_daemon
+
+# A restart scans the bad file again: still on record, not a new
+# rejection (no count, no second log line, its first time kept).
+start_daemon
+wait_for documents 2
+sleep 0.5
+[ "$(grep -c "rejected photo.txt" "$LOG")" = 1 ] ||
+    fail "rejected again: $(grep rejected "$LOG")"
+[ -z "$(metric 'reprintd_rejected_total{reason="binary"}')" ] ||
+    fail "counted again: $(metric 'reprintd_rejected_total{reason="binary"}')"
+[ "$(metric reprintd_rejected_files)" = 1 ] || fail "rejected_files"
+stop_daemon
+ok "a restart does not reject a bad file again"
