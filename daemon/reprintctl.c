@@ -19,7 +19,11 @@
 
 #include <jansson.h>
 
+#include "daemon.h" /* REPRINTD_VERSION */
 #include "httpc.h"
+#include "match.h"
+#include "report.h"
+#include "text.h"
 
 #define DEFAULT_SOCKET "/run/reprintd/reprintd.sock"
 #define RESPONSE_MAX (256u << 20) /* a pairs list of a big store */
@@ -32,11 +36,18 @@ static const char *opt_format;
 static int raw_out;     /* print the response body as it is (not JSON) */
 static char *watch_dir; /* the daemon's, from /v1/status, on demand */
 
+/* The options given, to refuse those the command does not use rather
+ * than ignore them: `status --since 3d` is a mistake worth saying. */
+enum { O_JSON = 1, O_RELATION = 2, O_SINCE = 4, O_FORMAT = 8 };
+static unsigned opts_given;
+
+/* --help prints to stdout (asked for), a usage error to stderr. */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: reprintctl [--socket path] [--json] command [args]\n"
+	    "       reprintctl --help | --version\n"
 	    "commands:\n"
 	    "  status                   counts and state of the daemon\n"
 	    "  pairs [--relation R]     every flagged pair (R: exact,\n"
@@ -51,7 +62,7 @@ usage(void)
 	    "                           retention, write the report\n"
 	    "  report [--since DATE] [--format text|json|html]\n"
 	    "                           what happened since DATE (24h)\n"
-	    "  metrics                  Prometheus metrics\n"
+	    "  metrics                  Prometheus metrics (no --json)\n"
 	    "The socket defaults to $REPRINTD_SOCKET, else %s.\n",
 	    DEFAULT_SOCKET);
 }
@@ -73,20 +84,71 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The reason phrase of the status line at the start of resp, printable
+ * characters only (it comes from whatever listens on the socket). */
+static void
+status_reason(const char *resp, size_t len, char *out, size_t cap)
+{
+	const char *p = memchr(resp, ' ', len), *end = resp + len;
+	size_t n = 0;
+
+	if (p != NULL && end - p > 5 && p[4] == ' ')
+		for (p += 5; p < end && *p != '\r' && *p != '\n'; p++)
+			if (n + 1 < cap && isprint((unsigned char)*p))
+				out[n++] = *p;
+	out[n] = '\0';
+}
+
 /*
- * One request. On success returns 0 with the parsed JSON body in *out; on
- * an HTTP error prints the server's message and returns -1.
+ * Say why the daemon refused a request: its JSON "error" when it sent
+ * one, else the status line. Never the body: libevent answers some errors
+ * itself with an HTML page, such as 413 above the body size limit, which
+ * it checks before the daemon sees the request and without saying the
+ * limit (not in /v1/status either), so for that we name the settings.
+ */
+static void
+http_error(const char *resp, size_t len, int status, json_t *j,
+    const char *what, size_t body_len)
+{
+	json_t *e = json_object_get(j, "error");
+	const char *msg = json_is_string(e) ? json_string_value(e) : NULL;
+	char reason[64];
+
+	if (status == 413 && what != NULL)
+		fprintf(stderr,
+		    "reprintctl: %s: too large for the daemon (%zu bytes%s%s; "
+		    "its limit is max_body_size, or max_file_size when that "
+		    "is unset: see reprintd.conf(5))\n",
+		    what, body_len, msg ? ": " : "", msg ? msg : "");
+	else if (status == 413)
+		/* Only query sends a body: here the headers were too big. */
+		fprintf(stderr,
+		    "reprintctl: request too large for the daemon (its limit "
+		    "is max_headers_size: see reprintd.conf(5))\n");
+	else if (msg != NULL)
+		fprintf(stderr, "reprintctl: %s\n", msg);
+	else {
+		status_reason(resp, len, reason, sizeof(reason));
+		fprintf(stderr, "reprintctl: request failed: HTTP %d%s%s\n",
+		    status, reason[0] ? " " : "", reason);
+	}
+}
+
+/*
+ * One request; what names its body in messages (NULL: none). On success
+ * returns 0 with the parsed JSON body in *out; on an HTTP error prints the
+ * server's message and returns -1.
  */
 static int
-request(const char *method, const char *target, const char *body,
-    size_t body_len, json_t **out)
+request_as(const char *what, const char *method, const char *target,
+    const char *body, size_t body_len, json_t **out)
 {
 	struct sockaddr_un sa;
 	char head[PATH_MAX * 4 + 256], *buf = NULL, *nb, *rbody;
 	size_t len = 0, cap = 0, rlen;
 	ssize_t r;
 	json_error_t jerr;
-	json_t *j, *e;
+	json_t *j;
 	int fd, n, status, rc;
 
 	*out = NULL;
@@ -179,12 +241,7 @@ request(const char *method, const char *target, const char *body,
 	}
 	j = json_loadb(rbody, rlen, 0, &jerr);
 	if (status >= 400) {
-		e = j != NULL ? json_object_get(j, "error") : NULL;
-		fprintf(stderr, "reprintctl: %s\n",
-		    json_is_string(e) ? json_string_value(e)
-		                      : "request failed");
-		if (!json_is_string(e))
-			fprintf(stderr, "reprintctl: HTTP status %d\n", status);
+		http_error(buf, len, status, j, what, body_len);
 		json_decref(j);
 		goto fail;
 	}
@@ -204,6 +261,13 @@ fail:
 		close(fd);
 	free(buf);
 	return -1;
+}
+
+static int
+request(const char *method, const char *target, const char *body,
+    size_t body_len, json_t **out)
+{
+	return request_as(NULL, method, target, body, body_len, out);
 }
 
 /* ---- Output ----------------------------------------------------------------
@@ -388,49 +452,128 @@ fetch_watch(void)
 	return watch_dir != NULL ? 0 : -1;
 }
 
+/* The rest of the resolved path p inside directory dir, or NULL. */
+static const char *
+inside(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n > 0 && dir[n - 1] == '/')
+		n--; /* the root */
+	if (strncmp(p, dir, n) != 0 || p[n] != '/' || p[n + 1] == '\0')
+		return NULL;
+	return p + n + 1;
+}
+
 /*
- * The path to send for FILE: a file that exists here is named relative to
- * the daemon's watched directory (1 if it is outside, *rel unset);
- * anything else is taken as a path inside that directory already.
+ * The name under the watched directory of file, which exists here (sb,
+ * its lstat): 1 with it in *rel, 0 if file is not inside, -1 on error.
+ * Only the directory part is resolved: the daemon stores a symlink in its
+ * tree under the link's own name (with its target's text), and the
+ * watched directory may itself be reached through a symlink (/tmp and
+ * /private/tmp).
+ */
+static int
+local_name(const char *file, const struct stat *sb, char **rel)
+{
+	char dir[PATH_MAX], rd[PATH_MAX], rp[PATH_MAX];
+	const char *base = strrchr(file, '/'), *r;
+	size_t n;
+
+	if (fetch_watch() < 0)
+		return -1;
+	if (base == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = file;
+	} else {
+		n = base == file ? 1 : (size_t)(base - file); /* "/x": "/" */
+		if (n >= sizeof(dir))
+			return 0;
+		memcpy(dir, file, n);
+		dir[n] = '\0';
+		base++;
+	}
+	/* A directory is no document, but "..", "." and "dir/" must still
+	 * name what they do here: resolve it whole. */
+	if (S_ISDIR(sb->st_mode) || *base == '\0' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0) {
+		if (realpath(file, rp) == NULL)
+			return 0;
+	} else if (realpath(dir, rd) == NULL ||
+	           (size_t)snprintf(rp, sizeof(rp), "%s/%s",
+	               strcmp(rd, "/") == 0 ? "" : rd, base) >= sizeof(rp))
+		return 0;
+	if ((r = inside(rp, watch_dir)) == NULL)
+		return 0;
+	return (*rel = strdup(r)) != NULL ? 1 : -1;
+}
+
+/* The "#2" of "dir/feed.jsonl#2" (an item of a file with several), or
+ * NULL. */
+static const char *
+item_suffix(const char *file)
+{
+	const char *hash = strrchr(file, '#');
+
+	if (hash == NULL || hash == file || hash[1] == '\0' ||
+	    strspn(hash + 1, "0123456789") != strlen(hash + 1))
+		return NULL;
+	return hash;
+}
+
+/*
+ * The document name to send for FILE, malloc'd into *rel. Returns 0; 1 if
+ * FILE is a file here, outside the watched directory, and cannot be a
+ * stored name either (*rel unset); -1 on error.
+ *
+ * A FILE that exists here (a symlink as itself) and is inside the
+ * watched directory once its directory part is resolved is named
+ * relative to that directory. Anything else is a stored name as given,
+ * even when a file of that name exists here outside the watched
+ * directory (the daemon's names are relative, so "story.txt" in another
+ * directory is still a name), unless it cannot be one: an absolute path
+ * or one with ".." that exists here is outside, said as such rather than
+ * sent to be refused. An item, "dir/feed.jsonl#2", is its file's name
+ * and the "#2" unless a file of that whole name exists here.
  */
 static int
 file_arg(const char *file, char **rel)
 {
-	char rp[PATH_MAX], *item;
 	const char *hash;
+	char *item, *name, *clean;
 	struct stat sb;
+	int exists, rc;
 	size_t n;
-	int rc;
 
 	*rel = NULL;
-	if (stat(file, &sb) < 0 || realpath(file, rp) == NULL) {
-		/* An item of a file with several: "dir/feed.jsonl#2". */
-		if ((hash = strrchr(file, '#')) != NULL && hash > file &&
-		    hash[1] != '\0' &&
-		    strspn(hash + 1, "0123456789") == strlen(hash + 1) &&
-		    (item = strdup(file)) != NULL) {
-			item[hash - file] = '\0';
-			rc = file_arg(item, rel);
-			free(item);
-			if (rc != 0 || *rel == NULL)
-				return rc;
-			item = *rel;
-			n = strlen(item) + strlen(hash) + 1;
+	if ((exists = lstat(file, &sb) == 0)) {
+		if ((rc = local_name(file, &sb, rel)) != 0)
+			return rc < 0 ? -1 : 0;
+	} else if ((hash = item_suffix(file)) != NULL) {
+		if ((item = strdup(file)) == NULL)
+			return -1;
+		item[hash - file] = '\0';
+		rc = 0;
+		if ((exists = lstat(item, &sb) == 0))
+			rc = local_name(item, &sb, &name);
+		free(item);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			n = strlen(name) + strlen(hash) + 1;
 			if ((*rel = malloc(n)) != NULL)
-				snprintf(*rel, n, "%s%s", item, hash);
-			free(item);
-			return 0;
+				snprintf(*rel, n, "%s%s", name, hash);
+			free(name);
+			return *rel != NULL ? 0 : -1;
 		}
-		*rel = strdup(file);
-		return 0;
 	}
-	if (fetch_watch() < 0)
+	if ((clean = malloc(strlen(file) + 1)) == NULL)
 		return -1;
-	n = strlen(watch_dir);
-	if (strncmp(rp, watch_dir, n) != 0 || rp[n] != '/')
+	rc = text_reqpath_clean(file, strlen(file), clean);
+	free(clean);
+	if (rc < 0 && exists)
 		return 1;
-	*rel = strdup(rp + n + 1);
-	return 0;
+	return (*rel = strdup(file)) != NULL ? 0 : -1;
 }
 
 static char *
@@ -622,7 +765,8 @@ cmd_query(const char *file)
 		fprintf(stderr, "reprintctl: %s: name too long\n", file);
 		goto fail;
 	}
-	if (request("POST", target, buf ? buf : "", len, &j) < 0)
+	if (request_as(strcmp(file, "-") == 0 ? "standard input" : file, "POST",
+	        target, buf ? buf : "", len, &j) < 0)
 		goto fail;
 	free(buf);
 	if (opt_json)
@@ -823,6 +967,50 @@ cmd_metrics(void)
 	return request("GET", "/v1/metrics", NULL, 0, &j) < 0 ? 1 : 0;
 }
 
+/*
+ * Refuse the options the command does not use (allowed: O_* bits) and
+ * values the daemon would refuse: a usage error, not a failed request.
+ */
+static int
+check_opts(const char *cmd, unsigned allowed)
+{
+	static const char *names[] = {
+	    "--json", "--relation", "--since", "--format"};
+	unsigned i;
+	int r;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (opts_given & ~allowed & (1u << i)) {
+			fprintf(stderr, "reprintctl: %s does not apply to %s\n",
+			    names[i], cmd);
+			return -1;
+		}
+	if (opt_relation != NULL &&
+	    match_relation_parse(opt_relation) <= MATCH_NONE) {
+		fprintf(stderr, "reprintctl: unknown relation \"%s\" (",
+		    opt_relation);
+		for (r = MATCH_EXACT; r <= MATCH_PARTIAL; r++)
+			fprintf(stderr, "%s%s", r > MATCH_EXACT ? ", " : "",
+			    match_relation_name((enum match_relation)r));
+		fprintf(stderr, ")\n");
+		return -1;
+	}
+	if (opt_format != NULL && report_format_parse(opt_format) < 0) {
+		fprintf(stderr,
+		    "reprintctl: unknown format \"%s\" (text, json, html)\n",
+		    opt_format);
+		return -1;
+	}
+	/* --json asks report for its JSON format: not with another one. */
+	if (opt_json && opt_format != NULL && strcmp(opt_format, "json") != 0) {
+		fprintf(stderr,
+		    "reprintctl: --json conflicts with --format %s\n",
+		    opt_format);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -833,6 +1021,7 @@ main(int argc, char *argv[])
 	    {"since", required_argument, NULL, 'S'},
 	    {"format", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd;
@@ -851,73 +1040,84 @@ main(int argc, char *argv[])
 			break;
 		case 'j':
 			opt_json = 1;
+			opts_given |= O_JSON;
 			break;
 		case 'r':
 			opt_relation = optarg;
+			opts_given |= O_RELATION;
 			break;
 		case 'S':
 			opt_since = optarg;
+			opts_given |= O_SINCE;
 			break;
 		case 'F':
 			opt_format = optarg;
+			opts_given |= O_FORMAT;
 			break;
 		case 'h':
-			usage();
-			return 0;
+			usage(stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		case 'V':
+			printf("reprintctl %s\n", REPRINTD_VERSION);
+			return fflush(stdout) == 0 ? 0 : 1;
 		default:
-			usage();
+			usage(stderr);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	cmd = argv[optind];
 	nargs = argc - optind - 1;
-#define NEED(n)                                                                \
+#define NEED(n, opts)                                                          \
 	do {                                                                   \
 		if (nargs != (n)) {                                            \
 			fprintf(stderr,                                        \
 			    "reprintctl: %s takes %d argument%s\n", cmd, (n),  \
 			    (n) == 1 ? "" : "s");                              \
-			usage();                                               \
+			usage(stderr);                                         \
+			return 2;                                              \
+		}                                                              \
+		if (check_opts(cmd, (opts)) < 0) {                             \
+			usage(stderr);                                         \
 			return 2;                                              \
 		}                                                              \
 	} while (0)
 	if (strcmp(cmd, "status") == 0) {
-		NEED(0);
+		NEED(0, O_JSON);
 		rc = cmd_status();
 	} else if (strcmp(cmd, "pairs") == 0) {
-		NEED(0);
+		NEED(0, O_JSON | O_RELATION);
 		rc = cmd_pairs();
 	} else if (strcmp(cmd, "matches") == 0) {
-		NEED(1);
+		NEED(1, O_JSON);
 		rc = cmd_matches(argv[optind + 1]);
 	} else if (strcmp(cmd, "query") == 0) {
-		NEED(1);
+		NEED(1, O_JSON);
 		rc = cmd_query(argv[optind + 1]);
 	} else if (strcmp(cmd, "cluster") == 0) {
-		NEED(1);
+		NEED(1, O_JSON);
 		rc = cmd_cluster(argv[optind + 1]);
 	} else if (strcmp(cmd, "explain") == 0) {
-		NEED(2);
+		NEED(2, O_JSON);
 		rc = cmd_explain(argv[optind + 1], argv[optind + 2]);
 	} else if (strcmp(cmd, "cleanup") == 0) {
-		NEED(0);
+		NEED(0, O_JSON);
 		rc = cmd_cleanup();
 	} else if (strcmp(cmd, "report") == 0) {
-		NEED(0);
+		NEED(0, O_JSON | O_SINCE | O_FORMAT);
 		rc = cmd_report();
 	} else if (strcmp(cmd, "metrics") == 0) {
-		NEED(0);
+		NEED(0, 0);
 		rc = cmd_metrics();
 	} else if (strcmp(cmd, "sources") == 0) {
-		NEED(0);
+		NEED(0, O_JSON);
 		rc = cmd_sources();
 	} else {
 		fprintf(stderr, "reprintctl: unknown command \"%s\"\n", cmd);
-		usage();
+		usage(stderr);
 		return 2;
 	}
 #undef NEED
