@@ -11,7 +11,7 @@ root=$PWD
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
 
-deps_install
+deps_install build
 cmake_configure build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$(nproc)"
 

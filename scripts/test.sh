@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
 
-deps_install
+deps_install test
 
 jobs=$(nproc)
 failed=()
