@@ -235,8 +235,69 @@ relation_sym(enum match_relation rel)
 	}
 }
 
+/* Whether the file of stored path is still in the tree (an item
+ * "feed.jsonl#2": its file, feed.jsonl); in doubt, yes. */
+static int
+still_there(const struct reprintd *r, const char *path)
+{
+	const char *hash = strrchr(path, '#');
+	char full[PATH_MAX];
+	struct stat sb;
+	int len = snprintf(full, sizeof(full), "%s/%s", r->watch_real, path);
+
+	if (len < 0 || (size_t)len >= sizeof(full) || lstat(full, &sb) == 0 ||
+	    errno != ENOENT)
+		return 1;
+	if (hash == NULL || hash[1] == '\0' ||
+	    strspn(hash + 1, "0123456789") != strlen(hash + 1))
+		return 0;
+	full[strlen(r->watch_real) + 1 + (size_t)(hash - path)] = '\0';
+	return lstat(full, &sb) == 0 || errno != ENOENT;
+}
+
+/*
+ * A file moved within the watched tree arrives as a new file. When its
+ * old name is gone and a stored exact copy has its content, size and
+ * mtime (which a rename keeps), that document takes the new name instead
+ * of a second one being stored: the copy would be paired exact with it
+ * and, arriving later, never be the original. Returns 1 if doc was such
+ * a move, 0 if not, or a store error.
+ */
+static int
+moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
+    const struct store_doc *doc, const struct detect_hit *hits, size_t nhits)
+{
+	struct store_doc old;
+	char *opath;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nhits; i++) {
+		if (hits[i].r.relation != MATCH_EXACT)
+			continue;
+		if ((rc = store_doc_get(txn, hits[i].id, &old)) < 0)
+			return rc;
+		if (old.size != doc->size || old.mtime != doc->mtime ||
+		    old.content_hash[0] != doc->content_hash[0] ||
+		    old.content_hash[1] != doc->content_hash[1] ||
+		    still_there(r, old.path))
+			continue;
+		/* old.path points into the map, which the move rewrites. */
+		if ((opath = strdup(old.path)) == NULL)
+			return -ENOMEM;
+		rc = store_doc_move(txn, old.id, doc->path, doc->source);
+		if (rc == 0)
+			notes_add(n, "moved %s to %s (id %" PRIu64 ")", opath,
+			    doc->path, old.id);
+		free(opath);
+		return rc < 0 ? rc : 1;
+	}
+	return 0;
+}
+
 /*
  * Store the document and its pairs. `doc` has everything but the id.
+ * Returns 0, 1 if it was a document moved (stored already), or an error.
  */
 static int
 store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
@@ -258,6 +319,8 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	if ((rc = detect_run(
 	         txn, md, 0, r->recent, &r->cfg.match, &hits, &nhits)) < 0)
 		return rc;
+	if ((rc = moved_here(r, txn, n, doc, hits, nhits)) != 0)
+		goto out;
 	if ((rc = match_doc_encode(md, &blob, &bloblen)) < 0)
 		goto out;
 	nkeys = match_doc_keys(md, &keys);
@@ -673,8 +736,10 @@ store_item(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	if ((rc = store_new(r, txn, n, &doc, x->text, x->text_len, md)) < 0)
 		goto out;
 	/* Its features serve the verification of what comes next. */
-	detect_recent_add(r->recent, doc.id, md);
-	md = NULL;
+	if (rc == 0) {
+		detect_recent_add(r->recent, doc.id, md);
+		md = NULL;
+	}
 	rc = store_reject_del(txn, path);
 out:
 	free(title);

@@ -923,6 +923,56 @@ store_doc_get(struct store_txn *t, uint64_t id, struct store_doc *out)
 }
 
 int
+store_doc_move(
+    struct store_txn *t, uint64_t id, const char *path, const char *source)
+{
+	unsigned char idb[8], pkb[PATHKEY_MAX], okb[PATHKEY_MAX];
+	struct store_doc doc;
+	size_t plen, olen;
+	void *copy = NULL;
+	MDB_val k, d, pk, ok;
+	int rc;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if ((rc = path_check(path, &plen)) != 0)
+		return rc;
+	if (source != NULL && strlen(source) > STORE_META_MAX)
+		return -E2BIG;
+	k = u64_val(idb, id);
+	if ((rc = mdb_get(t->txn, t->st->docs, &k, &d)) != 0)
+		return lmdb_error(rc);
+	/* Decoded from a copy: the record's pages are rewritten below. */
+	if ((copy = malloc(d.mv_size ? d.mv_size : 1)) == NULL)
+		return -ENOMEM;
+	memcpy(copy, d.mv_data, d.mv_size);
+	if ((rc = rec_doc_decode(copy, d.mv_size, &doc)) != 0)
+		goto out;
+	pk = path_key(path, plen, pkb);
+	rc = mdb_get(t->txn, t->st->paths, &pk, &d);
+	if (rc != MDB_NOTFOUND) {
+		rc = rc == 0 ? -EEXIST : lmdb_error(rc);
+		goto out;
+	}
+	olen = strlen(doc.path);
+	ok = path_key(doc.path, olen, okb);
+	doc.path = path;
+	doc.source = source;
+	d = val(NULL, rec_doc_len(&doc));
+	if ((rc = del(t, t->st->paths, ok)) != 0 ||
+	    (rc = put(t, t->st->paths, pk, k, 0)) != 0)
+		goto out;
+	if ((rc = mdb_put(t->txn, t->st->docs, &k, &d, MDB_RESERVE)) != 0) {
+		rc = txn_fail(t, rc);
+		goto out;
+	}
+	rec_doc_encode(d.mv_data, &doc);
+out:
+	free(copy);
+	return rc;
+}
+
+int
 store_doc_by_path(struct store_txn *t, const char *path, uint64_t *id)
 {
 	unsigned char pkb[PATHKEY_MAX];

@@ -180,6 +180,16 @@ int store_doc_nkeys(struct store_txn *txn, uint64_t id, uint32_t *nkeys);
  * its records fails to decode. */
 int store_doc_delete(struct store_txn *txn, uint64_t id);
 
+/*
+ * Give document id the name path (its file was moved within the watched
+ * tree) and the source source (NULL: none; it may follow from the
+ * folder). Everything else stays: its id, arrival, text, keys and pairs.
+ * STORE_ENOTFOUND if absent, -EEXIST if path names another document,
+ * -E2BIG for a source over STORE_META_MAX bytes.
+ */
+int store_doc_move(
+    struct store_txn *txn, uint64_t id, const char *path, const char *source);
+
 /* Iterate documents in id order starting at `from` (0: first). The
  * callback returns 0 to go on, nonzero to stop (that value is returned).
  * Callbacks of every *_each / *_of function must not write to the store

@@ -333,6 +333,56 @@ test_id_never_reused(void **state)
 	assert_int_equal(store_txn_commit(t), 0);
 }
 
+/* A moved file: the document takes the new name and source, keeps its
+ * id, arrival, text and keys; the old name is free; a name in use is
+ * refused. A long name (hashed path key) both ways. */
+static void
+test_doc_move(void **state)
+{
+	struct fx *fx = *state;
+	struct store_txn *t;
+	struct store_doc d;
+	uint64_t a, b, id, small[] = {7};
+	char longp[600];
+	const void *text;
+	size_t n = 0;
+
+	memset(longp, 'm', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	a = put_doc(t, "a.txt", small, 1);
+	b = put_doc(t, "b.txt", NULL, 0);
+	assert_int_equal(store_doc_move(t, a, "b.txt", NULL), -EEXIST);
+	assert_int_equal(store_doc_move(t, 99, "c.txt", NULL), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_move(t, a, "wire/a.txt", "wire"), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_by_path(t, "a.txt", &id), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_by_path(t, "wire/a.txt", &id), 0);
+	assert_true(id == a);
+	assert_int_equal(store_doc_get(t, a, &d), 0);
+	assert_string_equal(d.path, "wire/a.txt");
+	assert_string_equal(d.source, "wire");
+	assert_true(d.first_seen == 2000 && d.mtime == 1000 && d.ntokens == 4);
+	assert_int_equal(store_doc_text(t, a, &text, &n), 0);
+	assert_int_equal(n, 5); /* put_doc's text is the first path */
+	assert_memory_equal(text, "a.txt", 5);
+	assert_int_equal(df(t, 7), 1);
+	/* The old name can hold a new document. */
+	assert_true(put_doc(t, "a.txt", NULL, 0) > b);
+	assert_int_equal(store_doc_move(t, a, longp, NULL), 0);
+	assert_int_equal(store_doc_by_path(t, longp, &id), 0);
+	assert_true(id == a);
+	assert_int_equal(store_doc_move(t, a, "x.txt", NULL), 0);
+	assert_int_equal(store_doc_by_path(t, longp, &id), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_get(t, a, &d), 0);
+	assert_null(d.source);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
 /* Key counts: distinct keys, capped, forgotten on delete, across records
  * of 256 ids and a reopen; a store without the table (an older binary's)
  * answers "unknown" and gets the table on a writable open. */
@@ -1800,6 +1850,7 @@ main(void)
 	    T(test_doc_roundtrip),
 	    T(test_doc_prefix),
 	    T(test_id_never_reused),
+	    T(test_doc_move),
 	    T(test_doc_nkeys),
 	    T(test_keys),
 	    T(test_index_lsm),

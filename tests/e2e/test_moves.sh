@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# A file moved within the watched tree keeps its document (renamed, with
+# the source of its new folder): no second document, no exact pair with
+# itself, still the original of what copies it. A copy (another mtime, or
+# the old name still there) is a new document. Moves while the daemon is
+# stopped, of a folder, and of a file of several items.
+source "$(dirname "$0")/lib.sh"
+
+moved() { # moved OLD NEW: wait for the log line
+	local i
+	for i in $(seq 1 100); do
+		grep -q "moved $1 to $2 (id " "$LOG" && return 0
+		sleep 0.1
+	done
+	fail "no 'moved $1 to $2': $(tail -5 "$LOG")"
+}
+source_of() { # the document's own line of its cluster
+	ctl cluster --json "$1" | python3 -c 'import json,sys
+for l in sys.stdin:
+    o = json.loads(l)
+    if o["path"] == sys.argv[1]:
+        print(o["source"])' "$1"
+}
+
+story_bridge | drop "$WATCH/bridge.txt"
+start_daemon
+wait_for documents 1
+
+mkdir "$WATCH/desk"
+mv "$WATCH/bridge.txt" "$WATCH/desk/bridge.txt"
+moved bridge.txt desk/bridge.txt
+wait_for documents 1
+[ "$(status_field pairs)" = 0 ] || fail "a move made a pair: $(ctl pairs)"
+[ "$(source_of desk/bridge.txt)" = desk ] || fail "source not the new folder"
+if ctl matches bridge.txt >/dev/null 2>&1; then
+	fail "the old name still answers"
+fi
+ok "a file moved into a folder keeps its document, under its new name"
+
+# A copy is a new arrival, paired exact with the moved original.
+cp "$WATCH/desk/bridge.txt" "$WATCH/copy.txt"
+wait_for documents 2
+ctl pairs --json >"$TMP/p.json"
+grep -q '"a":"desk/bridge.txt","b":"copy.txt","relation":"exact","original":"desk/bridge.txt"' \
+    "$TMP/p.json" || fail "copy: $(cat "$TMP/p.json")"
+# A copy with the same mtime, the old file still there: not a move.
+cp -p "$WATCH/copy.txt" "$WATCH/copy2.txt"
+wait_for documents 3
+grep -q "moved copy.txt" "$LOG" && fail "a cp -p taken for a move"
+ok "copies are new documents"
+
+# A folder moved: every file in it.
+story_orchard | drop "$WATCH/d1/orchard.txt"
+wait_for documents 4
+mv "$WATCH/d1" "$WATCH/d2"
+moved d1/orchard.txt d2/orchard.txt
+wait_for documents 4
+ok "a moved folder's files keep their documents"
+
+# Moved while the daemon was stopped: found by the start-up scan.
+stop_daemon
+mv "$WATCH/copy.txt" "$WATCH/copy-renamed.txt"
+python3 - "$TMP" <<'PY'
+import json, sys
+items = [{"title": "Ferry timetable changes this winter",
+          "text": "The harbour ferry will run every forty minutes instead of every half hour from November, the operator said, citing a shortage of crew and the repair of the second boat. Evening sailings after ten are cancelled until March."},
+         {"title": "Library extends opening hours",
+          "content": "The central library will open until nine on weekdays from next month after the council found money for two more librarians. Sunday opening remains under review."}]
+with open(sys.argv[1] + "/feed.jsonl", "w") as f:
+    for o in items:
+        f.write(json.dumps(o) + "\n")
+PY
+start_daemon
+moved copy.txt copy-renamed.txt
+wait_for documents 4
+ctl pairs --json >"$TMP/p.json"
+grep -q '"b":"copy-renamed.txt","relation":"exact","original":"desk/bridge.txt"' \
+    "$TMP/p.json" || fail "pair after a move while stopped: $(cat "$TMP/p.json")"
+ok "a move while stopped is found at start-up"
+
+# The items of a file move with it.
+cp "$TMP/feed.jsonl" "$WATCH/feed.jsonl"
+wait_for documents 6
+mkdir "$WATCH/agg"
+mv "$WATCH/feed.jsonl" "$WATCH/agg/feed.jsonl"
+moved 'feed.jsonl#0' 'agg/feed.jsonl#0'
+moved 'feed.jsonl#1' 'agg/feed.jsonl#1'
+wait_for documents 6
+[ "$(source_of 'agg/feed.jsonl#1')" = agg ] || fail "item source"
+stop_daemon
+ok "the items of a moved file keep their documents"
