@@ -25,6 +25,7 @@
 #include "readahead.h"
 #include "store.h"
 #include "text.h"
+#include "watch.h"
 
 #define BATCH_RETRIES 8 /* map growths in a row before we give up */
 #define META_MAX 1024   /* bytes of one metadata string kept */
@@ -235,64 +236,51 @@ relation_sym(enum match_relation rel)
 	}
 }
 
-/* Whether the file of stored path is still in the tree (an item
- * "feed.jsonl#2": its file, feed.jsonl); in doubt, yes. */
-static int
-still_there(const struct reprintd *r, const char *path)
-{
-	const char *hash = strrchr(path, '#');
-	char full[PATH_MAX];
-	struct stat sb;
-	int len = snprintf(full, sizeof(full), "%s/%s", r->watch_real, path);
-
-	if (len < 0 || (size_t)len >= sizeof(full) || lstat(full, &sb) == 0 ||
-	    errno != ENOENT)
-		return 1;
-	if (hash == NULL || hash[1] == '\0' ||
-	    strspn(hash + 1, "0123456789") != strlen(hash + 1))
-		return 0;
-	full[strlen(r->watch_real) + 1 + (size_t)(hash - path)] = '\0';
-	return lstat(full, &sb) == 0 || errno != ENOENT;
-}
-
 /*
- * A file moved within the watched tree arrives as a new file. When its
- * old name is gone and a stored exact copy has its content, size and
+ * A file renamed within the watched tree (inotify's IN_MOVED_FROM and
+ * IN_MOVED_TO, watch_moved_from) arrives as a new file. When a stored
+ * exact copy is the document of its old name, with its content, size and
  * mtime (which a rename keeps), that document takes the new name instead
  * of a second one being stored: the copy would be paired exact with it
- * and, arriving later, never be the original. Returns 1 if doc was such
- * a move, 0 if not, or a store error.
+ * and, arriving later, never be the original. Only a rename seen: a file
+ * deleted and an identical one arriving (a copy fetched with its mtime)
+ * are two arrivals. Returns 1 if doc was such a move, 0 if not, or a
+ * store error.
  */
 static int
 moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
     const struct store_doc *doc, const struct detect_hit *hits, size_t nhits)
 {
 	struct store_doc old;
-	char *opath;
+	char *from;
 	size_t i;
-	int rc;
+	int rc = 0;
 
+	if (nhits == 0 || r->w == NULL ||
+	    (from = watch_moved_from(r->w, doc->path)) == NULL)
+		return 0;
 	for (i = 0; i < nhits; i++) {
 		if (hits[i].r.relation != MATCH_EXACT)
 			continue;
 		if ((rc = store_doc_get(txn, hits[i].id, &old)) < 0)
-			return rc;
-		if (old.size != doc->size || old.mtime != doc->mtime ||
+			break;
+		rc = 0;
+		if (strcmp(old.path, from) != 0 || old.size != doc->size ||
+		    old.mtime != doc->mtime ||
 		    old.content_hash[0] != doc->content_hash[0] ||
-		    old.content_hash[1] != doc->content_hash[1] ||
-		    still_there(r, old.path))
+		    old.content_hash[1] != doc->content_hash[1])
 			continue;
-		/* old.path points into the map, which the move rewrites. */
-		if ((opath = strdup(old.path)) == NULL)
-			return -ENOMEM;
-		rc = store_doc_move(txn, old.id, doc->path, doc->source);
-		if (rc == 0)
-			notes_add(n, "moved %s to %s (id %" PRIu64 ")", opath,
-			    doc->path, old.id);
-		free(opath);
-		return rc < 0 ? rc : 1;
+		/* The name is free: a document there was dropped first. */
+		if ((rc = store_doc_move(txn, old.id, doc->path, doc->source)) <
+		    0)
+			break;
+		notes_add(n, "moved %s to %s (id %" PRIu64 ")", from, doc->path,
+		    old.id);
+		rc = 1;
+		break;
 	}
-	return 0;
+	free(from);
+	return rc;
 }
 
 /*

@@ -54,6 +54,8 @@ struct dsum {
 	uint32_t nsubdir; /* and its subdirectories */
 };
 
+#define WATCH_FROM 16 /* halves of a rename waiting for the other */
+
 struct watch {
 	struct event_base *base;
 	char *root;
@@ -82,6 +84,19 @@ struct watch {
 	 * more bounds after one that kept too few (see scan_bound). */
 	int64_t bound;
 	int bounded, unbounded;
+	/* Renames within the tree, seen as IN_MOVED_FROM then IN_MOVED_TO
+	 * with one cookie (watch_moved_from): the names moved away, waiting
+	 * for their other half, and the moves made of the two, newest at
+	 * moves_next - 1; both rings forget the oldest. */
+	struct {
+		uint32_t cookie;
+		char *rel;
+	} from[WATCH_FROM];
+	unsigned from_next;
+	struct {
+		char *from, *to;
+	} moves[WATCH_MOVES];
+	unsigned moves_next;
 };
 
 struct scan_file {
@@ -163,7 +178,72 @@ watch_close(struct watch *w)
 	free(w->root);
 	free(w->last_path);
 	free(w->sums);
+	for (i = 0; i < WATCH_FROM; i++)
+		free(w->from[i].rel);
+	for (i = 0; i < WATCH_MOVES; i++) {
+		free(w->moves[i].from);
+		free(w->moves[i].to);
+	}
 	free(w);
+}
+
+/* IN_MOVED_FROM: rel left, to arrive elsewhere with this cookie, or not
+ * (moved out of the tree). */
+static void
+move_from(struct watch *w, uint32_t cookie, const char *rel)
+{
+	unsigned i = w->from_next++ % WATCH_FROM;
+
+	free(w->from[i].rel);
+	w->from[i].cookie = cookie;
+	w->from[i].rel = strdup(rel); /* none: a move is a new arrival */
+}
+
+/* IN_MOVED_TO: if rel's cookie left a name in the tree, a move. */
+static void
+move_to(struct watch *w, uint32_t cookie, const char *rel)
+{
+	unsigned i, j;
+
+	for (i = 0; i < WATCH_FROM; i++)
+		if (w->from[i].rel != NULL && w->from[i].cookie == cookie)
+			break;
+	if (i == WATCH_FROM)
+		return;
+	j = w->moves_next++ % WATCH_MOVES;
+	free(w->moves[j].from);
+	free(w->moves[j].to);
+	w->moves[j].from = w->from[i].rel;
+	w->from[i].rel = NULL;
+	if ((w->moves[j].to = strdup(rel)) == NULL) {
+		free(w->moves[j].from);
+		w->moves[j].from = NULL;
+	}
+}
+
+char *
+watch_moved_from(const struct watch *w, const char *path)
+{
+	unsigned k, j;
+	size_t n;
+	char *out;
+
+	/* Newest first: a name moved twice answers its last move. */
+	for (k = 1; k <= WATCH_MOVES && k <= w->moves_next; k++) {
+		j = (w->moves_next - k) % WATCH_MOVES;
+		if (w->moves[j].to == NULL)
+			continue;
+		n = strlen(w->moves[j].to);
+		/* The file itself, an item of it, or a file of a folder. */
+		if (strncmp(path, w->moves[j].to, n) != 0 ||
+		    (path[n] != '\0' && path[n] != '#' && path[n] != '/'))
+			continue;
+		if ((out = malloc(strlen(w->moves[j].from) + strlen(path) - n +
+		                  1)) != NULL)
+			sprintf(out, "%s%s", w->moves[j].from, path + n);
+		return out;
+	}
+	return NULL;
 }
 
 unsigned
@@ -840,6 +920,10 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 		return;
 	if ((rel = join(dir, ev->name)) == NULL)
 		return;
+	if (ev->mask & IN_MOVED_FROM)
+		move_from(w, ev->cookie, rel);
+	else if (ev->mask & IN_MOVED_TO)
+		move_to(w, ev->cookie, rel);
 	if (ev->mask & IN_ISDIR) {
 		if (ev->mask & IN_MOVED_FROM)
 			watch_drop_subtree(w, rel);

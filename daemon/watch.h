@@ -74,6 +74,17 @@ int watch_scan_chunked(struct watch *w, size_t chunk);
 int watch_scan_more(struct watch *w);
 int watch_scanning(const struct watch *w);
 
+/*
+ * Where path came from, if inotify saw it (or a folder above it) renamed
+ * within the tree: IN_MOVED_FROM and IN_MOVED_TO with one cookie. The
+ * old path, malloc'd ("d1/x.txt" for "d2/x.txt" after d1 became d2; an
+ * item "f.jsonl#2" follows its file), or NULL. The last WATCH_MOVES
+ * moves are remembered; a move before the daemon started, or out of the
+ * tree and back, is not one.
+ */
+#define WATCH_MOVES 1024
+char *watch_moved_from(const struct watch *w, const char *path);
+
 /* Number of directories watched. */
 unsigned watch_count(const struct watch *w);
 

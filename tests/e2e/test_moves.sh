@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# A file moved within the watched tree keeps its document (renamed, with
-# the source of its new folder): no second document, no exact pair with
-# itself, still the original of what copies it. A copy (another mtime, or
-# the old name still there) is a new document. Moves while the daemon is
-# stopped, of a folder, and of a file of several items.
+# A file renamed within the watched tree keeps its document (renamed,
+# with the source of its new folder): no second document, no exact pair
+# with itself, still the original of what copies it. A copy is a new
+# document, even one with the same mtime replacing a deleted file; so is
+# a file moved while the daemon was stopped (inotify did not see it). A
+# folder moved, and a file of several items.
 source "$(dirname "$0")/lib.sh"
 
 moved() { # moved OLD NEW: wait for the log line
@@ -57,7 +58,17 @@ moved d1/orchard.txt d2/orchard.txt
 wait_for documents 4
 ok "a moved folder's files keep their documents"
 
-# Moved while the daemon was stopped: found by the start-up scan.
+# A file deleted and an identical one arriving with its mtime (a fetch
+# that keeps the server's time): two arrivals, not a move.
+cp -p "$WATCH/copy2.txt" "$TMP/keep.txt"
+rm "$WATCH/copy2.txt"
+cp -p "$TMP/keep.txt" "$WATCH/copy3.txt"
+wait_for documents 5
+grep -q "moved copy2.txt" "$LOG" && fail "a deleted file's copy taken for a move"
+ok "a deleted file and its copy are not a move"
+
+# Moved while the daemon was stopped: a new arrival, the old name's
+# document stays (a deleted file's does).
 stop_daemon
 mv "$WATCH/copy.txt" "$WATCH/copy-renamed.txt"
 python3 - "$TMP" <<'PY'
@@ -71,21 +82,21 @@ with open(sys.argv[1] + "/feed.jsonl", "w") as f:
         f.write(json.dumps(o) + "\n")
 PY
 start_daemon
-moved copy.txt copy-renamed.txt
-wait_for documents 4
+wait_for documents 6
+grep -q "moved copy.txt" "$LOG" && fail "a move while stopped taken for one"
 ctl pairs --json >"$TMP/p.json"
 grep -q '"b":"copy-renamed.txt","relation":"exact","original":"desk/bridge.txt"' \
     "$TMP/p.json" || fail "pair after a move while stopped: $(cat "$TMP/p.json")"
-ok "a move while stopped is found at start-up"
+ok "a move while stopped is a new arrival"
 
 # The items of a file move with it.
 cp "$TMP/feed.jsonl" "$WATCH/feed.jsonl"
-wait_for documents 6
+wait_for documents 8
 mkdir "$WATCH/agg"
 mv "$WATCH/feed.jsonl" "$WATCH/agg/feed.jsonl"
 moved 'feed.jsonl#0' 'agg/feed.jsonl#0'
 moved 'feed.jsonl#1' 'agg/feed.jsonl#1'
-wait_for documents 6
+wait_for documents 8
 [ "$(source_of 'agg/feed.jsonl#1')" = agg ] || fail "item source"
 stop_daemon
 ok "the items of a moved file keep their documents"
