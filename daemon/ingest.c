@@ -45,7 +45,8 @@ struct notes {
 	char *buf;
 	size_t len, cap;
 	unsigned rejected, stored;
-	uint64_t bytes; /* read from files */
+	uint64_t bytes;   /* read from files */
+	int64_t mtime_us; /* of the file at hand; INT64_MAX: not known */
 };
 
 /* now_us() and mono_ms() are in clock.c. */
@@ -97,21 +98,25 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
     const char *rel, const char *fmt, ...)
 {
 	char reason[256];
+	struct store_reject old;
 	va_list ap;
 	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if ((rc = store_reject_put(txn, rel, reason, now_us())) < 0)
-		return rc;
-	if (rc == 1) {
-		/* Rejected before for the same reason, found again by a
-		 * start-up scan or a rescan: not a new rejection, nor a new
-		 * line in the log and the day's report. */
+	/* Rejected before for the same reason and not written since (found
+	 * again by a start-up scan or a rescan): not a new rejection, nor a
+	 * new line in the log and the day's report; the record keeps its
+	 * time. Times on record may be on a moved clock (clock.h). */
+	if (store_reject_get(txn, rel, &old) == 0 &&
+	    strcmp(old.reason, reason) == 0 &&
+	    n->mtime_us < old.at - clock_offset_us()) {
 		log_debug("%s still rejected: %s", rel, reason);
 		return 0;
 	}
+	if ((rc = store_reject_put(txn, rel, reason, now_us())) < 0)
+		return rc;
 	metrics_rejected(reason);
 	notes_add(n, "rejected %s: %s", rel, reason);
 	n->rejected++;
@@ -818,6 +823,8 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		return reject(
 		    r, txn, n, rel, "cannot stat: %s", strerror(errno));
 	}
+	n->mtime_us =
+	    (int64_t)sb->st_mtim.tv_sec * 1000000 + sb->st_mtim.tv_nsec / 1000;
 	if (S_ISDIR(sb->st_mode))
 		return 0;
 	if (S_ISLNK(sb->st_mode)) {
@@ -932,9 +939,12 @@ ingest_file(
 	 * window by the RA_AHEAD files read ahead. An lstat to narrow it cost
 	 * 1.2% of a backfill.
 	 */
+	n->mtime_us = INT64_MAX; /* until it is looked at */
 	if (r->ra != NULL && ra_take(r->ra, rel, &pre)) {
 		/* Read ahead, with the checks read_file makes. */
 		sb = pre.sb;
+		n->mtime_us = (int64_t)sb.st_mtim.tv_sec * 1000000 +
+		              sb.st_mtim.tv_nsec / 1000;
 		buf = pre.buf;
 		len = pre.len;
 		n->bytes += len;

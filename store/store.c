@@ -1534,19 +1534,32 @@ store_reject_put(
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return lmdb_error(rc);
 	isnew = rc == MDB_NOTFOUND;
-	if (!isnew) {
-		struct store_reject old;
-
-		if ((rc = rec_reject_decode(d.mv_data, d.mv_size, &old)) != 0)
-			return rc;
-		if (strcmp(old.reason, reason) == 0)
-			return 1;
-	}
 	d = val(NULL, rec_reject_len(plen, rlen));
 	if ((rc = mdb_put(t->txn, t->st->rejects, &k, &d, MDB_RESERVE)) != 0)
 		return txn_fail(t, rc);
 	rec_reject_encode(d.mv_data, path, plen, reason, rlen, at);
 	return isnew ? txn_poison(t, meta_add(t, "rejected", 1)) : 0;
+}
+
+int
+store_reject_get(
+    struct store_txn *t, const char *path, struct store_reject *out)
+{
+	unsigned char pkb[PATHKEY_MAX];
+	size_t plen;
+	MDB_val k, d;
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (out == NULL)
+		return -EINVAL;
+	if ((rc = path_check(path, &plen)) != 0)
+		return rc;
+	k = path_key(path, plen, pkb);
+	if ((rc = mdb_get(t->txn, t->st->rejects, &k, &d)) != 0)
+		return lmdb_error(rc);
+	return rec_reject_decode(d.mv_data, d.mv_size, out);
 }
 
 int

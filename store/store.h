@@ -287,14 +287,12 @@ struct store_reject {
 	const char *reason;
 	int64_t at; /* unix microseconds */
 };
-/*
- * Record that path was rejected for reason at `at`. Returns 0 when
- * recorded, 1 when path is on record with the same reason already: the
- * record, with its first time, is kept (a rescan finds a bad file again;
- * it is not a new rejection).
- */
 int store_reject_put(
     struct store_txn *txn, const char *path, const char *reason, int64_t at);
+/* The rejection on record for path (its strings point into the map), or
+ * STORE_ENOTFOUND. */
+int store_reject_get(
+    struct store_txn *txn, const char *path, struct store_reject *out);
 /* Forget a rejection (the file was later accepted or removed). Absent: 0. */
 int store_reject_del(struct store_txn *txn, const char *path);
 typedef int (*store_reject_cb)(const struct store_reject *r, void *arg);

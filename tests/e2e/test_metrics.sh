@@ -105,5 +105,17 @@ sleep 0.5
 [ -z "$(metric 'reprintd_rejected_total{reason="binary"}')" ] ||
     fail "counted again: $(metric 'reprintd_rejected_total{reason="binary"}')"
 [ "$(metric reprintd_rejected_files)" = 1 ] || fail "rejected_files"
-stop_daemon
 ok "a restart does not reject a bad file again"
+
+# Written again, still bad: a new rejection.
+printf 'other\0binary' >"$WATCH/photo.txt"
+for i in $(seq 1 50); do
+	[ "$(grep -c "rejected photo.txt" "$LOG")" = 2 ] && break
+	sleep 0.1
+done
+[ "$(grep -c "rejected photo.txt" "$LOG")" = 2 ] ||
+    fail "rewritten bad file: $(grep rejected "$LOG")"
+[ "$(metric 'reprintd_rejected_total{reason="binary"}')" = 1 ] ||
+    fail "rewritten bad file not counted"
+stop_daemon
+ok "a bad file written again is rejected again"

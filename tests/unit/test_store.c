@@ -1194,8 +1194,14 @@ test_rejects(void **state)
 	assert_int_equal(store_reject_put(t, "b.bin", "binary", 10), 0);
 	assert_int_equal(store_reject_put(t, "a.txt", "too large", 20), 0);
 	assert_int_equal(store_reject_put(t, "a.txt", "empty", 30), 0);
-	/* The same again (a rescan): on record already, first time kept. */
-	assert_int_equal(store_reject_put(t, "a.txt", "empty", 35), 1);
+	{
+		struct store_reject got;
+		assert_int_equal(store_reject_get(t, "a.txt", &got), 0);
+		assert_string_equal(got.reason, "empty");
+		assert_true(got.at == 30);
+		assert_int_equal(
+		    store_reject_get(t, "nope", &got), STORE_ENOTFOUND);
+	}
 	assert_int_equal(store_reject_put(t, longp, "", 40), 0);
 	assert_int_equal(store_reject_put(t, "c", NULL, 1), -EINVAL);
 	assert_int_equal(store_reject_put(t, "", "x", 1), -EINVAL);
