@@ -345,56 +345,58 @@ lock_state(const char *state)
 	return fd;
 }
 
+/* A warning of -n about directory path (what it is for), if any: 1. */
+static int
+warn_dir(const char *what, const char *path, int writable)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		fprintf(stderr, "reprintd: warning: %s %s: %s\n", what, path,
+		    strerror(errno));
+	else if (!S_ISDIR(sb.st_mode))
+		fprintf(stderr, "reprintd: warning: %s %s is not a directory\n",
+		    what, path);
+	else if (writable &&
+	         faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) < 0)
+		fprintf(stderr, "reprintd: warning: %s %s: %s\n", what, path,
+		    strerror(errno));
+	else
+		return 0;
+	return 1;
+}
+
 /*
- * What -n checks beyond the syntax: that a start would find what the
- * configuration names (the directories, the socket's group and
- * directory). Prints the first problem; returns 0 if none.
+ * What -n looks at beyond the syntax: whether a start, by this user, now,
+ * would find what the configuration names (the directories, the socket's
+ * group and directory). Warnings, not errors: a file checked before it is
+ * installed names directories systemd creates at the first start
+ * (StateDirectory), and under socket activation `socket` is not used.
+ * Returns the number of warnings printed.
  */
 static int
 check_runtime(const struct config *c)
 {
-	char *d;
+	char dir[PATH_MAX], *slash;
+	int n = 0;
 
-	if ((d = real_dir("watch", c->watch)) == NULL)
-		return -1;
-	free(d);
-	if ((d = real_dir("state", c->state)) == NULL)
-		return -1;
-	if (access(d, W_OK | X_OK) < 0) {
-		fprintf(stderr, "reprintd: state directory %s: %s\n", d,
-		    strerror(errno));
-		free(d);
-		return -1;
-	}
-	free(d);
+	n += warn_dir("watch directory", c->watch, 0);
+	n += warn_dir("state directory", c->state, 1);
 	if (c->socket_group != NULL && getgrnam(c->socket_group) == NULL) {
-		fprintf(stderr, "reprintd: socket_group %s: no such group\n",
+		fprintf(stderr,
+		    "reprintd: warning: socket_group %s: no such group\n",
 		    c->socket_group);
-		return -1;
+		n++;
 	}
 	if (c->socket != NULL) {
-		char dir[PATH_MAX];
-		char *slash;
-		struct stat sb;
-
 		snprintf(dir, sizeof(dir), "%s", c->socket);
 		if ((slash = strrchr(dir, '/')) == NULL)
 			snprintf(dir, sizeof(dir), ".");
 		else
 			slash[slash == dir] = '\0'; /* "/x": "/" */
-		if (stat(dir, &sb) < 0) {
-			fprintf(stderr, "reprintd: socket %s: %s: %s\n",
-			    c->socket, dir, strerror(errno));
-			return -1;
-		}
-		if (!S_ISDIR(sb.st_mode)) {
-			fprintf(stderr,
-			    "reprintd: socket %s: %s is not a directory\n",
-			    c->socket, dir);
-			return -1;
-		}
+		n += warn_dir("directory of the socket", dir, 1);
 	}
-	return 0;
+	return n;
 }
 
 static int
@@ -606,10 +608,10 @@ main(int argc, char *argv[])
 	}
 	if (check) {
 		rc = check_runtime(&r->cfg);
-		if (rc == 0)
-			fprintf(stderr, "reprintd: configuration OK\n");
+		fprintf(stderr, "reprintd: configuration OK%s\n",
+		    rc ? " (with the warnings above)" : "");
 		config_free(&r->cfg);
-		return rc == 0 ? 0 : 1;
+		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	r->started_us = now_us();
