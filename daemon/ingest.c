@@ -261,10 +261,14 @@ moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	size_t i;
 	int rc = 0;
 
-	if (nhits == 0 || r->w == NULL ||
+	/* The moves are looked up (up to WATCH_MOVES of them) only for an
+	 * exact copy. */
+	for (i = 0; i < nhits && hits[i].r.relation != MATCH_EXACT; i++)
+		;
+	if (i == nhits || r->w == NULL ||
 	    (from = watch_moved_from(r->w, doc->path)) == NULL)
 		return 0;
-	for (i = 0; i < nhits; i++) {
+	for (; i < nhits; i++) {
 		if (hits[i].r.relation != MATCH_EXACT)
 			continue;
 		if ((rc = store_doc_get(txn, hits[i].id, &old)) < 0)
