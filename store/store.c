@@ -972,30 +972,44 @@ out:
 	return rc;
 }
 
-int
-store_doc_by_path(struct store_txn *t, const char *path, uint64_t *id)
+/* The record of path in dbi (paths, rejects) into *d: 0, or an error
+ * (STORE_ENOTFOUND). A long path's key is a hash: the caller confirms
+ * the path from the record. */
+static int
+path_get(struct store_txn *t, MDB_dbi dbi, const char *path, MDB_val *d)
 {
 	unsigned char pkb[PATHKEY_MAX];
-	struct store_doc doc;
 	size_t plen;
-	MDB_val k, d;
-	uint64_t v;
+	MDB_val k;
 	int rc;
 
 	if ((rc = txn_check(t, 0)) != 0)
 		return rc;
-	if (id == NULL)
-		return -EINVAL;
 	if ((rc = path_check(path, &plen)) != 0)
 		return rc;
 	k = path_key(path, plen, pkb);
-	if ((rc = mdb_get(t->txn, t->st->paths, &k, &d)) != 0)
-		return lmdb_error(rc);
+	rc = mdb_get(t->txn, dbi, &k, d);
+	return rc != 0 ? lmdb_error(rc) : 0;
+}
+
+int
+store_doc_by_path(struct store_txn *t, const char *path, uint64_t *id)
+{
+	struct store_doc doc;
+	MDB_val d;
+	uint64_t v;
+	int rc;
+
+	if (id == NULL)
+		return -EINVAL;
+	if ((rc = path_get(t, t->st->paths, path, &d)) != 0)
+		return rc;
 	if ((rc = rec_u64_decode(d.mv_data, d.mv_size, &v)) != 0)
 		return rc;
 	if (v == 0)
 		return STORE_ECORRUPT;
-	if (plen >= PATHKEY_MAX) { /* hashed key: confirm the full path */
+	/* A long path's key is a hash: confirm the path. */
+	if (strlen(path) >= PATHKEY_MAX) {
 		if ((rc = store_doc_get(t, v, &doc)) != 0)
 			return rc == STORE_ENOTFOUND ? STORE_ECORRUPT : rc;
 		if (strcmp(doc.path, path) != 0)
@@ -1545,21 +1559,16 @@ int
 store_reject_get(
     struct store_txn *t, const char *path, struct store_reject *out)
 {
-	unsigned char pkb[PATHKEY_MAX];
-	size_t plen;
-	MDB_val k, d;
+	MDB_val d;
 	int rc;
 
-	if ((rc = txn_check(t, 0)) != 0)
-		return rc;
 	if (out == NULL)
 		return -EINVAL;
-	if ((rc = path_check(path, &plen)) != 0)
+	if ((rc = path_get(t, t->st->rejects, path, &d)) != 0 ||
+	    (rc = rec_reject_decode(d.mv_data, d.mv_size, out)) != 0)
 		return rc;
-	k = path_key(path, plen, pkb);
-	if ((rc = mdb_get(t->txn, t->st->rejects, &k, &d)) != 0)
-		return lmdb_error(rc);
-	return rec_reject_decode(d.mv_data, d.mv_size, out);
+	/* A long path's key is a hash: confirm the path. */
+	return strcmp(out->path, path) == 0 ? 0 : STORE_ENOTFOUND;
 }
 
 int
