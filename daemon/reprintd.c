@@ -45,7 +45,7 @@ struct main_ctx {
 	struct reprintd r;
 	const char *config_path;
 	const char *ov[NOVERRIDE]; /* NULL: not given */
-	int lock_fd;               /* state/lock, flock'ed; -1: none */
+	int lock_fd;               /* STATE/reprintd.lock, flock'ed; -1: none */
 	struct api *api;
 	int own_socket; /* we created the socket file (not systemd) */
 	ino_t sock_ino;
