@@ -106,12 +106,14 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
 	/* Rejected before for the same reason and not written since (found
-	 * again by a start-up scan or a rescan): not a new rejection, nor a
-	 * new line in the log and the day's report; the record keeps its
-	 * time. Times on record may be on a moved clock (clock.h). */
+	 * again by a start-up scan or a rescan; when its mtime is not known,
+	 * by the reason alone): not a new rejection, nor a new line in the
+	 * log and the day's report; the record keeps its time. Times on
+	 * record may be on a moved clock (clock.h). */
 	if (store_reject_get(txn, rel, &old) == 0 &&
 	    strcmp(old.reason, reason) == 0 &&
-	    n->mtime_us < old.at - clock_offset_us()) {
+	    (n->mtime_us == INT64_MAX ||
+	        n->mtime_us < old.at - clock_offset_us())) {
 		log_debug("%s still rejected: %s", rel, reason);
 		return 0;
 	}
@@ -243,48 +245,53 @@ relation_sym(enum match_relation rel)
 
 /*
  * A file renamed within the watched tree (inotify's IN_MOVED_FROM and
- * IN_MOVED_TO, watch_moved_from) arrives as a new file. When a stored
- * exact copy is the document of its old name, with its content, size and
- * mtime (which a rename keeps), that document takes the new name instead
- * of a second one being stored: the copy would be paired exact with it
- * and, arriving later, never be the original. Only a rename seen: a file
- * deleted and an identical one arriving (a copy fetched with its mtime)
- * are two arrivals. Returns 1 if doc was such a move, 0 if not, or a
- * store error.
+ * IN_MOVED_TO, watch_moved_from) arrives as a new file. When the document
+ * of its old name (renamed again since, of the name before) has its
+ * content, size and mtime (which a rename keeps), that document takes the
+ * new name instead of a second one being stored: the copy would be paired
+ * exact with it and, arriving later, never be the original. Only a rename
+ * seen: a file deleted and an identical one arriving (a copy fetched with
+ * its mtime) are two arrivals. Returns 1 if doc was such a move, 0 if
+ * not, or a store error.
  */
 static int
 moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
     const struct store_doc *doc, const struct detect_hit *hits, size_t nhits)
 {
 	struct store_doc old;
-	char *from;
+	uint64_t id;
+	char *from, *before;
 	size_t i;
-	int rc = 0;
+	int rc = 0, step;
 
-	/* The moves are looked up (up to WATCH_MOVES of them) only for an
-	 * exact copy. */
+	/* A moved document is its own exact copy: the renames (up to
+	 * WATCH_MOVES) are looked at only when detection found one. */
 	for (i = 0; i < nhits && hits[i].r.relation != MATCH_EXACT; i++)
 		;
-	if (i == nhits || r->w == NULL ||
-	    (from = watch_moved_from(r->w, doc->path)) == NULL)
+	if (i == nhits || r->w == NULL)
 		return 0;
-	for (; i < nhits; i++) {
-		if (hits[i].r.relation != MATCH_EXACT)
+	from = watch_moved_from(r->w, doc->path);
+	for (step = 0; from != NULL && step < 8; step++) {
+		rc = store_doc_by_path(txn, from, &id);
+		if (rc == STORE_ENOTFOUND) {
+			/* Renamed twice before ingest got to it. */
+			before = watch_moved_from(r->w, from);
+			free(from);
+			from = before;
+			rc = 0;
 			continue;
-		if ((rc = store_doc_get(txn, hits[i].id, &old)) < 0)
+		}
+		if (rc < 0 || (rc = store_doc_get(txn, id, &old)) < 0)
 			break;
-		rc = 0;
-		if (strcmp(old.path, from) != 0 || old.size != doc->size ||
-		    old.mtime != doc->mtime ||
+		if (old.size != doc->size || old.mtime != doc->mtime ||
 		    old.content_hash[0] != doc->content_hash[0] ||
 		    old.content_hash[1] != doc->content_hash[1])
-			continue;
-		/* The name is free: a document there was dropped first. */
-		if ((rc = store_doc_move(txn, old.id, doc->path, doc->source)) <
-		    0)
 			break;
-		notes_add(n, "moved %s to %s (id %" PRIu64 ")", from, doc->path,
-		    old.id);
+		/* The name is free: a document there was dropped first. */
+		if ((rc = store_doc_move(txn, id, doc->path, doc->source)) < 0)
+			break;
+		notes_add(
+		    n, "moved %s to %s (id %" PRIu64 ")", from, doc->path, id);
 		rc = 1;
 		break;
 	}

@@ -54,7 +54,7 @@ struct dsum {
 	uint32_t nsubdir; /* and its subdirectories */
 };
 
-#define WATCH_FROM 16 /* halves of a rename waiting for the other */
+#define WATCH_FROM 256 /* halves of a rename waiting for the other */
 
 struct watch {
 	struct event_base *base;
@@ -95,6 +95,7 @@ struct watch {
 	unsigned from_next;
 	struct {
 		char *from, *to;
+		int dir; /* a folder: the files under it moved */
 	} moves[WATCH_MOVES];
 	unsigned moves_next;
 };
@@ -118,6 +119,8 @@ struct scan_list {
 typedef int (*scan_visit_fn)(
     struct watch *w, struct scan_list *l, const struct stat *sb, char *path);
 
+static char *join(const char *a, const char *b);
+static void moves_clear(struct watch *w);
 static void watch_read_cb(evutil_socket_t fd, short what, void *arg);
 static void watch_back_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -178,13 +181,26 @@ watch_close(struct watch *w)
 	free(w->root);
 	free(w->last_path);
 	free(w->sums);
-	for (i = 0; i < WATCH_FROM; i++)
+	moves_clear(w);
+	free(w);
+}
+
+/* Forget the renames: after an overflow or a lost root, events are
+ * missing, and a stale rename could name a copy a move. */
+static void
+moves_clear(struct watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < WATCH_FROM; i++) {
 		free(w->from[i].rel);
+		w->from[i].rel = NULL;
+	}
 	for (i = 0; i < WATCH_MOVES; i++) {
 		free(w->moves[i].from);
 		free(w->moves[i].to);
+		w->moves[i].from = w->moves[i].to = NULL;
 	}
-	free(w);
 }
 
 /* IN_MOVED_FROM: rel left, to arrive elsewhere with this cookie, or not
@@ -199,26 +215,93 @@ move_from(struct watch *w, uint32_t cookie, const char *rel)
 	w->from[i].rel = strdup(rel); /* none: a move is a new arrival */
 }
 
+static void
+move_add(struct watch *w, char *from, const char *to, int dir)
+{
+	unsigned j = w->moves_next++ % WATCH_MOVES;
+
+	free(w->moves[j].from);
+	free(w->moves[j].to);
+	w->moves[j].from = from;
+	w->moves[j].dir = dir;
+	if ((w->moves[j].to = strdup(to)) == NULL) {
+		free(w->moves[j].from);
+		w->moves[j].from = NULL;
+	}
+}
+
+/* A file written at rel (closed after writing, or moved in): what was
+ * moved there before is no longer what is there. */
+static void
+move_forget(struct watch *w, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < WATCH_MOVES; i++)
+		if (w->moves[i].to != NULL && !w->moves[i].dir &&
+		    strcmp(w->moves[i].to, rel) == 0) {
+			free(w->moves[i].from);
+			free(w->moves[i].to);
+			w->moves[i].from = w->moves[i].to = NULL;
+		}
+}
+
 /* IN_MOVED_TO: if rel's cookie left a name in the tree, a move. */
 static void
-move_to(struct watch *w, uint32_t cookie, const char *rel)
+move_to(struct watch *w, uint32_t cookie, const char *rel, int dir)
 {
-	unsigned i, j;
+	unsigned i;
 
 	for (i = 0; i < WATCH_FROM; i++)
 		if (w->from[i].rel != NULL && w->from[i].cookie == cookie)
 			break;
 	if (i == WATCH_FROM)
 		return;
-	j = w->moves_next++ % WATCH_MOVES;
-	free(w->moves[j].from);
-	free(w->moves[j].to);
-	w->moves[j].from = w->from[i].rel;
+	move_add(w, w->from[i].rel, rel, dir);
 	w->from[i].rel = NULL;
-	if ((w->moves[j].to = strdup(rel)) == NULL) {
-		free(w->moves[j].from);
-		w->moves[j].from = NULL;
+}
+
+/*
+ * A file found by the first walk of a folder just created: a rename into
+ * it that came before its watch sends no IN_MOVED_TO (mkdir d; mv f d/).
+ * A name moved away (IN_MOVED_FROM, its other half unseen) with the same
+ * last component, and nothing at it now, is taken for its origin; ingest
+ * still asks for the same content, size and mtime.
+ */
+static void
+move_to_new_dir(struct watch *w, const char *rel)
+{
+	const char *base = strrchr(rel, '/'), *b;
+	char *full;
+	struct stat sb;
+	unsigned i;
+	int gone;
+
+	base = base != NULL ? base + 1 : rel;
+	for (i = 0; i < WATCH_FROM; i++) {
+		if (w->from[i].rel == NULL)
+			continue;
+		b = strrchr(w->from[i].rel, '/');
+		b = b != NULL ? b + 1 : w->from[i].rel;
+		if (strcmp(b, base) != 0 ||
+		    (full = join(w->root, w->from[i].rel)) == NULL)
+			continue;
+		gone = lstat(full, &sb) < 0 && errno == ENOENT;
+		free(full);
+		if (!gone)
+			continue;
+		move_add(w, w->from[i].rel, rel, 0);
+		w->from[i].rel = NULL;
+		return;
 	}
+}
+
+/* "#" and digits to the end: the item suffix of "feed.jsonl#2". */
+static int
+is_item_suffix(const char *s)
+{
+	return s[0] == '#' && s[1] != '\0' &&
+	       strspn(s + 1, "0123456789") == strlen(s + 1);
 }
 
 char *
@@ -236,7 +319,8 @@ watch_moved_from(const struct watch *w, const char *path)
 		n = strlen(w->moves[j].to);
 		/* The file itself, an item of it, or a file of a folder. */
 		if (strncmp(path, w->moves[j].to, n) != 0 ||
-		    (path[n] != '\0' && path[n] != '#' && path[n] != '/'))
+		    (path[n] != '\0' && !is_item_suffix(path + n) &&
+		        !(w->moves[j].dir && path[n] == '/')))
 			continue;
 		if ((out = malloc(strlen(w->moves[j].from) + strlen(path) - n +
 		                  1)) != NULL)
@@ -660,9 +744,10 @@ list_free(struct scan_list *l, size_t from)
 	l->n = from < l->n ? from : l->n;
 }
 
-/* Walk the subtree rel and report its files in (mtime, path) order. */
+/* Walk the subtree rel and report its files in (mtime, path) order;
+ * created: rel was just made, files renamed into it had no event. */
 static int
-watch_scan_rel(struct watch *w, const char *rel)
+watch_scan_rel(struct watch *w, const char *rel, int created)
 {
 	struct scan_list l = {0};
 	size_t i;
@@ -672,8 +757,11 @@ watch_scan_rel(struct watch *w, const char *rel)
 	if (rc == 0) {
 		if (l.n > 1)
 			qsort(l.v, l.n, sizeof(*l.v), scan_cmp);
-		for (i = 0; i < l.n; i++)
+		for (i = 0; i < l.n; i++) {
+			if (created)
+				move_to_new_dir(w, l.v[i].path);
 			w->found(l.v[i].path, w->arg);
+		}
 	}
 	list_free(&l, 0);
 	free(l.v);
@@ -862,6 +950,7 @@ watch_root_lost(struct watch *w)
 			inotify_rm_watch(w->fd, (int)i);
 			watch_forget(w, (int)i);
 		}
+	moves_clear(w);
 	if (watch_scan(w) < 0) {
 		log_warnx("%s is gone; waiting for it to come back", w->root);
 		evtimer_add(w->back_ev, &tv);
@@ -884,6 +973,18 @@ watch_back_cb(evutil_socket_t fd, short what, void *arg)
 	evtimer_add(w->back_ev, &tv);
 }
 
+/* The path of the name an event is about, malloc'd; NULL if it has
+ * none, its watch is gone or the name is ignored. */
+static char *
+event_rel(const struct watch *w, const struct inotify_event *ev)
+{
+	if (ev->wd < 0 || (size_t)ev->wd >= w->ndirs ||
+	    w->dirs[ev->wd] == NULL || ev->len == 0 ||
+	    text_name_ignored(ev->name))
+		return NULL;
+	return join(w->dirs[ev->wd], ev->name);
+}
+
 static void
 watch_event(struct watch *w, const struct inotify_event *ev)
 {
@@ -894,6 +995,7 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 	if (ev->mask & IN_Q_OVERFLOW) {
 		log_warnx("inotify queue overflowed; rescanning %s", w->root);
 		metrics_inotify_overflow();
+		moves_clear(w);
 		watch_scan(w);
 		return;
 	}
@@ -920,16 +1022,19 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 		return;
 	if ((rel = join(dir, ev->name)) == NULL)
 		return;
-	if (ev->mask & IN_MOVED_FROM)
-		move_from(w, ev->cookie, rel);
-	else if (ev->mask & IN_MOVED_TO)
-		move_to(w, ev->cookie, rel);
+	/* IN_MOVED_FROM: taken by watch_read_cb before the others. */
+	if (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) {
+		if (!(ev->mask & IN_ISDIR))
+			move_forget(w, rel);
+		if (ev->mask & IN_MOVED_TO)
+			move_to(w, ev->cookie, rel, (ev->mask & IN_ISDIR) != 0);
+	}
 	if (ev->mask & IN_ISDIR) {
 		if (ev->mask & IN_MOVED_FROM)
 			watch_drop_subtree(w, rel);
 		else if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
 			log_debug("new directory %s", rel);
-			watch_scan_rel(w, rel);
+			watch_scan_rel(w, rel, (ev->mask & IN_CREATE) != 0);
 		}
 	} else if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
 		w->found(rel, w->arg);
@@ -954,7 +1059,7 @@ watch_read_cb(evutil_socket_t fd, short what, void *arg)
 	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	ssize_t n;
-	char *p;
+	char *p, *rel;
 
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
@@ -964,6 +1069,19 @@ watch_read_cb(evutil_socket_t fd, short what, void *arg)
 			if (n < 0 && errno != EAGAIN)
 				log_warnerr(-errno, "inotify read");
 			return;
+		}
+		/* The names moved away first: a folder made and a file moved
+		 * into it before its watch (mkdir d; mv f d/) shows as the
+		 * folder's IN_CREATE, walked at once, then the file's
+		 * IN_MOVED_FROM. */
+		for (p = buf; p < buf + n;
+		     p += sizeof(struct inotify_event) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if ((ev->mask & IN_MOVED_FROM) &&
+			    (rel = event_rel(w, ev)) != NULL) {
+				move_from(w, ev->cookie, rel);
+				free(rel);
+			}
 		}
 		for (p = buf; p < buf + n;
 		     p += sizeof(struct inotify_event) + ev->len) {

@@ -89,14 +89,55 @@ grep -q '"b":"copy-renamed.txt","relation":"exact","original":"desk/bridge.txt"'
     "$TMP/p.json" || fail "pair after a move while stopped: $(cat "$TMP/p.json")"
 ok "a move while stopped is a new arrival"
 
+# A folder made and a file moved into it before the daemon watches it
+# (mkdir d; mv f d/): no IN_MOVED_TO, but the folder's first walk finds
+# the file, and its IN_MOVED_FROM names where it came from. The daemon
+# is stopped meanwhile so that it cannot watch the folder in time.
+kill -STOP "$PID"
+mkdir "$WATCH/newdir"
+mv "$WATCH/desk/bridge.txt" "$WATCH/newdir/bridge.txt"
+kill -CONT "$PID"
+moved desk/bridge.txt newdir/bridge.txt
+wait_for documents 6
+ok "a file moved into a folder made a moment before"
+
+# Renamed twice before ingest got to it: the first name's document.
+story_ferry | drop "$WATCH/f1.txt"
+wait_for documents 7
+kill -STOP "$PID"
+mv "$WATCH/f1.txt" "$WATCH/f2.txt"
+mv "$WATCH/f2.txt" "$WATCH/f3.txt"
+kill -CONT "$PID"
+moved f1.txt f3.txt
+wait_for documents 7
+ok "two renames before ingest"
+
+# A name moved away and written again: a copy put at the move's target
+# later (same mtime) is a copy, not the move again.
+story_library | drop "$WATCH/l1.txt"
+wait_for documents 8
+mv "$WATCH/l1.txt" "$WATCH/l2.txt"
+moved l1.txt l2.txt
+story_ferry | drop "$WATCH/l1.txt"
+wait_for documents 9
+cp -p "$WATCH/l1.txt" "$WATCH/l2.txt"
+for i in $(seq 1 50); do
+	grep -q "replaced l2.txt" "$LOG" && break
+	sleep 0.1
+done
+wait_for documents 9
+[ "$(grep -c "moved l1.txt" "$LOG")" = 1 ] || fail "a copy taken for the move again"
+ctl matches l1.txt >/dev/null || fail "l1.txt lost its document"
+ok "a copy at a move's target later is a copy"
+
 # The items of a file move with it.
 cp "$TMP/feed.jsonl" "$WATCH/feed.jsonl"
-wait_for documents 8
+wait_for documents 11
 mkdir "$WATCH/agg"
 mv "$WATCH/feed.jsonl" "$WATCH/agg/feed.jsonl"
 moved 'feed.jsonl#0' 'agg/feed.jsonl#0'
 moved 'feed.jsonl#1' 'agg/feed.jsonl#1'
-wait_for documents 8
+wait_for documents 11
 [ "$(source_of 'agg/feed.jsonl#1')" = agg ] || fail "item source"
 stop_daemon
 ok "the items of a moved file keep their documents"
