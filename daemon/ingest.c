@@ -40,10 +40,13 @@
  */
 #define RA_AHEAD 64 /* files read ahead of the one processed */
 
-/* Lines to log once the batch is committed. */
+/* Lines to log, and rejections to count, once the batch is committed (a
+ * batch redone after the map grew, or kept pending, says nothing). */
 struct notes {
 	char *buf;
 	size_t len, cap;
+	char **reasons; /* of the batch's rejections */
+	size_t nreasons, capreasons;
 	unsigned rejected, stored;
 	uint64_t bytes;   /* read from files */
 	int64_t mtime_us; /* of the file at hand; INT64_MAX: not known */
@@ -84,9 +87,43 @@ notes_add(struct notes *n, const char *fmt, ...)
 static void
 notes_flush(struct notes *n)
 {
+	size_t i;
+
 	if (n->len > 0)
 		log_lines(n->buf, n->len);
 	n->len = 0;
+	for (i = 0; i < n->nreasons; i++)
+		metrics_rejected(n->reasons[i]);
+}
+
+/* Forget what the batch noted (after the flush, or to redo it). */
+static void
+notes_clear(struct notes *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nreasons; i++)
+		free(n->reasons[i]);
+	n->nreasons = 0;
+	n->len = n->rejected = n->stored = 0;
+	n->bytes = 0;
+}
+
+/* A rejection to count once committed; without memory it is not. */
+static void
+notes_reason(struct notes *n, const char *reason)
+{
+	char **v;
+
+	if (n->nreasons == n->capreasons) {
+		size_t cap = n->capreasons ? 2 * n->capreasons : 16;
+		if ((v = realloc(n->reasons, cap * sizeof(*v))) == NULL)
+			return;
+		n->reasons = v;
+		n->capreasons = cap;
+	}
+	if ((n->reasons[n->nreasons] = strdup(reason)) != NULL)
+		n->nreasons++;
 }
 
 static int reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
@@ -119,7 +156,7 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	}
 	if ((rc = store_reject_put(txn, rel, reason, now_us())) < 0)
 		return rc;
-	metrics_rejected(reason);
+	notes_reason(n, reason);
 	notes_add(n, "rejected %s: %s", rel, reason);
 	n->rejected++;
 	(void)r;
@@ -1090,8 +1127,7 @@ ingest_batch(struct reprintd *r)
 		return -ENOMEM;
 	}
 again:
-	n.len = n.rejected = n.stored = 0;
-	n.bytes = 0;
+	notes_clear(&n);
 	memset(deferred, 0, r->cfg.batch_max);
 	if ((rc = store_txn_begin(r->st, 1, &txn)) < 0)
 		goto fail;
@@ -1164,6 +1200,8 @@ out:
 	free(paths);
 	free(since);
 	free(deferred);
+	notes_clear(&n);
+	free(n.reasons);
 	free(n.buf);
 	return rc;
 }

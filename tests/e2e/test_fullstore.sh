@@ -26,6 +26,7 @@ printf 'map_size_max = lots\n' >"$TMP/bad.conf"
 start_daemon --config "$CONF"
 [ "$(status_field map_size)" = $((1 << 20)) ] ||
     fail "map_size $(status_field map_size), expected 1 MiB"
+printf 'bin\0ary' >"$TMP/articles/000-photo.txt"
 mv "$TMP/articles"/*.txt "$WATCH"/
 for _ in $(seq 1 200); do
 	[ "$(status_field ingest)" = paused ] && break
@@ -52,7 +53,7 @@ ok "map grew to 2 MiB, then ingest paused at $docs of $N documents: $err"
 ctl pairs >/dev/null || fail "pairs failed while paused"
 # Not `ls | head`: with pipefail, ls killed by SIGPIPE fails the script.
 files=("$WATCH"/*)
-first=${files[0]##*/}
+first=${files[1]##*/} # [0] is the bad file
 ctl matches "$WATCH/$first" >/dev/null 2>&1 || ctl matches "$first" >/dev/null ||
     fail "matches failed while paused"
 ctl query "$WATCH/$first" >/dev/null || fail "query failed while paused"
@@ -70,6 +71,21 @@ done
     fail "$(status_field documents) of $N documents after SIGHUP"
 [ "$(status_field ingest)" = running ] || fail "still paused"
 [ "$(status_field error)" = null ] || fail "error left: $(status_field error)"
-[ "$(status_field rejected)" = 0 ] || fail "files were rejected"
+[ "$(status_field rejected)" = 1 ] || fail "rejected: $(status_field rejected)"
 ok "SIGHUP with map_size_max = 256M: resumed, all $N documents stored"
 stop_daemon
+
+# A batch redone after the map grew counts its rejections once: a fresh
+# store in a 1 MiB map backfills the same tree, the bad file (the oldest)
+# in its first batch, which outgrows the map.
+touch -d '@100' "$WATCH/000-photo.txt" # before the generated ones
+STATE=$TMP/state2
+mkdir "$STATE"
+printf 'nosync = true\nmap_size = 1M\n' >"$TMP/grow.conf"
+start_daemon --config "$TMP/grow.conf" -v
+wait_for documents "$N"
+grep -q "store map grown; redoing a batch" "$LOG" || fail "no batch redone"
+[ "$(metric 'reprintd_rejected_total{reason="binary"}')" = 1 ] ||
+    fail "counted $(metric 'reprintd_rejected_total{reason="binary"}') times"
+stop_daemon
+ok "a redone batch counts its rejection once"
