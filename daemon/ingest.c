@@ -493,20 +493,6 @@ reason(enum extract_format f, int err)
 	return buf;
 }
 
-/* "rel#N" with N all digits: an item of file rel. */
-static int
-is_item_of(const char *path, size_t rlen)
-{
-	const char *p = path + rlen + 1;
-
-	if (*p == '\0')
-		return 0;
-	for (; *p != '\0'; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return 1;
-}
-
 struct item_ids {
 	size_t rlen;
 	uint64_t *v;
@@ -521,7 +507,7 @@ item_ids_cb(const struct store_doc *d, void *arg)
 	uint64_t *nv;
 	size_t cap;
 
-	if (!is_item_of(d->path, c->rlen))
+	if (!text_item_suffix(d->path + c->rlen))
 		return 0;
 	if (c->n == c->cap) {
 		cap = c->cap ? c->cap * 2 : 8;
@@ -621,7 +607,7 @@ item_rejects_cb(const struct store_reject *rj, void *arg)
 	size_t cap;
 
 	if (strncmp(rj->path, c->rel, c->rlen) != 0 ||
-	    rj->path[c->rlen] != '#' || !is_item_of(rj->path, c->rlen))
+	    !text_item_suffix(rj->path + c->rlen))
 		return 0;
 	if (c->n == c->cap) {
 		cap = c->cap ? c->cap * 2 : 8;

@@ -515,8 +515,7 @@ item_suffix(const char *file)
 {
 	const char *hash = strrchr(file, '#');
 
-	if (hash == NULL || hash == file || hash[1] == '\0' ||
-	    strspn(hash + 1, "0123456789") != strlen(hash + 1))
+	if (hash == NULL || hash == file || !text_item_suffix(hash))
 		return NULL;
 	return hash;
 }

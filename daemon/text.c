@@ -170,6 +170,13 @@ ends_with(const char *s, size_t n, const char *suffix)
 }
 
 int
+text_item_suffix(const char *s)
+{
+	return s[0] == '#' && s[1] != '\0' &&
+	       strspn(s + 1, "0123456789") == strlen(s + 1);
+}
+
+int
 text_name_ignored(const char *name)
 {
 	size_t n = strlen(name);

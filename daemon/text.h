@@ -63,6 +63,10 @@ int text_reqpath_clean(const char *in, size_t len, char *out);
  */
 int text_name_ignored(const char *name);
 
+/* Whether s is "#" and one or more digits to its end: the suffix that
+ * names item N of a file with several ("feed.jsonl#2"). */
+int text_item_suffix(const char *s);
+
 /*
  * Find `key` in a URL query string ("a=1&b=x%2Fy") and percent-decode its
  * value ('+' is a space) into a malloc'd NUL-terminated string (*out).

@@ -203,16 +203,16 @@ moves_clear(struct watch *w)
 	}
 }
 
-/* IN_MOVED_FROM: rel left, to arrive elsewhere with this cookie, or not
- * (moved out of the tree). */
+/* IN_MOVED_FROM: rel (malloc'd, taken) left, to arrive elsewhere with
+ * this cookie, or not (moved out of the tree). */
 static void
-move_from(struct watch *w, uint32_t cookie, const char *rel)
+move_from(struct watch *w, uint32_t cookie, char *rel)
 {
 	unsigned i = w->from_next++ % WATCH_FROM;
 
 	free(w->from[i].rel);
 	w->from[i].cookie = cookie;
-	w->from[i].rel = strdup(rel); /* none: a move is a new arrival */
+	w->from[i].rel = rel;
 }
 
 static void
@@ -296,14 +296,6 @@ move_to_new_dir(struct watch *w, const char *rel)
 	}
 }
 
-/* "#" and digits to the end: the item suffix of "feed.jsonl#2". */
-static int
-is_item_suffix(const char *s)
-{
-	return s[0] == '#' && s[1] != '\0' &&
-	       strspn(s + 1, "0123456789") == strlen(s + 1);
-}
-
 char *
 watch_moved_from(const struct watch *w, const char *path)
 {
@@ -319,7 +311,7 @@ watch_moved_from(const struct watch *w, const char *path)
 		n = strlen(w->moves[j].to);
 		/* The file itself, an item of it, or a file of a folder. */
 		if (strncmp(path, w->moves[j].to, n) != 0 ||
-		    (path[n] != '\0' && !is_item_suffix(path + n) &&
+		    (path[n] != '\0' && !text_item_suffix(path + n) &&
 		        !(w->moves[j].dir && path[n] == '/')))
 			continue;
 		if ((out = malloc(strlen(w->moves[j].from) + strlen(path) - n +
@@ -1018,9 +1010,7 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 		}
 		return;
 	}
-	if (ev->len == 0 || text_name_ignored(ev->name))
-		return;
-	if ((rel = join(dir, ev->name)) == NULL)
+	if ((rel = event_rel(w, ev)) == NULL)
 		return;
 	/* IN_MOVED_FROM: taken by watch_read_cb before the others. */
 	if (ev->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) {
@@ -1078,10 +1068,8 @@ watch_read_cb(evutil_socket_t fd, short what, void *arg)
 		     p += sizeof(struct inotify_event) + ev->len) {
 			ev = (const struct inotify_event *)p;
 			if ((ev->mask & IN_MOVED_FROM) &&
-			    (rel = event_rel(w, ev)) != NULL) {
+			    (rel = event_rel(w, ev)) != NULL)
 				move_from(w, ev->cookie, rel);
-				free(rel);
-			}
 		}
 		for (p = buf; p < buf + n;
 		     p += sizeof(struct inotify_event) + ev->len) {
