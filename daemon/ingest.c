@@ -147,8 +147,10 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	 * by the reason alone): not a new rejection, nor a new line in the
 	 * log and the day's report; the record keeps its time. Times on
 	 * record may be on a moved clock (clock.h). */
-	if (store_reject_get(txn, rel, &old) == 0 &&
-	    strcmp(old.reason, reason) == 0 &&
+	if ((rc = store_reject_get(txn, rel, &old)) < 0 &&
+	    rc != STORE_ENOTFOUND)
+		return rc;
+	if (rc == 0 && strcmp(old.reason, reason) == 0 &&
 	    (n->mtime_us == INT64_MAX ||
 	        n->mtime_us < old.at - clock_offset_us())) {
 		log_debug("%s still rejected: %s", rel, reason);

@@ -345,11 +345,15 @@ lock_state(const char *state)
 	return fd;
 }
 
-/* A warning of -n about directory path (what it is for), if any: 1. */
+/*
+ * A warning of -n about directory path (what it is for), if any: 1. The
+ * watch directory must be readable, the others writable.
+ */
 static int
 warn_dir(const char *what, const char *path, int writable)
 {
 	struct stat sb;
+	int mode = writable ? W_OK | X_OK : R_OK | X_OK;
 
 	if (stat(path, &sb) < 0)
 		fprintf(stderr, "reprintd: warning: %s %s: %s\n", what, path,
@@ -357,12 +361,24 @@ warn_dir(const char *what, const char *path, int writable)
 	else if (!S_ISDIR(sb.st_mode))
 		fprintf(stderr, "reprintd: warning: %s %s is not a directory\n",
 		    what, path);
-	else if (writable &&
-	         faccessat(AT_FDCWD, path, W_OK | X_OK, AT_EACCESS) < 0)
+	else if (faccessat(AT_FDCWD, path, mode, AT_EACCESS) < 0)
 		fprintf(stderr, "reprintd: warning: %s %s: %s\n", what, path,
 		    strerror(errno));
 	else
 		return 0;
+	return 1;
+}
+
+/* A warning of -n about a relative path, if it is one: 1. */
+static int
+warn_relative(const char *what, const char *path)
+{
+	if (path[0] == '/')
+		return 0;
+	fprintf(stderr,
+	    "reprintd: warning: %s %s is relative: it is taken from the "
+	    "current directory, which is \"/\" under systemd\n",
+	    what, path);
 	return 1;
 }
 
@@ -380,7 +396,9 @@ check_runtime(const struct config *c)
 	char dir[PATH_MAX], *slash;
 	int n = 0;
 
+	n += warn_relative("watch directory", c->watch);
 	n += warn_dir("watch directory", c->watch, 0);
+	n += warn_relative("state directory", c->state);
 	n += warn_dir("state directory", c->state, 1);
 	if (c->socket_group != NULL && getgrnam(c->socket_group) == NULL) {
 		fprintf(stderr,
@@ -389,6 +407,7 @@ check_runtime(const struct config *c)
 		n++;
 	}
 	if (c->socket != NULL) {
+		n += warn_relative("socket", c->socket);
 		snprintf(dir, sizeof(dir), "%s", c->socket);
 		if ((slash = strrchr(dir, '/')) == NULL)
 			snprintf(dir, sizeof(dir), ".");

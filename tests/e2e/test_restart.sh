@@ -113,6 +113,12 @@ if "$REPRINTD" -n --config "$TMP/bad.conf" >"$TMP/n.log" 2>&1; then
 	fail "-n accepted a bad value"
 fi
 grep -q "bad.conf:1" "$TMP/n.log" || fail "-n bad value: $(cat "$TMP/n.log")"
+# A relative path works from here but not from systemd's "/".
+(cd "$WATCH/.." && "$REPRINTD" -n --watch "$(basename "$WATCH")" \
+    --state "$STATE" --socket "$SOCK") >"$TMP/n.log" 2>&1 ||
+    fail "-n with a relative watch directory: exit $?"
+grep -q "^reprintd: warning: watch directory $(basename "$WATCH") is relative" \
+    "$TMP/n.log" || fail "-n relative: $(cat "$TMP/n.log")"
 args=()
 for i in $(seq 1 10); do args+=(--watch "$TMP/none$i" --state "$TMP/none$i"); done
 "$REPRINTD" -n "${args[@]}" --watch "$WATCH" --state "$STATE" >"$TMP/n.log" 2>&1 ||
