@@ -231,6 +231,22 @@ struct pairs_ctx {
 	int err;
 };
 
+/* The word for how the pair's documents differ (match_how_name()). */
+static const char *
+how_of(const struct store_pair *p)
+{
+	return match_how_name((enum match_relation)p->relation,
+	    (enum match_how)p->how, p->cont_ab, p->cont_ba);
+}
+
+/* Add the pair's "how" to o (NULL: nothing). */
+static void
+jhow(json_t *o, const struct store_pair *p)
+{
+	if (o != NULL)
+		json_object_set_new(o, "how", json_string(how_of(p)));
+}
+
 static json_t *
 pair_json(struct store_txn *txn, const struct store_pair *p, int *err)
 {
@@ -259,6 +275,7 @@ pair_json(struct store_txn *txn, const struct store_pair *p, int *err)
 	    jv_path(orig), "jaccard", jv_score(p->jaccard), "containment",
 	    jv_score(c), "cont_ab", jv_score(p->cont_ab), "cont_ba",
 	    jv_score(p->cont_ba));
+	jhow(o, p);
 	jmeta(o, "a_", &da);
 	jmeta(o, "b_", &db);
 	return o;
@@ -421,6 +438,7 @@ matches_cb(const struct store_pair *p, void *arg)
 	    p->original == c->self ? json_true() : jv_path(orig), "jaccard",
 	    jv_score(p->jaccard), "containment", jv_score(cmax), "cont_ab",
 	    jv_score(mine), "cont_ba", jv_score(theirs));
+	jhow(o, p);
 	jmeta(o, "", &od);
 	rc = rows_push(c, cmax, o);
 	if (rc < 0) {
@@ -507,6 +525,8 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 		return;
 	}
 	lim.max_input = config_body_limit(&a->r->cfg);
+	if (lim.max_input > EXTRACT_DEFAULT_MAX_OUTPUT) /* as for a file */
+		lim.max_output = lim.max_input;
 	if (query == NULL || text_query_get(query, "name", &name) < 0)
 		name = NULL;
 	rc = extract_doc(name != NULL ? name : "query", body, len, &lim, &ed);
@@ -551,6 +571,11 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 		    jv_score(hits[i].r.jaccard), "containment", jv_score(cmax),
 		    "cont_ab", jv_score(hits[i].r.cont_ab), "cont_ba",
 		    jv_score(hits[i].r.cont_ba));
+		if (o != NULL)
+			json_object_set_new(o, "how",
+			    json_string(match_how_name(hits[i].r.relation,
+			        hits[i].r.how, hits[i].r.cont_ab,
+			        hits[i].r.cont_ba)));
 		jmeta(o, "", &od);
 		rc = rows_push(&c, cmax, o);
 		if (rc < 0) {
@@ -572,6 +597,7 @@ struct cmember {
 	uint64_t id;
 	uint64_t parent;   /* reached from (0: the start) */
 	uint32_t relation; /* of the edge from parent */
+	const char *how;   /* its match_how_name() */
 	float jaccard, containment;
 };
 
@@ -614,6 +640,7 @@ cluster_add(struct cluster_ctx *c, uint64_t id, uint64_t parent,
 	c->m[c->n].id = id;
 	c->m[c->n].parent = parent;
 	c->m[c->n].relation = p != NULL ? p->relation : 0;
+	c->m[c->n].how = p == NULL ? "none" : how_of(p);
 	c->m[c->n].jaccard = p != NULL ? p->jaccard : 0;
 	c->m[c->n].containment = p == NULL                 ? 0
 	                         : p->cont_ab > p->cont_ba ? p->cont_ab
@@ -742,11 +769,11 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 		p = cluster_edge(&c, c.m[i].id, cm[orig].id);
 		if (p == NULL && c.m[i].parent != 0)
 			p = cluster_edge(&c, c.m[i].id, c.m[i].parent);
-		o = json_pack("{s:o, s:s, s:o, s:o, s:I, s:o}", "path",
+		o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:I, s:o}", "path",
 		    jv_path(d.path), "relation",
 		    match_relation_name((enum match_relation)(
 		        p != NULL ? p->relation : c.m[i].relation)),
-		    "jaccard",
+		    "how", p != NULL ? how_of(p) : c.m[i].how, "jaccard",
 		    jv_score(p != NULL ? p->jaccard : c.m[i].jaccard),
 		    "containment",
 		    jv_score(p == NULL                 ? c.m[i].containment

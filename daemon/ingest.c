@@ -357,6 +357,7 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	uint64_t id, orig;
 	int64_t window = (int64_t)r->cfg.original_window * 1000000;
 	char *opath = NULL;
+	const char *how;
 	int rc;
 
 	if ((rc = detect_run(
@@ -392,6 +393,7 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		p.b = id;
 		p.original = orig;
 		p.relation = (uint32_t)mr.relation;
+		p.how = (uint32_t)mr.how;
 		p.jaccard = (float)mr.jaccard;
 		p.cont_ab = (float)mr.cont_ab;
 		p.cont_ba = (float)mr.cont_ba;
@@ -400,27 +402,30 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 			goto out;
 		/* other.path points into the map: format the line now. */
 		opath = (char *)other.path;
+		how =
+		    match_how_name(mr.relation, mr.how, mr.cont_ab, mr.cont_ba);
 		if (mr.relation == MATCH_EXCERPT && mr.cont_ba > mr.cont_ab)
 			notes_add(n,
 			    "pair %s: %s %s %s original=%s "
-			    "jaccard=%.2f containment=%.2f",
+			    "jaccard=%.2f containment=%.2f how=%s",
 			    match_relation_name(mr.relation), doc->path,
 			    relation_sym(mr.relation), opath,
 			    orig == 0    ? "none"
 			    : orig == id ? doc->path
 			                 : opath,
-			    mr.jaccard, mr.cont_ba);
+			    mr.jaccard, mr.cont_ba, how);
 		else
 			notes_add(n,
 			    "pair %s: %s %s %s original=%s "
-			    "jaccard=%.2f containment=%.2f",
+			    "jaccard=%.2f containment=%.2f how=%s",
 			    match_relation_name(mr.relation), opath,
 			    relation_sym(mr.relation), doc->path,
 			    orig == 0    ? "none"
 			    : orig == id ? doc->path
 			                 : opath,
 			    mr.jaccard,
-			    mr.cont_ab > mr.cont_ba ? mr.cont_ab : mr.cont_ba);
+			    mr.cont_ab > mr.cont_ba ? mr.cont_ab : mr.cont_ba,
+			    how);
 	}
 	rc = 0;
 out:
@@ -1004,6 +1009,11 @@ ingest_file(
 	}
 	memset(&lim, 0, sizeof(lim));
 	lim.max_input = (size_t)r->cfg.max_file_size;
+	/* The text may be as large as the file: with max_file_size over
+	 * the extractor's default text limit (8 MiB), a plain text between
+	 * the two would be refused whatever the setting allows. */
+	if (lim.max_input > EXTRACT_DEFAULT_MAX_OUTPUT)
+		lim.max_output = lim.max_input;
 	rc = extract_each(rel, buf, len, &lim, item_take, &items);
 	if (rc < 0 && rc != EXTRACT_EITEMS) {
 		/* The whole file is bad; a stored older version stays. */

@@ -726,12 +726,19 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 			                                : p->cont_ba;
 			json_array_append_new(members,
 			    json_pack("{s:o, s:o, "
-			              "s:s, s:f, s:f, s:o, s:I, s:I, s:b}",
+			              "s:s, s:s, s:f, s:f, s:o, s:I, s:I, s:b}",
 			        "path", jv_path(d.path), "source", src,
 			        "relation",
 			        match_relation_name(
 			            p != NULL ? (enum match_relation)p->relation
 			                      : MATCH_NONE),
+			        "how",
+			        p != NULL
+			            ? match_how_name(
+			                  (enum match_relation)p->relation,
+			                  (enum match_how)p->how, p->cont_ab,
+			                  p->cont_ba)
+			            : "none",
 			        "similarity", round4(sim), "jaccard",
 			        round4(p != NULL ? p->jaccard : 0),
 			        "first_seen", jv_time(d.first_seen), "delay_s",
@@ -966,16 +973,17 @@ render_text(json_t *m, FILE *f)
 		    iget(cl, "reprints") == 1 ? "" : "s");
 		if (json_is_string(json_object_get(o, "title")))
 			fprintf(f, "  \"%s\"\n", sget(o, "title"));
-		fprintf(f, "    %-16s  %-40s  %-14s  %5s  %s\n", "ARRIVED",
-		    "PATH", "RELATION", "SIM", "DELAY");
-		fprintf(f, "    %-16s  %-40s  %-14s  %5s  %s\n",
+		fprintf(f, "    %-16s  %-40s  %-14s  %-11s  %5s  %s\n",
+		    "ARRIVED", "PATH", "RELATION", "HOW", "SIM", "DELAY");
+		fprintf(f, "    %-16s  %-40s  %-14s  %-11s  %5s  %s\n",
 		    short_time(sget(o, "first_seen"), t1), sget(o, "path"),
-		    "original", "", "");
-		json_array_foreach(json_object_get(cl, "members"), j,
-		    mem) fprintf(f, "    %-16s  %-40s  %-14s  %5.2f  %s\n",
-		    short_time(sget(mem, "first_seen"), t1), sget(mem, "path"),
-		    sget(mem, "relation"), fget(mem, "similarity"),
-		    delay_str(iget(mem, "delay_s"), d));
+		    "original", "", "", "");
+		json_array_foreach(json_object_get(cl, "members"), j, mem)
+		    fprintf(f, "    %-16s  %-40s  %-14s  %-11s  %5.2f  %s\n",
+		        short_time(sget(mem, "first_seen"), t1),
+		        sget(mem, "path"), sget(mem, "relation"),
+		        sget(mem, "how"), fget(mem, "similarity"),
+		        delay_str(iget(mem, "delay_s"), d));
 	}
 
 	fprintf(f, "\nMost reprinted stories\n");
@@ -1331,9 +1339,13 @@ html_cluster(FILE *f, json_t *cl)
 		esc(f, sget(x, "source"));
 		fprintf(f,
 		    "</td><td><span class=\"chip\" style=\"background:"
-		    "%s\">%s</span></td><td class=\"num\">%.0f%%</td></tr>",
+		    "%s\">%s%s%s</span></td><td class=\"num\">%.0f%%</td>"
+		    "</tr>",
 		    rel_color(sget(x, "relation")),
 		    rel_label(sget(x, "relation")),
+		    strcmp(sget(x, "how"), sget(x, "relation")) ? ": " : "",
+		    strcmp(sget(x, "how"), sget(x, "relation")) ? sget(x, "how")
+		                                                : "",
 		    fget(x, "similarity") * 100);
 	}
 	fprintf(f, "</table></div>");

@@ -418,7 +418,7 @@ static void
 print_matches(json_t *arr)
 {
 	static const struct column cols[] = {{"PATH", "path"},
-	    {"RELATION", "relation"}, {"ORIGINAL", "original"},
+	    {"RELATION", "relation"}, {"HOW", "how"}, {"ORIGINAL", "original"},
 	    {"JACCARD", "jaccard"}, {"CONTAINMENT", "containment"},
 	    {"SOURCE", "source"}, {"PUBLISHED", "published"}};
 
@@ -647,7 +647,7 @@ static int
 cmd_pairs(void)
 {
 	static const struct column cols[] = {{"RELATION", "relation"},
-	    {"A", "a"}, {"B", "b"}, {"ORIGINAL", "original"},
+	    {"HOW", "how"}, {"A", "a"}, {"B", "b"}, {"ORIGINAL", "original"},
 	    {"JACCARD", "jaccard"}, {"CONTAINMENT", "containment"}};
 	char *tg = target("/v1/pairs", "relation", opt_relation, NULL, NULL);
 	json_t *j, *arr;
@@ -785,7 +785,7 @@ static int
 cmd_cluster(const char *file)
 {
 	static const struct column cols[] = {{"PATH", "path"},
-	    {"RELATION", "relation"}, {"JACCARD", "jaccard"},
+	    {"RELATION", "relation"}, {"HOW", "how"}, {"JACCARD", "jaccard"},
 	    {"CONTAINMENT", "containment"}, {"FIRST_SEEN", "first_seen"},
 	    {"SOURCE", "source"}, {"PUBLISHED", "published"}};
 	char *rel = rel_arg(file), *tg;

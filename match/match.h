@@ -28,6 +28,31 @@ const char *match_relation_name(enum match_relation r);
 /* The relation named s, or -1. */
 int match_relation_parse(const char *s);
 
+/*
+ * How a near duplicate differs from the other text, once both are
+ * stripped of boilerplate the store knows (see match_params):
+ */
+enum match_how {
+	MATCH_HOW_UNKNOWN = 0,     /* not a near duplicate, or not known */
+	MATCH_HOW_BOILERPLATE = 1, /* one text whole in the other, in order:
+	                              only lines around or between it differ
+	                              (a site's header, footer, markers) */
+	MATCH_HOW_REORDER = 2,     /* one whole in the other, passages moved */
+	MATCH_HOW_REWRITE = 3,     /* the text itself edited: words changed,
+	                              typos or OCR noise, sentences cut */
+};
+/*
+ * The word for a pair, the relation refined: "exact", "boilerplate",
+ * "reorder", "rewrite", "excerpt", "partial" ("none" for MATCH_NONE). A
+ * near duplicate of unknown how (a pair stored before it was recorded)
+ * is told from its coverages by match_how_guess().
+ */
+const char *match_how_name(enum match_relation r, enum match_how how,
+    double cont_ab, double cont_ba);
+/* A near duplicate's how from its coverages alone, without the order of
+ * its passages: boilerplate or rewrite. */
+enum match_how match_how_guess(double cont_ab, double cont_ba);
+
 /* Tunables; see docs/matching.md for the reasons behind the defaults.
  * "Coverage" is the share of a text's characters (after normalization,
  * outside boilerplate) that lie under character 8-grams found in the other
@@ -112,6 +137,9 @@ struct match_result {
 	/* For excerpt/partial: 1 if a is contained in b (b the larger),
 	 * -1 if b in a, 0 if symmetric. */
 	int direction;
+	enum match_how how; /* for a near duplicate */
+	double in_order;    /* its shared passages' share in the same order
+	                       (1 unless one text is whole in the other) */
 };
 
 /*

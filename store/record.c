@@ -193,7 +193,9 @@ rec_pair_encode(
 	rec_put_u64(buf + 8, p->a);
 	rec_put_u64(buf + 16, p->b);
 	rec_put_u64(buf + 24, p->original);
-	rec_put_u32(buf + 32, p->relation);
+	/* The relation's high half holds how: 0 in a pair stored before
+	 * it was recorded, which the record's length could not tell. */
+	rec_put_u32(buf + 32, (p->relation & 0xffff) | p->how << 16);
 	put_f32(buf + 36, p->jaccard);
 	put_f32(buf + 40, p->cont_ab);
 	put_f32(buf + 44, p->cont_ba);
@@ -222,7 +224,8 @@ rec_pair_decode(
 	out->a = a;
 	out->b = b;
 	out->original = orig;
-	out->relation = rec_get_u32(p + 32);
+	out->relation = rec_get_u32(p + 32) & 0xffff;
+	out->how = rec_get_u32(p + 32) >> 16;
 	out->jaccard = get_f32(p + 36);
 	out->cont_ab = get_f32(p + 40);
 	out->cont_ba = get_f32(p + 44);

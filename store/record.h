@@ -30,8 +30,9 @@
  *                       an empty metadata string means unknown)
  *   pair record        56 (fixed: MDB_DUPFIXED), stored under both ends:
  *                       0 other end, 8 a, 16 b, 24 original (u64),
- *                       32 relation, 36 jaccard, 40 cont_ab, 44 cont_ba
- *                       (u32 / float bits), 48 found_at (i64).
+ *                       32 relation (u16) and how (u16: 0 before it
+ *                       was recorded), 36 jaccard, 40 cont_ab,
+ *                       44 cont_ba (float bits), 48 found_at (i64).
  *                       Dups of one key sort by `other`.
  *   index log record    4 * nkeys: a document's index keys, u32 each,
  *                       strictly ascending (decoded in index.c)

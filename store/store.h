@@ -262,6 +262,7 @@ struct store_pair {
 	uint64_t a, b;
 	uint64_t original; /* a, b, or 0 when neither is the original */
 	uint32_t relation;
+	uint32_t how; /* a near duplicate's enum match_how; 0: not known */
 	float jaccard;
 	float cont_ab;    /* share of a contained in b */
 	float cont_ba;    /* share of b contained in a */

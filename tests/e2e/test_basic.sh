@@ -42,26 +42,28 @@ python3 - "$TMP/pairs.json" <<'PY' || fail "pairs: $(cat "$TMP/pairs.json")"
 import json, sys
 pairs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 want = {
-    ("bridge.txt", "wire/bridge_copy.txt"): ("exact", "bridge.txt"),
+    ("bridge.txt", "wire/bridge_copy.txt"): ("exact", "exact", "bridge.txt"),
     ("orchard.txt", "partner/orchard_reprint.txt"):
-        ("near_duplicate", "orchard.txt"),
-    ("library.txt", "digest/library_lede.txt"): ("excerpt", "library.txt"),
-    ("ferry.txt", "digest/ferry_brief.txt"): ("excerpt", "ferry.txt"),
+        ("near_duplicate", "boilerplate", "orchard.txt"),
+    ("library.txt", "digest/library_lede.txt"):
+        ("excerpt", "excerpt", "library.txt"),
+    ("ferry.txt", "digest/ferry_brief.txt"):
+        ("excerpt", "excerpt", "ferry.txt"),
 }
 got = {}
 for p in pairs:
-    for k in ("a", "b", "relation", "original", "jaccard", "containment",
-              "cont_ab", "cont_ba"):
+    for k in ("a", "b", "relation", "how", "original", "jaccard",
+              "containment", "cont_ab", "cont_ba"):
         assert k in p, "field %s missing in %r" % (k, p)
     assert 0 <= p["jaccard"] <= 1 and 0 <= p["containment"] <= 1, p
-    got[(p["a"], p["b"])] = (p["relation"], p["original"])
+    got[(p["a"], p["b"])] = (p["relation"], p["how"], p["original"])
 assert got == want, "got %r" % got
 PY
-ok "pairs: exact, near_duplicate and two excerpts with their originals"
+ok "pairs: exact, near_duplicate (boilerplate) and two excerpts with their originals"
 
-ctl pairs | grep -q '^RELATION *A *B *ORIGINAL *JACCARD *CONTAINMENT' ||
+ctl pairs | grep -q '^RELATION *HOW *A *B *ORIGINAL *JACCARD *CONTAINMENT' ||
     fail "pairs table has no header"
-ctl pairs | grep -q '^excerpt *library.txt *digest/library_lede.txt' ||
+ctl pairs | grep -q '^excerpt *excerpt *library.txt *digest/library_lede.txt' ||
     fail "pairs table lacks the excerpt"
 [ "$(ctl pairs --relation exact --json | wc -l)" = 1 ] ||
     fail "pairs --relation exact"

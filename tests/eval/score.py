@@ -36,6 +36,17 @@ RELATION_OF = {
     "partial": "partial",
 }
 
+# Labels mapped onto the pairs' "how" (an OCR copy's typos are edits).
+HOW_OF = {
+    "exact": "exact",
+    "boilerplate": "boilerplate",
+    "rewrite": "rewrite",
+    "reorder": "reorder",
+    "ocr": "rewrite",
+    "excerpt": "excerpt",
+    "partial": "partial",
+}
+
 
 def stem(path):
     base = os.path.basename(path)
@@ -134,6 +145,8 @@ def main():
     missed = []
     rel_right = rel_total = orig_right = orig_total = 0
     confusion = collections.Counter()
+    how_right = how_total = 0
+    how_confusion = collections.Counter()
     for a, b, rel in positives:
         key = frozenset((a, b))
         if rel == "partial":
@@ -150,6 +163,11 @@ def main():
             rel_total += 1
             rel_right += RELATION_OF.get(rel, rel) == frel
             confusion[(rel, frel)] += 1
+            fhow = flagged_set[key][2].get("how")
+            if fhow is not None and rel in HOW_OF:
+                how_total += 1
+                how_right += HOW_OF[rel] == fhow
+                how_confusion[(rel, fhow)] += 1
             want = truth.get(a) if a in truth else truth.get(b)
             if want is not None and rel != "partial":
                 orig_total += 1
@@ -180,6 +198,14 @@ def main():
         print("  %-16s %s" % (rel, " ".join(
             "%s=%d" % (f, c) for (r, f), c in sorted(confusion.items())
             if r == rel)))
+    if how_total:
+        print("how right          %.4f (%d/%d flagged true pairs)" % (
+            how_right / how_total, how_right, how_total))
+        print("how, by label (label: how=count ...):")
+        for rel in sorted({k[0] for k in how_confusion}):
+            print("  %-16s %s" % (rel, " ".join(
+                "%s=%d" % (f, c) for (r, f), c in
+                sorted(how_confusion.items()) if r == rel)))
     print("recall by relation:")
     for rel in sorted(per):
         got, tot = per[rel]
@@ -200,6 +226,7 @@ def main():
         "f1": f1,
         "relation_accuracy": rel_right / rel_total if rel_total else 1.0,
         "original_accuracy": orig_right / orig_total if orig_total else 1.0,
+        "how_accuracy": how_right / how_total if how_total else None,
         "recall_by_relation": {r: v[0] / v[1] for r, v in per.items()},
         "negatives_joined": dict(joined_neg),
     }

@@ -206,6 +206,120 @@ test_wrapped_is_near_duplicate(void **state)
 	free(wrapped);
 }
 
+/* s with every `from` replaced by `to`. */
+static char *
+replace_all(const char *s, const char *from, const char *to)
+{
+	size_t nf = strlen(from), nt = strlen(to), n = 0;
+	const char *p;
+	char *out, *o;
+
+	for (p = s; (p = strstr(p, from)) != NULL; p += nf)
+		n++;
+	out = malloc(strlen(s) + n * (nt > nf ? nt - nf : 0) + 1);
+	assert_non_null(out);
+	for (o = out, p = s; *p;) {
+		if (strncmp(p, from, nf) == 0) {
+			memcpy(o, to, nt);
+			o += nt;
+			p += nf;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = 0;
+	return out;
+}
+
+/* s with its second paragraph moved to the end. */
+static char *
+second_paragraph_last(const char *s)
+{
+	const char *p1 = strstr(s, "\n\n") + 2, *p2 = strstr(p1, "\n\n") + 2;
+	size_t n = strlen(s);
+	char *out = malloc(n + 3);
+	assert_non_null(out);
+	snprintf(out, n + 3, "%.*s%s\n%.*s", (int)(p1 - s), s, p2,
+	    (int)(p2 - p1 - 2), p1);
+	return out;
+}
+
+static void
+test_near_duplicate_how(void **state)
+{
+	(void)state;
+	char *wrapped = cat(HEADER, HARBOUR, FOOTER);
+	char *headless = cat(HEADER, strchr(HARBOUR, '\n') + 2, FOOTER);
+	char *marked = replace_all(
+	    wrapped, "seriously. ", "seriously.\n\nAdvertisement\n\n");
+	char *moved = second_paragraph_last(HARBOUR);
+	char *edited = replace_all(HARBOUR, " said", " stated");
+	char *edited2 = replace_all(edited, "workers", "employees");
+	char *ocr = noisy(HARBOUR, 0.03, 7);
+	struct {
+		const char *copy;
+		enum match_how how;
+		const char *name;
+	} c[] = {
+	    {wrapped, MATCH_HOW_BOILERPLATE, "boilerplate"},
+	    /* the copy lost the headline: nothing whole but inside */
+	    {headless, MATCH_HOW_BOILERPLATE, "boilerplate"},
+	    {marked, MATCH_HOW_BOILERPLATE, "boilerplate"},
+	    {moved, MATCH_HOW_REORDER, "reorder"},
+	    {edited2, MATCH_HOW_REWRITE, "rewrite"},
+	    {ocr, MATCH_HOW_REWRITE, "rewrite"},
+	};
+
+	/* moved: the second paragraph (the strike's end) last */
+	assert_true(strstr(moved, "Dock workers") > strstr(moved, "May 12"));
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		for (int turn = 0; turn < 2; turn++) {
+			struct match_result r =
+			    turn ? compare(c[i].copy, HARBOUR, NULL, 0)
+			         : compare(HARBOUR, c[i].copy, NULL, 0);
+			assert_int_equal(r.relation, MATCH_NEAR_DUPLICATE);
+			if (r.how != c[i].how)
+				fail_msg("case %zu turn %d: how %d, in order "
+				         "%.3f, coverage %.3f %.3f",
+				    i, turn, (int)r.how, r.in_order, r.cont_ab,
+				    r.cont_ba);
+			assert_string_equal(match_how_name(r.relation, r.how,
+			                        r.cont_ab, r.cont_ba),
+			    c[i].name);
+		}
+	}
+	/* In order but for the moved paragraph: about four fifths. */
+	struct match_result r = compare(HARBOUR, moved, NULL, 0);
+	assert_true(r.in_order < 0.95 && r.in_order > 0.5);
+	r = compare(HARBOUR, wrapped, NULL, 0);
+	assert_true(r.in_order == 1);
+
+	/* The word for each relation; an unknown how (a pair stored before
+	 * it was recorded) from the coverages alone. */
+	assert_string_equal(match_how_name(MATCH_EXACT, 0, 1, 1), "exact");
+	assert_string_equal(
+	    match_how_name(MATCH_EXCERPT, 0, 1, 0.3), "excerpt");
+	assert_string_equal(
+	    match_how_name(MATCH_PARTIAL, 0, 0.4, 0.3), "partial");
+	assert_string_equal(match_how_name(MATCH_NONE, 0, 0, 0), "none");
+	assert_string_equal(
+	    match_how_name(MATCH_NEAR_DUPLICATE, MATCH_HOW_UNKNOWN, 0.8, 1),
+	    "boilerplate");
+	assert_string_equal(
+	    match_how_name(MATCH_NEAR_DUPLICATE, MATCH_HOW_UNKNOWN, 0.95, 0.96),
+	    "rewrite");
+	assert_string_equal(
+	    match_how_name(MATCH_NEAR_DUPLICATE, MATCH_HOW_REORDER, 1, 1),
+	    "reorder");
+	free(wrapped);
+	free(headless);
+	free(marked);
+	free(moved);
+	free(edited);
+	free(edited2);
+	free(ocr);
+}
+
 static void
 test_lede_is_excerpt(void **state)
 {
@@ -662,6 +776,7 @@ main(void)
 	    cmocka_unit_test(test_relation_names),
 	    cmocka_unit_test(test_exact_ignores_layout),
 	    cmocka_unit_test(test_wrapped_is_near_duplicate),
+	    cmocka_unit_test(test_near_duplicate_how),
 	    cmocka_unit_test(test_lede_is_excerpt),
 	    cmocka_unit_test(test_ocr_copy_is_near_duplicate),
 	    cmocka_unit_test(test_same_topic_is_different),

@@ -1035,6 +1035,7 @@ test_pairs(void **state)
 	p = mkpair(1, 2, 0.9f);
 	p.original = 0;
 	p.relation = 7;
+	p.how = 3;
 	assert_int_equal(store_pair_put(t, &p), 0);
 	/* Refused. */
 	p = mkpair(2, 1, 0.5f);
@@ -1053,7 +1054,10 @@ test_pairs(void **state)
 	assert_int_equal(store_pairs_of(t, 1, collect_pair, &v), 0);
 	assert_int_equal(v.n, 2);
 	assert_true(v.p[0].a == 1 && v.p[0].b == 2 && v.p[0].jaccard == 0.9f &&
-	            v.p[0].relation == 7 && v.p[0].original == 0);
+	            v.p[0].relation == 7 && v.p[0].how == 3 &&
+	            v.p[0].original == 0);
+	/* how 0: a pair stored before how was recorded */
+	assert_true(v.p[1].how == 0 && v.p[1].relation == 1);
 	assert_true(v.p[1].a == 1 && v.p[1].b == 3 && v.p[1].jaccard == 0.3f &&
 	            v.p[1].original == 1 && v.p[1].cont_ab == 0.5f &&
 	            v.p[1].cont_ba == 0.25f && v.p[1].found_at == 77);
