@@ -47,8 +47,8 @@ enum match_how {
  * near duplicate of unknown how (a pair stored before it was recorded)
  * is told from its coverages by match_how_guess().
  */
-const char *match_how_name(enum match_relation r, enum match_how how,
-    double cont_ab, double cont_ba);
+const char *match_how_name(
+    enum match_relation r, enum match_how how, double cont_ab, double cont_ba);
 /* A near duplicate's how from its coverages alone, without the order of
  * its passages: boilerplate or rewrite. */
 enum match_how match_how_guess(double cont_ab, double cont_ba);
