@@ -965,6 +965,11 @@ render_text(json_t *m, FILE *f)
 	fprintf(f, "\nSyndication clusters\n");
 	if (json_array_size(json_object_get(m, "clusters")) == 0)
 		fprintf(f, "  none\n");
+	else if ((size_t)iget(c, "clusters") >
+	         json_array_size(json_object_get(m, "clusters")))
+		fprintf(f, "  the biggest %zu of %lld\n",
+		    json_array_size(json_object_get(m, "clusters")),
+		    (long long)iget(c, "clusters"));
 	json_array_foreach(json_object_get(m, "clusters"), i, cl)
 	{
 		o = json_object_get(cl, "original");
@@ -1423,9 +1428,13 @@ render_html(json_t *m, FILE *f)
 	{
 		if (i >= HTML_CLUSTERS_MAX) {
 			fprintf(f,
-			    "<p class=\"empty sans\">and %zu more "
-			    "clusters (see the JSON report)</p>",
-			    json_array_size(arr) - i);
+			    "<p class=\"empty sans\">and %lld more "
+			    "clusters (the JSON report lists the biggest "
+			    "%zu)</p>",
+			    (long long)iget(
+			        json_object_get(m, "counts"), "clusters") -
+			        (long long)i,
+			    json_array_size(arr));
 			break;
 		}
 		html_cluster(f, v);
