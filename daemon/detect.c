@@ -27,6 +27,10 @@
 #define MIN_HIT_SHARE 0.15
 #define MAX_CANDIDATES 64 /* verified per document, most hits first */
 #define PREFETCH 8        /* lookups ahead */
+/* Exact copies looked for by the text's key (exact_hits): ids read, and
+ * hits kept (the earliest: the original among them). */
+#define EXACT_READ 1024
+#define EXACT_KEEP 8
 
 struct cand {
 	uint64_t id;
@@ -410,6 +414,62 @@ verify_one(struct store_txn *txn, const struct match_doc *d, uint64_t id,
 	return rc;
 }
 
+/*
+ * Exact copies of d found by its text's key (store_exact_docs), the
+ * earliest EXACT_KEEP of them not already among out[0..*n), appended to
+ * *out (room made here). For a story stored more than boilerplate_df
+ * times: its keys are all common, its copies candidates of no lookup.
+ */
+static int
+exact_hits(struct store_txn *txn, const struct match_doc *d, uint64_t self,
+    struct detect_hit **out, size_t *n)
+{
+	uint64_t *ids;
+	size_t nids, kept = 0, i, j;
+	struct detect_hit *nv;
+	int rc;
+
+	if ((ids = malloc((EXACT_READ + 1) * sizeof(*ids))) == NULL)
+		return -ENOMEM;
+	rc = store_exact_docs(
+	    txn, match_doc_norm_hash(d), ids, EXACT_READ, &nids);
+	if (rc < 0 || nids == 0)
+		goto out;
+	if (nids > EXACT_READ) /* more than read: the ids read, any order */
+		nids = EXACT_READ;
+	qsort(ids, nids, sizeof(*ids), u64_cmp);
+	rc = -ENOMEM;
+	if ((nv = realloc(*out, (*n + EXACT_KEEP) * sizeof(*nv))) == NULL)
+		goto out;
+	*out = nv;
+	rc = 0;
+	for (i = 0; i < nids && kept < EXACT_KEEP; i++) {
+		struct store_doc sd;
+		struct match_result r;
+
+		if (ids[i] == self || (i > 0 && ids[i] == ids[i - 1]))
+			continue;
+		for (j = 0; j < *n && (*out)[j].id != ids[i]; j++)
+			;
+		if (j < *n)
+			continue;
+		if ((rc = store_doc_get(txn, ids[i], &sd)) == STORE_ENOTFOUND)
+			continue; /* deleted: a stale posting */
+		if (rc < 0)
+			goto out;
+		if (!match_verify_exact(d, sd.norm_hash, sd.ntokens, &r))
+			continue;
+		(*out)[*n].id = ids[i];
+		(*out)[*n].r = r;
+		(*n)++;
+		kept++;
+	}
+	rc = 0;
+out:
+	free(ids);
+	return rc;
+}
+
 int
 detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
     struct detect_recent *recent, const struct match_params *p,
@@ -421,7 +481,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	struct detect_hit *out = NULL;
 	struct match_verifier *verifier = NULL;
 	const uint64_t *keys;
-	size_t nkeys, n = 0, m = 0;
+	size_t nkeys, n = 0, m = 0, exact = 0;
 	uint64_t *ids;
 	int rc = -ENOMEM;
 
@@ -469,7 +529,13 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 		out[n].id = c->id;
 		out[n].r = r;
 		n++;
+		exact += r.relation == MATCH_EXACT;
 	}
+	/* Common keys and no exact copy: the copies of a story stored more
+	 * than `limit` times would have their keys common. */
+	if (common.n > 0 && exact == 0 &&
+	    (rc = exact_hits(txn, d, self, &out, &n)) < 0)
+		goto out;
 	*hits = out;
 	*nhits = n;
 	out = NULL;

@@ -1868,21 +1868,14 @@ ix_prefetch(
 	}
 }
 
-int
-ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
-    size_t max, size_t *df)
+/* ix_lookup() without the common keys' set. */
+static int
+lookup(struct ix *ix, struct ix_txn *t, uint32_t key, uint64_t *ids, size_t max,
+    size_t *df)
 {
-	uint32_t key = hkey_of((uint32_t)(key64 >> 32));
 	size_t n = 0;
 	int rc;
 
-	*df = 0;
-	if ((rc = sync_txn(ix, t)) != 0)
-		return rc;
-	if (common_has(ix, key, max)) {
-		*df = max + 1; /* ids are not listed then */
-		return 0;
-	}
 	if (ix->slot != NULL) {
 		const struct mslot *sl = mt_slot(ix, key);
 		if (sl->count > max) {
@@ -1900,8 +1893,39 @@ ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
 		    (rc = run_lookup(ix, t, l, key, ids, max, &n)) != 0)
 			return rc;
 done:
-	if (n > max)
-		common_add(ix, key, max);
 	*df = n;
 	return 0;
+}
+
+int
+ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
+    size_t max, size_t *df)
+{
+	uint32_t key = hkey_of((uint32_t)(key64 >> 32));
+	int rc;
+
+	*df = 0;
+	if ((rc = sync_txn(ix, t)) != 0)
+		return rc;
+	if (common_has(ix, key, max)) {
+		*df = max + 1; /* ids are not listed then */
+		return 0;
+	}
+	if ((rc = lookup(ix, t, key, ids, max, df)) != 0)
+		return rc;
+	if (*df > max)
+		common_add(ix, key, max);
+	return 0;
+}
+
+int
+ix_lookup_all(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
+    size_t max, size_t *df)
+{
+	int rc;
+
+	*df = 0;
+	if ((rc = sync_txn(ix, t)) != 0)
+		return rc;
+	return lookup(ix, t, hkey_of((uint32_t)(key64 >> 32)), ids, max, df);
 }

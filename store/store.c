@@ -676,6 +676,40 @@ sort_unique(uint64_t *v, size_t n)
 	return j + 1;
 }
 
+/* Insert k into sorted unique v[0..n) (room for one more) unless there;
+ * returns the new count. */
+static size_t
+add_key(uint64_t *v, size_t n, uint64_t k)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && v[lo] == k)
+		return n;
+	memmove(v + lo + 1, v + lo, (n - lo) * sizeof(*v));
+	v[lo] = k;
+	return n + 1;
+}
+
+/*
+ * The index key under which a document is also found by its normalized
+ * text (store_exact_docs): the text's hash, mixed so that it is no
+ * fingerprint's by construction. A story with more copies than
+ * boilerplate_df has every fingerprint common, and its copies would be
+ * candidates of no lookup; this key finds its exact copies.
+ */
+static uint64_t
+exact_key(uint64_t norm_hash)
+{
+	return (norm_hash ^ 0x6578616374746578ull) * 0x9e3779b97f4a7c15ull;
+}
+
 /*
  * Texts are the bulk of the store (5 KB of a news article against about
  * 4 KB of index), so they are kept compressed with zstd: a tag byte, then
@@ -828,7 +862,7 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 	static const unsigned char empty[1];
 	unsigned char pkb[PATHKEY_MAX], idb[8];
 	uint64_t *sorted = NULL, next;
-	size_t plen, nk;
+	size_t plen, nk, nix;
 	MDB_val pk, idk, d;
 	int rc, dirty = 0;
 
@@ -860,12 +894,14 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 	if (next == UINT64_MAX)
 		return -EOVERFLOW;
 
-	if (nkeys > 0) {
-		if ((sorted = malloc(nkeys * sizeof(*sorted))) == NULL)
-			return -ENOMEM;
+	/* One more slot: the exact-text key. */
+	if ((sorted = malloc((nkeys + 1) * sizeof(*sorted))) == NULL)
+		return -ENOMEM;
+	if (nkeys > 0)
 		memcpy(sorted, keys, nkeys * sizeof(*sorted));
-	}
 	nk = sort_unique(sorted, nkeys);
+	nix = doc->ntokens > 0 ? add_key(sorted, nk, exact_key(doc->norm_hash))
+	                       : nk;
 
 	idk = u64_val(idb, next);
 	d = val(NULL, rec_doc_len(doc));
@@ -887,7 +923,7 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 	    (rc = put(t, t->st->feat, idk,
 	         val(feat_len ? feat : empty, feat_len), 0)) != 0)
 		goto out;
-	if ((rc = ix_add(t->st->ix, &t->ixt, next, sorted, nk)) != 0) {
+	if ((rc = ix_add(t->st->ix, &t->ixt, next, sorted, nix)) != 0) {
 		rc = txn_fail(t, rc);
 		goto out;
 	}
@@ -1365,6 +1401,21 @@ store_key_docs(
 	if ((rc = ix_lookup(t->st->ix, &t->ixt, key, ids, max, df)) != 0)
 		return lmdb_error(rc);
 	return 0;
+}
+
+int
+store_exact_docs(struct store_txn *t, uint64_t norm_hash, uint64_t *ids,
+    size_t max, size_t *n)
+{
+	int rc;
+
+	if ((rc = txn_check(t, 0)) != 0)
+		return rc;
+	if (n == NULL)
+		return -EINVAL;
+	rc = ix_lookup_all(
+	    t->st->ix, &t->ixt, exact_key(norm_hash), ids, max, n);
+	return rc != 0 ? lmdb_error(rc) : 0;
 }
 
 int

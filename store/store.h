@@ -226,6 +226,18 @@ int store_doc_each_prefix(
  */
 int store_key_docs(
     struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *df);
+/*
+ * Documents stored with the normalized text hashed to norm_hash (exact
+ * copies): up to max ids (any order) and in *n how many, counted up to
+ * max + 1; other documents may come with them (callers compare the
+ * hashes). store_doc_put() files every document under such a key besides
+ * its own, which no boilerplate limit hides: a story with more copies
+ * than boilerplate_df has all its keys common, and this finds its copies.
+ * Documents stored before the key existed (before 0.1.0's pairs had a
+ * how) are not found by it.
+ */
+int store_exact_docs(struct store_txn *txn, uint64_t norm_hash, uint64_t *ids,
+    size_t max, size_t *n);
 /* A hint: store_key_docs(key) comes soon, so the memory it reads can be
  * loaded meanwhile: call with near = 0 some eight lookups ahead (what a
  * lookup reads first), then with near = 1 some four ahead (what that

@@ -482,6 +482,66 @@ docs_of(struct store_txn *t, uint64_t x, uint64_t *ids, size_t max)
 	return n;
 }
 
+/*
+ * A document is found by its normalized text's hash as well as its keys,
+ * whatever the common keys' set says: the exact copies of a story whose
+ * keys are all common.
+ */
+static void
+test_exact_docs(void **state)
+{
+	struct fx *fx = *state;
+	const uint64_t k[] = {5};
+	uint64_t ids[8], i1, i2, i4, other, key5;
+	struct store_doc d = {.path = "other",
+	    .size = 5,
+	    .content_hash = {7, 7},
+	    .norm_hash = 99,
+	    .ntokens = 4};
+	struct store_txn *t;
+	size_t n;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	i1 = put_doc(t, "1", k, 1); /* norm_hash 3 */
+	i2 = put_doc(t, "2", k, 1);
+	(void)put_doc(t, "3", k, 1);
+	i4 = put_doc(t, "4", NULL, 0); /* no keys: still found by its text */
+	key5 = K(5);
+	assert_int_equal(
+	    store_doc_put(t, &d, "x", 1, "F", 1, &key5, 1, &other), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	t = begin(fx, 0);
+	/* The common keys' set answers for max 1: key 5 is common now. */
+	assert_int_equal(store_key_docs(t, K(5), ids, 1, &n), 0);
+	assert_true(n == 2);
+	assert_int_equal(store_exact_docs(t, 3, ids, 8, &n), 0);
+	assert_int_equal(n, 4);
+	qsort(ids, n, sizeof(*ids), cmp_id);
+	assert_true(ids[0] == i1 && ids[1] == i2 && ids[3] == i4);
+	assert_int_equal(store_exact_docs(t, 3, ids, 2, &n), 0);
+	assert_int_equal(n, 3); /* more than 2 */
+	assert_int_equal(store_exact_docs(t, 99, ids, 8, &n), 0);
+	assert_true(n == 1 && ids[0] == other);
+	assert_int_equal(store_exact_docs(t, 42, ids, 8, &n), 0);
+	assert_int_equal(n, 0);
+	/* Not counted among the document's keys. */
+	assert_int_equal(df(t, 5), 4);
+	store_txn_abort(t);
+
+	/* Deleting a document drops it from its text's key too. */
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_delete(t, i2), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_exact_docs(t, 3, ids, 8, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		assert_true(ids[i] != i2);
+	store_txn_abort(t);
+}
+
 static void
 test_keys(void **state)
 {
@@ -1862,6 +1922,7 @@ main(void)
 	    T(test_id_never_reused),
 	    T(test_doc_move),
 	    T(test_doc_nkeys),
+	    T(test_exact_docs),
 	    T(test_keys),
 	    T(test_index_lsm),
 	    T(test_index_big_tables),
