@@ -52,9 +52,8 @@ struct api {
 
 /*
  * A document's metadata into o: <prefix>title, <prefix>source,
- * <prefix>url (null when unknown), <prefix>published (the publication
- * time, else the arrival) and <prefix>published_from ("metadata" or
- * "arrival").
+ * <prefix>url (null when unknown), <prefix>published (store_doc_time())
+ * and <prefix>published_from ("metadata", "mtime" or "arrival").
  */
 static void
 jmeta(json_t *o, const char *prefix, const struct store_doc *d)
@@ -71,7 +70,7 @@ jmeta(json_t *o, const char *prefix, const struct store_doc *d)
 	v[1] = jv_path(d->source);
 	v[2] = jv_path(d->url);
 	v[3] = jv_time(store_doc_time(d));
-	v[4] = json_string(d->published != 0 ? "metadata" : "arrival");
+	v[4] = json_string(store_doc_time_from(d));
 	for (i = 0; i < 5; i++) {
 		snprintf(key, sizeof(key), "%s%s", prefix, names[i]);
 		json_object_set_new(o, key, v[i] != NULL ? v[i] : json_null());
@@ -746,7 +745,7 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 			goto store_err;
 		cm[i].id = d.id;
 		cm[i].first_seen = d.first_seen;
-		cm[i].published = d.published;
+		cm[i].published = store_doc_time(&d);
 		cm[i].ntokens = d.ntokens;
 	}
 	orig = cluster_pick_original(

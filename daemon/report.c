@@ -597,7 +597,7 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 		if ((rc = store_doc_get(g->txn, g->nodes[i].id, &d)) < 0)
 			goto out;
 		g->nodes[i].first_seen = d.first_seen;
-		g->nodes[i].published = d.published;
+		g->nodes[i].published = store_doc_time(&d);
 		g->nodes[i].ntokens = d.ntokens;
 	}
 	rc = -ENOMEM;

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# When a file carries no publication date, its mtime stands for it if it
+# is older than its arrival by more than an hour (an archive copied in
+# with its dates): a 2010 text is the original of a web page that
+# reprinted it in 2015, and says published_from "mtime". A file written
+# just before it is read keeps its arrival.
+source "$(dirname "$0")/lib.sh"
+
+start_daemon
+# The archive's text, dated 2010 (drop's rename keeps the mtime).
+mkdir -p "$WATCH/archive"
+story_orchard >"$WATCH/archive/.orchard.part"
+touch -d '2010-01-01 00:00:00 UTC' "$WATCH/archive/.orchard.part"
+mv "$WATCH/archive/.orchard.part" "$WATCH/archive/orchard-2010.txt"
+wait_for documents 1
+# A web page reprinting it, dated 2015 by its metadata, arriving later.
+{
+	cat <<'HTML'
+<!DOCTYPE html><html><head><title>Late frost</title>
+<script type="application/ld+json">
+{"@context":"https://schema.org","@type":"NewsArticle",
+ "datePublished":"2015-03-01T00:00:00Z"}
+</script></head><body><article>
+HTML
+	story_orchard | awk 'BEGIN { RS = "" } { print "<p>" $0 "</p>" }'
+	echo "</article></body></html>"
+} | drop "$WATCH/web/orchard.html"
+story_ferry | drop "$WATCH/ferry.txt"
+wait_for documents 3
+
+ctl pairs --json >"$TMP/p.json"
+python3 - "$TMP/p.json" <<'PY' || fail "pairs: $(cat "$TMP/p.json")"
+import json, sys
+p = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(p) == 1, p
+p = p[0]
+assert {p["a"], p["b"]} == {"archive/orchard-2010.txt", "web/orchard.html"}
+assert p["original"] == "archive/orchard-2010.txt", p
+assert p["a_published"] == "2010-01-01T00:00:00Z", p
+assert p["a_published_from"] == "mtime", p
+assert p["b_published"] == "2015-03-01T00:00:00Z", p
+assert p["b_published_from"] == "metadata", p
+PY
+curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=ferry.txt" |
+    grep -q '"published_from":"arrival"' || fail "a new file's time"
+ok "an old file's mtime is its publication time; a new file's is its arrival"
