@@ -16,7 +16,7 @@ struct cluster_member {
 	uint64_t id;
 	int64_t first_seen; /* unix microseconds */
 	uint32_t ntokens;
-	int64_t published; /* unix microseconds, 0 unknown: first_seen */
+	int64_t published; /* store_doc_time(); 0 unknown: first_seen */
 };
 
 /* One flagged pair between two members. */
@@ -27,8 +27,8 @@ struct cluster_edge {
 };
 
 /*
- * Index in m[] of the cluster's original. "Time" is the publication time
- * when known, else the arrival (first_seen). The earliest, unless other
+ * Index in m[] of the cluster's original. "Time" is `published` (the
+ * store's store_doc_time()), else the arrival. The earliest, unless other
  * members are within `window_us` of it: among those, the pair-original of
  * an edge beats the edge's other member (so the cluster agrees with its
  * pairs), and the pair-original of an excerpt edge "contains" the
