@@ -784,6 +784,193 @@ out:
 	return rc;
 }
 
+/* Whether document id holds exactly text[0..len). */
+static int
+same_text(struct store_txn *txn, uint64_t id, const char *text, size_t len)
+{
+	const void *t;
+	size_t tlen;
+
+	return store_doc_text(txn, id, &t, &tlen) == 0 && tlen == len &&
+	       memcmp(t, text, len) == 0;
+}
+
+/* The stored documents of a JSON file: at rel, and rel#N. */
+struct olds {
+	uint64_t *id; /* [0]: the one at rel, 0 if none; then the items */
+	int *kept;    /* kept or deleted already: not to delete at the end */
+	size_t n;
+};
+
+static int
+olds_load(struct store_txn *txn, const char *rel, struct olds *o)
+{
+	uint64_t whole = 0, *items;
+	size_t n;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	rc = store_doc_by_path(txn, rel, &whole);
+	if (rc < 0 && rc != STORE_ENOTFOUND)
+		return rc;
+	if ((rc = item_ids(txn, rel, 0, &items, &n)) < 0)
+		return rc;
+	o->id = realloc(items, (n + 1) * sizeof(*o->id));
+	o->kept = calloc(n + 1, sizeof(*o->kept));
+	if (o->id == NULL || o->kept == NULL) {
+		free(o->id != NULL ? o->id : items);
+		free(o->kept);
+		memset(o, 0, sizeof(*o));
+		return -ENOMEM;
+	}
+	memmove(o->id + 1, o->id, n * sizeof(*o->id));
+	o->id[0] = whole;
+	o->n = n + 1;
+	return 0;
+}
+
+static void
+olds_free(struct olds *o)
+{
+	free(o->id);
+	free(o->kept);
+}
+
+/* Index in o of document id, or o->n. */
+static size_t
+olds_find(const struct olds *o, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < o->n && (id == 0 || o->id[i] != id); i++)
+		;
+	return i;
+}
+
+/*
+ * Keep the stored document of an item whose text is unchanged: the one
+ * at ipath, or for item 0 the one under the other name (a file of one
+ * item names its document rel, of several rel#N). It keeps its id,
+ * arrival and pairs; it takes the file's size, mtime and hash, and
+ * ipath. Returns 1 if kept, 0 if not, or a store error.
+ */
+static int
+keep_item(struct store_txn *txn, struct olds *o, const char *ipath,
+    const struct item *it, int alone, const struct stat *sb, size_t len,
+    const uint64_t hash[2])
+{
+	uint64_t id = 0;
+	size_t k;
+	int rc;
+
+	rc = store_doc_by_path(txn, ipath, &id);
+	if (rc < 0 && rc != STORE_ENOTFOUND)
+		return rc;
+	if (rc == STORE_ENOTFOUND && it->index == 0)
+		id = alone ? (o->n > 1 ? o->id[1] : 0) : o->id[0];
+	if ((k = olds_find(o, id)) == o->n || o->kept[k] ||
+	    !same_text(txn, id, it->doc.text, it->doc.text_len))
+		return 0;
+	if (rc == STORE_ENOTFOUND) {
+		struct store_doc d;
+		char *source;
+
+		if ((rc = store_doc_get(txn, id, &d)) < 0)
+			return rc;
+		/* d's strings point into the map, which the move rewrites. */
+		if ((source = d.source ? strdup(d.source) : NULL) == NULL &&
+		    d.source != NULL)
+			return -ENOMEM;
+		rc = store_doc_move(txn, id, ipath, source);
+		free(source);
+		if (rc == -EEXIST)
+			return 0;
+		if (rc < 0)
+			return rc;
+	}
+	o->kept[k] = 1;
+	rc = store_doc_set_file(
+	    txn, id, (uint64_t)len, (int64_t)sb->st_mtime, hash);
+	return rc < 0 ? rc : 1;
+}
+
+/*
+ * Store a JSON file's items after it changed: an item whose text its
+ * document already holds keeps it (a feed appended to keeps its earlier
+ * items: their ids, arrivals and pairs); a changed item's document is
+ * replaced, a new item stored, and the documents of items no longer in
+ * the file go. Bad items are rejected. Returns how many documents were
+ * kept, or a negative error.
+ */
+static int
+store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
+    const char *rel, const struct stat *sb, size_t len, XXH128_hash_t h,
+    const struct items *items)
+{
+	char ipath[PATH_MAX + 32];
+	const uint64_t hash[2] = {h.low64, h.high64};
+	struct olds o;
+	size_t i, k, kept = 0, gone = 0;
+	uint64_t id;
+	int rc;
+
+	if ((rc = olds_load(txn, rel, &o)) < 0)
+		return rc;
+	for (i = 0; i < items->n; i++) {
+		const struct item *it = &items->v[i];
+
+		if (items->n == 1)
+			snprintf(ipath, sizeof(ipath), "%s", rel);
+		else if ((size_t)snprintf(ipath, sizeof(ipath), "%s#%zu", rel,
+		             it->index) >= sizeof(ipath)) {
+			rc = reject(r, txn, n, rel, "path too long");
+			goto out;
+		}
+		if (it->err == 0 && (rc = keep_item(txn, &o, ipath, it,
+		                         items->n == 1, sb, len, hash)) != 0) {
+			if (rc < 0)
+				goto out;
+			kept++;
+			continue;
+		}
+		/* The name is taken by the item's old text: that goes. */
+		rc = store_doc_by_path(txn, ipath, &id);
+		if (rc == 0 && (k = olds_find(&o, id)) < o.n && !o.kept[k]) {
+			if ((rc = store_doc_delete(txn, id)) < 0)
+				goto out;
+			o.kept[k] = 1;
+			gone++;
+		} else if (rc < 0 && rc != STORE_ENOTFOUND) {
+			goto out;
+		}
+		if (it->err != 0)
+			rc = reject(r, txn, n, ipath, "%s",
+			    reason(it->doc.format, it->err));
+		else
+			rc = store_item(r, txn, n, ipath, sb, len, h, &it->doc);
+		if (rc < 0)
+			goto out;
+	}
+	for (k = 0; k < o.n; k++)
+		if (o.id[k] != 0 && !o.kept[k]) {
+			rc = store_doc_delete(txn, o.id[k]);
+			if (rc < 0 && rc != STORE_ENOTFOUND)
+				goto out;
+			gone++;
+		}
+	if (gone > 0)
+		notes_add(n,
+		    "replaced %s (content changed; %zu of its items "
+		    "kept)",
+		    rel, kept);
+	rc = items->n > 1 ? store_reject_del(txn, rel) : 0;
+	if (rc >= 0)
+		rc = (int)(kept < INT_MAX ? kept : INT_MAX);
+out:
+	olds_free(&o);
+	return rc;
+}
+
 /* The stored version of rel: the document at rel, or the first item
  * rel#N of a file with several (each keeps the whole file's size and
  * hash); *id 0 when there is none. */
@@ -1037,13 +1224,17 @@ ingest_file(
 		    reason(extract_detect(rel, buf, len), EXTRACT_EEMPTY));
 		goto out;
 	}
+	if (items.v[0].doc.format == EXTRACT_JSON) {
+		if ((rc = drop_item_rejects(txn, rel)) < 0 ||
+		    (rc = store_items(r, txn, n, rel, &sb, len, h, &items)) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
 	if ((rc = drop_old(txn, rel)) < 0)
 		goto out;
 	if (rc > 0)
 		notes_add(n, "replaced %s (content changed)", rel);
-	if (items.v[0].doc.format == EXTRACT_JSON &&
-	    (rc = drop_item_rejects(txn, rel)) < 0)
-		goto out;
 	for (i = 0; i < items.n; i++) {
 		struct item *it = &items.v[i];
 

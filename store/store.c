@@ -958,6 +958,38 @@ store_doc_get(struct store_txn *t, uint64_t id, struct store_doc *out)
 	return 0;
 }
 
+/* Document id's record decoded from a copy (*copy, freed by the caller:
+ * the record's pages are rewritten by doc_save), its key in *k. */
+static int
+doc_load(struct store_txn *t, uint64_t id, unsigned char idb[8], MDB_val *k,
+    void **copy, struct store_doc *doc)
+{
+	MDB_val d;
+	int rc;
+
+	*copy = NULL;
+	*k = u64_val(idb, id);
+	if ((rc = mdb_get(t->txn, t->st->docs, k, &d)) != 0)
+		return lmdb_error(rc);
+	if ((*copy = malloc(d.mv_size ? d.mv_size : 1)) == NULL)
+		return -ENOMEM;
+	memcpy(*copy, d.mv_data, d.mv_size);
+	return rec_doc_decode(*copy, d.mv_size, doc);
+}
+
+/* Write doc as the record at k. */
+static int
+doc_save(struct store_txn *t, MDB_val *k, const struct store_doc *doc)
+{
+	MDB_val d = val(NULL, rec_doc_len(doc));
+	int rc;
+
+	if ((rc = mdb_put(t->txn, t->st->docs, k, &d, MDB_RESERVE)) != 0)
+		return txn_fail(t, rc);
+	rec_doc_encode(d.mv_data, doc);
+	return 0;
+}
+
 int
 store_doc_move(
     struct store_txn *t, uint64_t id, const char *path, const char *source)
@@ -975,14 +1007,7 @@ store_doc_move(
 		return rc;
 	if (source != NULL && strlen(source) > STORE_META_MAX)
 		return -E2BIG;
-	k = u64_val(idb, id);
-	if ((rc = mdb_get(t->txn, t->st->docs, &k, &d)) != 0)
-		return lmdb_error(rc);
-	/* Decoded from a copy: the record's pages are rewritten below. */
-	if ((copy = malloc(d.mv_size ? d.mv_size : 1)) == NULL)
-		return -ENOMEM;
-	memcpy(copy, d.mv_data, d.mv_size);
-	if ((rc = rec_doc_decode(copy, d.mv_size, &doc)) != 0)
+	if ((rc = doc_load(t, id, idb, &k, &copy, &doc)) != 0)
 		goto out;
 	pk = path_key(path, plen, pkb);
 	rc = mdb_get(t->txn, t->st->paths, &pk, &d);
@@ -994,16 +1019,34 @@ store_doc_move(
 	ok = path_key(doc.path, olen, okb);
 	doc.path = path;
 	doc.source = source;
-	d = val(NULL, rec_doc_len(&doc));
 	if ((rc = del(t, t->st->paths, ok)) != 0 ||
 	    (rc = put(t, t->st->paths, pk, k, 0)) != 0)
 		goto out;
-	if ((rc = mdb_put(t->txn, t->st->docs, &k, &d, MDB_RESERVE)) != 0) {
-		rc = txn_fail(t, rc);
-		goto out;
-	}
-	rec_doc_encode(d.mv_data, &doc);
+	rc = doc_save(t, &k, &doc);
 out:
+	free(copy);
+	return rc;
+}
+
+int
+store_doc_set_file(struct store_txn *t, uint64_t id, uint64_t size,
+    int64_t mtime, const uint64_t content_hash[2])
+{
+	unsigned char idb[8];
+	struct store_doc doc;
+	void *copy = NULL;
+	MDB_val k;
+	int rc;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if ((rc = doc_load(t, id, idb, &k, &copy, &doc)) == 0) {
+		doc.size = size;
+		doc.mtime = mtime;
+		doc.content_hash[0] = content_hash[0];
+		doc.content_hash[1] = content_hash[1];
+		rc = doc_save(t, &k, &doc);
+	}
 	free(copy);
 	return rc;
 }

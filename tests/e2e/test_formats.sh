@@ -278,7 +278,7 @@ grep -q "rejected canalherald/deep.html: nested too deeply (html)" "$LOG" ||
 [ "$(status_field documents)" = 9 ] || fail "documents changed"
 ok "broken JSON, MIME bomb and deep HTML rejected with a reason; daemon running"
 
-# ---- A changed JSON lines file replaces all of its items ----------------------
+# ---- A changed JSON lines file: changed items replaced, a broken one rejected --
 head -n 2 "$TMP/feed.jsonl" >"$TMP/feed2.jsonl"
 printf '{"title": "broken line"\n' >>"$TMP/feed2.jsonl"
 drop "$WATCH/aggregator/feed.jsonl" <"$TMP/feed2.jsonl"

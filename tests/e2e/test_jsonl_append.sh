@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# A JSON lines feed that grows keeps the documents of its earlier items:
+# their ids, arrivals and pairs (an appended line once stored every item
+# again, and the copy of an item became its original). A changed item is
+# replaced, a removed one goes, and a file down to one item names its
+# document by the file again, still the same document.
+source "$(dirname "$0")/lib.sh"
+
+# item TEXT-FUNCTION TITLE: one JSON line with that story's text.
+item() {
+	"$1" | python3 -c 'import json, sys
+print(json.dumps({"title": sys.argv[1], "content": sys.stdin.read()}))' "$2"
+}
+# stored_id PATH: the id of the last "stored PATH (id N" line, or none.
+stored_id() {
+	grep -o "stored $1 (id [0-9]*" "$LOG" | tail -n 1 | awk '{print $4}'
+}
+
+start_daemon
+item story_bridge bridge >"$TMP/feed"
+drop "$WATCH/feed.jsonl" <"$TMP/feed"
+wait_for documents 1
+story_bridge | drop "$WATCH/copy.txt"
+wait_for documents 2
+bridge=$(stored_id feed.jsonl)
+[ -n "$bridge" ] || fail "feed.jsonl not stored"
+
+item story_orchard orchard >>"$TMP/feed"
+drop "$WATCH/feed.jsonl" <"$TMP/feed"
+wait_for documents 3
+[ -z "$(stored_id 'feed.jsonl#0')" ] || fail "item 0 stored again"
+[ -n "$(stored_id 'feed.jsonl#1')" ] || fail "item 1 not stored"
+ctl pairs --json | grep -q '"a":"feed.jsonl#0","b":"copy.txt","relation":"exact","original":"feed.jsonl#0"' ||
+    fail "pair after the append: $(ctl pairs --json)"
+ok "an appended item: the first keeps its document (renamed #0) and its pair"
+
+orchard=$(stored_id 'feed.jsonl#1')
+item story_library library >>"$TMP/feed"
+drop "$WATCH/feed.jsonl" <"$TMP/feed"
+wait_for documents 4
+[ "$(grep -c 'stored feed.jsonl' "$LOG")" = 3 ] ||
+    fail "items stored again: $(grep 'stored feed' "$LOG")"
+ok "a third item: only it is stored"
+
+# Item 1 changed: it alone is replaced.
+{ sed -n 1p "$TMP/feed"; item story_ferry ferry; sed -n 3p "$TMP/feed"; } \
+    >"$TMP/feed2"
+drop "$WATCH/feed.jsonl" <"$TMP/feed2"
+for _ in $(seq 1 50); do
+	[ "$(stored_id 'feed.jsonl#1')" != "$orchard" ] && break
+	sleep 0.1
+done
+wait_for documents 4
+[ "$(stored_id 'feed.jsonl#1')" != "$orchard" ] || fail "item 1 not replaced"
+grep -q "replaced feed.jsonl (content changed; 2 of its items kept)" "$LOG" ||
+    fail "replaced line: $(grep replaced "$LOG")"
+ctl matches feed.jsonl#1 --json >/dev/null || fail "item 1 missing"
+ok "a changed item is replaced, the others kept"
+
+# Down to the first item: the file's own name, the same document.
+sed -n 1p "$TMP/feed" | drop "$WATCH/feed.jsonl"
+wait_for documents 2
+ctl pairs --json | grep -q '"a":"feed.jsonl","b":"copy.txt","relation":"exact","original":"feed.jsonl"' ||
+    fail "pair after the cut: $(ctl pairs --json)"
+[ "$(grep -c "stored feed.jsonl (id" "$LOG")" = 1 ] ||
+    fail "the one item stored again: $(grep 'stored feed' "$LOG")"
+ok "down to one item: named feed.jsonl again, id $bridge kept"
+
+before=$(grep -c "stored \|replaced " "$LOG")
+stop_daemon
+start_daemon
+wait_for documents 2
+sleep 0.5
+[ "$(grep -c "stored \|replaced " "$LOG")" = "$before" ] ||
+    fail "a restart stored the feed again: $(tail -n 5 "$LOG")"
+ok "restart: the kept item is known unchanged"
