@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -15,11 +16,18 @@
 #include "metrics.h"
 #include "report.h"
 #include "store.h"
+#include "text.h"
 
 #define STEP_RETRIES 8 /* map growths in a row before a step gives up */
 #define DAY_US (86400LL * 1000000)
 
-enum phase { PH_IDLE, PH_DOCS, PH_REJECTS, PH_REPORT };
+/*
+ * A run: expired documents go (their files, if still in the tree as they
+ * were stored, are remembered: store_gone_put), then old rejection
+ * records, then the records of expired files no longer there or written
+ * since, then the report.
+ */
+enum phase { PH_IDLE, PH_DOCS, PH_REJECTS, PH_GONE, PH_REPORT };
 
 struct cleanup {
 	struct reprintd *r;
@@ -28,7 +36,8 @@ struct cleanup {
 	uint64_t run; /* current or last run */
 	int64_t started, cutoff;
 	uint64_t next_id; /* resume the document scan here */
-	uint64_t expired, rejects;
+	char *gone_next; /* resume the expired files' scan here (NULL: start) */
+	uint64_t expired, rejects, gone;
 	json_t *last; /* result of the last finished run */
 };
 
@@ -36,7 +45,11 @@ struct cleanup {
 struct victims {
 	int64_t cutoff;
 	uint64_t ids[CLEANUP_STEP];
-	char *paths[CLEANUP_STEP];
+	char *paths[CLEANUP_STEP]; /* a document's file, a record's path */
+	uint64_t size[CLEANUP_STEP];
+	int64_t mtime[CLEANUP_STEP];
+	const char *watch; /* the watched directory (PH_GONE) */
+	char *last;        /* the last record looked at (PH_GONE) */
 	size_t n, scanned;
 	uint64_t last_id; /* last document looked at */
 	int more;         /* stopped before the end */
@@ -56,8 +69,19 @@ doc_cb(const struct store_doc *d, void *arg)
 	struct victims *v = arg;
 
 	v->last_id = d->id;
-	if (d->first_seen < v->cutoff)
+	if (d->first_seen < v->cutoff) {
+		/* Its file: the path without an item's "#N". */
+		const char *hash = strrchr(d->path, '#');
+		size_t len = hash != NULL && text_item_suffix(hash)
+		                 ? (size_t)(hash - d->path)
+		                 : strlen(d->path);
+
+		if ((v->paths[v->n] = strndup(d->path, len)) == NULL)
+			return -ENOMEM;
+		v->size[v->n] = d->size;
+		v->mtime[v->n] = d->mtime;
 		v->ids[v->n++] = d->id;
+	}
 	if (v->n == CLEANUP_STEP || ++v->scanned == CLEANUP_SCAN) {
 		v->more = 1;
 		return 1;
@@ -81,6 +105,39 @@ reject_cb(const struct store_reject *rj, void *arg)
 	return 0;
 }
 
+/* Whether path, under the watched directory, is the file as recorded. */
+static int
+file_is(const char *watch, const char *path, uint64_t size, int64_t mtime)
+{
+	char full[PATH_MAX];
+	struct stat sb;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", watch, path) >=
+	    sizeof(full))
+		return 0;
+	return stat(full, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	       (uint64_t)sb.st_size == size && (int64_t)sb.st_mtime == mtime;
+}
+
+/* An expired file's record whose file is gone or written since goes. */
+static int
+gone_cb(const struct store_gone *g, void *arg)
+{
+	struct victims *v = arg;
+
+	free(v->last);
+	if ((v->last = strdup(g->path)) == NULL)
+		return -ENOMEM;
+	if (!file_is(v->watch, g->path, g->size, g->mtime) &&
+	    (v->paths[v->n++] = strdup(g->path)) == NULL)
+		return -ENOMEM;
+	if (v->n == CLEANUP_STEP || ++v->scanned == CLEANUP_SCAN) {
+		v->more = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static void
 victims_clear(struct victims *v)
 {
@@ -90,6 +147,8 @@ victims_clear(struct victims *v)
 		if (v->paths[i] != NULL)
 			free(v->paths[i]);
 	memset(v->paths, 0, sizeof(v->paths));
+	free(v->last);
+	v->last = NULL;
 	v->n = v->scanned = 0;
 	v->more = 0;
 }
@@ -112,10 +171,16 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 		return rc;
 	if (c->phase == PH_DOCS) {
 		rc = store_doc_each(txn, c->next_id, doc_cb, v);
-		for (i = 0; rc >= 0 && i < v->n; i++)
+		for (i = 0; rc >= 0 && i < v->n; i++) {
 			if ((rc = store_doc_delete(txn, v->ids[i])) ==
 			    STORE_ENOTFOUND)
 				rc = 0;
+			/* Still in the tree: not new at the next scan. */
+			if (rc == 0 && file_is(c->r->cfg.watch, v->paths[i],
+			                   v->size[i], v->mtime[i]))
+				rc = store_gone_put(txn, v->paths[i],
+				    v->size[i], v->mtime[i], now_us());
+		}
 		if (rc >= 0 && v->n > 0) {
 			gmtime_r(&t, &tm);
 			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
@@ -123,10 +188,15 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 			if ((rc = store_counter_add(txn, name, v->n)) == 0)
 				rc = store_counter_add(txn, "expired", v->n);
 		}
-	} else {
+	} else if (c->phase == PH_REJECTS) {
 		rc = store_reject_each(txn, reject_cb, v);
 		for (i = 0; rc >= 0 && i < v->n; i++)
 			rc = store_reject_del(txn, v->paths[i]);
+	} else {
+		v->watch = c->r->cfg.watch;
+		rc = store_gone_each(txn, c->gone_next, gone_cb, v);
+		for (i = 0; rc >= 0 && i < v->n; i++)
+			rc = store_gone_del(txn, v->paths[i]);
 	}
 	if (rc < 0) {
 		store_txn_abort(txn);
@@ -137,8 +207,16 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 	if (c->phase == PH_DOCS) {
 		c->expired += v->n;
 		c->next_id = v->last_id + 1;
-	} else
+	} else if (c->phase == PH_REJECTS) {
 		c->rejects += v->n;
+	} else {
+		c->gone += v->n;
+		/* Resume at the last record looked at (kept, or gone: then
+		 * the walk starts at the one after it). */
+		free(c->gone_next);
+		c->gone_next = v->last;
+		v->last = NULL;
+	}
 	*done = !v->more;
 	return 0;
 }
@@ -165,8 +243,9 @@ finish(struct cleanup *c, const char *report, const char *error)
 	else
 		log_info("cleanup %" PRIu64 ": removed %" PRIu64 " documents "
 		         "and %" PRIu64 " rejection records older than the "
-		         "retention; report %s",
-		    c->run, c->expired, c->rejects,
+		         "retention, forgot %" PRIu64 " expired files no "
+		         "longer in the tree; report %s",
+		    c->run, c->expired, c->rejects, c->gone,
 		    report != NULL ? report : "-");
 }
 
@@ -253,9 +332,11 @@ step_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (done) {
-		if (c->phase == PH_DOCS) {
+		if (c->phase == PH_DOCS)
 			c->phase = PH_REJECTS;
-		} else
+		else if (c->phase == PH_REJECTS)
+			c->phase = PH_GONE;
+		else
 			c->phase = PH_REPORT;
 	}
 	schedule(c);
@@ -284,6 +365,7 @@ cleanup_free(struct cleanup *c)
 		return;
 	event_free(c->ev);
 	json_decref(c->last);
+	free(c->gone_next);
 	free(c);
 }
 
@@ -299,7 +381,9 @@ cleanup_start(struct cleanup *c, uint64_t *run)
 		        ? INT64_MIN
 		        : c->started - (int64_t)c->r->cfg.retention * 1000000;
 		c->next_id = 0;
-		c->expired = c->rejects = 0;
+		free(c->gone_next);
+		c->gone_next = NULL;
+		c->expired = c->rejects = c->gone = 0;
 		c->phase = PH_DOCS;
 		log_info("cleanup %" PRIu64 ": started (retention %" PRIu64
 		         " s)",

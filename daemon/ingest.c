@@ -1010,13 +1010,18 @@ ingest_known(struct reprintd *r, const char *rel, const struct stat *sb)
 {
 	struct store_txn *txn;
 	struct store_doc old;
-	uint64_t id;
+	struct store_gone gone;
+	uint64_t id = 0;
 	int known;
 
 	if (store_txn_begin(r->st, 0, &txn) < 0)
 		return 0; /* ingest will say why */
 	known = stored_version(txn, rel, &id, &old) == 0 && id != 0 &&
 	        unchanged(&old, sb);
+	/* Its document expired, the file not written since: not new. */
+	if (!known && id == 0 && store_gone_get(txn, rel, &gone) == 0)
+		known = gone.size == (uint64_t)sb->st_size &&
+		        gone.mtime == (int64_t)sb->st_mtime;
 	store_txn_abort(txn);
 	return known;
 }
@@ -1224,6 +1229,9 @@ ingest_file(
 		    reason(extract_detect(rel, buf, len), EXTRACT_EEMPTY));
 		goto out;
 	}
+	/* Written since its document expired: an arrival like any. */
+	if ((rc = store_gone_del(txn, rel)) < 0)
+		goto out;
 	if (items.v[0].doc.format == EXTRACT_JSON) {
 		if ((rc = drop_item_rejects(txn, rel)) < 0 ||
 		    (rc = store_items(r, txn, n, rel, &sb, len, h, &items)) < 0)

@@ -54,7 +54,8 @@ int ingest_merge(struct reprintd *r, int whole);
 
 /*
  * 1 if rel (lstat sb, a regular file) is stored as it is now, by the test
- * ingest uses to skip a file unread (size and mtime): the start-up walk
+ * ingest uses to skip a file unread (size and mtime), or its document
+ * expired (retention) with the file as it is now: the start-up walk
  * leaves it out (watch_set_known). 0 otherwise, or on any error (ingest
  * then looks at the file and says what is wrong).
  */

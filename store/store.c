@@ -31,7 +31,9 @@
  * this handle ends (or at the next begin), and the caller redoes its work.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,6 +57,8 @@ struct store {
 	MDB_dbi meta, docs, paths, text, feat, pairs, rejects;
 	MDB_dbi nkeys; /* see "Key counts" */
 	int has_nkeys; /* absent in a store a read-only open found without */
+	MDB_dbi gone;  /* expired documents' files (store_gone_put) */
+	int has_gone;  /* as has_nkeys */
 	struct ix_dbis ixd;
 	struct ix *ix; /* the index's memtable (index.h) */
 	uint32_t flags;
@@ -433,6 +437,13 @@ open_dbis(struct store *st)
 		goto fail;
 	}
 	st->has_nkeys = rc == 0;
+	/* Added to schema 6 without a new version, as nkeys. */
+	rc = dbi_open(t.txn, "gone", create, &st->gone);
+	if (rc != 0 && !(rc == MDB_NOTFOUND && rdonly)) {
+		rc = lmdb_error(rc);
+		goto fail;
+	}
+	st->has_gone = rc == 0;
 	st->ixd.meta = st->meta;
 	for (size_t i = 0; i < IX_NDBI; i++) {
 		rc = dbi_open(
@@ -1618,11 +1629,15 @@ store_pair_each(struct store_txn *t, store_pair_cb cb, void *arg)
 	return walk(t, t->st->pairs, none, MDB_FIRST, MDB_NEXT, visit_pair, &w);
 }
 
-/* ---- Rejected files ----------------------------------------------------- */
+/* ---- Records by path: rejected files, expired documents' files --------- */
 
-int
-store_reject_put(
-    struct store_txn *t, const char *path, const char *reason, int64_t at)
+/*
+ * A record (path, text, time) under path's key in dbi; counter, if not
+ * NULL, is the meta count of dbi's records.
+ */
+static int
+pathrec_put(struct store_txn *t, MDB_dbi dbi, const char *counter,
+    const char *path, const char *text, int64_t at)
 {
 	unsigned char pkb[PATHKEY_MAX];
 	size_t plen, rlen;
@@ -1633,40 +1648,42 @@ store_reject_put(
 		return rc;
 	if ((rc = path_check(path, &plen)) != 0)
 		return rc;
-	if (reason == NULL)
+	if (text == NULL)
 		return -EINVAL;
-	if ((rlen = strlen(reason)) > UINT32_MAX - 64)
+	if ((rlen = strlen(text)) > UINT32_MAX - 64)
 		return -E2BIG;
 	k = path_key(path, plen, pkb);
-	rc = mdb_get(t->txn, t->st->rejects, &k, &d);
+	rc = mdb_get(t->txn, dbi, &k, &d);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return lmdb_error(rc);
 	isnew = rc == MDB_NOTFOUND;
 	d = val(NULL, rec_reject_len(plen, rlen));
-	if ((rc = mdb_put(t->txn, t->st->rejects, &k, &d, MDB_RESERVE)) != 0)
+	if ((rc = mdb_put(t->txn, dbi, &k, &d, MDB_RESERVE)) != 0)
 		return txn_fail(t, rc);
-	rec_reject_encode(d.mv_data, path, plen, reason, rlen, at);
-	return isnew ? txn_poison(t, meta_add(t, "rejected", 1)) : 0;
+	rec_reject_encode(d.mv_data, path, plen, text, rlen, at);
+	return isnew && counter != NULL ? txn_poison(t, meta_add(t, counter, 1))
+	                                : 0;
 }
 
-int
-store_reject_get(
-    struct store_txn *t, const char *path, struct store_reject *out)
+static int
+pathrec_get(struct store_txn *t, MDB_dbi dbi, const char *path,
+    struct store_reject *out)
 {
 	MDB_val d;
 	int rc;
 
 	if (out == NULL)
 		return -EINVAL;
-	if ((rc = path_get(t, t->st->rejects, path, &d)) != 0 ||
+	if ((rc = path_get(t, dbi, path, &d)) != 0 ||
 	    (rc = rec_reject_decode(d.mv_data, d.mv_size, out)) != 0)
 		return rc;
 	/* A long path's key is a hash: confirm the path. */
 	return strcmp(out->path, path) == 0 ? 0 : STORE_ENOTFOUND;
 }
 
-int
-store_reject_del(struct store_txn *t, const char *path)
+static int
+pathrec_del(
+    struct store_txn *t, MDB_dbi dbi, const char *counter, const char *path)
 {
 	unsigned char pkb[PATHKEY_MAX];
 	size_t plen;
@@ -1678,23 +1695,23 @@ store_reject_del(struct store_txn *t, const char *path)
 	if ((rc = path_check(path, &plen)) != 0)
 		return rc;
 	k = path_key(path, plen, pkb);
-	rc = mdb_del(t->txn, t->st->rejects, &k, NULL);
+	rc = mdb_del(t->txn, dbi, &k, NULL);
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return txn_fail(t, rc);
-	return txn_poison(t, meta_add(t, "rejected", -1));
+	return counter != NULL ? txn_poison(t, meta_add(t, counter, -1)) : 0;
 }
 
-struct reject_walk {
-	store_reject_cb cb;
+struct pathrec_walk {
+	int (*cb)(const struct store_reject *r, void *arg);
 	void *arg;
 };
 
 static int
-visit_reject(const MDB_val *k, const MDB_val *d, void *ctx)
+visit_pathrec(const MDB_val *k, const MDB_val *d, void *ctx)
 {
-	struct reject_walk *w = ctx;
+	struct pathrec_walk *w = ctx;
 	struct store_reject r;
 	int rc;
 
@@ -1704,19 +1721,132 @@ visit_reject(const MDB_val *k, const MDB_val *d, void *ctx)
 	return w->cb(&r, w->arg);
 }
 
-int
-store_reject_each(struct store_txn *t, store_reject_cb cb, void *arg)
+/* The records of dbi in key order, from the key of path from (NULL: the
+ * first). */
+static int
+pathrec_each(struct store_txn *t, MDB_dbi dbi, const char *from,
+    int (*cb)(const struct store_reject *r, void *arg), void *arg)
 {
-	struct reject_walk w = {cb, arg};
-	MDB_val none = {0, NULL};
+	struct pathrec_walk w = {cb, arg};
+	unsigned char pkb[PATHKEY_MAX];
+	MDB_val k = {0, NULL};
+	size_t plen;
 	int rc;
 
 	if ((rc = txn_check(t, 0)) != 0)
 		return rc;
 	if (cb == NULL)
 		return -EINVAL;
-	return walk(
-	    t, t->st->rejects, none, MDB_FIRST, MDB_NEXT, visit_reject, &w);
+	if (from != NULL) {
+		if ((rc = path_check(from, &plen)) != 0)
+			return rc;
+		k = path_key(from, plen, pkb);
+	}
+	return walk(t, dbi, k, from != NULL ? MDB_SET_RANGE : MDB_FIRST,
+	    MDB_NEXT, visit_pathrec, &w);
+}
+
+int
+store_reject_put(
+    struct store_txn *t, const char *path, const char *reason, int64_t at)
+{
+	return pathrec_put(t, t->st->rejects, "rejected", path, reason, at);
+}
+
+int
+store_reject_get(
+    struct store_txn *t, const char *path, struct store_reject *out)
+{
+	return pathrec_get(t, t->st->rejects, path, out);
+}
+
+int
+store_reject_del(struct store_txn *t, const char *path)
+{
+	return pathrec_del(t, t->st->rejects, "rejected", path);
+}
+
+int
+store_reject_each(struct store_txn *t, store_reject_cb cb, void *arg)
+{
+	return pathrec_each(t, t->st->rejects, NULL, cb, arg);
+}
+
+/* An expired document's file: its size and mtime as the record's text. */
+int
+store_gone_put(struct store_txn *t, const char *path, uint64_t size,
+    int64_t mtime, int64_t at)
+{
+	char text[48];
+
+	if (!t->st->has_gone)
+		return -EROFS;
+	snprintf(text, sizeof(text), "%" PRIu64 " %" PRId64, size, mtime);
+	return pathrec_put(t, t->st->gone, NULL, path, text, at);
+}
+
+static int
+gone_decode(const struct store_reject *r, struct store_gone *out)
+{
+	unsigned long long size;
+	long long mtime;
+	int end = 0;
+
+	if (sscanf(r->reason, "%llu %lld%n", &size, &mtime, &end) != 2 ||
+	    r->reason[end] != '\0')
+		return STORE_ECORRUPT;
+	out->path = r->path;
+	out->size = size;
+	out->mtime = mtime;
+	out->at = r->at;
+	return 0;
+}
+
+int
+store_gone_get(struct store_txn *t, const char *path, struct store_gone *out)
+{
+	struct store_reject r;
+	int rc;
+
+	if (!t->st->has_gone)
+		return STORE_ENOTFOUND;
+	if ((rc = pathrec_get(t, t->st->gone, path, &r)) != 0)
+		return rc;
+	return gone_decode(&r, out);
+}
+
+int
+store_gone_del(struct store_txn *t, const char *path)
+{
+	return t->st->has_gone ? pathrec_del(t, t->st->gone, NULL, path) : 0;
+}
+
+struct gone_walk {
+	store_gone_cb cb;
+	void *arg;
+};
+
+static int
+visit_gone(const struct store_reject *r, void *arg)
+{
+	struct gone_walk *w = arg;
+	struct store_gone g;
+	int rc;
+
+	if ((rc = gone_decode(r, &g)) != 0)
+		return rc;
+	return w->cb(&g, w->arg);
+}
+
+int
+store_gone_each(
+    struct store_txn *t, const char *from, store_gone_cb cb, void *arg)
+{
+	struct gone_walk w = {cb, arg};
+
+	if (!t->st->has_gone)
+		return 0;
+	return pathrec_each(t, t->st->gone, from, visit_gone, &w);
 }
 
 /* ---- Counters ----------------------------------------------------------- */

@@ -342,6 +342,31 @@ int store_reject_del(struct store_txn *txn, const char *path);
 typedef int (*store_reject_cb)(const struct store_reject *r, void *arg);
 int store_reject_each(struct store_txn *txn, store_reject_cb cb, void *arg);
 
+/* ---- Files of expired documents -------------------------------------------
+ *
+ * A document that retention removed while its file stayed in the watched
+ * tree (an archive): the file's size and mtime then, so that a later scan
+ * does not take it for a new arrival. A file written since is new again.
+ */
+struct store_gone {
+	const char *path; /* points into the map */
+	uint64_t size;
+	int64_t mtime; /* unix seconds */
+	int64_t at;    /* when it expired, unix microseconds */
+};
+int store_gone_put(struct store_txn *txn, const char *path, uint64_t size,
+    int64_t mtime, int64_t at);
+/* STORE_ENOTFOUND if none (also in a read-only store made before the
+ * table). */
+int store_gone_get(
+    struct store_txn *txn, const char *path, struct store_gone *out);
+int store_gone_del(struct store_txn *txn, const char *path);
+typedef int (*store_gone_cb)(const struct store_gone *g, void *arg);
+/* In key order from the key of path from (NULL: the first); a long path's
+ * key is a hash, so this order is not the paths'. */
+int store_gone_each(
+    struct store_txn *txn, const char *from, store_gone_cb cb, void *arg);
+
 /* ---- Counters -------------------------------------------------------------
  *
  * Named 64-bit counters kept for the caller (the daemon counts expired

@@ -1252,6 +1252,62 @@ collect_reject(const struct store_reject *r, void *arg)
 	return 0;
 }
 
+static int
+collect_gone(const struct store_gone *g, void *arg)
+{
+	char *buf = arg;
+
+	strcat(buf, g->path);
+	strcat(buf, " ");
+	return 0;
+}
+
+/* Expired documents' files: by path, with size and mtime; walked from a
+ * path's key; not counted as rejections. */
+static void
+test_gone(void **state)
+{
+	struct fx *fx = *state;
+	struct store_txn *t;
+	struct store_gone g;
+	struct store_stats st;
+	char all[2048] = "", from_b[2048] = "", longp[600];
+
+	memset(longp, 'g', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	assert_int_equal(store_gone_put(t, "a.txt", 10, 1000, 5), 0);
+	assert_int_equal(store_gone_put(t, "b.txt", 20, 2000, 6), 0);
+	assert_int_equal(store_gone_put(t, "b.txt", 21, 2001, 7), 0);
+	assert_int_equal(store_gone_put(t, longp, 30, 3000, 8), 0);
+	assert_int_equal(store_gone_put(t, "", 1, 1, 1), -EINVAL);
+	assert_int_equal(store_txn_commit(t), 0);
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_gone_get(t, "b.txt", &g), 0);
+	assert_string_equal(g.path, "b.txt");
+	assert_true(g.size == 21 && g.mtime == 2001 && g.at == 7);
+	assert_int_equal(store_gone_get(t, longp, &g), 0);
+	assert_true(g.size == 30 && g.mtime == 3000);
+	assert_int_equal(store_gone_get(t, "c.txt", &g), STORE_ENOTFOUND);
+	assert_int_equal(store_stats(t, &st), 0);
+	assert_true(st.rejected == 0);
+	assert_int_equal(store_gone_each(t, NULL, collect_gone, all), 0);
+	assert_non_null(strstr(all, "a.txt "));
+	assert_non_null(strstr(all, "b.txt "));
+	assert_int_equal(store_gone_each(t, "b.txt", collect_gone, from_b), 0);
+	assert_true(strncmp(from_b, "b.txt ", 6) == 0);
+	store_txn_abort(t);
+
+	t = begin(fx, 1);
+	assert_int_equal(store_gone_del(t, "b.txt"), 0);
+	assert_int_equal(store_gone_del(t, "b.txt"), 0); /* absent: 0 */
+	assert_int_equal(store_gone_get(t, "b.txt", &g), STORE_ENOTFOUND);
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
 static void
 test_rejects(void **state)
 {
@@ -1941,6 +1997,7 @@ main(void)
 	    T(test_index_filter_other_writer),
 	    T(test_pairs),
 	    T(test_delete),
+	    T(test_gone),
 	    T(test_rejects),
 	    T(test_stats_reopen),
 	    T(test_rdonly_empty),

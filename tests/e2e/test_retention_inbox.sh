@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Retention over an inbox that keeps its files (an archive): a document
+# that expired is not taken for a new arrival by the next start-up scan
+# while its file is as it was (it came back as a reprint of its own
+# copies); a file written again is new; and once the file is gone, its
+# record goes at the next cleanup.
+source "$(dirname "$0")/lib.sh"
+
+DAY=86400
+T0=$(date +%s)
+printf 'nosync = true\nretention = 90d\n' >"$TMP/r.conf"
+
+export REPRINTD_NOW=$T0
+story_bridge | drop "$WATCH/wire/bridge.txt"
+story_bridge | drop "$WATCH/herald/bridge.txt"
+story_orchard | drop "$WATCH/wire/orchard.txt"
+start_daemon --config "$TMP/r.conf"
+wait_for documents 3
+stop_daemon
+
+# Day 100: the three expire; a new story arrives.
+export REPRINTD_NOW=$((T0 + 100 * DAY))
+start_daemon --config "$TMP/r.conf"
+wait_for documents 3
+story_ferry | drop "$WATCH/wire/ferry.txt"
+wait_for documents 4
+ctl cleanup >/dev/null || fail "cleanup"
+for _ in $(seq 1 50); do
+	[ "$(status_field documents)" = 1 ] && break
+	sleep 0.1
+done
+[ "$(status_field documents)" = 1 ] || fail "not expired: $(status_field documents)"
+stop_daemon
+
+# A restart: the expired files are still there, unchanged: not new.
+export REPRINTD_NOW=$((T0 + 100 * DAY + 3600))
+before=$(grep -c "stored " "$LOG")
+start_daemon --config "$TMP/r.conf"
+wait_for documents 1
+sleep 0.5
+[ "$(grep -c "stored " "$LOG")" = "$before" ] ||
+    fail "expired files ingested again: $(grep stored "$LOG" | tail -n 3)"
+[ "$(status_field pairs)" = 0 ] || fail "pairs: $(ctl pairs)"
+ok "expired documents' files are not new arrivals at the next start"
+
+# Written again: an arrival like any.
+story_orchard >>"$WATCH/wire/orchard.txt"
+wait_for documents 2
+grep -q "stored wire/orchard.txt" "$LOG" || fail "rewritten file not stored"
+ok "a file written again after its document expired is stored"
+
+# A file gone from the tree: its record goes at the next cleanup.
+rm "$WATCH/herald/bridge.txt"
+ctl cleanup >/dev/null || fail "cleanup 2"
+for _ in $(seq 1 50); do
+	grep -q "forgot 1 expired files no longer in the tree" "$LOG" && break
+	sleep 0.1
+done
+grep -q "forgot 1 expired files no longer in the tree" "$LOG" ||
+    fail "records of gone files: $(grep 'cleanup 2' "$LOG")"
+# ...and the one still there is still known.
+stop_daemon
+before=$(grep -c "stored " "$LOG")
+start_daemon --config "$TMP/r.conf"
+wait_for documents 2
+sleep 0.5
+[ "$(grep -c "stored " "$LOG")" = "$before" ] ||
+    fail "taken for new: $(grep stored "$LOG" | tail -n 2)"
+story_bridge | drop "$WATCH/herald/bridge.txt"
+wait_for documents 3
+ok "the record of a file gone from the tree is forgotten, the others kept"
