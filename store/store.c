@@ -13,6 +13,9 @@
  *   ixlog, ixdead, ix1a ... ix3b        the fingerprint index (index.c)
  *   pairs    id → pair record          DUPSORT|DUPFIXED, once under each end
  *   rejects  path key → reject record
+ *   nkeys    id / NK_SPAN → a byte per id: its number of index keys
+ *   gone     path key → an expired document's file (a reject record
+ *                                       whose text is "SIZE MTIME")
  *
  * Integer keys and dups are 8-byte big-endian under LMDB's default memcmp
  * order (not MDB_INTEGERKEY): byte order is numeric order, no alignment
