@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "pending.h"
 #include "store.h"
+#include "watch.h"
 
 #define NBUCKETS 17
 #define NREASONS 32 /* distinct rejection labels kept; more go to "other" */
@@ -275,6 +276,10 @@ metrics_render(
 	gauge(f, "reprintd_store_map_max_bytes",
 	    "The most the map grows to (map_size_max); at it ingest pauses.",
 	    (double)r->cfg.map_size_max);
+	gauge(f, "reprintd_unreadable_directories",
+	    "Directories of the tree the daemon cannot read (walked again "
+	    "when their permissions change, or on SIGHUP).",
+	    r->w != NULL ? (double)watch_unreadable(r->w) : 0);
 	counter(f, "reprintd_inotify_overflows_total",
 	    "inotify queue overflows (each triggers a rescan).", M.overflows);
 	counter(f, "reprintd_read_ahead_total",

@@ -261,6 +261,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		    m->config_path != NULL ? m->config_path
 		                           : "(no configuration file)");
 		reload(m);
+		/* Directories that could not be read: perhaps they can now. */
+		if (m->r.w != NULL)
+			watch_retry(m->r.w);
 		break;
 	default:
 		/* Batches run to completion inside one callback, so the

@@ -21,8 +21,8 @@
 
 #define WATCH_MASK                                                             \
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |            \
-	    IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW |      \
-	    IN_EXCL_UNLINK)
+	    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |           \
+	    IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 #define WATCH_DEPTH_MAX 64        /* deeper trees are not news feeds */
 #define WATCH_BACK_SECS 1         /* how often a vanished root is looked for */
 #define WATCH_SUMS_MAX (3u << 14) /* directories summarized: 3 MiB at most */
@@ -98,6 +98,11 @@ struct watch {
 		int dir; /* a folder: the files under it moved */
 	} moves[WATCH_MOVES];
 	unsigned moves_next;
+	/* Directories that could not be read (EACCES, EPERM), relative to
+	 * root: walked again when their permissions change (IN_ATTRIB on
+	 * the parent) or on watch_retry. */
+	char **denied;
+	size_t ndenied, capdenied;
 };
 
 struct scan_file {
@@ -121,6 +126,7 @@ typedef int (*scan_visit_fn)(
 
 static char *join(const char *a, const char *b);
 static void moves_clear(struct watch *w);
+static void denied_clear(struct watch *w);
 static void watch_read_cb(evutil_socket_t fd, short what, void *arg);
 static void watch_back_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -182,6 +188,8 @@ watch_close(struct watch *w)
 	free(w->last_path);
 	free(w->sums);
 	moves_clear(w);
+	denied_clear(w);
+	free(w->denied);
 	free(w);
 }
 
@@ -638,6 +646,53 @@ dsum_file(struct dsum *sum, const struct stat *sb)
 		sum->fmax = t;
 }
 
+/* Index of rel in w->denied, or w->ndenied. */
+static size_t
+denied_find(const struct watch *w, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < w->ndenied && strcmp(w->denied[i], rel) != 0; i++)
+		;
+	return i;
+}
+
+/* Remember that directory rel could not be read: 1 if it is new. */
+static int
+denied_add(struct watch *w, const char *rel)
+{
+	char **nv, *copy;
+	size_t cap;
+
+	if (denied_find(w, rel) < w->ndenied)
+		return 0;
+	if (w->ndenied == w->capdenied) {
+		cap = w->capdenied ? w->capdenied * 2 : 8;
+		if ((nv = realloc(w->denied, cap * sizeof(*nv))) == NULL)
+			return 1;
+		w->denied = nv;
+		w->capdenied = cap;
+	}
+	if ((copy = strdup(rel)) != NULL)
+		w->denied[w->ndenied++] = copy;
+	return 1;
+}
+
+/* Forget entry i of w->denied. */
+static void
+denied_del(struct watch *w, size_t i)
+{
+	free(w->denied[i]);
+	w->denied[i] = w->denied[--w->ndenied];
+}
+
+static void
+denied_clear(struct watch *w)
+{
+	while (w->ndenied > 0)
+		denied_del(w, w->ndenied - 1);
+}
+
 /*
  * Walk directory rel: watch it first (so that nothing created during the
  * walk is missed; a file seen twice is queued once), then list it. dsb is
@@ -676,7 +731,16 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 		rc = -errno;
 		if (fd >= 0)
 			close(fd);
-		if (rc != -ENOENT)
+		if (rc == -EACCES || rc == -EPERM) {
+			/* Walked again when its permissions change; said
+			 * once, not at every pass of a chunked walk. */
+			if (denied_add(w, rel))
+				log_warnerr(rc,
+				    "cannot read directory %s (its files are "
+				    "read once it can be: on a change of its "
+				    "permissions, or on SIGHUP)",
+				    full);
+		} else if (rc != -ENOENT)
 			log_warnerr(rc, "cannot read directory %s", full);
 		free(full);
 		return depth == 0 ? rc : 0;
@@ -778,10 +842,34 @@ watch_scan_chunked(struct watch *w, size_t chunk)
 	int rc;
 
 	scan_end(w);
+	denied_clear(w); /* the walk finds them again */
 	w->scanning = 1;
 	w->scan_watches = 1;
 	w->scan_chunk = chunk ? chunk : 1;
 	return (rc = watch_scan_more(w)) < 0 ? rc : 0;
+}
+
+void
+watch_retry(struct watch *w)
+{
+	char **v = w->denied;
+	size_t n = w->ndenied, i;
+
+	/* Each is walked again, and comes back if it still cannot be
+	 * read. */
+	w->denied = NULL;
+	w->ndenied = w->capdenied = 0;
+	for (i = 0; i < n; i++) {
+		watch_scan_rel(w, v[i], 0);
+		free(v[i]);
+	}
+	free(v);
+}
+
+size_t
+watch_unreadable(const struct watch *w)
+{
+	return w->ndenied;
 }
 
 void
@@ -1019,7 +1107,27 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 		if (ev->mask & IN_MOVED_TO)
 			move_to(w, ev->cookie, rel, (ev->mask & IN_ISDIR) != 0);
 	}
-	if (ev->mask & IN_ISDIR) {
+	if ((ev->mask & (IN_ATTRIB | IN_ISDIR)) == (IN_ATTRIB | IN_ISDIR)) {
+		size_t i = denied_find(w, rel);
+
+		/* A directory we could not read: perhaps it can be now. */
+		if (i < w->ndenied) {
+			denied_del(w, i);
+			log_debug("directory %s: permissions changed", rel);
+			watch_scan_rel(w, rel, 0);
+		}
+	} else if (ev->mask & IN_ATTRIB) {
+		/* A file's permissions or times changed: one rejected as
+		 * unreadable may be readable now. Ingest skips it unread if
+		 * stored with this size and mtime (a chmod -R costs a stat
+		 * each). */
+		if (!(ev->mask & IN_ISDIR)) {
+			/* Its times set (cp -p) or its mode changed: it is
+			 * not simply the file a rename put there. */
+			move_forget(w, rel);
+			w->found(rel, w->arg);
+		}
+	} else if (ev->mask & IN_ISDIR) {
 		if (ev->mask & IN_MOVED_FROM)
 			watch_drop_subtree(w, rel);
 		else if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {

@@ -60,6 +60,14 @@ void watch_close(struct watch *w);
 #define WATCH_SCAN_CHUNK 65536
 int watch_scan(struct watch *w);
 /*
+ * Directories that could not be read (permission denied) are walked again
+ * when their permissions change (IN_ATTRIB on their parent) and on
+ * watch_retry (SIGHUP); watch_unreadable counts them now.
+ */
+void watch_retry(struct watch *w);
+size_t watch_unreadable(const struct watch *w);
+
+/*
  * Optional: asked during a walk about a regular file that would be
  * reported (relpath, its lstat, found's arg); 1 if it is stored as it is
  * now, so that the walk does not report it nor give it a place in a

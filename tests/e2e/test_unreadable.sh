@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A directory of the tree the daemon cannot read is counted
+# (reprintd_unreadable_directories) and walked again when its permissions
+# change: its files are ingested then, without a restart (they were
+# skipped for good). A SIGHUP while it is still unreadable keeps it so.
+# A file rejected as unreadable is read once its permissions change.
+# Permissions mean nothing to root: as root the daemon runs as nobody
+# (setpriv); as another user, as that user.
+source "$(dirname "$0")/lib.sh"
+
+run_as=()
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv >/dev/null || { echo "skip: no setpriv"; exit 0; }
+	run_as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	chmod 755 "$TMP"
+	chown -R nobody:nogroup "$WATCH" "$STATE"
+	# The socket's directory: the daemon's to write.
+	mkdir -m 755 "$TMP/run"
+	chown nobody:nogroup "$TMP/run"
+	SOCK=$TMP/run/reprintd.sock
+	# The log is written by the shell (root), the binaries must be
+	# reachable by nobody.
+	"${run_as[@]}" test -x "$REPRINTD" ||
+	    { echo "skip: $REPRINTD not reachable by nobody"; exit 0; }
+fi
+# Owned by someone else, mode 700: not readable by the daemon. As
+# root, root owns it; as a user, the user makes it and takes the mode
+# away (the daemon runs as the same user then: chmod 000).
+mkdir -p "$WATCH/feed"
+story_orchard >"$WATCH/feed/orchard.txt"
+if [ "$(id -u)" = 0 ]; then
+	chown root:root "$WATCH/feed" && chmod 700 "$WATCH/feed"
+else
+	chmod 000 "$WATCH/feed"
+fi
+story_bridge | drop "$WATCH/bridge.txt"
+story_ferry >"$WATCH/locked.txt"
+chmod 000 "$WATCH/locked.txt"
+[ "$(id -u)" != 0 ] || chown root:root "$WATCH/locked.txt"
+
+"${run_as[@]}" "$REPRINTD" --watch "$WATCH" --state "$STATE" \
+    --socket "$SOCK" >>"$LOG" 2>&1 &
+PID=$!
+for _ in $(seq 1 100); do
+	ctl status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+wait_for documents 1
+grep -q "cannot read directory $WATCH/feed" "$LOG" ||
+    fail "no warning: $(cat "$LOG")"
+[ "$(metric reprintd_unreadable_directories)" = 1 ] ||
+    fail "metric: $(ctl metrics | grep unreadable)"
+ok "an unreadable directory is said and counted"
+
+kill -HUP "$PID"
+sleep 0.5
+[ "$(metric reprintd_unreadable_directories)" = 1 ] ||
+    fail "after SIGHUP: $(ctl metrics | grep unreadable)"
+[ "$(grep -c "cannot read directory $WATCH/feed" "$LOG")" = 2 ] ||
+    fail "SIGHUP did not try it again: $(grep 'cannot read' "$LOG")"
+
+chmod 755 "$WATCH/feed"
+wait_for documents 2
+grep -q "stored feed/orchard.txt" "$LOG" || fail "not stored: $(tail "$LOG")"
+[ "$(metric reprintd_unreadable_directories)" = 0 ] ||
+    fail "metric after: $(ctl metrics | grep unreadable)"
+ok "its files are read once its permissions change, SIGHUP or not"
+
+grep -q "rejected locked.txt: unreadable" "$LOG" ||
+    fail "locked.txt: $(grep locked "$LOG")"
+chmod 644 "$WATCH/locked.txt"
+wait_for documents 3
+grep -q "stored locked.txt" "$LOG" || fail "locked.txt not stored after chmod"
+ok "a file rejected as unreadable is read once its mode allows"
