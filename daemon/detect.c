@@ -435,7 +435,7 @@ exact_hits(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	    txn, match_doc_norm_hash(d), ids, EXACT_READ, &nids);
 	if (rc < 0 || nids == 0)
 		goto out;
-	if (nids > EXACT_READ) /* more than read: the ids read, any order */
+	if (nids > EXACT_READ) /* more: the oldest EXACT_READ are listed */
 		nids = EXACT_READ;
 	qsort(ids, nids, sizeof(*ids), u64_cmp);
 	rc = -ENOMEM;
@@ -532,7 +532,8 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 		exact += r.relation == MATCH_EXACT;
 	}
 	/* Common keys and no exact copy: the copies of a story stored more
-	 * than `limit` times would have their keys common. */
+	 * than `limit` times would have their keys common. (A site's chrome
+	 * makes most documents look up their text's key: one lookup.) */
 	if (common.n > 0 && exact == 0 &&
 	    (rc = exact_hits(txn, d, self, &out, &n)) < 0)
 		goto out;

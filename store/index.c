@@ -1778,7 +1778,7 @@ chunk_get(struct ix *ix, struct ix_txn *t, int l, struct ix_cdir *cd,
  * entries, most often a cache line or two each. */
 static int
 run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
-    uint64_t *ids, size_t max, size_t *n)
+    uint64_t *ids, size_t max, int list, size_t *n)
 {
 	struct ix_cdir *cd;
 	struct rec_chunk ch;
@@ -1802,7 +1802,8 @@ run_lookup(struct ix *ix, struct ix_txn *t, int level, uint32_t key,
 			continue;
 		if (hk > key)
 			return 0;
-		if (ix->ndead == 0 && (ids == NULL || *n + x.left > max)) {
+		if (!list && ix->ndead == 0 &&
+		    (ids == NULL || *n + x.left > max)) {
 			*n += x.left; /* counted, not listed */
 			return 0;
 		}
@@ -1890,9 +1891,49 @@ lookup(struct ix *ix, struct ix_txn *t, uint32_t key, uint64_t *ids, size_t max,
 	}
 	for (int l = 0; l < IX_LEVELS && n <= max; l++)
 		if (ix->lv[l].npost > 0 && pf_may(ix, l, key) &&
-		    (rc = run_lookup(ix, t, l, key, ids, max, &n)) != 0)
+		    (rc = run_lookup(ix, t, l, key, ids, max, 0, &n)) != 0)
 			return rc;
 done:
+	*df = n;
+	return 0;
+}
+
+/* The oldest documents first (the deepest level's, then up to the
+ * memtable's), up to max of them listed, whatever the count. */
+static int
+lookup_oldest(struct ix *ix, struct ix_txn *t, uint32_t key, uint64_t *ids,
+    size_t max, size_t *df)
+{
+	size_t n = 0;
+	int rc;
+
+	for (int l = IX_LEVELS - 1; l >= 0 && n <= max; l--)
+		if (ix->lv[l].npost > 0 && pf_may(ix, l, key) &&
+		    (rc = run_lookup(ix, t, l, key, ids, max, 1, &n)) != 0)
+			return rc;
+	if (ix->slot != NULL && n <= max) {
+		/* The chain runs newest first: its oldest are its tail. */
+		const struct mslot *sl = mt_slot(ix, key);
+		size_t live = 0, room = max - n, skip;
+		uint32_t k;
+
+		for (k = sl->head; k; k = ix->e[k - 1].next)
+			live += ix->e[k - 1].id != 0;
+		skip = live > room ? live - room : 0;
+		for (k = sl->head; k; k = ix->e[k - 1].next) {
+			if (ix->e[k - 1].id == 0)
+				continue;
+			if (skip > 0) {
+				skip--;
+				continue;
+			}
+			if (ids != NULL)
+				ids[n] = ix->e[k - 1].id;
+			n++;
+		}
+		if (live > room)
+			n = max + 1; /* more than max: the oldest max listed */
+	}
 	*df = n;
 	return 0;
 }
@@ -1927,5 +1968,6 @@ ix_lookup_all(struct ix *ix, struct ix_txn *t, uint64_t key64, uint64_t *ids,
 	*df = 0;
 	if ((rc = sync_txn(ix, t)) != 0)
 		return rc;
-	return lookup(ix, t, hkey_of((uint32_t)(key64 >> 32)), ids, max, df);
+	return lookup_oldest(
+	    ix, t, hkey_of((uint32_t)(key64 >> 32)), ids, max, df);
 }

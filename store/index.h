@@ -69,7 +69,9 @@ int ix_del(struct ix *ix, struct ix_txn *t, uint64_t id);
 int ix_lookup(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
     size_t max, size_t *df);
 /* ix_lookup() that neither asks nor fills the set of keys found common
- * (which answers for one max): a key looked up with a max of its own. */
+ * (which answers for one max: a key looked up with a max of its own), and
+ * lists the oldest documents first (the deepest level's, up to the
+ * memtable's), up to max of them however many hold the key. */
 int ix_lookup_all(struct ix *ix, struct ix_txn *t, uint64_t key, uint64_t *ids,
     size_t max, size_t *df);
 /* A lookup of key in t comes soon: start loading what it reads first

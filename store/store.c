@@ -713,8 +713,9 @@ add_key(uint64_t *v, size_t n, uint64_t k)
 
 /*
  * The index key under which a document is also found by its normalized
- * text (store_exact_docs): the text's hash, mixed so that it is no
- * fingerprint's by construction. A story with more copies than
+ * text (store_exact_docs): the text's hash, mixed so that it does not
+ * follow a fingerprint's (the index keeps 32 bits of a key, so it may
+ * meet one: callers compare hashes). A story with more copies than
  * boilerplate_df has every fingerprint common, and its copies would be
  * candidates of no lookup; this key finds its exact copies.
  */

@@ -259,9 +259,10 @@ int store_key_docs(
     struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *df);
 /*
  * Documents stored with the normalized text hashed to norm_hash (exact
- * copies): up to max ids (any order) and in *n how many, counted up to
- * max + 1; other documents may come with them (callers compare the
- * hashes). store_doc_put() files every document under such a key besides
+ * copies): up to max ids, the oldest first (listed however many there
+ * are), and in *n how many, counted up to max + 1; other documents may
+ * come with them (the index compares 32 bits of a key: callers compare
+ * the hashes). store_doc_put() files every document under such a key besides
  * its own, which no boilerplate limit hides: a story with more copies
  * than boilerplate_df has all its keys common, and this finds its copies.
  * Documents stored before the key existed (before 0.1.0's pairs had a

@@ -532,13 +532,19 @@ test_exact_docs(void **state)
 	qsort(ids, n, sizeof(*ids), cmp_id);
 	assert_true(ids[0] == i1 && ids[1] == i2 && ids[3] == i4);
 	assert_int_equal(store_exact_docs(t, 3, ids, 2, &n), 0);
-	assert_int_equal(n, 3); /* more than 2 */
+	assert_int_equal(n, 3); /* more than 2, and 2 of them listed */
+	assert_true(ids[0] != ids[1] && ids[0] >= i1 && ids[0] <= i4 &&
+	            ids[1] >= i1 && ids[1] <= i4);
 	assert_int_equal(store_exact_docs(t, 99, ids, 8, &n), 0);
 	assert_true(n == 1 && ids[0] == other);
 	assert_int_equal(store_exact_docs(t, 42, ids, 8, &n), 0);
 	assert_int_equal(n, 0);
 	/* Not counted among the document's keys. */
-	assert_int_equal(df(t, 5), 4);
+	uint32_t nk;
+	assert_int_equal(store_doc_nkeys(t, i1, &nk), 0);
+	assert_int_equal(nk, 1);
+	assert_int_equal(store_doc_nkeys(t, i4, &nk), 0);
+	assert_int_equal(nk, 0);
 	store_txn_abort(t);
 
 	/* Deleting a document drops it from its text's key too. */
@@ -551,6 +557,63 @@ test_exact_docs(void **state)
 	for (size_t i = 0; i < n; i++)
 		assert_true(ids[i] != i2);
 	store_txn_abort(t);
+}
+
+/* More copies than max: the oldest max of them listed, from the memtable
+ * (whose chains run newest first) as from the runs. */
+static void
+put_many(struct fx *fx, int round, size_t count, uint64_t *first)
+{
+	struct store_txn *t = begin(fx, 1);
+	uint64_t id;
+
+	for (size_t i = 0; i < count; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "r%d/%zu", round, i);
+		id = put_doc(t, path, NULL, 0);
+		if (*first == 0)
+			*first = id;
+	}
+	assert_int_equal(store_txn_commit(t), 0);
+}
+
+static void
+expect_oldest(struct fx *fx, uint64_t first, size_t want_n)
+{
+	static uint64_t ids[1000];
+	struct store_txn *t = begin(fx, 0);
+	size_t n, i;
+
+	memset(ids, 0, sizeof(ids));
+	assert_int_equal(store_exact_docs(t, 3, ids, 1000, &n), 0);
+	assert_int_equal(n, want_n);
+	qsort(ids, 1000, sizeof(*ids), cmp_id);
+	for (i = 0; i < 1000; i++)
+		if (ids[i] != first + i)
+			fail_msg("ids[%zu] = %" PRIu64 ", want %" PRIu64, i,
+			    ids[i], first + i);
+	store_txn_abort(t);
+}
+
+static void
+test_exact_docs_many(void **state)
+{
+	struct fx *fx = *state;
+	struct store_options o = {.flags = STORE_NOSYNC, .index_mem = 1024};
+	uint64_t first = 0;
+	unsigned slices = 0;
+
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_open(fx->dir, &o, &fx->st), 0);
+	put_many(fx, 0, 1100, &first);
+	expect_oldest(fx, first, 1001); /* in the memtable */
+	assert_true(store_index_merge_wanted(fx->st));
+	assert_int_equal(store_index_merge(fx->st, 0, &slices), 0);
+	assert_true(slices > 0);
+	put_many(fx, 1, 300, &first);
+	expect_oldest(fx, first, 1001); /* in a run, newer in the memtable */
 }
 
 static void
@@ -1990,6 +2053,7 @@ main(void)
 	    T(test_doc_move),
 	    T(test_doc_nkeys),
 	    T(test_exact_docs),
+	    T(test_exact_docs_many),
 	    T(test_keys),
 	    T(test_index_lsm),
 	    T(test_index_big_tables),
