@@ -147,8 +147,10 @@ reject(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	 * by the reason alone): not a new rejection, nor a new line in the
 	 * log and the day's report; the record keeps its time. Times on
 	 * record may be on a moved clock (clock.h). */
+	/* A record that cannot be read fails the batch; a damaged one is
+	 * written over. */
 	if ((rc = store_reject_get(txn, rel, &old)) < 0 &&
-	    rc != STORE_ENOTFOUND)
+	    rc != STORE_ENOTFOUND && rc != STORE_ECORRUPT)
 		return rc;
 	if (rc == 0 && strcmp(old.reason, reason) == 0 &&
 	    (n->mtime_us == INT64_MAX ||
@@ -784,123 +786,178 @@ out:
 	return rc;
 }
 
-/* Whether document id holds exactly text[0..len). */
-static int
-same_text(struct store_txn *txn, uint64_t id, const char *text, size_t len)
-{
-	const void *t;
-	size_t tlen;
+/*
+ * The stored documents of a JSON file (at rel, and rel#N) while it is
+ * stored again: what an item needs to be matched with one (its text's
+ * hash and its metadata), and what becomes of each.
+ */
+struct old_item {
+	uint64_t id;
+	uint64_t text_hash; /* XXH3 of its stored text */
+	size_t text_len;
+	char *title, *url, *author; /* copies: the map is written to */
+	int64_t published;
+	const struct item *kept_as; /* the new item it is, or NULL */
+};
 
-	return store_doc_text(txn, id, &t, &tlen) == 0 && tlen == len &&
-	       memcmp(t, text, len) == 0;
-}
-
-/* The stored documents of a JSON file: at rel, and rel#N. */
 struct olds {
-	uint64_t *id; /* [0]: the one at rel, 0 if none; then the items */
-	int *kept;    /* kept or deleted already: not to delete at the end */
+	struct old_item *v;
 	size_t n;
 };
+
+static void
+olds_free(struct olds *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		free(o->v[i].title);
+		free(o->v[i].url);
+		free(o->v[i].author);
+	}
+	free(o->v);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Document id into *it. */
+static int
+old_load(struct store_txn *txn, uint64_t id, struct old_item *it)
+{
+	struct store_doc d;
+	const void *text;
+	int rc;
+
+	memset(it, 0, sizeof(*it));
+	it->id = id;
+	if ((rc = store_doc_get(txn, id, &d)) < 0 ||
+	    (rc = store_doc_text(txn, id, &text, &it->text_len)) < 0)
+		return rc;
+	it->text_hash = XXH3_64bits(text, it->text_len);
+	it->published = d.published;
+	if ((d.title != NULL && (it->title = strdup(d.title)) == NULL) ||
+	    (d.url != NULL && (it->url = strdup(d.url)) == NULL) ||
+	    (d.author != NULL && (it->author = strdup(d.author)) == NULL))
+		return -ENOMEM;
+	return 0;
+}
 
 static int
 olds_load(struct store_txn *txn, const char *rel, struct olds *o)
 {
-	uint64_t whole = 0, *items;
-	size_t n;
+	uint64_t whole = 0, *ids;
+	size_t n, i;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
 	rc = store_doc_by_path(txn, rel, &whole);
 	if (rc < 0 && rc != STORE_ENOTFOUND)
 		return rc;
-	if ((rc = item_ids(txn, rel, 0, &items, &n)) < 0)
+	if ((rc = item_ids(txn, rel, 0, &ids, &n)) < 0)
 		return rc;
-	o->id = realloc(items, (n + 1) * sizeof(*o->id));
-	o->kept = calloc(n + 1, sizeof(*o->kept));
-	if (o->id == NULL || o->kept == NULL) {
-		free(o->id != NULL ? o->id : items);
-		free(o->kept);
-		memset(o, 0, sizeof(*o));
+	if ((o->v = calloc(n + 1, sizeof(*o->v))) == NULL) {
+		free(ids);
 		return -ENOMEM;
 	}
-	memmove(o->id + 1, o->id, n * sizeof(*o->id));
-	o->id[0] = whole;
-	o->n = n + 1;
-	return 0;
+	for (i = 0; i <= n && rc >= 0; i++) {
+		uint64_t id = i < n ? ids[i] : whole;
+		if (id != 0 && (rc = old_load(txn, id, &o->v[o->n])) >= 0)
+			o->n++;
+	}
+	free(ids);
+	if (rc < 0)
+		olds_free(o);
+	return rc < 0 ? rc : 0;
 }
 
-static void
-olds_free(struct olds *o)
+/* Two metadata strings the same (NULL and "" are unknown alike); b is as
+ * extracted, cut as the store keeps it. */
+static int
+meta_same(const char *stored, const char *extracted)
 {
-	free(o->id);
-	free(o->kept);
-}
+	char *b = meta_dup(extracted);
+	int same =
+	    strcmp(stored != NULL ? stored : "", b != NULL ? b : "") == 0;
 
-/* Index in o of document id, or o->n. */
-static size_t
-olds_find(const struct olds *o, uint64_t id)
-{
-	size_t i;
-
-	for (i = 0; i < o->n && (id == 0 || o->id[i] != id); i++)
-		;
-	return i;
+	free(b);
+	return same;
 }
 
 /*
- * Keep the stored document of an item whose text is unchanged: the one
- * at ipath, or for item 0 the one under the other name (a file of one
- * item names its document rel, of several rel#N). It keeps its id,
- * arrival and pairs; it takes the file's size, mtime and hash, and
- * ipath. Returns 1 if kept, 0 if not, or a store error.
+ * The old document that new item it is, unchanged (text and metadata), not
+ * taken yet; the one at its own name ipath first. NULL if none.
  */
-static int
-keep_item(struct store_txn *txn, struct olds *o, const char *ipath,
-    const struct item *it, int alone, const struct stat *sb, size_t len,
-    const uint64_t hash[2])
+static struct old_item *
+old_match(struct store_txn *txn, struct olds *o, const struct item *it,
+    const char *ipath)
 {
-	uint64_t id = 0;
-	size_t k;
+	uint64_t h = XXH3_64bits(it->doc.text, it->doc.text_len), at = 0;
+	struct old_item *best = NULL;
+	const void *text;
+	size_t len;
+
+	if (store_doc_by_path(txn, ipath, &at) < 0)
+		at = 0;
+	for (size_t i = 0; i < o->n; i++) {
+		struct old_item *x = &o->v[i];
+		if (x->kept_as != NULL || x->text_hash != h ||
+		    x->text_len != it->doc.text_len ||
+		    x->published !=
+		        (it->doc.published > 0 &&
+		                    it->doc.published < INT64_C(253402300800)
+		                ? it->doc.published * 1000000
+		                : 0) ||
+		    !meta_same(x->title, it->doc.title) ||
+		    !meta_same(x->url, it->doc.url) ||
+		    !meta_same(x->author, it->doc.author))
+			continue;
+		if (store_doc_text(txn, x->id, &text, &len) < 0 ||
+		    len != it->doc.text_len ||
+		    memcmp(text, it->doc.text, len) != 0)
+			continue;
+		if (best == NULL || x->id == at)
+			best = x;
+		if (x->id == at)
+			break;
+	}
+	return best;
+}
+
+/* Give document id the name path, keeping its source. */
+static int
+rename_doc(struct store_txn *txn, uint64_t id, const char *path)
+{
+	struct store_doc d;
+	char *source = NULL;
 	int rc;
 
-	rc = store_doc_by_path(txn, ipath, &id);
-	if (rc < 0 && rc != STORE_ENOTFOUND)
+	if ((rc = store_doc_get(txn, id, &d)) < 0)
 		return rc;
-	if (rc == STORE_ENOTFOUND && it->index == 0)
-		id = alone ? (o->n > 1 ? o->id[1] : 0) : o->id[0];
-	if ((k = olds_find(o, id)) == o->n || o->kept[k] ||
-	    !same_text(txn, id, it->doc.text, it->doc.text_len))
+	if (strcmp(d.path, path) == 0)
 		return 0;
-	if (rc == STORE_ENOTFOUND) {
-		struct store_doc d;
-		char *source;
+	/* d's strings point into the map, which the move rewrites. */
+	if (d.source != NULL && (source = strdup(d.source)) == NULL)
+		return -ENOMEM;
+	rc = store_doc_move(txn, id, path, source);
+	free(source);
+	return rc;
+}
 
-		if ((rc = store_doc_get(txn, id, &d)) < 0)
-			return rc;
-		/* d's strings point into the map, which the move rewrites. */
-		if ((source = d.source ? strdup(d.source) : NULL) == NULL &&
-		    d.source != NULL)
-			return -ENOMEM;
-		rc = store_doc_move(txn, id, ipath, source);
-		free(source);
-		if (rc == -EEXIST)
-			return 0;
-		if (rc < 0)
-			return rc;
-	}
-	o->kept[k] = 1;
-	rc = store_doc_set_file(
-	    txn, id, (uint64_t)len, (int64_t)sb->st_mtime, hash);
-	return rc < 0 ? rc : 1;
+/* The name of item it of a file of n items: rel, or rel#N. */
+static int
+item_path(
+    char *buf, size_t size, const char *rel, size_t n, const struct item *it)
+{
+	int w = n == 1 ? snprintf(buf, size, "%s", rel)
+	               : snprintf(buf, size, "%s#%zu", rel, it->index);
+
+	return w >= 0 && (size_t)w < size ? 0 : -ENAMETOOLONG;
 }
 
 /*
- * Store a JSON file's items after it changed: an item whose text its
- * document already holds keeps it (a feed appended to keeps its earlier
- * items: their ids, arrivals and pairs); a changed item's document is
- * replaced, a new item stored, and the documents of items no longer in
- * the file go. Bad items are rejected. Returns how many documents were
- * kept, or a negative error.
+ * Store a JSON file's items after it changed. An item whose text and
+ * metadata a stored document of the file already holds keeps it, under
+ * the item's name now (a feed appended to, or with a line removed, keeps
+ * its earlier items: their ids, arrivals and pairs); the documents no
+ * item keeps go; then the new items are stored and matched (against what
+ * stays). Bad items are rejected.
  */
 static int
 store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
@@ -910,39 +967,68 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	char ipath[PATH_MAX + 32];
 	const uint64_t hash[2] = {h.low64, h.high64};
 	struct olds o;
-	size_t i, k, kept = 0, gone = 0;
-	uint64_t id;
+	size_t i, kept = 0, gone = 0;
 	int rc;
 
 	if ((rc = olds_load(txn, rel, &o)) < 0)
 		return rc;
 	for (i = 0; i < items->n; i++) {
 		const struct item *it = &items->v[i];
+		struct old_item *x;
 
-		if (items->n == 1)
-			snprintf(ipath, sizeof(ipath), "%s", rel);
-		else if ((size_t)snprintf(ipath, sizeof(ipath), "%s#%zu", rel,
-		             it->index) >= sizeof(ipath)) {
-			rc = reject(r, txn, n, rel, "path too long");
-			goto out;
-		}
-		if (it->err == 0 && (rc = keep_item(txn, &o, ipath, it,
-		                         items->n == 1, sb, len, hash)) != 0) {
-			if (rc < 0)
-				goto out;
-			kept++;
+		if (it->err != 0)
 			continue;
+		if ((rc = item_path(ipath, sizeof(ipath), rel, items->n, it)) <
+		    0)
+			break;
+		if ((x = old_match(txn, &o, it, ipath)) != NULL) {
+			x->kept_as = it;
+			kept++;
 		}
-		/* The name is taken by the item's old text: that goes. */
-		rc = store_doc_by_path(txn, ipath, &id);
-		if (rc == 0 && (k = olds_find(&o, id)) < o.n && !o.kept[k]) {
-			if ((rc = store_doc_delete(txn, id)) < 0)
-				goto out;
-			o.kept[k] = 1;
-			gone++;
-		} else if (rc < 0 && rc != STORE_ENOTFOUND) {
+	}
+	if (rc < 0) {
+		rc = reject(r, txn, n, rel, "path too long");
+		goto out;
+	}
+	/* What no item keeps goes first: new items are matched against
+	 * what stays. Then the kept ones take their names, through a
+	 * name of their own (two may swap). */
+	for (i = 0; i < o.n; i++) {
+		if (o.v[i].kept_as != NULL)
+			continue;
+		rc = store_doc_delete(txn, o.v[i].id);
+		if (rc < 0 && rc != STORE_ENOTFOUND)
 			goto out;
+		gone++;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (i = 0; i < o.n; i++) {
+			if (o.v[i].kept_as == NULL)
+				continue;
+			if (pass == 0)
+				snprintf(ipath, sizeof(ipath), "%s#~%" PRIu64,
+				    rel, o.v[i].id);
+			else
+				(void)item_path(ipath, sizeof(ipath), rel,
+				    items->n, o.v[i].kept_as);
+			if ((rc = rename_doc(txn, o.v[i].id, ipath)) < 0)
+				goto out;
+			/* The file's size and hash; its mtime stays, as its
+			 * time does (store_doc_time). */
+			if (pass == 1 &&
+			    (rc = store_doc_set_file(
+			         txn, o.v[i].id, (uint64_t)len, hash)) < 0)
+				goto out;
 		}
+	for (i = 0; i < items->n; i++) {
+		const struct item *it = &items->v[i];
+		size_t k;
+
+		for (k = 0; k < o.n && o.v[k].kept_as != it; k++)
+			;
+		if (k < o.n)
+			continue;
+		(void)item_path(ipath, sizeof(ipath), rel, items->n, it);
 		if (it->err != 0)
 			rc = reject(r, txn, n, ipath, "%s",
 			    reason(it->doc.format, it->err));
@@ -951,19 +1037,11 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		if (rc < 0)
 			goto out;
 	}
-	for (k = 0; k < o.n; k++)
-		if (o.id[k] != 0 && !o.kept[k]) {
-			rc = store_doc_delete(txn, o.id[k]);
-			if (rc < 0 && rc != STORE_ENOTFOUND)
-				goto out;
-			gone++;
-		}
 	if (gone > 0)
 		notes_add(n,
-		    "replaced %s (content changed; %zu of its items "
-		    "kept)",
-		    rel, kept);
-	rc = items->n > 1 ? store_reject_del(txn, rel) : 0;
+		    "replaced %s (content changed; %zu of its items kept)", rel,
+		    kept);
+	rc = store_reject_del(txn, rel);
 	if (rc >= 0)
 		rc = (int)(kept < INT_MAX ? kept : INT_MAX);
 out:

@@ -35,11 +35,12 @@ int match_relation_parse(const char *s);
 enum match_how {
 	MATCH_HOW_UNKNOWN = 0,     /* not a near duplicate, or not known */
 	MATCH_HOW_BOILERPLATE = 1, /* one text whole in the other, in order:
-	                              only lines around or between it differ
-	                              (a site's header, footer, markers) */
+	                              lines around or between its passages
+	                              added or cut (a site's header, footer,
+	                              markers; a whole sentence too) */
 	MATCH_HOW_REORDER = 2,     /* one whole in the other, passages moved */
-	MATCH_HOW_REWRITE = 3,     /* the text itself edited: words changed,
-	                              typos or OCR noise, sentences cut */
+	MATCH_HOW_REWRITE = 3,     /* edited within its sentences: words
+	                              changed, typos or OCR noise */
 };
 /*
  * The word for a pair, the relation refined: "exact", "boilerplate",

@@ -1045,7 +1045,7 @@ out:
 
 int
 store_doc_set_file(struct store_txn *t, uint64_t id, uint64_t size,
-    int64_t mtime, const uint64_t content_hash[2])
+    const uint64_t content_hash[2])
 {
 	unsigned char idb[8];
 	struct store_doc doc;
@@ -1057,7 +1057,6 @@ store_doc_set_file(struct store_txn *t, uint64_t id, uint64_t size,
 		return rc;
 	if ((rc = doc_load(t, id, idb, &k, &copy, &doc)) == 0) {
 		doc.size = size;
-		doc.mtime = mtime;
 		doc.content_hash[0] = content_hash[0];
 		doc.content_hash[1] = content_hash[1];
 		rc = doc_save(t, &k, &doc);

@@ -74,3 +74,49 @@ sleep 0.5
 [ "$(grep -c "stored \|replaced " "$LOG")" = "$before" ] ||
     fail "a restart stored the feed again: $(tail -n 5 "$LOG")"
 ok "restart: the kept item is known unchanged"
+
+# Three items, then the middle one removed: the last keeps its document
+# under its new name, and nothing is matched against the one that goes.
+{ item story_bridge bridge; item story_orchard orchard; item story_library library; } \
+    >"$TMP/feed3"
+drop "$WATCH/feed.jsonl" <"$TMP/feed3"
+wait_for documents 4
+library=$(stored_id 'feed.jsonl#2')
+[ -n "$library" ] || fail "item 2 not stored"
+stored=$(grep -c "stored " "$LOG")
+pairs=$(grep -c "pair " "$LOG")
+{ sed -n 1p "$TMP/feed3"; sed -n 3p "$TMP/feed3"; } | drop "$WATCH/feed.jsonl"
+wait_for documents 3
+sleep 0.3
+[ "$(grep -c "stored " "$LOG")" = "$stored" ] ||
+    fail "items stored again: $(grep stored "$LOG" | tail -n 2)"
+[ "$(grep -c "pair " "$LOG")" = "$pairs" ] ||
+    fail "pairs logged: $(grep pair "$LOG" | tail -n 2)"
+ctl matches 'feed.jsonl#1' --json >/dev/null || fail "#1 missing"
+grep -q "replaced feed.jsonl (content changed; 2 of its items kept)" "$LOG" ||
+    fail "replaced line: $(grep replaced "$LOG" | tail -n 1)"
+ok "a line removed: the later item keeps its document under its new name"
+
+# An item's metadata corrected, its text the same: stored again.
+{ sed -n 1p "$TMP/feed3" | sed 's/"title": "bridge"/"title": "bridge (corrected)"/'
+  sed -n 3p "$TMP/feed3"; } | drop "$WATCH/feed.jsonl"
+for _ in $(seq 1 50); do
+	[ "$(grep -c "stored feed.jsonl#0" "$LOG")" = 1 ] && break
+	sleep 0.1
+done
+[ "$(grep -c "stored feed.jsonl#0" "$LOG")" = 1 ] ||
+    fail "corrected item not stored: $(grep 'stored feed' "$LOG")"
+ok "an item with corrected metadata is stored again"
+
+# A one-item file broken, then its item back in another layout: kept, and
+# the rejection of the broken version forgotten.
+item story_ferry ferry | drop "$WATCH/single.json"
+wait_for documents 4
+printf '{"title": "ferry", "content": \n' | drop "$WATCH/single.json"
+wait_for rejected 1
+item story_ferry ferry | python3 -c 'import json, sys
+print(json.dumps(json.loads(sys.stdin.read()), indent=2))' |
+    drop "$WATCH/single.json"
+wait_for rejected 0
+[ "$(grep -c "stored single.json" "$LOG")" = 1 ] || fail "single.json stored again"
+ok "a rejection is forgotten when the file's item comes back unchanged"
