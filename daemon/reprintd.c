@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <xxhash.h>
 
 #include "api.h"
 #include "clock.h"
@@ -198,6 +200,65 @@ diff_cb(const char *key, const char *old, const char *new_, void *arg)
 	log_info("config: %s: %s -> %s", key, old, new_);
 }
 
+/* Set counter name to v, its value before in *old. */
+static int
+counter_set(struct store_txn *txn, const char *name, uint64_t v, uint64_t *old)
+{
+	int rc;
+
+	if ((rc = store_counter_get(txn, name, old)) < 0)
+		return rc;
+	return *old == v ? 0 : store_counter_set(txn, name, v);
+}
+
+/*
+ * What the store was last run with: its matching settings (a hash of
+ * them) and watched directory. Pairs found before a change keep the rules
+ * they were found by, and a store moved to another tree names the files
+ * of the old one: say so (at start, and at a reload that changes them).
+ */
+static void
+note_settings(struct reprintd *r)
+{
+	const struct match_params *p = &r->cfg.match;
+	struct store_txn *txn;
+	uint64_t hm, hw, om = 0, ow = 0;
+	char buf[320];
+	int n, rc = STORE_ERETRY, tries;
+
+	n = snprintf(buf, sizeof(buf),
+	    "%u %.6f %.6f %.6f %.6f %.6f %.6f %.6f %.6f %u %" PRIu64,
+	    p->boilerplate_df, p->near_dup_small, p->near_dup_large,
+	    p->near_dup_passage, p->excerpt_small, p->excerpt_passage,
+	    p->partial_passage, p->partial_passage_large, p->fact_disagreement,
+	    p->min_chars, r->cfg.original_window);
+	hm = XXH3_64bits(buf, (size_t)n) | 1;
+	hw = XXH3_64bits(r->watch_real, strlen(r->watch_real)) | 1;
+	for (tries = 0; tries < 4 && rc == STORE_ERETRY; tries++) {
+		if ((rc = store_txn_begin(r->st, 1, &txn)) < 0)
+			break;
+		if ((rc = counter_set(txn, "settings/match", hm, &om)) < 0 ||
+		    (rc = counter_set(txn, "settings/watch", hw, &ow)) < 0) {
+			store_txn_abort(txn);
+			continue;
+		}
+		rc = store_txn_commit(txn);
+	}
+	if (rc < 0) {
+		log_warnx("cannot record the settings in the store: %s",
+		    store_strerror(rc));
+		return;
+	}
+	if (om != 0 && om != hm)
+		log_warnx("the matching settings differ from those this store "
+		          "last ran with: pairs found before keep the rules "
+		          "they were found by; documents from now on are "
+		          "matched with these");
+	if (ow != 0 && ow != hw)
+		log_warnx("this store last ran on another watched directory: "
+		          "its documents are named as files of that one");
+}
+
 static void
 reload(struct main_ctx *m)
 {
@@ -243,6 +304,7 @@ reload(struct main_ctx *m)
 	if (m->api != NULL)
 		api_configure(m->api);
 	log_info("configuration reloaded");
+	note_settings(r);
 	if (r->paused) {
 		r->paused = 0;
 		schedule_drain(r);
@@ -643,6 +705,7 @@ main(int argc, char *argv[])
 		goto out;
 	if (open_store(r) < 0)
 		goto out;
+	note_settings(r);
 	if (read_ahead_wanted() && (rc = ra_start(r->watch_real, &r->ra)) < 0)
 		log_warnerr(rc, "no read-ahead thread");
 	if ((rc = detect_recent_new(&r->recent)) < 0)

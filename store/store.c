@@ -1883,6 +1883,19 @@ store_counter_add(struct store_txn *t, const char *name, uint64_t delta)
 }
 
 int
+store_counter_set(struct store_txn *t, const char *name, uint64_t v)
+{
+	char key[72];
+	int rc;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if ((rc = counter_key(name, key)) != 0)
+		return rc;
+	return txn_poison(t, meta_set(t, key, v));
+}
+
+int
 store_counter_get(struct store_txn *t, const char *name, uint64_t *v)
 {
 	char key[72];

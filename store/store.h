@@ -378,6 +378,8 @@ int store_gone_each(
 
 /* Add delta to counter `name` (write txn). -EINVAL for a bad name. */
 int store_counter_add(struct store_txn *txn, const char *name, uint64_t delta);
+/* Set counter `name` to v (write txn): a value kept, such as a hash. */
+int store_counter_set(struct store_txn *txn, const char *name, uint64_t v);
 /* Read counter `name` into *v (0 if never written). */
 int store_counter_get(struct store_txn *txn, const char *name, uint64_t *v);
 

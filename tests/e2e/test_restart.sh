@@ -144,3 +144,21 @@ for n in 1 2; do
 done
 stop_daemon
 ok "restart-only settings keep their running value across reloads"
+
+# The store remembers what it last ran with: other matching settings, or
+# another watched directory, are said at start (and not again after).
+settings_warned() { grep -c "matching settings differ" "$LOG" || true; }
+[ "$(settings_warned)" = 0 ] || fail "settings warned: $(grep differ "$LOG")"
+printf 'near_dup_small = 0.85\n' >"$TMP/m.conf"
+start_daemon --config "$TMP/m.conf"
+stop_daemon
+[ "$(settings_warned)" = 1 ] || fail "changed settings not said"
+start_daemon --config "$TMP/m.conf"
+stop_daemon
+[ "$(settings_warned)" = 1 ] || fail "unchanged settings said again"
+mkdir -p "$TMP/other"
+"$REPRINTD" --watch "$TMP/other" --state "$STATE" --socket "$SOCK" \
+    --config "$TMP/m.conf" --once >>"$LOG" 2>&1 || fail "--once on other"
+grep -q "this store last ran on another watched directory" "$LOG" ||
+    fail "another watched directory not said"
+ok "a change of matching settings or of watched directory is said at start"

@@ -1371,6 +1371,38 @@ test_gone(void **state)
 	assert_int_equal(store_txn_commit(t), 0);
 }
 
+/* The caller's counters: added to, set (any 64-bit value), kept apart
+ * from the store's own. */
+static void
+test_counters(void **state)
+{
+	struct fx *fx = *state;
+	struct store_txn *t;
+	struct store_stats st;
+	uint64_t v = 1;
+
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 1);
+	assert_int_equal(store_counter_get(t, "documents", &v), 0);
+	assert_true(v == 0); /* not the store's own "documents" */
+	assert_int_equal(store_counter_add(t, "documents", 5), 0);
+	assert_int_equal(store_counter_add(t, "documents", 2), 0);
+	assert_int_equal(store_counter_set(t, "hash", UINT64_MAX - 1), 0);
+	assert_int_equal(store_counter_add(t, "", 1), -EINVAL);
+	assert_int_equal(store_counter_add(t, "x", UINT64_MAX), -EINVAL);
+	assert_int_equal(store_txn_commit(t), 0);
+	open_store(fx, 0, 0, 0);
+	t = begin(fx, 0);
+	assert_int_equal(store_counter_get(t, "documents", &v), 0);
+	assert_true(v == 7);
+	assert_int_equal(store_counter_get(t, "hash", &v), 0);
+	assert_true(v == UINT64_MAX - 1);
+	assert_int_equal(store_counter_set(t, "hash", 1), -EINVAL); /* read */
+	assert_int_equal(store_stats(t, &st), 0);
+	assert_true(st.documents == 0);
+	store_txn_abort(t);
+}
+
 static void
 test_rejects(void **state)
 {
@@ -2062,6 +2094,7 @@ main(void)
 	    T(test_pairs),
 	    T(test_delete),
 	    T(test_gone),
+	    T(test_counters),
 	    T(test_rejects),
 	    T(test_stats_reopen),
 	    T(test_rdonly_empty),
