@@ -502,6 +502,32 @@ reason(enum extract_format f, int err)
 	return buf;
 }
 
+/*
+ * Why bytes are not text, for a person: a NUL byte (where), or NULs in
+ * every other byte (UTF-16 without its byte order mark, which is read).
+ */
+static const char *
+binary_reason(const char *buf, size_t len)
+{
+	static char out[128];
+	const char *nul = memchr(buf, 0, len);
+	size_t i, odd = 0, even = 0, n = len < 4096 ? len : 4096;
+
+	if (nul == NULL)
+		return "binary (not text)";
+	for (i = 0; i + 1 < n; i += 2) {
+		even += buf[i] == 0;
+		odd += buf[i + 1] == 0;
+	}
+	if (n >= 16 && ((odd > n / 2 * 9 / 10 && even < n / 20) ||
+	                   (even > n / 2 * 9 / 10 && odd < n / 20)))
+		return "binary (not text: UTF-16 without a byte order mark? "
+		       "add one, or convert the file to UTF-8)";
+	snprintf(out, sizeof(out),
+	    "binary (not text: a NUL byte at offset %zu)", (size_t)(nul - buf));
+	return out;
+}
+
 struct item_ids {
 	size_t rlen;
 	uint64_t *v;
@@ -1144,7 +1170,9 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		 * and must not be a way to read /etc/shadow over its socket. */
 		rlen = strlen(r->watch_real);
 		if (realpath(full, resolved) == NULL)
-			return reject(r, txn, n, rel, "dangling symlink: %s",
+			return reject(r, txn, n, rel, "%s: %s",
+			    errno == ELOOP ? "symlink loop"
+			                   : "dangling symlink",
 			    strerror(errno));
 		if (strncmp(resolved, r->watch_real, rlen) != 0 ||
 		    resolved[rlen] != '/')
@@ -1288,7 +1316,9 @@ ingest_file(
 	if (rc < 0 && rc != EXTRACT_EITEMS) {
 		/* The whole file is bad; a stored older version stays. */
 		rc = reject(r, txn, n, rel, "%s",
-		    reason(extract_detect(rel, buf, len), rc));
+		    rc == EXTRACT_EBINARY
+		        ? binary_reason(buf, len)
+		        : reason(extract_detect(rel, buf, len), rc));
 		goto out;
 	}
 	if (rc == EXTRACT_EITEMS)

@@ -47,6 +47,10 @@ fi
 story_ferry >"$TMP/secret.txt"
 ln -s "$TMP/secret.txt" "$WATCH/secret.txt"
 expected=$((expected + 1))
+ln -s loop.txt "$WATCH/loop.txt"; expected=$((expected + 1))
+# UTF-16 without its byte order mark (with one, it is read).
+story_ferry | head -c 600 | iconv -f UTF-8 -t UTF-16LE >"$WATCH/wide.txt"
+expected=$((expected + 1))
 if [ "$(id -u)" != 0 ]; then
 	story_ferry >"$WATCH/locked.txt.part"
 	chmod 000 "$WATCH/locked.txt.part"
@@ -74,7 +78,11 @@ done
 grep -q "rejected pipe.txt: not a regular file (FIFO)" "$LOG" || fail "FIFO reason"
 grep -q "rejected big.txt: too large" "$LOG" || fail "too large reason"
 grep -q "rejected secret.txt: symlink outside" "$LOG" || fail "symlink reason"
-grep -q "rejected archive.txt: binary" "$LOG" || fail "binary reason"
+grep -q "rejected loop.txt: symlink loop" "$LOG" || fail "loop reason"
+grep -q "rejected archive.txt: binary (not text: a NUL byte at offset 4)" \
+    "$LOG" || fail "binary reason: $(grep archive "$LOG")"
+grep -q "rejected wide.txt: binary (not text: UTF-16 without a byte order mark" \
+    "$LOG" || fail "UTF-16 reason: $(grep wide "$LOG")"
 grep -q "rejected empty.txt: empty" "$LOG" || fail "empty reason"
 [ -z "$device" ] || grep -q "rejected null.txt: not a regular file (character device)" \
     "$LOG" || fail "device reason"
