@@ -924,18 +924,23 @@ out:
 /*
  * Per source: its documents, how many of them reprint (exact, near
  * duplicate or excerpt) an original of another source, and from whom.
- * One pass over the documents, one over the pairs; the id → source map
- * is an array by id (ids are dense: never reused, from 1).
+ * A copy counts once, for the story's first original: the earliest
+ * published of its pairs' originals, followed back to one that is no
+ * copy of an earlier one (a story in
+ * many places makes pairs between its copies too: each copy reprints the
+ * original, not every copy before it). One pass over the documents, one
+ * over the pairs; by-id arrays (ids are dense: never reused, from 1).
  */
 struct sources_ctx {
 	json_t *index; /* source name ("" unknown) -> position in names */
 	json_t *names; /* array of names */
 	uint32_t *of;  /* source position + 1 by document id, 0 none */
+	int64_t *when; /* by id: store_doc_time() */
 	uint64_t maxid;
 	uint64_t *docs, *reprints, *reprinted; /* by source */
-	unsigned char *copied;                 /* by id: counted in reprints */
-	unsigned char *origd;                  /* by id: counted in reprinted */
-	uint64_t *links; /* copy source << 32 | original source, per pair */
+	uint64_t *orig;       /* by id: the earliest original of its pairs */
+	unsigned char *origd; /* by id: counted in reprinted */
+	uint64_t *links; /* copy source << 32 | original source, per copy */
 	size_t nlinks, linkcap;
 	size_t nsrc;
 	int err;
@@ -949,6 +954,7 @@ sources_doc_cb(const struct store_doc *d, void *arg)
 	json_t *ix = json_object_get(c->index, name);
 	uint64_t *nv;
 	uint32_t *nof;
+	int64_t *nw;
 	size_t pos, cap;
 
 	if (ix == NULL) {
@@ -970,9 +976,13 @@ sources_doc_cb(const struct store_doc *d, void *arg)
 		memset(
 		    nof + c->maxid + 1, 0, (cap - c->maxid - 1) * sizeof(*nof));
 		c->of = nof;
+		if ((nw = realloc(c->when, cap * sizeof(*nw))) == NULL)
+			goto nomem;
+		c->when = nw;
 		c->maxid = cap - 1;
 	}
 	c->of[d->id] = (uint32_t)pos + 1;
+	c->when[d->id] = store_doc_time(d);
 	c->docs[pos]++;
 	return 0;
 nomem:
@@ -980,12 +990,18 @@ nomem:
 	return 1;
 }
 
+/* Document a published before b (by id on a tie). */
+static int
+sources_before(const struct sources_ctx *c, uint64_t a, uint64_t b)
+{
+	return c->when[a] != c->when[b] ? c->when[a] < c->when[b] : a < b;
+}
+
 static int
 sources_pair_cb(const struct store_pair *p, void *arg)
 {
 	struct sources_ctx *c = arg;
 	uint64_t copy;
-	size_t so, sc;
 
 	if (p->original == 0 || p->relation == MATCH_PARTIAL ||
 	    p->relation == MATCH_NONE)
@@ -994,29 +1010,45 @@ sources_pair_cb(const struct store_pair *p, void *arg)
 	if (p->original > c->maxid || copy > c->maxid ||
 	    c->of[p->original] == 0 || c->of[copy] == 0)
 		return 0;
-	so = c->of[p->original] - 1;
-	sc = c->of[copy] - 1;
-	if (so == sc)
-		return 0; /* a source repeating itself is not syndication */
-	if (c->nlinks == c->linkcap) {
-		size_t cap = c->linkcap ? c->linkcap * 2 : 256;
-		uint64_t *nv = realloc(c->links, cap * sizeof(*nv));
+	if (c->orig[copy] == 0 || sources_before(c, p->original, c->orig[copy]))
+		c->orig[copy] = p->original;
+	return 0;
+}
 
-		if (nv == NULL) {
-			c->err = -ENOMEM;
-			return 1;
+/* Each copy's first original (its original's, followed back), counted
+ * for the two sources when they differ. */
+static int
+sources_count(struct sources_ctx *c)
+{
+	for (uint64_t id = 1; id <= c->maxid; id++) {
+		uint64_t o = c->orig[id];
+		size_t so, sc, hops = 0;
+
+		if (o == 0)
+			continue;
+		/* Earlier ones only: the walk ends. */
+		while (c->orig[o] != 0 && sources_before(c, c->orig[o], o) &&
+		       hops++ < 64)
+			o = c->orig[o];
+		so = c->of[o] - 1;
+		sc = c->of[id] - 1;
+		if (so == sc)
+			continue; /* a source repeating itself */
+		if (c->nlinks == c->linkcap) {
+			size_t cap = c->linkcap ? c->linkcap * 2 : 256;
+			uint64_t *nv = realloc(c->links, cap * sizeof(*nv));
+
+			if (nv == NULL)
+				return -ENOMEM;
+			c->links = nv;
+			c->linkcap = cap;
 		}
-		c->links = nv;
-		c->linkcap = cap;
-	}
-	c->links[c->nlinks++] = (uint64_t)sc << 32 | so;
-	if (!c->copied[copy]) {
-		c->copied[copy] = 1;
+		c->links[c->nlinks++] = (uint64_t)sc << 32 | so;
 		c->reprints[sc]++;
-	}
-	if (!c->origd[p->original]) {
-		c->origd[p->original] = 1;
-		c->reprinted[so]++;
+		if (!c->origd[o]) {
+			c->origd[o] = 1;
+			c->reprinted[so]++;
+		}
 	}
 	return 0;
 }
@@ -1065,18 +1097,18 @@ h_sources(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 	c.nsrc = json_array_size(c.names);
 	c.reprints = calloc(c.nsrc + 1, sizeof(*c.reprints));
 	c.reprinted = calloc(c.nsrc + 1, sizeof(*c.reprinted));
-	c.copied = calloc(c.maxid + 1, 1);
+	c.orig = calloc(c.maxid + 1, sizeof(*c.orig));
 	c.origd = calloc(c.maxid + 1, 1);
 	rows = calloc(c.nsrc + 1, sizeof(*rows));
 	fr = calloc(c.nsrc + 1, sizeof(*fr));
-	if (c.reprints == NULL || c.reprinted == NULL || c.copied == NULL ||
+	if (c.reprints == NULL || c.reprinted == NULL || c.orig == NULL ||
 	    c.origd == NULL || rows == NULL || fr == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	if (c.maxid > 0 &&
 	    ((rc = store_pair_each(txn, sources_pair_cb, &c)) < 0 ||
-	        (rc = c.err) < 0))
+	        (rc = c.err) < 0 || (rc = sources_count(&c)) < 0))
 		goto fail;
 	/* Sorted links: one run per (copy source, original source). */
 	if (c.nlinks > 1)
@@ -1112,7 +1144,7 @@ h_sources(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 			json_array_append_new(
 			    from, json_pack("{s:O, s:I}", "source",
 			              json_array_get(c.names, fr[j].src),
-			              "pairs", (json_int_t)fr[j].n));
+			              "reprints", (json_int_t)fr[j].n));
 		o = json_pack("{s:O, s:I, s:I, s:I, s:o}", "source",
 		    json_array_get(c.names, i), "documents",
 		    (json_int_t)c.docs[i], "reprints",
@@ -1138,7 +1170,8 @@ out:
 	free(c.reprints);
 	free(c.reprinted);
 	free(c.links);
-	free(c.copied);
+	free(c.orig);
+	free(c.when);
 	free(c.origd);
 	free(rows);
 	free(fr);

@@ -843,7 +843,7 @@ cmd_sources(void)
 					n += (size_t)snprintf(from + n,
 					    sizeof(from) - n, "%s%s (%s)",
 					    n ? ", " : "", cell(f, "source"),
-					    cell(f, "pairs"));
+					    cell(f, "reprints"));
 			}
 			row[0] = cell(o, "source");
 			row[1] = cell(o, "documents");

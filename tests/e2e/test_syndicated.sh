@@ -26,3 +26,17 @@ ctl query "$TMP/again.txt" --json | grep -q '"relation":"exact"' ||
 [ "$(ctl cluster paper8/library.txt --json | wc -l)" = 9 ] ||
     fail "cluster: $(ctl cluster paper8/library.txt)"
 ok "query finds the copies, the cluster holds all nine"
+
+# Who reprints whom: each paper once, from the wire; no paper reprints
+# another (their copies are paired with each other too).
+ctl sources --json >"$TMP/sources.json"
+python3 - "$TMP/sources.json" <<'PY' || fail "sources: $(cat "$TMP/sources.json")"
+import json, sys
+s = {r["source"]: r for r in map(json.loads, open(sys.argv[1]))}
+assert s["wire"]["reprinted"] == 1 and s["wire"]["reprints"] == 0, s["wire"]
+for i in range(1, 9):
+    p = s["paper%d" % i]
+    assert p["reprints"] == 1 and p["reprinted"] == 0, p
+    assert p["from"] == [{"source": "wire", "reprints": 1}], p
+PY
+ok "sources: each paper reprints the wire once, none another paper"
