@@ -714,7 +714,10 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 				goto out;
 			}
 			src = jsource(&d);
-			if (src != NULL && osrc != NULL)
+			/* A source repeating itself is not syndication (as
+			 * in /v1/sources). */
+			if (src != NULL && osrc != NULL &&
+			    !json_equal(src, osrc))
 				count_whom(whom, src, osrc);
 			if (json_array_size(members) >= MEMBERS_MAX) {
 				json_decref(src);

@@ -40,3 +40,16 @@ for i in range(1, 9):
     assert p["from"] == [{"source": "wire", "reprints": 1}], p
 PY
 ok "sources: each paper reprints the wire once, none another paper"
+
+# A source's copy of its own story is no syndication, in the report too.
+story_library | drop "$WATCH/wire/library_again.txt"
+wait_for documents 10
+ctl report --format json >"$TMP/report.json"
+python3 - "$TMP/report.json" <<'PY' || fail "report: reprints_of"
+import json, sys
+r = json.load(open(sys.argv[1]))
+whom = [(x["reprinter"], x["original_source"], x["count"]) for x in r["reprints_of"]]
+assert all(a != b for a, b, _ in whom), whom
+assert sorted(whom) == sorted(("paper%d" % i, "wire", 1) for i in range(1, 9)), whom
+PY
+ok "report: who reprints whom leaves a source's own copies out"
