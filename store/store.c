@@ -1867,15 +1867,24 @@ counter_key(const char *name, char buf[72])
 	return 0;
 }
 
+/* txn_check(t, write), then name's key into key. */
+static int
+counter_at(struct store_txn *t, int write, const char *name, char key[72])
+{
+	int rc;
+
+	if ((rc = txn_check(t, write)) != 0)
+		return rc;
+	return counter_key(name, key);
+}
+
 int
 store_counter_add(struct store_txn *t, const char *name, uint64_t delta)
 {
 	char key[72];
 	int rc;
 
-	if ((rc = txn_check(t, 1)) != 0)
-		return rc;
-	if ((rc = counter_key(name, key)) != 0)
+	if ((rc = counter_at(t, 1, name, key)) != 0)
 		return rc;
 	if (delta > INT64_MAX)
 		return -EINVAL;
@@ -1888,9 +1897,7 @@ store_counter_set(struct store_txn *t, const char *name, uint64_t v)
 	char key[72];
 	int rc;
 
-	if ((rc = txn_check(t, 1)) != 0)
-		return rc;
-	if ((rc = counter_key(name, key)) != 0)
+	if ((rc = counter_at(t, 1, name, key)) != 0)
 		return rc;
 	return txn_poison(t, meta_set(t, key, v));
 }
@@ -1901,11 +1908,9 @@ store_counter_get(struct store_txn *t, const char *name, uint64_t *v)
 	char key[72];
 	int rc;
 
-	if ((rc = txn_check(t, 0)) != 0)
-		return rc;
 	if (v == NULL)
 		return -EINVAL;
-	if ((rc = counter_key(name, key)) != 0)
+	if ((rc = counter_at(t, 0, name, key)) != 0)
 		return rc;
 	return meta_get(t, key, 0, v);
 }
