@@ -1109,12 +1109,42 @@ unchanged(const struct store_doc *old, const struct stat *sb)
 	       old->mtime < old->first_seen / 1000000 - 1;
 }
 
+/* 1 if rel's document expired with the file as sb says it is now (a
+ * gone record), 0 if not, or a store error. */
+static int
+expired_unchanged(struct store_txn *txn, const char *rel, const struct stat *sb)
+{
+	struct store_gone g;
+	int rc = store_gone_get(txn, rel, &g);
+
+	if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	return g.size == (uint64_t)sb->st_size &&
+	       g.mtime == (int64_t)sb->st_mtime;
+}
+
+int
+ingest_unreadable(struct reprintd *r, const char *rel)
+{
+	struct store_txn *txn;
+	struct store_reject rj;
+	int yes;
+
+	if (store_txn_begin(r->st, 0, &txn) < 0)
+		return 0;
+	yes = store_reject_get(txn, rel, &rj) == 0 &&
+	      strncmp(rj.reason, "unreadable", 10) == 0;
+	store_txn_abort(txn);
+	return yes;
+}
+
 int
 ingest_known(struct reprintd *r, const char *rel, const struct stat *sb)
 {
 	struct store_txn *txn;
 	struct store_doc old;
-	struct store_gone gone;
 	uint64_t id = 0;
 	int known;
 
@@ -1123,9 +1153,8 @@ ingest_known(struct reprintd *r, const char *rel, const struct stat *sb)
 	known = stored_version(txn, rel, &id, &old) == 0 && id != 0 &&
 	        unchanged(&old, sb);
 	/* Its document expired, the file not written since: not new. */
-	if (!known && id == 0 && store_gone_get(txn, rel, &gone) == 0)
-		known = gone.size == (uint64_t)sb->st_size &&
-		        gone.mtime == (int64_t)sb->st_mtime;
+	if (!known && id == 0)
+		known = expired_unchanged(txn, rel, sb) > 0;
 	store_txn_abort(txn);
 	return known;
 }
@@ -1222,6 +1251,14 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	if (*old_id != 0 && unchanged(old, sb)) {
 		log_debug("%s unchanged", rel);
 		rc = 0;
+		goto out;
+	}
+	/* Its document expired, the file not written since (an event
+	 * that is no write: a chmod, a rename back): not new. */
+	if (*old_id == 0 && (rc = expired_unchanged(txn, rel, sb)) != 0) {
+		if (rc > 0)
+			log_debug("%s expired, unchanged", rel);
+		rc = rc > 0 ? 0 : rc;
 		goto out;
 	}
 	rc =

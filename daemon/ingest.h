@@ -60,5 +60,7 @@ int ingest_merge(struct reprintd *r, int whole);
  * then looks at the file and says what is wrong).
  */
 int ingest_known(struct reprintd *r, const char *rel, const struct stat *sb);
+/* 1 if rel's rejection on record is that it could not be read. */
+int ingest_unreadable(struct reprintd *r, const char *rel);
 
 #endif

@@ -117,6 +117,16 @@ known_cb(const char *rel, const struct stat *sb, void *arg)
 	return ingest_known(arg, rel, sb);
 }
 
+/* A file's permissions or times changed: read it again if it was
+ * rejected as unreadable (not otherwise: a writer may set a mode before
+ * it is done writing). */
+static void
+attrib_cb(const char *rel, void *arg)
+{
+	if (ingest_unreadable(arg, rel))
+		found_cb(rel, arg);
+}
+
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -722,6 +732,7 @@ main(int argc, char *argv[])
 		goto out;
 	}
 	watch_set_known(r->w, known_cb);
+	watch_set_attrib(r->w, attrib_cb);
 	if (once) {
 		ret = run_once(&m);
 		goto out;

@@ -63,7 +63,8 @@ struct watch {
 	struct event *ev;
 	struct event *back_ev; /* looks for a root that was deleted/moved */
 	watch_found_cb found;
-	watch_known_cb known; /* NULL: every file is reported */
+	watch_known_cb known;  /* NULL: every file is reported */
+	watch_found_cb attrib; /* a file's IN_ATTRIB; NULL: not reported */
 	void *arg;
 	/* Directory of each watch descriptor, relative to root ("" for the
 	 * root). Indexed by wd: the kernel hands out small, increasing
@@ -873,6 +874,12 @@ watch_unreadable(const struct watch *w)
 }
 
 void
+watch_set_attrib(struct watch *w, watch_found_cb attrib)
+{
+	w->attrib = attrib;
+}
+
+void
 watch_set_known(struct watch *w, watch_known_cb known)
 {
 	w->known = known;
@@ -1125,7 +1132,8 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 			/* Its times set (cp -p) or its mode changed: it is
 			 * not simply the file a rename put there. */
 			move_forget(w, rel);
-			w->found(rel, w->arg);
+			if (w->attrib != NULL)
+				w->attrib(rel, w->arg);
 		}
 	} else if (ev->mask & IN_ISDIR) {
 		if (ev->mask & IN_MOVED_FROM)

@@ -65,6 +65,9 @@ int watch_scan(struct watch *w);
  * watch_retry (SIGHUP); watch_unreadable counts them now.
  */
 void watch_retry(struct watch *w);
+/* Optional: called with a file whose metadata changed (IN_ATTRIB: mode,
+ * owner, times); not a sign that it is complete. */
+void watch_set_attrib(struct watch *w, watch_found_cb attrib);
 size_t watch_unreadable(const struct watch *w);
 
 /*

@@ -100,6 +100,7 @@ ok "a fixed file is stored and its rejection cleared"
 docs=$(status_field documents)
 exec 7>"$WATCH/slow.txt"
 story_bridge | head -n 6 >&7
+chmod 640 "$WATCH/slow.txt" # an IN_ATTRIB is no sign it is complete
 sleep 1.5
 [ "$(status_field documents)" = "$docs" ] ||
     fail "a file still open for writing was ingested"

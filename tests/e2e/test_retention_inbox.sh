@@ -41,7 +41,15 @@ sleep 0.5
 [ "$(grep -c "stored " "$LOG")" = "$before" ] ||
     fail "expired files ingested again: $(grep stored "$LOG" | tail -n 3)"
 [ "$(status_field pairs)" = 0 ] || fail "pairs: $(ctl pairs)"
-ok "expired documents' files are not new arrivals at the next start"
+# Nor when an event comes that is no write: renamed away and back, its
+# mode changed.
+mv "$WATCH/wire/bridge.txt" "$WATCH/wire/.bridge.part"
+mv "$WATCH/wire/.bridge.part" "$WATCH/wire/bridge.txt"
+chmod 600 "$WATCH/herald/bridge.txt"
+sleep 0.5
+[ "$(grep -c "stored " "$LOG")" = "$before" ] ||
+    fail "an event brought an expired file back: $(grep stored "$LOG" | tail -n 2)"
+ok "expired documents' files are not new arrivals at the next start, nor at an event"
 
 # Written again: an arrival like any.
 story_orchard >>"$WATCH/wire/orchard.txt"
