@@ -821,9 +821,11 @@ struct old_item {
 	uint64_t id;
 	uint64_t text_hash; /* XXH3 of its stored text */
 	size_t text_len;
+	char *path;                 /* its name now */
 	char *title, *url, *author; /* copies: the map is written to */
 	int64_t published;
 	const struct item *kept_as; /* the new item it is, or NULL */
+	int aside;                  /* moved to a name of its own */
 };
 
 struct olds {
@@ -832,36 +834,45 @@ struct olds {
 };
 
 static void
+old_free(struct old_item *x)
+{
+	free(x->path);
+	free(x->title);
+	free(x->url);
+	free(x->author);
+}
+
+static void
 olds_free(struct olds *o)
 {
-	for (size_t i = 0; i < o->n; i++) {
-		free(o->v[i].title);
-		free(o->v[i].url);
-		free(o->v[i].author);
-	}
+	for (size_t i = 0; i < o->n; i++)
+		old_free(&o->v[i]);
 	free(o->v);
 	memset(o, 0, sizeof(*o));
 }
 
-/* Document id into *it. */
+/* Document id into *x (freed here on failure). */
 static int
-old_load(struct store_txn *txn, uint64_t id, struct old_item *it)
+old_load(struct store_txn *txn, uint64_t id, struct old_item *x)
 {
 	struct store_doc d;
 	const void *text;
 	int rc;
 
-	memset(it, 0, sizeof(*it));
-	it->id = id;
+	memset(x, 0, sizeof(*x));
+	x->id = id;
 	if ((rc = store_doc_get(txn, id, &d)) < 0 ||
-	    (rc = store_doc_text(txn, id, &text, &it->text_len)) < 0)
+	    (rc = store_doc_text(txn, id, &text, &x->text_len)) < 0)
 		return rc;
-	it->text_hash = XXH3_64bits(text, it->text_len);
-	it->published = d.published;
-	if ((d.title != NULL && (it->title = strdup(d.title)) == NULL) ||
-	    (d.url != NULL && (it->url = strdup(d.url)) == NULL) ||
-	    (d.author != NULL && (it->author = strdup(d.author)) == NULL))
+	x->text_hash = XXH3_64bits(text, x->text_len);
+	x->published = d.published;
+	if ((x->path = strdup(d.path)) == NULL ||
+	    (d.title != NULL && (x->title = strdup(d.title)) == NULL) ||
+	    (d.url != NULL && (x->url = strdup(d.url)) == NULL) ||
+	    (d.author != NULL && (x->author = strdup(d.author)) == NULL)) {
+		old_free(x);
 		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -893,77 +904,79 @@ olds_load(struct store_txn *txn, const char *rel, struct olds *o)
 	return rc < 0 ? rc : 0;
 }
 
-/* Two metadata strings the same (NULL and "" are unknown alike); b is as
- * extracted, cut as the store keeps it. */
-static int
-meta_same(const char *stored, const char *extracted)
-{
-	char *b = meta_dup(extracted);
-	int same =
-	    strcmp(stored != NULL ? stored : "", b != NULL ? b : "") == 0;
+/* A new item as its document would hold it: text hash, metadata. */
+struct item_key {
+	uint64_t text_hash;
+	char *title, *url, *author; /* meta_dup'ed: as the store keeps them */
+	int64_t published;
+};
 
-	free(b);
-	return same;
+static void
+item_key_init(struct item_key *k, const struct item *it)
+{
+	k->text_hash = XXH3_64bits(it->doc.text, it->doc.text_len);
+	k->title = meta_dup(it->doc.title);
+	k->url = meta_dup(it->doc.url);
+	k->author = meta_dup(it->doc.author);
+	k->published =
+	    it->doc.published > 0 && it->doc.published < INT64_C(253402300800)
+	        ? it->doc.published * 1000000
+	        : 0;
+}
+
+static void
+item_key_free(struct item_key *k)
+{
+	free(k->title);
+	free(k->url);
+	free(k->author);
+}
+
+static int
+str_same(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* Whether old x holds item it (keyed k): hashes, metadata, then bytes. */
+static int
+old_is(struct store_txn *txn, const struct old_item *x, const struct item *it,
+    const struct item_key *k)
+{
+	const void *text;
+	size_t len;
+
+	return x->kept_as == NULL && x->text_hash == k->text_hash &&
+	       x->text_len == it->doc.text_len &&
+	       x->published == k->published && str_same(x->title, k->title) &&
+	       str_same(x->url, k->url) && str_same(x->author, k->author) &&
+	       store_doc_text(txn, x->id, &text, &len) == 0 &&
+	       len == it->doc.text_len && memcmp(text, it->doc.text, len) == 0;
 }
 
 /*
- * The old document that new item it is, unchanged (text and metadata), not
- * taken yet; the one at its own name ipath first. NULL if none.
+ * The old document that new item it is, unchanged (text and metadata) and
+ * not taken yet: the one at its own name ipath if it is, else the first
+ * that is. NULL if none.
  */
 static struct old_item *
 old_match(struct store_txn *txn, struct olds *o, const struct item *it,
     const char *ipath)
 {
-	uint64_t h = XXH3_64bits(it->doc.text, it->doc.text_len), at = 0;
-	struct old_item *best = NULL;
-	const void *text;
-	size_t len;
+	struct item_key k;
+	struct old_item *found = NULL;
+	size_t i;
 
-	if (store_doc_by_path(txn, ipath, &at) < 0)
-		at = 0;
-	for (size_t i = 0; i < o->n; i++) {
-		struct old_item *x = &o->v[i];
-		if (x->kept_as != NULL || x->text_hash != h ||
-		    x->text_len != it->doc.text_len ||
-		    x->published !=
-		        (it->doc.published > 0 &&
-		                    it->doc.published < INT64_C(253402300800)
-		                ? it->doc.published * 1000000
-		                : 0) ||
-		    !meta_same(x->title, it->doc.title) ||
-		    !meta_same(x->url, it->doc.url) ||
-		    !meta_same(x->author, it->doc.author))
-			continue;
-		if (store_doc_text(txn, x->id, &text, &len) < 0 ||
-		    len != it->doc.text_len ||
-		    memcmp(text, it->doc.text, len) != 0)
-			continue;
-		if (best == NULL || x->id == at)
-			best = x;
-		if (x->id == at)
-			break;
-	}
-	return best;
-}
-
-/* Give document id the name path, keeping its source. */
-static int
-rename_doc(struct store_txn *txn, uint64_t id, const char *path)
-{
-	struct store_doc d;
-	char *source = NULL;
-	int rc;
-
-	if ((rc = store_doc_get(txn, id, &d)) < 0)
-		return rc;
-	if (strcmp(d.path, path) == 0)
-		return 0;
-	/* d's strings point into the map, which the move rewrites. */
-	if (d.source != NULL && (source = strdup(d.source)) == NULL)
-		return -ENOMEM;
-	rc = store_doc_move(txn, id, path, source);
-	free(source);
-	return rc;
+	item_key_init(&k, it);
+	for (i = 0; i < o->n && strcmp(o->v[i].path, ipath) != 0; i++)
+		;
+	if (i < o->n && old_is(txn, &o->v[i], it, &k))
+		found = &o->v[i];
+	for (i = 0; found == NULL && i < o->n; i++)
+		if (old_is(txn, &o->v[i], it, &k))
+			found = &o->v[i];
+	item_key_free(&k);
+	return found;
 }
 
 /* The name of item it of a file of n items: rel, or rel#N. */
@@ -975,6 +988,125 @@ item_path(
 	               : snprintf(buf, size, "%s#%zu", rel, it->index);
 
 	return w >= 0 && (size_t)w < size ? 0 : -ENAMETOOLONG;
+}
+
+/* Give old x the name path, keeping its source: 0, -EEXIST (the name is
+ * taken), or another error. */
+static int
+old_rename(struct store_txn *txn, struct old_item *x, const char *path)
+{
+	struct store_doc d;
+	char *source = NULL, *copy;
+	int rc;
+
+	if ((copy = strdup(path)) == NULL)
+		return -ENOMEM;
+	if ((rc = store_doc_get(txn, x->id, &d)) < 0)
+		goto out;
+	/* d's strings point into the map, which the move rewrites. */
+	if (d.source != NULL && (source = strdup(d.source)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = store_doc_move(txn, x->id, path, source)) == 0) {
+		free(x->path);
+		x->path = copy;
+		copy = NULL;
+	}
+out:
+	free(source);
+	free(copy);
+	return rc;
+}
+
+/* Not kept after all: deleted, its item stored anew. */
+static int
+old_drop(struct store_txn *txn, struct old_item *x, size_t *dropped)
+{
+	int rc = store_doc_delete(txn, x->id);
+
+	x->kept_as = NULL;
+	(*dropped)++;
+	return rc == STORE_ENOTFOUND ? 0 : rc;
+}
+
+/*
+ * The kept documents take their items' names. A name is free once what
+ * held it has moved on; names that go round in a circle (two items that
+ * swapped) go through a name of the document's own, "rel#~ID" (or, if a
+ * file holds that, "rel#~ID.K"). A document that cannot take its name
+ * (a file of the tree holds it) is not kept: *dropped counts them
+ * (deleted here, their items are stored anew).
+ */
+static int
+olds_rename(struct store_txn *txn, struct olds *o, const char *rel,
+    size_t nitems, size_t *dropped)
+{
+	char want[PATH_MAX + 32], tmp[PATH_MAX + 48];
+	struct old_item *aside;
+	size_t i, left, moved;
+	uint64_t id;
+	int rc;
+
+	for (;;) {
+		left = moved = 0;
+		aside = NULL;
+		for (i = 0; i < o->n; i++) {
+			struct old_item *x = &o->v[i];
+
+			if (x->kept_as == NULL)
+				continue;
+			(void)item_path(
+			    want, sizeof(want), rel, nitems, x->kept_as);
+			if (strcmp(x->path, want) == 0)
+				continue;
+			rc = store_doc_by_path(txn, want, &id);
+			if (rc == 0) {
+				left++; /* taken, perhaps by one that moves */
+				if (aside == NULL && !x->aside)
+					aside = x;
+				continue;
+			}
+			if (rc != STORE_ENOTFOUND ||
+			    (rc = old_rename(txn, x, want)) < 0)
+				return rc;
+			moved++;
+		}
+		if (left == 0)
+			return 0;
+		if (moved > 0)
+			continue;
+		if (aside == NULL)
+			break; /* held by what does not move */
+		/* A circle: one of it steps aside, once. */
+		aside->aside = 1;
+		rc = -EEXIST;
+		for (int k = 0; k < 8 && rc == -EEXIST; k++) {
+			if (k == 0)
+				snprintf(tmp, sizeof(tmp), "%s#~%" PRIu64, rel,
+				    aside->id);
+			else
+				snprintf(tmp, sizeof(tmp), "%s#~%" PRIu64 ".%d",
+				    rel, aside->id, k);
+			rc = old_rename(txn, aside, tmp);
+		}
+		if (rc == -EEXIST)
+			rc = old_drop(txn, aside, dropped);
+		if (rc < 0)
+			return rc;
+	}
+	/* What is left cannot take its name: not kept. */
+	for (i = 0; i < o->n; i++) {
+		struct old_item *x = &o->v[i];
+
+		if (x->kept_as == NULL)
+			continue;
+		(void)item_path(want, sizeof(want), rel, nitems, x->kept_as);
+		if (strcmp(x->path, want) != 0 &&
+		    (rc = old_drop(txn, x, dropped)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /*
@@ -993,7 +1125,7 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	char ipath[PATH_MAX + 32];
 	const uint64_t hash[2] = {h.low64, h.high64};
 	struct olds o;
-	size_t i, kept = 0, gone = 0;
+	size_t i, k, kept = 0, gone = 0, dropped = 0;
 	int rc;
 
 	if ((rc = olds_load(txn, rel, &o)) < 0)
@@ -1002,23 +1134,16 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		const struct item *it = &items->v[i];
 		struct old_item *x;
 
-		if (it->err != 0)
-			continue;
 		if ((rc = item_path(ipath, sizeof(ipath), rel, items->n, it)) <
-		    0)
-			break;
-		if ((x = old_match(txn, &o, it, ipath)) != NULL) {
-			x->kept_as = it;
-			kept++;
+		    0) {
+			rc = reject(r, txn, n, rel, "path too long");
+			goto out;
 		}
-	}
-	if (rc < 0) {
-		rc = reject(r, txn, n, rel, "path too long");
-		goto out;
+		if (it->err == 0 && (x = old_match(txn, &o, it, ipath)) != NULL)
+			x->kept_as = it;
 	}
 	/* What no item keeps goes first: new items are matched against
-	 * what stays. Then the kept ones take their names, through a
-	 * name of their own (two may swap). */
+	 * what stays. */
 	for (i = 0; i < o.n; i++) {
 		if (o.v[i].kept_as != NULL)
 			continue;
@@ -1027,28 +1152,19 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 			goto out;
 		gone++;
 	}
-	for (int pass = 0; pass < 2; pass++)
-		for (i = 0; i < o.n; i++) {
-			if (o.v[i].kept_as == NULL)
-				continue;
-			if (pass == 0)
-				snprintf(ipath, sizeof(ipath), "%s#~%" PRIu64,
-				    rel, o.v[i].id);
-			else
-				(void)item_path(ipath, sizeof(ipath), rel,
-				    items->n, o.v[i].kept_as);
-			if ((rc = rename_doc(txn, o.v[i].id, ipath)) < 0)
-				goto out;
-			/* The file's size and hash; its mtime stays, as its
-			 * time does (store_doc_time). */
-			if (pass == 1 &&
-			    (rc = store_doc_set_file(
-			         txn, o.v[i].id, (uint64_t)len, hash)) < 0)
-				goto out;
-		}
+	if ((rc = olds_rename(txn, &o, rel, items->n, &dropped)) < 0)
+		goto out;
+	gone += dropped;
+	for (i = 0; i < o.n; i++) {
+		if (o.v[i].kept_as == NULL)
+			continue;
+		kept++;
+		if ((rc = store_doc_set_file(txn, o.v[i].id, (uint64_t)len,
+		         (int64_t)sb->st_mtime, hash)) < 0)
+			goto out;
+	}
 	for (i = 0; i < items->n; i++) {
 		const struct item *it = &items->v[i];
-		size_t k;
 
 		for (k = 0; k < o.n && o.v[k].kept_as != it; k++)
 			;

@@ -1045,7 +1045,7 @@ out:
 
 int
 store_doc_set_file(struct store_txn *t, uint64_t id, uint64_t size,
-    const uint64_t content_hash[2])
+    int64_t mtime, const uint64_t content_hash[2])
 {
 	unsigned char idb[8];
 	struct store_doc doc;
@@ -1057,6 +1057,10 @@ store_doc_set_file(struct store_txn *t, uint64_t id, uint64_t size,
 		return rc;
 	if ((rc = doc_load(t, id, idb, &k, &copy, &doc)) == 0) {
 		doc.size = size;
+		/* A time taken from the mtime stays (store_doc_time); any
+		 * other is not moved by a newer mtime. */
+		if (!store_doc_mtime_counts(&doc))
+			doc.mtime = mtime;
 		doc.content_hash[0] = content_hash[0];
 		doc.content_hash[1] = content_hash[1];
 		rc = doc_save(t, &k, &doc);

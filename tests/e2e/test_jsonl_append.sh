@@ -120,3 +120,31 @@ print(json.dumps(json.loads(sys.stdin.read()), indent=2))' |
 wait_for rejected 0
 [ "$(grep -c "stored single.json" "$LOG")" = 1 ] || fail "single.json stored again"
 ok "a rejection is forgotten when the file's item comes back unchanged"
+
+# Two items that swap places: both kept, each under its new name, through
+# a name of its own, even when a file holds that name.
+{ item story_orchard orchard; item story_library library; } >"$TMP/swap"
+drop "$WATCH/swap.jsonl" <"$TMP/swap"
+wait_for documents 6
+first=$(stored_id 'swap.jsonl#0')
+echo "A file whose name is the one a swap would borrow." >"$WATCH/swap.jsonl#~$first"
+wait_for documents 7
+stored=$(grep -c "stored " "$LOG")
+{ sed -n 2p "$TMP/swap"; sed -n 1p "$TMP/swap"; } | drop "$WATCH/swap.jsonl"
+sleep 1
+[ "$(status_field ingest)" = running ] || fail "ingest: $(status_field error)"
+[ "$(grep -c "stored " "$LOG")" = "$stored" ] ||
+    fail "swapped items stored again: $(grep stored "$LOG" | tail -n 2)"
+ctl matches 'swap.jsonl#1' --json >/dev/null || fail "swap #1"
+ok "two items that swap keep their documents"
+
+# Many identical items, one appended: only it is stored.
+for i in $(seq 1 60); do item story_ferry ferry; done >"$TMP/same"
+drop "$WATCH/same.jsonl" <"$TMP/same"
+wait_for documents 67
+item story_bridge bridge >>"$TMP/same"
+drop "$WATCH/same.jsonl" <"$TMP/same"
+wait_for documents 68
+[ "$(grep -c "stored same.jsonl" "$LOG")" = 61 ] ||
+    fail "identical items stored again: $(grep -c 'stored same' "$LOG")"
+ok "identical items: each keeps a document of its own"

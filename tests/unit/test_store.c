@@ -382,16 +382,34 @@ test_doc_move(void **state)
 	assert_null(d.source);
 	/* Its file rewritten, its text not: the file's figures only. */
 	const uint64_t h[2] = {11, 12};
-	assert_int_equal(store_doc_set_file(t, a, 777, h), 0);
-	assert_int_equal(store_doc_set_file(t, 99, 1, h), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_set_file(t, a, 777, 3000, h), 0);
+	assert_int_equal(store_doc_set_file(t, 99, 1, 1, h), STORE_ENOTFOUND);
 	assert_int_equal(store_txn_commit(t), 0);
 	t = begin(fx, 0);
 	assert_int_equal(store_doc_get(t, a, &d), 0);
 	assert_string_equal(d.path, "x.txt");
-	assert_true(d.size == 777 && d.mtime == 1000 &&
+	/* put_doc's mtime 1000 s is before its arrival (2000 us): not its
+	 * time, so it follows the file. */
+	assert_true(d.size == 777 && d.mtime == 3000 &&
 	            d.content_hash[0] == 11 && d.content_hash[1] == 12 &&
 	            d.first_seen == 2000 && d.ntokens == 4 && d.norm_hash == 3);
 	store_txn_abort(t);
+	/* A document dated by its mtime (a day before it arrived) keeps
+	 * it, and so its date. */
+	struct store_doc old = {.path = "archive.txt",
+	    .size = 1,
+	    .mtime = 1000000,
+	    .first_seen = (1000000 + 86400) * INT64_C(1000000),
+	    .ntokens = 4};
+	uint64_t oid;
+	t = begin(fx, 1);
+	assert_int_equal(
+	    store_doc_put(t, &old, "x", 1, "F", 1, NULL, 0, &oid), 0);
+	assert_int_equal(store_doc_set_file(t, oid, 9, 2000000, h), 0);
+	assert_int_equal(store_doc_get(t, oid, &d), 0);
+	assert_true(d.size == 9 && d.mtime == 1000000 &&
+	            store_doc_time(&d) == INT64_C(1000000) * 1000000);
+	assert_int_equal(store_txn_commit(t), 0);
 }
 
 /* Key counts: distinct keys, capped, forgotten on delete, across records
