@@ -131,7 +131,8 @@ gone_cb(const struct store_gone *g, void *arg)
 	if (!file_is(v->watch, g->path, g->size, g->mtime) &&
 	    (v->paths[v->n++] = strdup(g->path)) == NULL)
 		return -ENOMEM;
-	if (v->n == CLEANUP_STEP || ++v->scanned == CLEANUP_SCAN) {
+	/* A stat each, in a write txn on the event loop: fewer a step. */
+	if (v->n == CLEANUP_STEP || ++v->scanned == CLEANUP_GONE_SCAN) {
 		v->more = 1;
 		return 1;
 	}
@@ -176,7 +177,7 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 			    STORE_ENOTFOUND)
 				rc = 0;
 			/* Still in the tree: not new at the next scan. */
-			if (rc == 0 && file_is(c->r->cfg.watch, v->paths[i],
+			if (rc == 0 && file_is(c->r->watch_real, v->paths[i],
 			                   v->size[i], v->mtime[i]))
 				rc = store_gone_put(txn, v->paths[i],
 				    v->size[i], v->mtime[i], now_us());
@@ -193,7 +194,7 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 		for (i = 0; rc >= 0 && i < v->n; i++)
 			rc = store_reject_del(txn, v->paths[i]);
 	} else {
-		v->watch = c->r->cfg.watch;
+		v->watch = c->r->watch_real;
 		rc = store_gone_each(txn, c->gone_next, gone_cb, v);
 		for (i = 0; rc >= 0 && i < v->n; i++)
 			rc = store_gone_del(txn, v->paths[i]);
@@ -226,12 +227,13 @@ finish(struct cleanup *c, const char *report, const char *error)
 {
 	json_t *o;
 
-	o = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:s?, s:s?}", "run",
+	o = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:s?, s:s?}", "run",
 	    (json_int_t)c->run, "started", json_integer(c->started / 1000000),
 	    "finished", json_integer(now_us() / 1000000), "cutoff",
 	    json_integer(c->cutoff / 1000000), "expired",
 	    (json_int_t)c->expired, "rejections_expired",
-	    (json_int_t)c->rejects, "report", report, "error", error);
+	    (json_int_t)c->rejects, "expired_files_forgotten",
+	    (json_int_t)c->gone, "report", report, "error", error);
 	json_decref(c->last);
 	c->last = o;
 	c->phase = PH_IDLE;

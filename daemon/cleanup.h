@@ -22,8 +22,9 @@
 
 #include <jansson.h>
 
-#define CLEANUP_STEP 200   /* documents removed per write transaction */
-#define CLEANUP_SCAN 20000 /* documents looked at per step, at most */
+#define CLEANUP_STEP 200       /* documents removed per write transaction */
+#define CLEANUP_SCAN 20000     /* documents looked at per step, at most */
+#define CLEANUP_GONE_SCAN 1000 /* expired files' records (a stat each) */
 
 struct reprintd;
 struct cleanup;

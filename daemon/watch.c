@@ -21,8 +21,8 @@
 
 #define WATCH_MASK                                                             \
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |            \
-	    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |           \
-	    IN_DONT_FOLLOW | IN_EXCL_UNLINK)
+	    IN_ATTRIB | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF |            \
+	    IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 #define WATCH_DEPTH_MAX 64        /* deeper trees are not news feeds */
 #define WATCH_BACK_SECS 1         /* how often a vanished root is looked for */
 #define WATCH_SUMS_MAX (3u << 14) /* directories summarized: 3 MiB at most */
@@ -128,6 +128,7 @@ typedef int (*scan_visit_fn)(
 static char *join(const char *a, const char *b);
 static void moves_clear(struct watch *w);
 static void denied_clear(struct watch *w);
+static void denied_drop_under(struct watch *w, const char *rel);
 static void watch_read_cb(evutil_socket_t fd, short what, void *arg);
 static void watch_back_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -426,6 +427,7 @@ watch_drop_subtree(struct watch *w, const char *rel)
 		inotify_rm_watch(w->fd, (int)i);
 		watch_forget(w, (int)i);
 	}
+	denied_drop_under(w, rel);
 }
 
 static int
@@ -687,6 +689,22 @@ denied_del(struct watch *w, size_t i)
 	w->denied[i] = w->denied[--w->ndenied];
 }
 
+/* Forget the directories at or under rel (moved away, deleted). */
+static void
+denied_drop_under(struct watch *w, const char *rel)
+{
+	size_t i = 0, n = strlen(rel);
+
+	while (i < w->ndenied) {
+		const char *d = w->denied[i];
+
+		if (strncmp(d, rel, n) == 0 && (d[n] == '\0' || d[n] == '/'))
+			denied_del(w, i);
+		else
+			i++;
+	}
+}
+
 static void
 denied_clear(struct watch *w)
 {
@@ -759,8 +777,22 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 		if (skip_files && de->d_type != DT_DIR &&
 		    de->d_type != DT_UNKNOWN)
 			continue; /* reported, stored, or for a later pass */
-		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
-			continue; /* gone already */
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) <
+		    0) {
+			int e = errno;
+
+			/* Listed but not searchable (r without x): as a
+			 * directory that cannot be read. */
+			if (e != EACCES && e != EPERM)
+				continue; /* gone already */
+			if (denied_add(w, rel))
+				log_warnerr(-e,
+				    "cannot read directory %s/%s (its files "
+				    "are read once it can be: on a change of "
+				    "its permissions, or on SIGHUP)",
+				    w->root, rel);
+			break;
+		}
 		if ((child = join(rel, de->d_name)) == NULL) {
 			rc = -ENOMEM;
 			break;
@@ -1072,6 +1104,18 @@ event_rel(const struct watch *w, const struct inotify_event *ev)
 	return join(w->dirs[ev->wd], ev->name);
 }
 
+/* Whether directory rel can be listed and searched now. */
+static int
+dir_readable(const struct watch *w, const char *rel)
+{
+	char *full = join(w->root, rel);
+	int ok = full != NULL &&
+	         faccessat(AT_FDCWD, full, R_OK | X_OK, AT_EACCESS) == 0;
+
+	free(full);
+	return ok;
+}
+
 static void
 watch_event(struct watch *w, const struct inotify_event *ev)
 {
@@ -1117,8 +1161,9 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 	if ((ev->mask & (IN_ATTRIB | IN_ISDIR)) == (IN_ATTRIB | IN_ISDIR)) {
 		size_t i = denied_find(w, rel);
 
-		/* A directory we could not read: perhaps it can be now. */
-		if (i < w->ndenied) {
+		/* A directory we could not read: perhaps it can be now
+		 * (walked then; said again only if that fails otherwise). */
+		if (i < w->ndenied && dir_readable(w, rel)) {
 			denied_del(w, i);
 			log_debug("directory %s: permissions changed", rel);
 			watch_scan_rel(w, rel, 0);
@@ -1138,6 +1183,8 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 	} else if (ev->mask & IN_ISDIR) {
 		if (ev->mask & IN_MOVED_FROM)
 			watch_drop_subtree(w, rel);
+		else if (ev->mask & IN_DELETE)
+			denied_drop_under(w, rel); /* its watch goes itself */
 		else if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
 			log_debug("new directory %s", rel);
 			watch_scan_rel(w, rel, (ev->mask & IN_CREATE) != 0);

@@ -1838,10 +1838,15 @@ visit_gone(const struct store_reject *r, void *arg)
 {
 	struct gone_walk *w = arg;
 	struct store_gone g;
-	int rc;
 
-	if ((rc = gone_decode(r, &g)) != 0)
-		return rc;
+	/* A damaged one is walked as a file no file is (size UINT64_MAX),
+	 * which a caller pruning records removes. */
+	if (gone_decode(r, &g) != 0) {
+		g.path = r->path;
+		g.size = UINT64_MAX;
+		g.mtime = INT64_MIN;
+		g.at = r->at;
+	}
 	return w->cb(&g, w->arg);
 }
 

@@ -365,7 +365,8 @@ int store_gone_get(
 int store_gone_del(struct store_txn *txn, const char *path);
 typedef int (*store_gone_cb)(const struct store_gone *g, void *arg);
 /* In key order from the key of path from (NULL: the first); a long path's
- * key is a hash, so this order is not the paths'. */
+ * key is a hash, so this order is not the paths'. A damaged record comes
+ * with size UINT64_MAX. */
 int store_gone_each(
     struct store_txn *txn, const char *from, store_gone_cb cb, void *arg);
 

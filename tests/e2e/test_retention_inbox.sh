@@ -59,7 +59,9 @@ ok "a file written again after its document expired is stored"
 
 # A file gone from the tree: its record goes at the next cleanup.
 rm "$WATCH/herald/bridge.txt"
-ctl cleanup >/dev/null || fail "cleanup 2"
+ctl cleanup --json >"$TMP/c2.json" || fail "cleanup 2"
+grep -q '"expired_files_forgotten":1' "$TMP/c2.json" ||
+    fail "cleanup 2: $(cat "$TMP/c2.json")"
 for _ in $(seq 1 50); do
 	grep -q "forgot 1 expired files no longer in the tree" "$LOG" && break
 	sleep 0.1

@@ -33,6 +33,18 @@ if [ "$(id -u)" = 0 ]; then
 else
 	chmod 000 "$WATCH/feed"
 fi
+# Listed but not searchable (r without x), and one to be deleted.
+mkdir -p "$WATCH/listed" "$WATCH/doomed"
+story_library >"$WATCH/listed/library.txt"
+story_library >"$WATCH/doomed/library.txt"
+if [ "$(id -u)" = 0 ]; then
+	chown root:root "$WATCH/listed" "$WATCH/doomed"
+	chmod 744 "$WATCH/listed"
+	chmod 700 "$WATCH/doomed"
+else
+	chmod 644 "$WATCH/listed"
+	chmod 000 "$WATCH/doomed"
+fi
 story_bridge | drop "$WATCH/bridge.txt"
 story_ferry >"$WATCH/locked.txt"
 chmod 000 "$WATCH/locked.txt"
@@ -48,20 +60,34 @@ done
 wait_for documents 1
 grep -q "cannot read directory $WATCH/feed" "$LOG" ||
     fail "no warning: $(cat "$LOG")"
-[ "$(metric reprintd_unreadable_directories)" = 1 ] ||
+grep -q "cannot read directory $WATCH/listed" "$LOG" ||
+    fail "no warning for listed: $(grep 'cannot read' "$LOG")"
+[ "$(metric reprintd_unreadable_directories)" = 3 ] ||
     fail "metric: $(ctl metrics | grep unreadable)"
-ok "an unreadable directory is said and counted"
+# (As a user, its owner must give the mode back to delete it: the
+# daemon may read it meanwhile.)
+[ "$(id -u)" = 0 ] || chmod -R u+rwX "$WATCH/doomed"
+rm -rf "$WATCH/doomed"
+chmod 711 "$WATCH/listed" 2>/dev/null || chmod 311 "$WATCH/listed"
+sleep 0.5
+[ "$(metric reprintd_unreadable_directories)" = 2 ] ||
+    fail "metric after rm: $(ctl metrics | grep unreadable)"
+[ "$(grep -c "cannot read directory $WATCH/listed" "$LOG")" = 1 ] ||
+    fail "said again at a chmod that does not help: $(grep listed "$LOG")"
+docs0=$(status_field documents)
+ok "unreadable directories (no read, no search) are said once and counted"
 
 kill -HUP "$PID"
 sleep 0.5
-[ "$(metric reprintd_unreadable_directories)" = 1 ] ||
+[ "$(metric reprintd_unreadable_directories)" = 2 ] ||
     fail "after SIGHUP: $(ctl metrics | grep unreadable)"
 [ "$(grep -c "cannot read directory $WATCH/feed" "$LOG")" = 2 ] ||
     fail "SIGHUP did not try it again: $(grep 'cannot read' "$LOG")"
 
-chmod 755 "$WATCH/feed"
-wait_for documents 2
+chmod 755 "$WATCH/feed" "$WATCH/listed"
+wait_for documents $((docs0 + 2))
 grep -q "stored feed/orchard.txt" "$LOG" || fail "not stored: $(tail "$LOG")"
+grep -q "stored listed/library.txt" "$LOG" || fail "listed not stored"
 [ "$(metric reprintd_unreadable_directories)" = 0 ] ||
     fail "metric after: $(ctl metrics | grep unreadable)"
 ok "its files are read once its permissions change, SIGHUP or not"
@@ -69,6 +95,6 @@ ok "its files are read once its permissions change, SIGHUP or not"
 grep -q "rejected locked.txt: unreadable" "$LOG" ||
     fail "locked.txt: $(grep locked "$LOG")"
 chmod 644 "$WATCH/locked.txt"
-wait_for documents 3
+wait_for documents $((docs0 + 3))
 grep -q "stored locked.txt" "$LOG" || fail "locked.txt not stored after chmod"
 ok "a file rejected as unreadable is read once its mode allows"
