@@ -21,8 +21,8 @@
 
 #define WATCH_MASK                                                             \
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |            \
-	    IN_ATTRIB | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF |            \
-	    IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
+	    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |           \
+	    IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 #define WATCH_DEPTH_MAX 64        /* deeper trees are not news feeds */
 #define WATCH_BACK_SECS 1         /* how often a vanished root is looked for */
 #define WATCH_SUMS_MAX (3u << 14) /* directories summarized: 3 MiB at most */
@@ -900,8 +900,22 @@ watch_retry(struct watch *w)
 }
 
 size_t
-watch_unreadable(const struct watch *w)
+watch_unreadable(struct watch *w)
 {
+	size_t i = 0;
+	char *full;
+	struct stat sb;
+
+	/* Deleted since (no event says so: IN_DELETE for every file of a
+	 * tree aged out by tmpfiles would overflow the queue): forgotten. */
+	while (i < w->ndenied) {
+		if ((full = join(w->root, w->denied[i])) != NULL &&
+		    lstat(full, &sb) < 0 && errno == ENOENT)
+			denied_del(w, i);
+		else
+			i++;
+		free(full);
+	}
 	return w->ndenied;
 }
 
@@ -1183,8 +1197,6 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 	} else if (ev->mask & IN_ISDIR) {
 		if (ev->mask & IN_MOVED_FROM)
 			watch_drop_subtree(w, rel);
-		else if (ev->mask & IN_DELETE)
-			denied_drop_under(w, rel); /* its watch goes itself */
 		else if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
 			log_debug("new directory %s", rel);
 			watch_scan_rel(w, rel, (ev->mask & IN_CREATE) != 0);

@@ -62,13 +62,14 @@ int watch_scan(struct watch *w);
 /*
  * Directories that could not be read (permission denied) are walked again
  * when their permissions change (IN_ATTRIB on their parent) and on
- * watch_retry (SIGHUP); watch_unreadable counts them now.
+ * watch_retry (SIGHUP); watch_unreadable counts them now (forgetting
+ * those deleted since).
  */
 void watch_retry(struct watch *w);
 /* Optional: called with a file whose metadata changed (IN_ATTRIB: mode,
  * owner, times); not a sign that it is complete. */
 void watch_set_attrib(struct watch *w, watch_found_cb attrib);
-size_t watch_unreadable(const struct watch *w);
+size_t watch_unreadable(struct watch *w);
 
 /*
  * Optional: asked during a walk about a regular file that would be
