@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
+#include <xxhash.h>
 
 #include "cleanup.h"
 #include "daemon.h"
@@ -48,8 +51,9 @@ struct victims {
 	char *paths[CLEANUP_STEP]; /* a document's file, a record's path */
 	uint64_t size[CLEANUP_STEP];
 	int64_t mtime[CLEANUP_STEP];
-	const char *watch; /* the watched directory (PH_GONE) */
-	char *last;        /* the last record looked at (PH_GONE) */
+	uint64_t hash[CLEANUP_STEP][2]; /* the file's content hash */
+	const char *watch;              /* the watched directory (PH_GONE) */
+	char *last; /* the last record looked at (PH_GONE) */
 	size_t n, scanned;
 	uint64_t last_id; /* last document looked at */
 	int more;         /* stopped before the end */
@@ -80,6 +84,8 @@ doc_cb(const struct store_doc *d, void *arg)
 			return -ENOMEM;
 		v->size[v->n] = d->size;
 		v->mtime[v->n] = d->mtime;
+		v->hash[v->n][0] = d->content_hash[0];
+		v->hash[v->n][1] = d->content_hash[1];
 		v->ids[v->n++] = d->id;
 	}
 	if (v->n == CLEANUP_STEP || ++v->scanned == CLEANUP_SCAN) {
@@ -117,6 +123,46 @@ file_is(const char *watch, const char *path, uint64_t size, int64_t mtime)
 		return 0;
 	return stat(full, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	       (uint64_t)sb.st_size == size && (int64_t)sb.st_mtime == mtime;
+}
+
+/*
+ * Whether a document's file is still in the tree as stored: its size and
+ * mtime; when the mtime differs (a kept JSON item whose date is its
+ * mtime keeps that one), its bytes' hash. The file's mtime in *mtime.
+ */
+static int
+file_as_stored(const char *watch, const char *path, uint64_t size,
+    const uint64_t hash[2], int64_t *mtime)
+{
+	char full[PATH_MAX], *buf;
+	struct stat sb;
+	XXH128_hash_t h;
+	ssize_t got = 0, r;
+	int fd, same;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", watch, path) >=
+	        sizeof(full) ||
+	    stat(full, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    (uint64_t)sb.st_size != size)
+		return 0;
+	if ((int64_t)sb.st_mtime == *mtime)
+		return 1;
+	*mtime = (int64_t)sb.st_mtime;
+	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if ((buf = malloc(size ? size : 1)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while ((uint64_t)got < size &&
+	       (r = read(fd, buf + got, size - (uint64_t)got)) > 0)
+		got += r;
+	close(fd);
+	h = XXH3_128bits(buf, (size_t)got);
+	same =
+	    (uint64_t)got == size && h.low64 == hash[0] && h.high64 == hash[1];
+	free(buf);
+	return same;
 }
 
 /* An expired file's record whose file is gone or written since goes. */
@@ -177,8 +223,9 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 			    STORE_ENOTFOUND)
 				rc = 0;
 			/* Still in the tree: not new at the next scan. */
-			if (rc == 0 && file_is(c->r->watch_real, v->paths[i],
-			                   v->size[i], v->mtime[i]))
+			if (rc == 0 &&
+			    file_as_stored(c->r->watch_real, v->paths[i],
+			        v->size[i], v->hash[i], &v->mtime[i]))
 				rc = store_gone_put(txn, v->paths[i],
 				    v->size[i], v->mtime[i], now_us());
 		}

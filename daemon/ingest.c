@@ -825,12 +825,14 @@ struct old_item {
 	char *title, *url, *author; /* copies: the map is written to */
 	int64_t published;
 	const struct item *kept_as; /* the new item it is, or NULL */
-	int aside;                  /* moved to a name of its own */
 };
 
 struct olds {
 	struct old_item *v;
 	size_t n;
+	/* v sorted by path and by text hash (lookups of thousands of items:
+	 * a feed's every item moves when one is added at its top). */
+	struct old_item **by_path, **by_hash;
 };
 
 static void
@@ -848,6 +850,8 @@ olds_free(struct olds *o)
 	for (size_t i = 0; i < o->n; i++)
 		old_free(&o->v[i]);
 	free(o->v);
+	free(o->by_path);
+	free(o->by_hash);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -877,6 +881,24 @@ old_load(struct store_txn *txn, uint64_t id, struct old_item *x)
 }
 
 static int
+old_path_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct old_item *const *)a)->path,
+	    (*(struct old_item *const *)b)->path);
+}
+
+static int
+old_hash_cmp(const void *a, const void *b)
+{
+	const struct old_item *x = *(struct old_item *const *)a,
+	                      *y = *(struct old_item *const *)b;
+
+	if (x->text_hash != y->text_hash)
+		return x->text_hash < y->text_hash ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int
 olds_load(struct store_txn *txn, const char *rel, struct olds *o)
 {
 	uint64_t whole = 0, *ids;
@@ -899,9 +921,19 @@ olds_load(struct store_txn *txn, const char *rel, struct olds *o)
 			o->n++;
 	}
 	free(ids);
-	if (rc < 0)
+	if (rc >= 0 &&
+	    ((o->by_path = malloc((o->n + 1) * sizeof(void *))) == NULL ||
+	        (o->by_hash = malloc((o->n + 1) * sizeof(void *))) == NULL))
+		rc = -ENOMEM;
+	if (rc < 0) {
 		olds_free(o);
-	return rc < 0 ? rc : 0;
+		return rc;
+	}
+	for (i = 0; i < o->n; i++)
+		o->by_path[i] = o->by_hash[i] = &o->v[i];
+	qsort(o->by_path, o->n, sizeof(void *), old_path_cmp);
+	qsort(o->by_hash, o->n, sizeof(void *), old_hash_cmp);
+	return 0;
 }
 
 /* A new item as its document would hold it: text hash, metadata. */
@@ -967,14 +999,36 @@ old_match(struct store_txn *txn, struct olds *o, const struct item *it,
 	struct old_item *found = NULL;
 	size_t i;
 
+	size_t lo = 0, hi = o->n;
+
 	item_key_init(&k, it);
-	for (i = 0; i < o->n && strcmp(o->v[i].path, ipath) != 0; i++)
-		;
-	if (i < o->n && old_is(txn, &o->v[i], it, &k))
-		found = &o->v[i];
-	for (i = 0; found == NULL && i < o->n; i++)
-		if (old_is(txn, &o->v[i], it, &k))
-			found = &o->v[i];
+	/* At its own name: the by-path index. */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(o->by_path[mid]->path, ipath);
+		if (c == 0) {
+			if (old_is(txn, o->by_path[mid], it, &k))
+				found = o->by_path[mid];
+			break;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Else the first of its text hash that is it. */
+	for (lo = 0, hi = o->n; found == NULL && lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+		if (o->by_hash[mid]->text_hash < k.text_hash)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; found == NULL && i < o->n &&
+	             o->by_hash[i]->text_hash == k.text_hash;
+	     i++)
+		if (old_is(txn, o->by_hash[i], it, &k))
+			found = o->by_hash[i];
 	item_key_free(&k);
 	return found;
 }
@@ -1031,26 +1085,23 @@ old_drop(struct store_txn *txn, struct old_item *x, size_t *dropped)
 }
 
 /*
- * The kept documents take their items' names. A name is free once what
- * held it has moved on; names that go round in a circle (two items that
- * swapped) go through a name of the document's own, "rel#~ID" (or, if a
- * file holds that, "rel#~ID.K"). A document that cannot take its name
- * (a file of the tree holds it) is not kept: *dropped counts them
- * (deleted here, their items are stored anew).
+ * The kept documents take their items' names: each whose name changes
+ * steps aside to a name of its own ("rel#~ID", or "rel#~ID.K" if a file
+ * holds that), then takes its item's, now free (two passes: a feed with
+ * an item added at its top moves every item by one). A document that
+ * cannot step aside or take its name (a file of the tree holds it) is
+ * not kept: *dropped counts them (deleted here, their items are stored
+ * anew).
  */
 static int
 olds_rename(struct store_txn *txn, struct olds *o, const char *rel,
     size_t nitems, size_t *dropped)
 {
 	char want[PATH_MAX + 32], tmp[PATH_MAX + 48];
-	struct old_item *aside;
-	size_t i, left, moved;
-	uint64_t id;
+	size_t i;
 	int rc;
 
-	for (;;) {
-		left = moved = 0;
-		aside = NULL;
+	for (int pass = 0; pass < 2; pass++)
 		for (i = 0; i < o->n; i++) {
 			struct old_item *x = &o->v[i];
 
@@ -1060,52 +1111,25 @@ olds_rename(struct store_txn *txn, struct olds *o, const char *rel,
 			    want, sizeof(want), rel, nitems, x->kept_as);
 			if (strcmp(x->path, want) == 0)
 				continue;
-			rc = store_doc_by_path(txn, want, &id);
-			if (rc == 0) {
-				left++; /* taken, perhaps by one that moves */
-				if (aside == NULL && !x->aside)
-					aside = x;
-				continue;
+			rc = -EEXIST;
+			if (pass == 1)
+				rc = old_rename(txn, x, want);
+			for (int k = 0; pass == 0 && k < 8 && rc == -EEXIST;
+			     k++) {
+				if (k == 0)
+					snprintf(tmp, sizeof(tmp),
+					    "%s#~%" PRIu64, rel, x->id);
+				else
+					snprintf(tmp, sizeof(tmp),
+					    "%s#~%" PRIu64 ".%d", rel, x->id,
+					    k);
+				rc = old_rename(txn, x, tmp);
 			}
-			if (rc != STORE_ENOTFOUND ||
-			    (rc = old_rename(txn, x, want)) < 0)
+			if (rc == -EEXIST)
+				rc = old_drop(txn, x, dropped);
+			if (rc < 0)
 				return rc;
-			moved++;
 		}
-		if (left == 0)
-			return 0;
-		if (moved > 0)
-			continue;
-		if (aside == NULL)
-			break; /* held by what does not move */
-		/* A circle: one of it steps aside, once. */
-		aside->aside = 1;
-		rc = -EEXIST;
-		for (int k = 0; k < 8 && rc == -EEXIST; k++) {
-			if (k == 0)
-				snprintf(tmp, sizeof(tmp), "%s#~%" PRIu64, rel,
-				    aside->id);
-			else
-				snprintf(tmp, sizeof(tmp), "%s#~%" PRIu64 ".%d",
-				    rel, aside->id, k);
-			rc = old_rename(txn, aside, tmp);
-		}
-		if (rc == -EEXIST)
-			rc = old_drop(txn, aside, dropped);
-		if (rc < 0)
-			return rc;
-	}
-	/* What is left cannot take its name: not kept. */
-	for (i = 0; i < o->n; i++) {
-		struct old_item *x = &o->v[i];
-
-		if (x->kept_as == NULL)
-			continue;
-		(void)item_path(want, sizeof(want), rel, nitems, x->kept_as);
-		if (strcmp(x->path, want) != 0 &&
-		    (rc = old_drop(txn, x, dropped)) < 0)
-			return rc;
-	}
 	return 0;
 }
 
@@ -1302,6 +1326,11 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 			log_debug("%s vanished before ingest", rel);
 			return store_reject_del(txn, rel);
 		}
+		/* Its folder not searchable now: read again when the file's
+		 * mode changes (its folder's change is a walk's). */
+		if (errno == EACCES || errno == EPERM)
+			return reject(
+			    r, txn, n, rel, "unreadable: %s", strerror(errno));
 		return reject(
 		    r, txn, n, rel, "cannot stat: %s", strerror(errno));
 	}

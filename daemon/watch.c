@@ -104,6 +104,7 @@ struct watch {
 	 * the parent) or on watch_retry. */
 	char **denied;
 	size_t ndenied, capdenied;
+	int retrying; /* watch_retry: known ones are not said again */
 };
 
 struct scan_file {
@@ -377,7 +378,9 @@ watch_add(struct watch *w, const char *rel)
 			    "new files there are found only by a rescan",
 			    full);
 			w->warned_limit = 1;
-		} else if (errno != ENOSPC && errno != ENOENT)
+		} else if (errno != ENOSPC && errno != ENOENT &&
+		           errno != EACCES)
+			/* EACCES: the walk says it cannot read it. */
 			log_warnerr(-errno, "cannot watch %s", full);
 		free(full);
 		return;
@@ -752,8 +755,9 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 			close(fd);
 		if (rc == -EACCES || rc == -EPERM) {
 			/* Walked again when its permissions change; said
-			 * once, not at every pass of a chunked walk. */
-			if (denied_add(w, rel))
+			 * once, not at every pass of a chunked walk nor at
+			 * every retry. */
+			if (denied_add(w, rel) && !w->retrying)
 				log_warnerr(rc,
 				    "cannot read directory %s (its files are "
 				    "read once it can be: on a change of its "
@@ -765,6 +769,9 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 		return depth == 0 ? rc : 0;
 	}
 	free(full);
+	/* Readable now: no longer among those that were not. */
+	if (w->ndenied > 0 && denied_find(w, rel) < w->ndenied)
+		denied_del(w, denied_find(w, rel));
 	if (summarize && dsb == NULL) {
 		if (fstat(fd, &own) == 0)
 			skip_files = dsum_skip(w, rel, &own, &sum) != 0;
@@ -782,10 +789,12 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 			int e = errno;
 
 			/* Listed but not searchable (r without x): as a
-			 * directory that cannot be read. */
-			if (e != EACCES && e != EPERM)
+			 * directory that cannot be read. One entry we may
+			 * not stat in a searchable one is passed over. */
+			if ((e != EACCES && e != EPERM) ||
+			    faccessat(dirfd(d), ".", X_OK, AT_EACCESS) == 0)
 				continue; /* gone already */
-			if (denied_add(w, rel))
+			if (denied_add(w, rel) && !w->retrying)
 				log_warnerr(-e,
 				    "cannot read directory %s/%s (its files "
 				    "are read once it can be: on a change of "
@@ -892,10 +901,12 @@ watch_retry(struct watch *w)
 	 * read. */
 	w->denied = NULL;
 	w->ndenied = w->capdenied = 0;
+	w->retrying = 1;
 	for (i = 0; i < n; i++) {
 		watch_scan_rel(w, v[i], 0);
 		free(v[i]);
 	}
+	w->retrying = 0;
 	free(v);
 }
 

@@ -1723,8 +1723,10 @@ visit_pathrec(const MDB_val *k, const MDB_val *d, void *ctx)
 	int rc;
 
 	(void)k;
+	/* A damaged record is passed over: a walk (a cleanup, a report)
+	 * must not stop at it; lookups of it say STORE_ECORRUPT. */
 	if ((rc = rec_reject_decode(d->mv_data, d->mv_size, &r)) != 0)
-		return rc;
+		return 0;
 	return w->cb(&r, w->arg);
 }
 

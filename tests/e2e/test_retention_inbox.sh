@@ -10,20 +10,33 @@ DAY=86400
 T0=$(date +%s)
 printf 'nosync = true\nretention = 90d\n' >"$TMP/r.conf"
 
+item() {
+	"$1" | python3 -c 'import json, sys
+print(json.dumps({"title": sys.argv[1], "content": sys.stdin.read()}))' "$2"
+}
+
 export REPRINTD_NOW=$T0
 story_bridge | drop "$WATCH/wire/bridge.txt"
 story_bridge | drop "$WATCH/herald/bridge.txt"
 story_orchard | drop "$WATCH/wire/orchard.txt"
+# An archived feed (dated two days back, so its items are dated by it).
+{ item story_library library; item story_orchard orchard; } \
+    >"$WATCH/.feed.part"
+touch -d '2 days ago' "$WATCH/.feed.part"
+mv "$WATCH/.feed.part" "$WATCH/feed.jsonl"
 start_daemon --config "$TMP/r.conf"
-wait_for documents 3
+wait_for documents 5
+# Cut to its first item: kept, and with it the date of its old mtime.
+item story_library library | drop "$WATCH/feed.jsonl"
+wait_for documents 4
 stop_daemon
 
 # Day 100: the three expire; a new story arrives.
 export REPRINTD_NOW=$((T0 + 100 * DAY))
 start_daemon --config "$TMP/r.conf"
-wait_for documents 3
-story_ferry | drop "$WATCH/wire/ferry.txt"
 wait_for documents 4
+story_ferry | drop "$WATCH/wire/ferry.txt"
+wait_for documents 5
 ctl cleanup >/dev/null || fail "cleanup"
 for _ in $(seq 1 50); do
 	[ "$(status_field documents)" = 1 ] && break
