@@ -111,24 +111,11 @@ reject_cb(const struct store_reject *rj, void *arg)
 	return 0;
 }
 
-/* Whether path, under the watched directory, is the file as recorded. */
-static int
-file_is(const char *watch, const char *path, uint64_t size, int64_t mtime)
-{
-	char full[PATH_MAX];
-	struct stat sb;
-
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", watch, path) >=
-	    sizeof(full))
-		return 0;
-	return stat(full, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	       (uint64_t)sb.st_size == size && (int64_t)sb.st_mtime == mtime;
-}
-
 /*
- * Whether a document's file is still in the tree as stored: its size and
- * mtime; when the mtime differs (a kept JSON item whose date is its
- * mtime keeps that one), its bytes' hash. The file's mtime in *mtime.
+ * Whether a file is still in the tree as recorded: its size and mtime;
+ * when the mtime differs and hash is given (a kept JSON item whose date
+ * is its mtime keeps that one), its bytes' hash. The file's mtime in
+ * *mtime.
  */
 static int
 file_as_stored(const char *watch, const char *path, uint64_t size,
@@ -147,6 +134,8 @@ file_as_stored(const char *watch, const char *path, uint64_t size,
 		return 0;
 	if ((int64_t)sb.st_mtime == *mtime)
 		return 1;
+	if (hash == NULL)
+		return 0;
 	*mtime = (int64_t)sb.st_mtime;
 	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
@@ -170,11 +159,12 @@ static int
 gone_cb(const struct store_gone *g, void *arg)
 {
 	struct victims *v = arg;
+	int64_t mtime = g->mtime;
 
 	free(v->last);
 	if ((v->last = strdup(g->path)) == NULL)
 		return -ENOMEM;
-	if (!file_is(v->watch, g->path, g->size, g->mtime) &&
+	if (!file_as_stored(v->watch, g->path, g->size, NULL, &mtime) &&
 	    (v->paths[v->n++] = strdup(g->path)) == NULL)
 		return -ENOMEM;
 	/* A stat each, in a write txn on the event loop: fewer a step. */

@@ -663,25 +663,35 @@ denied_find(const struct watch *w, const char *rel)
 	return i;
 }
 
-/* Remember that directory rel could not be read: 1 if it is new. */
-static int
-denied_add(struct watch *w, const char *rel)
+/*
+ * Remember that directory rel could not be read (err), to walk it again
+ * when its permissions change. Said once: not at every pass of a chunked
+ * walk, nor at every retry.
+ */
+static void
+denied_add(struct watch *w, const char *rel, int err)
 {
-	char **nv, *copy;
+	char **nv, *copy, *full;
 	size_t cap;
 
 	if (denied_find(w, rel) < w->ndenied)
-		return 0;
+		return;
+	if (!w->retrying && (full = join(w->root, rel)) != NULL) {
+		log_warnerr(err,
+		    "cannot read directory %s (its files are read once it "
+		    "can be: on a change of its permissions, or on SIGHUP)",
+		    full);
+		free(full);
+	}
 	if (w->ndenied == w->capdenied) {
 		cap = w->capdenied ? w->capdenied * 2 : 8;
 		if ((nv = realloc(w->denied, cap * sizeof(*nv))) == NULL)
-			return 1;
+			return;
 		w->denied = nv;
 		w->capdenied = cap;
 	}
 	if ((copy = strdup(rel)) != NULL)
 		w->denied[w->ndenied++] = copy;
-	return 1;
 }
 
 /* Forget entry i of w->denied. */
@@ -733,6 +743,7 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 	DIR *d;
 	char *full, *child;
 	int fd, rc = 0;
+	size_t di;
 
 	if (depth > WATCH_DEPTH_MAX) {
 		log_warnx("%s: deeper than %d directories, not descending", rel,
@@ -753,25 +764,17 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 		rc = -errno;
 		if (fd >= 0)
 			close(fd);
-		if (rc == -EACCES || rc == -EPERM) {
-			/* Walked again when its permissions change; said
-			 * once, not at every pass of a chunked walk nor at
-			 * every retry. */
-			if (denied_add(w, rel) && !w->retrying)
-				log_warnerr(rc,
-				    "cannot read directory %s (its files are "
-				    "read once it can be: on a change of its "
-				    "permissions, or on SIGHUP)",
-				    full);
-		} else if (rc != -ENOENT)
+		if (rc == -EACCES || rc == -EPERM)
+			denied_add(w, rel, rc);
+		else if (rc != -ENOENT)
 			log_warnerr(rc, "cannot read directory %s", full);
 		free(full);
 		return depth == 0 ? rc : 0;
 	}
 	free(full);
 	/* Readable now: no longer among those that were not. */
-	if (w->ndenied > 0 && denied_find(w, rel) < w->ndenied)
-		denied_del(w, denied_find(w, rel));
+	if (w->ndenied > 0 && (di = denied_find(w, rel)) < w->ndenied)
+		denied_del(w, di);
 	if (summarize && dsb == NULL) {
 		if (fstat(fd, &own) == 0)
 			skip_files = dsum_skip(w, rel, &own, &sum) != 0;
@@ -794,12 +797,7 @@ scan_dir(struct watch *w, const char *rel, const struct stat *dsb, int depth,
 			if ((e != EACCES && e != EPERM) ||
 			    faccessat(dirfd(d), ".", X_OK, AT_EACCESS) == 0)
 				continue; /* gone already */
-			if (denied_add(w, rel) && !w->retrying)
-				log_warnerr(-e,
-				    "cannot read directory %s/%s (its files "
-				    "are read once it can be: on a change of "
-				    "its permissions, or on SIGHUP)",
-				    w->root, rel);
+			denied_add(w, rel, -e);
 			break;
 		}
 		if ((child = join(rel, de->d_name)) == NULL) {
