@@ -110,6 +110,23 @@ wait_for() {
 	fail "status $1 is $v (pending $p), expected $2"
 }
 
+# wait_log PATTERN: 0 once the daemon's log has a line matching PATTERN
+# (grep), 1 if none within 5 s.
+wait_log() {
+	local i
+	for i in $(seq 1 50); do
+		grep -q "$1" "$LOG" && return 0
+		sleep 0.1
+	done
+	grep -q "$1" "$LOG"
+}
+
+# json_item STORY TITLE: one JSON line, an item with that story's text.
+json_item() {
+	"$1" | python3 -c 'import json, sys
+print(json.dumps({"title": sys.argv[1], "content": sys.stdin.read()}))' "$2"
+}
+
 # Write a file the way a feed fetcher does: a temporary name, then rename.
 drop() {
 	local dest=$1

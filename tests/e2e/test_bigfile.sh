@@ -25,10 +25,6 @@ words $((9 * 1024 * 1024)) | drop "$WATCH/nine.txt"
 words $((17 * 1024 * 1024)) | drop "$WATCH/seventeen.txt"
 wait_for documents 1
 grep -q "stored nine.txt" "$LOG" || fail "nine.txt: $(grep nine "$LOG")"
-for _ in $(seq 1 50); do
-	grep -q "rejected seventeen.txt: too large" "$LOG" && break
-	sleep 0.1
-done
-grep -q "rejected seventeen.txt: too large" "$LOG" ||
+wait_log "rejected seventeen.txt: too large" ||
     fail "seventeen.txt: $(grep seventeen "$LOG")"
 ok "a 9 MiB text under max_file_size = 16M is stored, 17 MiB is not"

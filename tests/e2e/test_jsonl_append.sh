@@ -6,18 +6,13 @@
 # document by the file again, still the same document.
 source "$(dirname "$0")/lib.sh"
 
-# item TEXT-FUNCTION TITLE: one JSON line with that story's text.
-item() {
-	"$1" | python3 -c 'import json, sys
-print(json.dumps({"title": sys.argv[1], "content": sys.stdin.read()}))' "$2"
-}
 # stored_id PATH: the id of the last "stored PATH (id N" line, or none.
 stored_id() {
 	grep -o "stored $1 (id [0-9]*" "$LOG" | tail -n 1 | awk '{print $4}'
 }
 
 start_daemon
-item story_bridge bridge >"$TMP/feed"
+json_item story_bridge bridge >"$TMP/feed"
 drop "$WATCH/feed.jsonl" <"$TMP/feed"
 wait_for documents 1
 story_bridge | drop "$WATCH/copy.txt"
@@ -25,7 +20,7 @@ wait_for documents 2
 bridge=$(stored_id feed.jsonl)
 [ -n "$bridge" ] || fail "feed.jsonl not stored"
 
-item story_orchard orchard >>"$TMP/feed"
+json_item story_orchard orchard >>"$TMP/feed"
 drop "$WATCH/feed.jsonl" <"$TMP/feed"
 wait_for documents 3
 [ -z "$(stored_id 'feed.jsonl#0')" ] || fail "item 0 stored again"
@@ -35,7 +30,7 @@ ctl pairs --json | grep -q '"a":"feed.jsonl#0","b":"copy.txt","relation":"exact"
 ok "an appended item: the first keeps its document (renamed #0) and its pair"
 
 orchard=$(stored_id 'feed.jsonl#1')
-item story_library library >>"$TMP/feed"
+json_item story_library library >>"$TMP/feed"
 drop "$WATCH/feed.jsonl" <"$TMP/feed"
 wait_for documents 4
 [ "$(grep -c 'stored feed.jsonl' "$LOG")" = 3 ] ||
@@ -43,8 +38,11 @@ wait_for documents 4
 ok "a third item: only it is stored"
 
 # Item 1 changed: it alone is replaced.
-{ sed -n 1p "$TMP/feed"; item story_ferry ferry; sed -n 3p "$TMP/feed"; } \
-    >"$TMP/feed2"
+{
+	sed -n 1p "$TMP/feed"
+	json_item story_ferry ferry
+	sed -n 3p "$TMP/feed"
+} >"$TMP/feed2"
 drop "$WATCH/feed.jsonl" <"$TMP/feed2"
 for _ in $(seq 1 50); do
 	[ "$(stored_id 'feed.jsonl#1')" != "$orchard" ] && break
@@ -77,8 +75,11 @@ ok "restart: the kept item is known unchanged"
 
 # Three items, then the middle one removed: the last keeps its document
 # under its new name, and nothing is matched against the one that goes.
-{ item story_bridge bridge; item story_orchard orchard; item story_library library; } \
-    >"$TMP/feed3"
+{
+	json_item story_bridge bridge
+	json_item story_orchard orchard
+	json_item story_library library
+} >"$TMP/feed3"
 drop "$WATCH/feed.jsonl" <"$TMP/feed3"
 wait_for documents 4
 library=$(stored_id 'feed.jsonl#2')
@@ -110,11 +111,11 @@ ok "an item with corrected metadata is stored again"
 
 # A one-item file broken, then its item back in another layout: kept, and
 # the rejection of the broken version forgotten.
-item story_ferry ferry | drop "$WATCH/single.json"
+json_item story_ferry ferry | drop "$WATCH/single.json"
 wait_for documents 4
 printf '{"title": "ferry", "content": \n' | drop "$WATCH/single.json"
 wait_for rejected 1
-item story_ferry ferry | python3 -c 'import json, sys
+json_item story_ferry ferry | python3 -c 'import json, sys
 print(json.dumps(json.loads(sys.stdin.read()), indent=2))' |
     drop "$WATCH/single.json"
 wait_for rejected 0
@@ -123,7 +124,7 @@ ok "a rejection is forgotten when the file's item comes back unchanged"
 
 # Two items that swap places: both kept, each under its new name, through
 # a name of its own, even when a file holds that name.
-{ item story_orchard orchard; item story_library library; } >"$TMP/swap"
+{ json_item story_orchard orchard; json_item story_library library; } >"$TMP/swap"
 drop "$WATCH/swap.jsonl" <"$TMP/swap"
 wait_for documents 6
 first=$(stored_id 'swap.jsonl#0')
@@ -139,10 +140,10 @@ ctl matches 'swap.jsonl#1' --json >/dev/null || fail "swap #1"
 ok "two items that swap keep their documents"
 
 # Many identical items, one appended: only it is stored.
-for i in $(seq 1 60); do item story_ferry ferry; done >"$TMP/same"
+for i in $(seq 1 60); do json_item story_ferry ferry; done >"$TMP/same"
 drop "$WATCH/same.jsonl" <"$TMP/same"
 wait_for documents 67
-item story_bridge bridge >>"$TMP/same"
+json_item story_bridge bridge >>"$TMP/same"
 drop "$WATCH/same.jsonl" <"$TMP/same"
 wait_for documents 68
 [ "$(grep -c "stored same.jsonl" "$LOG")" = 61 ] ||

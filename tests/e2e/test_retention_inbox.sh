@@ -10,24 +10,19 @@ DAY=86400
 T0=$(date +%s)
 printf 'nosync = true\nretention = 90d\n' >"$TMP/r.conf"
 
-item() {
-	"$1" | python3 -c 'import json, sys
-print(json.dumps({"title": sys.argv[1], "content": sys.stdin.read()}))' "$2"
-}
-
 export REPRINTD_NOW=$T0
 story_bridge | drop "$WATCH/wire/bridge.txt"
 story_bridge | drop "$WATCH/herald/bridge.txt"
 story_orchard | drop "$WATCH/wire/orchard.txt"
 # An archived feed (dated two days back, so its items are dated by it).
-{ item story_library library; item story_orchard orchard; } \
+{ json_item story_library library; json_item story_orchard orchard; } \
     >"$WATCH/.feed.part"
 touch -d '2 days ago' "$WATCH/.feed.part"
 mv "$WATCH/.feed.part" "$WATCH/feed.jsonl"
 start_daemon --config "$TMP/r.conf"
 wait_for documents 5
 # Cut to its first item: kept, and with it the date of its old mtime.
-item story_library library | drop "$WATCH/feed.jsonl"
+json_item story_library library | drop "$WATCH/feed.jsonl"
 wait_for documents 4
 stop_daemon
 
@@ -75,11 +70,7 @@ rm "$WATCH/herald/bridge.txt"
 ctl cleanup --json >"$TMP/c2.json" || fail "cleanup 2"
 grep -q '"expired_files_forgotten":1' "$TMP/c2.json" ||
     fail "cleanup 2: $(cat "$TMP/c2.json")"
-for _ in $(seq 1 50); do
-	grep -q "forgot 1 expired files no longer in the tree" "$LOG" && break
-	sleep 0.1
-done
-grep -q "forgot 1 expired files no longer in the tree" "$LOG" ||
+wait_log "forgot 1 expired files no longer in the tree" ||
     fail "records of gone files: $(grep 'cleanup 2' "$LOG")"
 # ...and the one still there is still known.
 stop_daemon
