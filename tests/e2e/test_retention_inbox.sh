@@ -7,6 +7,16 @@
 source "$(dirname "$0")/lib.sh"
 
 DAY=86400
+# restart_quiet DOCS WHAT: a start stores nothing (documents DOCS).
+restart_quiet() {
+	local before
+	before=$(grep -c "stored " "$LOG")
+	start_daemon --config "$TMP/r.conf"
+	wait_for documents "$1"
+	sleep 0.5
+	[ "$(grep -c "stored " "$LOG")" = "$before" ] ||
+	    fail "$2: $(grep stored "$LOG" | tail -n 3)"
+}
 T0=$(date +%s)
 printf 'nosync = true\nretention = 90d\n' >"$TMP/r.conf"
 
@@ -42,12 +52,8 @@ stop_daemon
 
 # A restart: the expired files are still there, unchanged: not new.
 export REPRINTD_NOW=$((T0 + 100 * DAY + 3600))
+restart_quiet 1 "expired files ingested again"
 before=$(grep -c "stored " "$LOG")
-start_daemon --config "$TMP/r.conf"
-wait_for documents 1
-sleep 0.5
-[ "$(grep -c "stored " "$LOG")" = "$before" ] ||
-    fail "expired files ingested again: $(grep stored "$LOG" | tail -n 3)"
 [ "$(status_field pairs)" = 0 ] || fail "pairs: $(ctl pairs)"
 # Nor when an event comes that is no write: renamed away and back, its
 # mode changed.
@@ -74,12 +80,7 @@ wait_log "forgot 1 expired files no longer in the tree" ||
     fail "records of gone files: $(grep 'cleanup 2' "$LOG")"
 # ...and the one still there is still known.
 stop_daemon
-before=$(grep -c "stored " "$LOG")
-start_daemon --config "$TMP/r.conf"
-wait_for documents 2
-sleep 0.5
-[ "$(grep -c "stored " "$LOG")" = "$before" ] ||
-    fail "taken for new: $(grep stored "$LOG" | tail -n 2)"
+restart_quiet 2 "taken for new"
 story_bridge | drop "$WATCH/herald/bridge.txt"
 wait_for documents 3
 ok "the record of a file gone from the tree is forgotten, the others kept"
