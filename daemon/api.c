@@ -847,6 +847,16 @@ out:
 	return rc;
 }
 
+/* Bytes of A the passages cover. */
+static size_t
+passages_len(const struct match_passage *ps, size_t n)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += ps[i].a_len;
+	return len;
+}
+
 static void
 h_explain(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
@@ -858,7 +868,7 @@ h_explain(struct api *a, struct evhttp_request *req, const char *query,
 	struct match_passage *ps = NULL;
 	struct store_doc da, db;
 	json_t *arr, *o;
-	int rc;
+	int rc, all = 0;
 
 	if (req_path(req, query, "a", &pa) < 0 ||
 	    req_path(req, query, "b", &pb) < 0)
@@ -880,6 +890,22 @@ h_explain(struct api *a, struct evhttp_request *req, const char *query,
 	    (rc = common_keys(a, txn, ta, la, &common, &nc)) < 0)
 		goto store_err;
 	rc = match_explain(ta, la, tb, lb, common, nc, &ps, &np);
+	/* Most of what they share is boilerplate: a story stored more than
+	 * boilerplate_df times is all common, and its copies were paired
+	 * with nothing masked (detect.c, story_hits). Show what they share. */
+	if (rc == 0 && nc > 0) {
+		struct match_passage *all_ps = NULL;
+		size_t all_np = 0;
+		rc = match_explain(ta, la, tb, lb, NULL, 0, &all_ps, &all_np);
+		if (rc == 0 &&
+		    2 * passages_len(ps, np) < passages_len(all_ps, all_np)) {
+			free(ps);
+			ps = all_ps;
+			np = all_np;
+			all = 1;
+		} else
+			free(all_ps);
+	}
 	if (rc < 0) {
 		reply_error(req, 500, "explain: %s", strerror(-rc));
 		goto out;
@@ -899,8 +925,8 @@ h_explain(struct api *a, struct evhttp_request *req, const char *query,
 		free(t);
 		json_array_append_new(arr, o);
 	}
-	o = json_pack("{s:o, s:o, s:o}", "a", jv_path(pa), "b", jv_path(pb),
-	    "passages", arr);
+	o = json_pack("{s:o, s:o, s:o, s:b}", "a", jv_path(pa), "b",
+	    jv_path(pb), "passages", arr, "boilerplate_left_out", !all);
 	if (store_doc_get(txn, ida, &da) == 0)
 		jmeta(o, "a_", &da);
 	if (store_doc_get(txn, idb, &db) == 0)

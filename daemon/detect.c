@@ -470,6 +470,143 @@ out:
 	return rc;
 }
 
+/*
+ * A story stored more than boilerplate_df times has its text's keys
+ * common: its later copies find it by no lookup, and the mask would hide
+ * its text from verification. Exact copies are found by the text's key
+ * (exact_hits); for the others (a rewrite, an excerpt, a copy in another
+ * site's header and footer), when a good share of the document's keys is
+ * common and no copy was found, some of those keys are looked up anyway,
+ * for their oldest holders: a story's first copies hold all of its keys.
+ * A site's chrome is common too, and its oldest holders hold all of it;
+ * what tells a story from chrome is that the story's holders are copies
+ * of each other, which the store's pairs say (they were paired while the
+ * story's keys were still rare), where the first pages of a site are
+ * different stories. Such a holder is verified with nothing masked: the
+ * text it shares is the story's.
+ */
+#define STORY_COMMON 0.3 /* share of the keys common that calls for it */
+#define STORY_KEYS 16    /* common keys looked up, evenly spread */
+#define STORY_HOLDERS 64 /* oldest holders listed per key */
+#define STORY_KEEP 8     /* holders verified, most hits first */
+#define STORY_CHECK 16   /* holders whose pairs are read, at most */
+
+/* The relations that make two documents copies of one story. */
+static int
+same_story(uint32_t relation)
+{
+	return relation == MATCH_EXACT || relation == MATCH_NEAR_DUPLICATE ||
+	       relation == MATCH_EXCERPT;
+}
+
+struct holder_walk {
+	uint64_t self;
+	const uint64_t *ids; /* the other holders, sorted */
+	size_t n;
+};
+
+static int
+holder_pair(const struct store_pair *p, void *arg)
+{
+	const struct holder_walk *w = arg;
+	uint64_t other = p->a == w->self ? p->b : p->a;
+
+	if (!same_story(p->relation))
+		return 0;
+	return bsearch(&other, w->ids, w->n, sizeof(*w->ids), u64_cmp) != NULL;
+}
+
+/* 1 if id is stored as a copy of (or copied by) one of the sorted ids,
+ * 0 if not, or an error. */
+static int
+copy_among(struct store_txn *txn, uint64_t id, const uint64_t *ids, size_t n)
+{
+	struct holder_walk w = {id, ids, n};
+	int rc = store_pairs_of(txn, id, holder_pair, &w);
+	return rc < 0 ? rc : rc != 0;
+}
+
+static int
+hit_known(const struct detect_hit *h, size_t n, uint64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (h[i].id == id)
+			return 1;
+	return 0;
+}
+
+/* Copies of d's story among the oldest holders of its common keys, sorted
+ * ascending in common, appended to *out (room made here). */
+static int
+story_hits(struct store_txn *txn, const struct match_doc *d, uint64_t self,
+    struct detect_recent *recent, const struct vec *common,
+    const struct match_params *p, struct detect_hit **out, size_t *n)
+{
+	struct tally *t = &scratch;
+	const struct vec none = {NULL, 0, 0, sizeof(uint64_t)};
+	struct match_verifier *v = NULL;
+	struct cand *c = NULL;
+	struct detect_hit *nv;
+	uint64_t ids[STORY_HOLDERS + 1], *sorted = NULL;
+	size_t nk = common->n < STORY_KEYS ? common->n : STORY_KEYS;
+	size_t m = 0, i, kept = 0, checked = 0, df;
+	int rc = 0;
+
+	for (i = 0; i < nk && rc == 0; i++) {
+		uint64_t key =
+		    ((const uint64_t *)common->v)[i * common->n / nk];
+		rc = store_key_oldest(txn, key, ids, STORY_HOLDERS, &df);
+		if (rc == 0)
+			rc = tally_add(t, ids,
+			    df < STORY_HOLDERS ? df : STORY_HOLDERS, self);
+	}
+	/* A holder of half the keys looked up: chrome or the story. */
+	if (rc == 0)
+		rc = tally_keep(
+		    t, nk / 2 > MIN_HITS ? (uint32_t)nk / 2 : MIN_HITS, &c, &m);
+	tally_clear(t);
+	if (rc < 0 || m == 0)
+		goto out;
+	rc = -ENOMEM;
+	if ((sorted = malloc(m * sizeof(*sorted))) == NULL ||
+	    (nv = realloc(*out, (*n + STORY_KEEP) * sizeof(*nv))) == NULL)
+		goto out;
+	*out = nv;
+	for (i = 0; i < m; i++)
+		sorted[i] = c[i].id;
+	qsort(sorted, m, sizeof(*sorted), u64_cmp);
+	qsort(c, m, sizeof(*c), cand_cmp_hits);
+	rc = 0;
+	for (i = 0; i < m && kept < STORY_KEEP && checked < STORY_CHECK; i++) {
+		struct match_result r;
+
+		if (hit_known(*out, *n, c[i].id))
+			continue;
+		checked++;
+		if ((rc = copy_among(txn, c[i].id, sorted, m)) < 0)
+			goto out;
+		if (rc == 0)
+			continue;
+		rc = verify_one(txn, d, c[i].id, recent, &none, p, &v, &r);
+		if (rc == STORE_ENOTFOUND)
+			continue; /* deleted: a stale posting */
+		if (rc < 0)
+			goto out;
+		rc = 0;
+		if (r.relation == MATCH_NONE)
+			continue;
+		(*out)[*n].id = c[i].id;
+		(*out)[*n].r = r;
+		(*n)++;
+		kept++;
+	}
+out:
+	match_verifier_free(v);
+	free(sorted);
+	free(c);
+	return rc;
+}
+
 int
 detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
     struct detect_recent *recent, const struct match_params *p,
@@ -481,7 +618,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	struct detect_hit *out = NULL;
 	struct match_verifier *verifier = NULL;
 	const uint64_t *keys;
-	size_t nkeys, n = 0, m = 0, exact = 0;
+	size_t nkeys, n = 0, m = 0, exact = 0, copies, i;
 	uint64_t *ids;
 	int rc = -ENOMEM;
 
@@ -515,7 +652,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	rc = -ENOMEM;
 	if ((out = calloc(m ? m : 1, sizeof(*out))) == NULL)
 		goto out;
-	for (size_t i = 0; i < m; i++) {
+	for (i = 0; i < m; i++) {
 		struct cand *c = &cands[i];
 		struct match_result r;
 		rc = verify_one(
@@ -536,6 +673,12 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	 * makes most documents look up their text's key: one lookup.) */
 	if (common.n > 0 && exact == 0 &&
 	    (rc = exact_hits(txn, d, self, &out, &n)) < 0)
+		goto out;
+	for (copies = 0, i = 0; i < n; i++)
+		copies += same_story(out[i].r.relation);
+	if (copies == 0 && common.n >= MIN_HITS &&
+	    common.n >= STORY_COMMON * nkeys &&
+	    (rc = story_hits(txn, d, self, recent, &common, p, &out, &n)) < 0)
 		goto out;
 	*hits = out;
 	*nhits = n;

@@ -890,6 +890,10 @@ cmd_explain(const char *fa, const char *fb)
 			    cell(p, "b_len"));
 			printf("    %s\n\n", cell(p, "text"));
 		}
+	if (!opt_json &&
+	    json_is_false(json_object_get(j, "boilerplate_left_out")))
+		printf("(boilerplate included: most of what the two share is "
+		       "held by more than boilerplate_df documents)\n");
 	free(ra);
 	free(rb);
 	json_decref(j);

@@ -1465,8 +1465,8 @@ store_key_docs(
 }
 
 int
-store_exact_docs(struct store_txn *t, uint64_t norm_hash, uint64_t *ids,
-    size_t max, size_t *n)
+store_key_oldest(
+    struct store_txn *t, uint64_t key, uint64_t *ids, size_t max, size_t *n)
 {
 	int rc;
 
@@ -1474,9 +1474,15 @@ store_exact_docs(struct store_txn *t, uint64_t norm_hash, uint64_t *ids,
 		return rc;
 	if (n == NULL)
 		return -EINVAL;
-	rc = ix_lookup_all(
-	    t->st->ix, &t->ixt, exact_key(norm_hash), ids, max, n);
+	rc = ix_lookup_all(t->st->ix, &t->ixt, key, ids, max, n);
 	return rc != 0 ? lmdb_error(rc) : 0;
+}
+
+int
+store_exact_docs(struct store_txn *t, uint64_t norm_hash, uint64_t *ids,
+    size_t max, size_t *n)
+{
+	return store_key_oldest(t, exact_key(norm_hash), ids, max, n);
 }
 
 int

@@ -259,9 +259,17 @@ int store_doc_each_prefix(
 int store_key_docs(
     struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *df);
 /*
+ * The oldest documents holding `key`: up to max ids, the oldest first
+ * (listed however many hold it, where store_key_docs lists none of a
+ * common key), and in *n how many, counted up to max + 1. Stale and
+ * colliding ids as for store_key_docs. Cost: the postings read, up to
+ * max past a level's deleted ones; nothing is remembered.
+ */
+int store_key_oldest(
+    struct store_txn *txn, uint64_t key, uint64_t *ids, size_t max, size_t *n);
+/*
  * Documents stored with the normalized text hashed to norm_hash (exact
- * copies): up to max ids, the oldest first (listed however many there
- * are), and in *n how many, counted up to max + 1; other documents may
+ * copies), as store_key_oldest lists a key's; other documents may
  * come with them (the index compares 32 bits of a key: callers compare
  * the hashes). store_doc_put() files every document under such a key besides
  * its own, which no boilerplate limit hides: a story with more copies

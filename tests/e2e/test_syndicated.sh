@@ -53,3 +53,65 @@ assert all(a != b for a, b, _ in whom), whom
 assert sorted(whom) == sorted(("paper%d" % i, "wire", 1) for i in range(1, 9)), whom
 PY
 ok "report: who reprints whom leaves a source's own copies out"
+
+# Near copies of the story, now held ten times: its keys are all common,
+# so no lookup brings it up, yet each copy is paired with the wire's:
+# another paper's header and footer around it, a light rewrite, its lede.
+{
+	printf 'THE HARBOUR COURIER | Culture | Subscribe for 1 crown a week\n\n'
+	story_library
+	printf '\nShare this article. Comments are closed. (c) The Harbour Courier\n'
+} | drop "$WATCH/paper9/library.txt"
+story_library | sed -e 's/Hundreds of residents/Hundreds of locals/' \
+    -e 's/drizzle/rain/' -e 's/renovation/refurbishment/' |
+    drop "$WATCH/paper10/library.txt"
+story_library | sed -n '1,11p' | drop "$WATCH/paper11/library.txt"
+wait_for documents 13
+for want in paper9:near_duplicate paper10:near_duplicate paper11:excerpt; do
+	ctl matches "${want%%:*}/library.txt" --json >"$TMP/m.json"
+	grep -q "\"path\":\"wire/library.txt\",\"relation\":\"${want#*:}\"" \
+	    "$TMP/m.json" || fail "${want%%:*}: $(cat "$TMP/m.json")"
+done
+story_library | sed -e 's/drizzle/rain/' >"$TMP/edited.txt"
+ctl query "$TMP/edited.txt" --json | grep -q '"path":"wire/library.txt"' ||
+    fail "query: $(ctl query "$TMP/edited.txt" --json)"
+ctl explain paper11/library.txt wire/library.txt >"$TMP/explain.txt"
+grep -q "Hundreds of residents queued" "$TMP/explain.txt" &&
+    grep -q "^(boilerplate included" "$TMP/explain.txt" ||
+    fail "explain: $(cat "$TMP/explain.txt")"
+ok "near copies of a story held over boilerplate_df times find its first copy"
+
+# A site's footer is common too, and its first pages hold all of it, but
+# they are not copies of each other: a brief that is mostly that footer
+# is no excerpt of them (its own line is too short to match anything).
+status_field pairs >"$TMP/pairs_before"
+brief() {
+	python3 - "$1" "$2" <<'PY'
+import os, random, sys
+syll = ["ka", "lo", "mer", "tin", "sa", "vel", "dor", "ni", "pra", "ust",
+        "bre", "gio", "fam", "zu", "hel", "quon"]
+footer = ("The Valley Gazette is published by Valley Media Group. All rights "
+          "reserved. Reproduction of this article in any form without the "
+          "written permission of the publisher is prohibited. Letters to the "
+          "editor may be edited for length and clarity before publication. "
+          "Subscribers can read every edition online from the archive page, "
+          "search back issues to nineteen fifty and order printed copies of "
+          "any page. Our newsroom can be reached by telephone on weekdays "
+          "between nine and five, or by letter at the address below.\n")
+r = random.Random(int(sys.argv[1]))
+words = int(sys.argv[2])
+print(" ".join("".join(r.choice(syll) for _ in range(r.randint(1, 3)))
+               for _ in range(words)) + ".\n\n" + footer, end="")
+PY
+}
+for n in 0 1 2 3; do
+	brief $n 480 | drop "$WATCH/gazette/brief$n.txt"
+done
+wait_for documents 17
+brief 4 12 | drop "$WATCH/gazette/brief4.txt"
+wait_for documents 18
+ctl matches gazette/brief4.txt --json >"$TMP/m.json"
+[ ! -s "$TMP/m.json" ] || fail "a footer made a copy: $(cat "$TMP/m.json")"
+[ "$(status_field pairs)" = "$(cat "$TMP/pairs_before")" ] ||
+    fail "the briefs were paired: $(ctl pairs)"
+ok "a site's common footer makes no copies of its pages"
