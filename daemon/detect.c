@@ -192,6 +192,7 @@ struct tally {
 	struct cand *v;
 	uint32_t *used; /* slots taken, in order */
 	size_t cap, n;  /* cap: a power of two */
+	uint32_t max;   /* the most hits of one id */
 };
 
 #define TALLY_KEEP (1u << 16) /* slots kept between documents, at most */
@@ -238,6 +239,7 @@ tally_clear(struct tally *t)
 	for (size_t i = 0; i < t->n; i++)
 		t->v[t->used[i]].id = 0, t->v[t->used[i]].hits = 0;
 	t->n = 0;
+	t->max = 0;
 }
 
 /* One hit for each id under one key (but the document itself). */
@@ -258,7 +260,8 @@ tally_add(struct tally *t, const uint64_t *ids, size_t n, uint64_t self)
 			t->v[j].id = ids[i];
 			t->used[t->n++] = (uint32_t)j;
 		}
-		t->v[j].hits++;
+		if (++t->v[j].hits > t->max)
+			t->max = t->v[j].hits;
 	}
 	return 0;
 }
@@ -485,7 +488,7 @@ out:
  * different stories. Such a holder is verified with nothing masked: the
  * text it shares is the story's.
  */
-#define STORY_COMMON 0.3 /* share of the keys common that calls for it */
+#define STORY_COMMON 0.5 /* share of the keys common that calls for it */
 #define STORY_KEYS 16    /* common keys looked up, evenly spread */
 #define STORY_HOLDERS 64 /* oldest holders listed per key */
 #define STORY_KEEP 8     /* holders verified, most hits first */
@@ -550,9 +553,13 @@ story_hits(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	uint64_t ids[STORY_HOLDERS + 1], *sorted = NULL;
 	size_t nk = common->n < STORY_KEYS ? common->n : STORY_KEYS;
 	size_t m = 0, i, kept = 0, checked = 0, df;
+	/* A holder of half the keys looked up: chrome or the story. */
+	uint32_t need = nk / 2 > MIN_HITS ? (uint32_t)nk / 2 : MIN_HITS;
 	int rc = 0;
 
-	for (i = 0; i < nk && rc == 0; i++) {
+	/* Stock phrases' holders are strangers to each other: stop once
+	 * none can reach the count. */
+	for (i = 0; i < nk && rc == 0 && t->max + (nk - i) >= need; i++) {
 		uint64_t key =
 		    ((const uint64_t *)common->v)[i * common->n / nk];
 		rc = store_key_oldest(txn, key, ids, STORY_HOLDERS, &df);
@@ -560,10 +567,8 @@ story_hits(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 			rc = tally_add(t, ids,
 			    df < STORY_HOLDERS ? df : STORY_HOLDERS, self);
 	}
-	/* A holder of half the keys looked up: chrome or the story. */
 	if (rc == 0)
-		rc = tally_keep(
-		    t, nk / 2 > MIN_HITS ? (uint32_t)nk / 2 : MIN_HITS, &c, &m);
+		rc = tally_keep(t, need, &c, &m);
 	tally_clear(t);
 	if (rc < 0 || m == 0)
 		goto out;
