@@ -460,6 +460,47 @@ plausibly_cp1252(const unsigned char *s, size_t len)
 	return high * 3 <= letters && longrun * 5 <= high;
 }
 
+/*
+ * The headline of a plain-text article: its first line, when a blank line
+ * follows it and it reads as a headline, not a sentence (a wire story,
+ * an archive's text file: "U.K. GDP RISES 2.6 PCT" over the story). A
+ * first line that runs on into the paragraph, or ends as a sentence
+ * does, is no title: NULL then, as for an unknown one.
+ */
+#define HEADLINE_MAX 200 /* bytes */
+
+static char *
+text_headline(const char *t, size_t len)
+{
+	size_t i = 0, start, end, next;
+	int letter = 0;
+
+	while (i < len &&
+	       (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
+		i++;
+	start = i;
+	for (; i < len && t[i] != '\n'; i++) {
+		unsigned char c = (unsigned char)t[i];
+		letter |= ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0xc0;
+	}
+	end = i;
+	while (end > start &&
+	       (t[end - 1] == ' ' || t[end - 1] == '\t' || t[end - 1] == '\r'))
+		end--;
+	if (!letter || end == start || end - start > HEADLINE_MAX ||
+	    memchr(".,;:", t[end - 1], 4) != NULL)
+		return NULL;
+	/* The next line is blank, and text follows. */
+	for (next = i + (i < len); next < len && t[next] != '\n'; next++)
+		if (t[next] != ' ' && t[next] != '\t' && t[next] != '\r')
+			return NULL;
+	for (; next < len; next++)
+		if (t[next] != ' ' && t[next] != '\t' && t[next] != '\r' &&
+		    t[next] != '\n')
+			return ex_meta_str(t + start, end - start);
+	return NULL;
+}
+
 int
 ex_text(const char *data, size_t len, const struct extract_limits *lim,
     struct extract_doc *out)
@@ -527,6 +568,7 @@ ex_text(const char *data, size_t len, const struct extract_limits *lim,
 	}
 	out->text = t;
 	out->text_len = tlen;
+	out->title = text_headline(t, tlen);
 	return 0;
 }
 

@@ -13,7 +13,9 @@
  *
  * Formats (see extract_detect):
  *   EXTRACT_TEXT  plain text: UTF-8, UTF-16/32 with a byte order mark, or
- *                 Latin-1/Windows-1252; everything else is refused.
+ *                 Latin-1/Windows-1252; everything else is refused. Its
+ *                 first line is the title when a blank line follows and
+ *                 it reads as a headline (see text_headline).
  *   EXTRACT_HTML  a saved web page: the article body without navigation,
  *                 menus, share bars, cookie banners, comments, scripts...;
  *                 metadata from <title>, meta tags and JSON-LD.

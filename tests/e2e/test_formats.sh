@@ -193,6 +193,8 @@ for x in c:
     assert "source" in x and "published" in x, x
 txt = [x for x in c if x["path"] == "wire/glassworks.txt"][0]
 assert txt["source"] == "wire" and txt["published_from"] == "arrival", txt
+# plain text: its first line, standing alone, is its headline
+assert txt["title"] == "Glassworks in Venmoor to reopen as a teaching studio", txt
 # the mail was published first, whatever arrived first
 assert c[0]["path"] == "mail/glassworks.eml" and c[0]["relation"] == "original", c[0]
 assert {r["path"] for r in rows("item1.json")} >= {"wire/glassworks.txt"}

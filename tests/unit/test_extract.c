@@ -1176,6 +1176,46 @@ test_txt(void **state)
 	assert_int_equal(run("a.txt", "abcd", 4, &lim, &d), EXTRACT_ETOOBIG);
 }
 
+/* A plain-text file's headline: a first line standing alone, as a
+ * headline reads; nothing for a line that runs on or ends a sentence. */
+static void
+test_txt_headline(void **state)
+{
+	static const struct {
+		const char *text, *title;
+	} c[] = {
+	    {"U.K. GDP RISES 2.6 PCT IN 1986\n\nLONDON - It rose.\n",
+	        "U.K. GDP RISES 2.6 PCT IN 1986"},
+	    {"\n\n  Tram depot fire: what we know?  \r\n \r\nText.",
+	        "Tram depot fire: what we know?"},
+	    {"Z\xc3\xbcrich trams stop\n\nThe city...",
+	        "Z\xc3\xbcrich trams stop"},
+	    {"A first sentence that ends.\n\nMore text.", NULL},
+	    {"Dateline, March 3:\n\nMore text.", NULL},
+	    {"A headline\nthat runs on into the paragraph.\n", NULL},
+	    {"Only a headline\n\n \n", NULL},
+	    {"Only one line", NULL},
+	    {"1987-03-20\n\nFigures.", NULL},
+	};
+	struct extract_doc d;
+	char long_line[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		assert_int_equal(runs("a.txt", c[i].text, &d), 0);
+		if (c[i].title == NULL)
+			assert_null(d.title);
+		else
+			assert_string_equal(d.title, c[i].title);
+		extract_doc_free(&d);
+	}
+	memset(long_line, 'a', sizeof(long_line));
+	memcpy(long_line + 250, "\n\nText.", 8);
+	assert_int_equal(runs("a.txt", long_line, &d), 0);
+	assert_null(d.title); /* over 200 bytes: a paragraph */
+	extract_doc_free(&d);
+}
+
 /* The plain-text scans go eight bytes at a time: a multibyte character,
  * an invalid byte and control bytes at every offset of a word. */
 static void
@@ -1284,6 +1324,7 @@ main(void)
 	    cmocka_unit_test(test_eml_charset),
 	    cmocka_unit_test(test_eml_bombs),
 	    cmocka_unit_test(test_txt),
+	    cmocka_unit_test(test_txt_headline),
 	    cmocka_unit_test(test_txt_word_offsets),
 	    cmocka_unit_test(test_strerror),
 	    cmocka_unit_test(test_same_story),
