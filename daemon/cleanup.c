@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "daemon.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
@@ -52,6 +53,8 @@ struct victims {
 	uint64_t size[CLEANUP_STEP];
 	int64_t mtime[CLEANUP_STEP];
 	uint64_t hash[CLEANUP_STEP][2]; /* the file's content hash */
+	char *items[CLEANUP_STEP];      /* an item's gone record, or NULL */
+	struct store_txn *txn;          /* the step's (PH_DOCS) */
 	const char *watch;              /* the watched directory (PH_GONE) */
 	char *last; /* the last record looked at (PH_GONE) */
 	size_t n, scanned;
@@ -65,6 +68,28 @@ schedule(struct cleanup *c)
 	static const struct timeval now = {0, 0};
 
 	evtimer_add(c->ev, &now);
+}
+
+/*
+ * The gone record of item d of a JSON file (ingest_gone_item_path), in
+ * v->items[v->n]: the file may stay and grow (a feed appended to), and
+ * its next version would store the item again.
+ */
+static int
+item_record(struct victims *v, const struct store_doc *d)
+{
+	char gp[PATH_MAX + 32];
+	const void *text;
+	size_t len;
+	int rc = store_doc_text(v->txn, d->id, &text, &len);
+
+	if (rc < 0)
+		return rc == STORE_ECORRUPT ? 0 : rc;
+	if (ingest_gone_item_path(gp, sizeof(gp), v->paths[v->n],
+	        XXH3_64bits(text, len), d->published, d->title, d->url,
+	        d->author) < 0)
+		return 0;
+	return (v->items[v->n] = strdup(gp)) != NULL ? 0 : -ENOMEM;
 }
 
 static int
@@ -82,6 +107,11 @@ doc_cb(const struct store_doc *d, void *arg)
 
 		if ((v->paths[v->n] = strndup(d->path, len)) == NULL)
 			return -ENOMEM;
+		if (len < strlen(d->path)) {
+			int rc = item_record(v, d);
+			if (rc < 0)
+				return rc;
+		}
 		v->size[v->n] = d->size;
 		v->mtime[v->n] = d->mtime;
 		v->hash[v->n][0] = d->content_hash[0];
@@ -154,18 +184,51 @@ file_as_stored(const char *watch, const char *path, uint64_t size,
 	return same;
 }
 
-/* An expired file's record whose file is gone or written since goes. */
+/* Whether path is in the tree as a regular file (an expired item's file:
+ * the record stays while it does, whatever is written to it). */
+static int
+file_there(const char *watch, const char *path, size_t len)
+{
+	char full[PATH_MAX];
+	struct stat sb;
+
+	return (size_t)snprintf(full, sizeof(full), "%s/%.*s", watch, (int)len,
+	           path) < sizeof(full) &&
+	       stat(full, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* The length of the file's name in an expired item's record ("FILE#="
+ * and 16 hex digits), or 0 for a file's own record. */
+static size_t
+item_record_file(const char *path)
+{
+	const char *m = strrchr(path, '#');
+
+	if (m == NULL || m[1] != '=' || strlen(m + 2) != 16 ||
+	    strspn(m + 2, "0123456789abcdef") != 16)
+		return 0;
+	return (size_t)(m - path);
+}
+
+/* An expired file's record whose file is gone or written since goes; an
+ * expired item's, when its file is gone. */
 static int
 gone_cb(const struct store_gone *g, void *arg)
 {
 	struct victims *v = arg;
 	int64_t mtime = g->mtime;
+	size_t flen = item_record_file(g->path);
+	int stays;
 
 	free(v->last);
 	if ((v->last = strdup(g->path)) == NULL)
 		return -ENOMEM;
-	if (!file_as_stored(v->watch, g->path, g->size, NULL, &mtime) &&
-	    (v->paths[v->n++] = strdup(g->path)) == NULL)
+	if (flen > 0)
+		stays = file_there(v->watch, g->path, flen);
+	else
+		stays =
+		    file_as_stored(v->watch, g->path, g->size, NULL, &mtime);
+	if (!stays && (v->paths[v->n++] = strdup(g->path)) == NULL)
 		return -ENOMEM;
 	/* A stat each, in a write txn on the event loop: fewer a step. */
 	if (v->n == CLEANUP_STEP || ++v->scanned == CLEANUP_GONE_SCAN) {
@@ -180,10 +243,12 @@ victims_clear(struct victims *v)
 {
 	size_t i;
 
-	for (i = 0; i < v->n; i++)
-		if (v->paths[i] != NULL)
-			free(v->paths[i]);
+	for (i = 0; i < v->n; i++) {
+		free(v->paths[i]);
+		free(v->items[i]);
+	}
 	memset(v->paths, 0, sizeof(v->paths));
+	memset(v->items, 0, sizeof(v->items));
 	free(v->last);
 	v->last = NULL;
 	v->n = v->scanned = 0;
@@ -207,6 +272,7 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 	if ((rc = store_txn_begin(c->r->st, 1, &txn)) < 0)
 		return rc;
 	if (c->phase == PH_DOCS) {
+		v->txn = txn;
 		rc = store_doc_each(txn, c->next_id, doc_cb, v);
 		for (i = 0; rc >= 0 && i < v->n; i++) {
 			if ((rc = store_doc_delete(txn, v->ids[i])) ==
@@ -218,6 +284,13 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 			        v->size[i], v->hash[i], &v->mtime[i]))
 				rc = store_gone_put(txn, v->paths[i],
 				    v->size[i], v->mtime[i], now_us());
+			/* An item of a file that stays: not new in its
+			 * next version either. */
+			if (rc == 0 && v->items[i] != NULL &&
+			    file_there(c->r->watch_real, v->paths[i],
+			        strlen(v->paths[i])))
+				rc = store_gone_put(
+				    txn, v->items[i], 0, 0, now_us());
 		}
 		if (rc >= 0 && v->n > 0) {
 			gmtime_r(&t, &tm);

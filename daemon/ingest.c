@@ -1033,6 +1033,43 @@ old_match(struct store_txn *txn, struct olds *o, const struct item *it,
 	return found;
 }
 
+int
+ingest_gone_item_path(char *buf, size_t size, const char *file,
+    uint64_t text_hash, int64_t published, const char *title, const char *url,
+    const char *author)
+{
+	/* Each string seeds the next: "a","" and "","a" differ. A missing
+	 * string is "", as str_same has it. */
+	uint64_t sum = text_hash ^ (uint64_t)published;
+
+	sum = XXH3_64bits_withSeed(
+	    title ? title : "", title ? strlen(title) : 0, sum);
+	sum = XXH3_64bits_withSeed(url ? url : "", url ? strlen(url) : 0, sum);
+	sum = XXH3_64bits_withSeed(
+	    author ? author : "", author ? strlen(author) : 0, sum);
+	int w =
+	    snprintf(buf, size, "%s" INGEST_GONE_ITEM "%016" PRIx64, file, sum);
+	return w >= 0 && (size_t)w < size ? 0 : -ENAMETOOLONG;
+}
+
+/* 1 if new item it (keyed k) of file rel expired earlier (its gone
+ * record), 0 if not, or a store error. */
+static int
+item_expired(struct store_txn *txn, const char *rel, const struct item_key *k)
+{
+	char gp[PATH_MAX + 32];
+	struct store_gone g;
+	int rc;
+
+	if (ingest_gone_item_path(gp, sizeof(gp), rel, k->text_hash,
+	        k->published, k->title, k->url, k->author) < 0)
+		return 0;
+	rc = store_gone_get(txn, gp, &g);
+	if (rc == STORE_ENOTFOUND || rc == STORE_ECORRUPT)
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
 /* The name of item it of a file of n items: rel, or rel#N. */
 static int
 item_path(
@@ -1149,7 +1186,7 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	char ipath[PATH_MAX + 32];
 	const uint64_t hash[2] = {h.low64, h.high64};
 	struct olds o;
-	size_t i, k, kept = 0, gone = 0, dropped = 0;
+	size_t i, k, kept = 0, gone = 0, dropped = 0, expired = 0;
 	int rc;
 
 	if ((rc = olds_load(txn, rel, &o)) < 0)
@@ -1195,6 +1232,18 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		if (k < o.n)
 			continue;
 		(void)item_path(ipath, sizeof(ipath), rel, items->n, it);
+		if (it->err == 0 && items->n > 1) {
+			struct item_key key;
+			item_key_init(&key, it);
+			rc = item_expired(txn, rel, &key);
+			item_key_free(&key);
+			if (rc < 0)
+				goto out;
+			if (rc > 0) {
+				expired++;
+				continue;
+			}
+		}
 		if (it->err != 0)
 			rc = reject(r, txn, n, ipath, "%s",
 			    reason(it->doc.format, it->err));
@@ -1207,6 +1256,9 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		notes_add(n,
 		    "replaced %s (content changed; %zu of its items kept)", rel,
 		    kept);
+	if (expired > 0)
+		notes_add(n, "%s: %zu items expired earlier, not stored again",
+		    rel, expired);
 	rc = store_reject_del(txn, rel);
 	if (rc >= 0)
 		rc = (int)(kept < INT_MAX ? kept : INT_MAX);

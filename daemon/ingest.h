@@ -19,6 +19,7 @@
 #ifndef INGEST_H
 #define INGEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct reprintd;
@@ -62,5 +63,17 @@ int ingest_merge(struct reprintd *r, int whole);
 int ingest_known(struct reprintd *r, const char *rel, const struct stat *sb);
 /* 1 if rel's rejection on record is that it could not be read. */
 int ingest_unreadable(struct reprintd *r, const char *rel);
+
+/*
+ * The gone record (store_gone_put) of an item of a JSON file that expired
+ * while the file stays: "FILE#=" and 16 hex digits of a hash of the item's
+ * text and metadata as stored (text_hash: XXH3 of the text). A later
+ * version of the file (a feed appended to) does not store that item
+ * again. Writes the name to buf; -ENAMETOOLONG if it does not fit.
+ */
+#define INGEST_GONE_ITEM "#="
+int ingest_gone_item_path(char *buf, size_t size, const char *file,
+    uint64_t text_hash, int64_t published, const char *title, const char *url,
+    const char *author);
 
 #endif
