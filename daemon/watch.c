@@ -1183,13 +1183,19 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 	}
 	if ((ev->mask & (IN_ATTRIB | IN_ISDIR)) == (IN_ATTRIB | IN_ISDIR)) {
 		size_t i = denied_find(w, rel);
+		int readable = dir_readable(w, rel);
 
 		/* A directory we could not read: perhaps it can be now
-		 * (walked then; said again only if that fails otherwise). */
-		if (i < w->ndenied && dir_readable(w, rel)) {
+		 * (walked then; said again only if that fails otherwise).
+		 * One we could that no longer can be: a file arriving in
+		 * it meanwhile is rejected as unreadable, and read at the
+		 * walk once the directory's mode allows. */
+		if (i < w->ndenied && readable) {
 			denied_del(w, i);
 			log_debug("directory %s: permissions changed", rel);
 			watch_scan_rel(w, rel, 0);
+		} else if (i == w->ndenied && !readable) {
+			denied_add(w, rel, -EACCES);
 		}
 	} else if (ev->mask & IN_ATTRIB) {
 		/* A file's permissions or times changed: one rejected as

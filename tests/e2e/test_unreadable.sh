@@ -46,6 +46,9 @@ else
 	chmod 644 "$WATCH/listed"
 	chmod 000 "$WATCH/doomed"
 fi
+# Readable at the start, its mode taken away later (as root only: a
+# user cannot write into a directory its own daemon cannot search).
+mkdir -m 755 "$WATCH/desk"
 story_bridge | drop "$WATCH/bridge.txt"
 story_ferry >"$WATCH/locked.txt"
 chmod 000 "$WATCH/locked.txt"
@@ -113,3 +116,21 @@ chmod 644 "$WATCH/locked.txt"
 wait_for documents $((docs0 + 3))
 grep -q "stored locked.txt" "$LOG" || fail "locked.txt not stored after chmod"
 ok "a file rejected as unreadable is read once its mode allows"
+
+[ "$(id -u)" = 0 ] || exit 0
+docs1=$(status_field documents)
+chmod 700 "$WATCH/desk"
+sleep 0.3
+[ "$(metric reprintd_unreadable_directories)" = 1 ] ||
+    fail "desk: $(ctl metrics | grep unreadable)"
+grep -q "cannot read directory $WATCH/desk" "$LOG" ||
+    fail "desk: no warning: $(grep 'cannot read' "$LOG")"
+story_orchard | sed 's/orchard/grove/g' >"$WATCH/desk/grove.txt"
+wait_log "rejected desk/grove.txt: unreadable" ||
+    fail "grove: $(grep grove "$LOG")"
+chmod 755 "$WATCH/desk"
+wait_for documents $((docs1 + 1))
+grep -q "stored desk/grove.txt" "$LOG" || fail "grove not stored: $(tail "$LOG")"
+[ "$(metric reprintd_unreadable_directories)" = 0 ] ||
+    fail "desk after: $(ctl metrics | grep unreadable)"
+ok "a directory whose mode is taken away: a file arriving meanwhile is read when it comes back"
