@@ -955,14 +955,17 @@ out:
  * copy of an earlier one (a story in
  * many places makes pairs between its copies too: each copy reprints the
  * original, not every copy before it). One pass over the documents, one
- * over the pairs; by-id arrays (ids are dense: never reused, from 1).
+ * over the pairs; by-id arrays from the lowest stored id (ids are dense,
+ * never reused, and retention takes the oldest: the span is about the
+ * stored documents, not every id ever given).
  */
 struct sources_ctx {
 	json_t *index; /* source name ("" unknown) -> position in names */
 	json_t *names; /* array of names */
 	uint32_t *of;  /* source position + 1 by document id, 0 none */
 	int64_t *when; /* by id: store_doc_time() */
-	uint64_t maxid;
+	uint64_t base; /* the lowest id: index 0 of the by-id arrays */
+	uint64_t span; /* length of the by-id arrays */
 	uint64_t *docs, *reprints, *reprinted; /* by source */
 	uint64_t *orig;       /* by id: the earliest original of its pairs */
 	unsigned char *origd; /* by id: counted in reprinted */
@@ -995,20 +998,21 @@ sources_doc_cb(const struct store_doc *d, void *arg)
 		c->docs[pos] = 0;
 	} else
 		pos = (size_t)json_integer_value(ix);
-	if (d->id > c->maxid) {
-		cap = (size_t)d->id + 1024;
+	if (c->span == 0)
+		c->base = d->id; /* the walk goes in id order */
+	if (d->id - c->base >= c->span) {
+		cap = (size_t)(d->id - c->base) + 1024;
 		if ((nof = realloc(c->of, cap * sizeof(*nof))) == NULL)
 			goto nomem;
-		memset(
-		    nof + c->maxid + 1, 0, (cap - c->maxid - 1) * sizeof(*nof));
+		memset(nof + c->span, 0, (cap - c->span) * sizeof(*nof));
 		c->of = nof;
 		if ((nw = realloc(c->when, cap * sizeof(*nw))) == NULL)
 			goto nomem;
 		c->when = nw;
-		c->maxid = cap - 1;
+		c->span = cap;
 	}
-	c->of[d->id] = (uint32_t)pos + 1;
-	c->when[d->id] = store_doc_time(d);
+	c->of[d->id - c->base] = (uint32_t)pos + 1;
+	c->when[d->id - c->base] = store_doc_time(d);
 	c->docs[pos]++;
 	return 0;
 nomem:
@@ -1016,28 +1020,39 @@ nomem:
 	return 1;
 }
 
-/* Document a published before b (by id on a tie). */
+/* Documents a and b, by their index in the by-id arrays (id - base):
+ * a published before b (by id on a tie). */
 static int
 sources_before(const struct sources_ctx *c, uint64_t a, uint64_t b)
 {
 	return c->when[a] != c->when[b] ? c->when[a] < c->when[b] : a < b;
 }
 
+/* The by-id index of a stored document's id, or UINT64_MAX. */
+static uint64_t
+sources_at(const struct sources_ctx *c, uint64_t id)
+{
+	uint64_t i = id - c->base;
+
+	return id >= c->base && i < c->span && c->of[i] != 0 ? i : UINT64_MAX;
+}
+
 static int
 sources_pair_cb(const struct store_pair *p, void *arg)
 {
 	struct sources_ctx *c = arg;
-	uint64_t copy;
+	uint64_t copy, orig;
 
 	if (p->original == 0 || p->relation == MATCH_PARTIAL ||
 	    p->relation == MATCH_NONE)
 		return 0;
-	copy = p->original == p->a ? p->b : p->a;
-	if (p->original > c->maxid || copy > c->maxid ||
-	    c->of[p->original] == 0 || c->of[copy] == 0)
+	copy = sources_at(c, p->original == p->a ? p->b : p->a);
+	orig = sources_at(c, p->original);
+	if (copy == UINT64_MAX || orig == UINT64_MAX)
 		return 0;
-	if (c->orig[copy] == 0 || sources_before(c, p->original, c->orig[copy]))
-		c->orig[copy] = p->original;
+	/* orig holds index + 1: 0 is none. */
+	if (c->orig[copy] == 0 || sources_before(c, orig, c->orig[copy] - 1))
+		c->orig[copy] = orig + 1;
 	return 0;
 }
 
@@ -1046,16 +1061,16 @@ sources_pair_cb(const struct store_pair *p, void *arg)
 static int
 sources_count(struct sources_ctx *c)
 {
-	for (uint64_t id = 1; id <= c->maxid; id++) {
+	for (uint64_t id = 0; id < c->span; id++) {
 		uint64_t o = c->orig[id];
 		size_t so, sc, hops = 0;
 
-		if (o == 0)
+		if (o-- == 0)
 			continue;
 		/* Earlier ones only: the walk ends. */
-		while (c->orig[o] != 0 && sources_before(c, c->orig[o], o) &&
-		       hops++ < 64)
-			o = c->orig[o];
+		while (c->orig[o] != 0 &&
+		       sources_before(c, c->orig[o] - 1, o) && hops++ < 64)
+			o = c->orig[o] - 1;
 		so = c->of[o] - 1;
 		sc = c->of[id] - 1;
 		if (so == sc)
@@ -1123,8 +1138,8 @@ h_sources(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 	c.nsrc = json_array_size(c.names);
 	c.reprints = calloc(c.nsrc + 1, sizeof(*c.reprints));
 	c.reprinted = calloc(c.nsrc + 1, sizeof(*c.reprinted));
-	c.orig = calloc(c.maxid + 1, sizeof(*c.orig));
-	c.origd = calloc(c.maxid + 1, 1);
+	c.orig = calloc(c.span + 1, sizeof(*c.orig));
+	c.origd = calloc(c.span + 1, 1);
 	rows = calloc(c.nsrc + 1, sizeof(*rows));
 	fr = calloc(c.nsrc + 1, sizeof(*fr));
 	if (c.reprints == NULL || c.reprinted == NULL || c.orig == NULL ||
@@ -1132,7 +1147,7 @@ h_sources(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 		rc = -ENOMEM;
 		goto fail;
 	}
-	if (c.maxid > 0 &&
+	if (c.span > 0 &&
 	    ((rc = store_pair_each(txn, sources_pair_cb, &c)) < 0 ||
 	        (rc = c.err) < 0 || (rc = sources_count(&c)) < 0))
 		goto fail;

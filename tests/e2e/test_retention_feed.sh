@@ -57,6 +57,20 @@ sleep 1
     fail "stored again: $(grep "stored " "$LOG" | tail -n 3)"
 ok "nor at a restart, nor when the feed is rewritten newest first"
 
+# Who reprints whom, over the ids left (the lowest ones expired): a
+# paper's copy of the day-50 item.
+story_ferry | drop "$WATCH/paper/ferry.txt"
+wait_for documents 3
+ctl sources --json >"$TMP/sources.json"
+python3 - "$TMP/sources.json" <<'PY' || fail "sources: $(cat "$TMP/sources.json")"
+import json, sys
+s = {r["source"]: r for r in map(json.loads, open(sys.argv[1]))}
+assert s["paper"]["reprints"] == 1 and s["paper"]["documents"] == 1, s
+assert s[None]["reprinted"] == 1 and s[None]["documents"] == 2, s
+assert s["paper"]["from"] == [{"source": None, "reprints": 1}], s
+PY
+ok "sources counts over the documents left after expiry"
+
 # The file goes (its stored documents stay: an inbox is emptied, what
 # came is remembered): at the next cleanup the records of its expired
 # items go.
