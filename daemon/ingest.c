@@ -341,12 +341,59 @@ moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
 }
 
 /*
- * Store the document and its pairs. `doc` has everything but the id.
- * Returns 0, 1 if it was a document moved (stored already), or an error.
+ * A file with more than one name (a hard link) whose other name is
+ * stored: the same file is no reprint of itself. Its exact copies are
+ * looked at (an item's by its file), and one whose file is this one
+ * (device and inode) makes this name a rejection. Returns 2 if doc was
+ * such a name (rejected), 0 if not, or a store error.
+ */
+static int
+same_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
+    const struct store_doc *doc, const struct stat *sb,
+    const struct detect_hit *hits, size_t nhits)
+{
+	char full[PATH_MAX];
+	struct store_doc other;
+	struct stat osb;
+	size_t i;
+	int rc;
+
+	if (sb == NULL || sb->st_nlink < 2)
+		return 0;
+	for (i = 0; i < nhits; i++) {
+		const char *hash;
+		int len;
+
+		if (hits[i].r.relation != MATCH_EXACT)
+			continue;
+		if ((rc = store_doc_get(txn, hits[i].id, &other)) < 0)
+			return rc;
+		hash = strrchr(other.path, '#');
+		len = hash != NULL && text_item_suffix(hash)
+		          ? (int)(hash - other.path)
+		          : (int)strlen(other.path);
+		if ((size_t)snprintf(full, sizeof(full), "%s/%.*s",
+		        r->watch_real, len, other.path) >= sizeof(full) ||
+		    stat(full, &osb) < 0 || osb.st_dev != sb->st_dev ||
+		    osb.st_ino != sb->st_ino)
+			continue;
+		rc = reject(r, txn, n, doc->path,
+		    "hard link: the same file as %s", other.path);
+		return rc < 0 ? rc : 2;
+	}
+	return 0;
+}
+
+/*
+ * Store the document and its pairs. `doc` has everything but the id; sb
+ * is its file's (NULL: not known). Returns 0, 1 if it was a document
+ * moved (stored already), 2 if another name of a stored file (rejected),
+ * or an error.
  */
 static int
 store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
-    struct store_doc *doc, const char *buf, size_t len, struct match_doc *md)
+    struct store_doc *doc, const struct stat *sb, const char *buf, size_t len,
+    struct match_doc *md)
 {
 	struct detect_hit *hits = NULL;
 	struct store_doc other;
@@ -365,7 +412,8 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	if ((rc = detect_run(
 	         txn, md, 0, r->recent, &r->cfg.match, &hits, &nhits)) < 0)
 		return rc;
-	if ((rc = moved_here(r, txn, n, doc, hits, nhits)) != 0)
+	if ((rc = moved_here(r, txn, n, doc, hits, nhits)) != 0 ||
+	    (rc = same_file(r, txn, n, doc, sb, hits, nhits)) != 0)
 		goto out;
 	if ((rc = match_doc_encode(md, &blob, &bloblen)) < 0)
 		goto out;
@@ -795,14 +843,14 @@ store_item(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	 * counts as unknown. */
 	if (x->published > 0 && x->published < INT64_C(253402300800))
 		doc.published = x->published * 1000000;
-	if ((rc = store_new(r, txn, n, &doc, x->text, x->text_len, md)) < 0)
+	if ((rc = store_new(r, txn, n, &doc, sb, x->text, x->text_len, md)) < 0)
 		goto out;
 	/* Its features serve the verification of what comes next. */
 	if (rc == 0) {
 		detect_recent_add(r->recent, doc.id, md);
 		md = NULL;
 	}
-	rc = store_reject_del(txn, path);
+	rc = rc == 2 ? 0 : store_reject_del(txn, path);
 out:
 	free(title);
 	free(url);
@@ -1407,6 +1455,14 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		if (stat(resolved, sb) < 0)
 			return reject(
 			    r, txn, n, rel, "cannot stat: %s", strerror(errno));
+		/* What the tree holds under a name of its own is read
+		 * under that name: not twice, nor as its own reprint. */
+		if (text_path_watched(resolved + rlen + 1))
+			return reject(r, txn, n, rel,
+			    "symlink into the watched tree: %s%s is read "
+			    "under its own name",
+			    S_ISDIR(sb->st_mode) ? "directory " : "",
+			    resolved + rlen + 1);
 		open_path = resolved;
 	}
 	if (!S_ISREG(sb->st_mode))

@@ -468,10 +468,12 @@ inside(const char *p, const char *dir)
 /*
  * The name under the watched directory of file, which exists here (sb,
  * its lstat): 1 with it in *rel, 0 if file is not inside, -1 on error.
- * Only the directory part is resolved: the daemon stores a symlink in its
- * tree under the link's own name (with its target's text), and the
- * watched directory may itself be reached through a symlink (/tmp and
- * /private/tmp).
+ * The directory part is resolved (the watched directory may itself be
+ * reached through a symlink: /tmp and /private/tmp); a symlink to a file
+ * of the tree names its target, which the daemon reads under its own
+ * name (the link is rejected), unless the target is one the daemon
+ * leaves out (a dotfile): then the link names itself, as the daemon
+ * stores it under the link's name.
  */
 static int
 local_name(const char *file, const struct stat *sb, char **rel)
@@ -505,6 +507,9 @@ local_name(const char *file, const struct stat *sb, char **rel)
 		return 0;
 	if ((r = inside(rp, watch_dir)) == NULL)
 		return 0;
+	if (S_ISLNK(sb->st_mode) && realpath(file, rd) != NULL &&
+	    (base = inside(rd, watch_dir)) != NULL && text_path_watched(base))
+		r = base;
 	return (*rel = strdup(r)) != NULL ? 1 : -1;
 }
 

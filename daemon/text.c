@@ -189,6 +189,24 @@ text_name_ignored(const char *name)
 	       ends_with(name, n, ".swp") || ends_with(name, n, ".part");
 }
 
+int
+text_path_watched(const char *rel)
+{
+	while (*rel != '\0') {
+		char part[256];
+		size_t k = strcspn(rel, "/");
+
+		if (k >= sizeof(part))
+			return 0;
+		memcpy(part, rel, k);
+		part[k] = '\0';
+		if (text_name_ignored(part))
+			return 0;
+		rel += k + (rel[k] == '/');
+	}
+	return 1;
+}
+
 static int
 hexval(int c)
 {

@@ -63,6 +63,11 @@ int text_reqpath_clean(const char *in, size_t len, char *out);
  */
 int text_name_ignored(const char *name);
 
+/* Whether the walk reads relative path rel under its own name: none of
+ * its components is a name text_name_ignored() leaves out (a symlink to
+ * such a file is read under the link's name). */
+int text_path_watched(const char *rel);
+
 /* Whether s is "#" and one or more digits to its end: the suffix that
  * names item N of a file with several ("feed.jsonl#2"). */
 int text_item_suffix(const char *s);

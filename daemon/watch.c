@@ -1220,9 +1220,14 @@ watch_event(struct watch *w, const struct inotify_event *ev)
 		w->found(rel, w->arg);
 	} else if (ev->mask & IN_CREATE) {
 		/* A regular file is reported when it is closed; anything
-		 * else (FIFO, symlink, device) never will be. */
+		 * else (FIFO, symlink, device) never will be, nor will a
+		 * hard link (ln: a new name for a file written before, never
+		 * opened under it), told by its other name. (One whose other
+		 * name is gone already, ln and rm at once, looks like a new
+		 * file: found at the next walk.) */
 		if ((full = join(w->root, rel)) != NULL) {
-			if (lstat(full, &sb) == 0 && !S_ISREG(sb.st_mode))
+			if (lstat(full, &sb) == 0 &&
+			    (!S_ISREG(sb.st_mode) || sb.st_nlink > 1))
 				w->found(rel, w->arg);
 			free(full);
 		}

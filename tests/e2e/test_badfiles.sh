@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Files that are not articles are rejected, counted and logged, and the
 # daemon carries on: empty, binary, too large, a FIFO (which must not block
-# the daemon), unreadable, a symlink leading out of the inbox. Also the
+# the daemon), unreadable, a symlink leading out of the inbox, another
+# name (symlink, hard link) of a file of the inbox. Also the
 # configuration file: errors name file and line, -n checks it.
 source "$(dirname "$0")/lib.sh"
 
@@ -60,17 +61,33 @@ else
 	echo "skip: running as root, which can read a mode 000 file"
 fi
 # Good files next to them: a plain article, one with a few bytes of
-# Latin-1 (repaired, not refused) and a symlink to a file inside the tree.
+# Latin-1 (repaired, not refused), and a file with a symlink and a hard
+# link to it inside the tree: read once, under its own name (the same
+# file is no reprint of itself).
 story_orchard | drop "$WATCH/good.txt"
 { story_ferry; printf 'Caf\xe9 owners on the quay said trade was down.\n'; } |
     drop "$WATCH/latin1.txt"
 mkdir -p "$WATCH/real"
 story_bridge | drop "$WATCH/real/bridge.txt"
-ln -s real/bridge.txt "$WATCH/alias.txt"
+ln -s real/bridge.txt "$WATCH/alias.txt"; expected=$((expected + 1))
+ln "$WATCH/real/bridge.txt" "$WATCH/hardlink.txt"; expected=$((expected + 1))
 
-wait_for documents 4
+wait_for documents 3
 wait_for rejected "$expected"
-ok "$expected bad files rejected, 4 good ones stored"
+grep -q "rejected alias.txt: symlink into the watched tree: real/bridge.txt is read under its own name" "$LOG" ||
+    fail "alias: $(grep alias "$LOG")"
+grep -q "rejected hardlink.txt: hard link: the same file as real/bridge.txt" "$LOG" ||
+    fail "hard link: $(grep hardlink "$LOG")"
+[ "$(status_field pairs)" = 0 ] || fail "pairs: $(ctl pairs)"
+ok "$expected bad files rejected, 3 good ones stored"
+
+# A hard link made into the inbox (ln: a name appears, no file is written
+# under it) of a file from elsewhere is an arrival.
+story_library >"$TMP/outside_story.txt"
+ln "$TMP/outside_story.txt" "$WATCH/linked_in.txt"
+wait_for documents 4
+grep -q "stored linked_in.txt" "$LOG" || fail "linked_in: $(tail -n 3 "$LOG")"
+ok "a hard link made into the inbox is read"
 
 for f in empty.txt archive.txt big.txt pipe.txt secret.txt; do
 	grep -q "rejected $f: " "$LOG" || fail "no log line for $f"

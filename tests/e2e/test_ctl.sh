@@ -11,10 +11,11 @@ printf 'nosync = true\nmax_body_size = 4k\n' >"$CONF"
 story_bridge | drop "$WATCH/bridge.txt"
 story_bridge | drop "$WATCH/wire/bridge_copy.txt"
 story_library | drop "$WATCH/library.txt"
-# A link inside the inbox is a document of its own, named after the link.
+# A link inside the inbox to a file of it is no document of its own (its
+# target is read under its own name): reprintctl names the target.
 ln -s library.txt "$WATCH/link.txt"
 start_daemon --config "$CONF"
-wait_for documents 4
+wait_for documents 3
 
 # rc_of CMD...: the exit status of CMD, with its output in $TMP/out and
 # $TMP/err.
@@ -41,16 +42,25 @@ grep -q "not under the watched directory" "$TMP/err" ||
     fail "outside message: $(cat "$TMP/err")"
 ok "a local file outside the inbox does not hide the stored name"
 
-# The link, not its target: from inside the inbox and by a full path.
+# The link names its target: from inside the inbox and by a full path.
+wait_log "rejected link.txt: symlink into the watched tree: library.txt is read under its own name" ||
+    fail "link.txt: $(grep link "$LOG")"
+story_library | drop "$WATCH/wire/library_copy.txt"
+wait_for documents 4
 (cd "$WATCH" && ctl matches link.txt --json) >"$TMP/m.json" ||
-    fail "matches link.txt"
-grep -q '"path":"library.txt"' "$TMP/m.json" ||
+    fail "matches link.txt: $(cat "$TMP/err" 2>/dev/null)"
+grep -q '"path":"wire/library_copy.txt"' "$TMP/m.json" ||
     fail "matches link.txt answered for another document: $(cat "$TMP/m.json")"
-ctl matches "$WATCH/link.txt" --json | grep -q '"path":"library.txt"' ||
+ctl matches "$WATCH/link.txt" --json | grep -q '"path":"wire/library_copy.txt"' ||
     fail "matches \$WATCH/link.txt"
-ctl matches "$WATCH/library.txt" --json | grep -q '"path":"link.txt"' ||
-    fail "matches \$WATCH/library.txt"
-ok "a symlink in the inbox names itself"
+# A link to a file the daemon leaves out (a dotfile) is read as itself.
+mkdir "$WATCH/.drafts"
+story_orchard >"$WATCH/.drafts/orchard.txt"
+ln -s .drafts/orchard.txt "$WATCH/orchard-link.txt"
+wait_for documents 5
+(cd "$WATCH" && ctl matches orchard-link.txt --json) >/dev/null ||
+    fail "matches orchard-link.txt"
+ok "a symlink in the inbox names its target, unless the daemon reads it as itself"
 
 # The inbox through a symlink, and a directory of it through one: the
 # directory part is resolved.

@@ -116,6 +116,12 @@ test_ignored(void **state)
 		assert_true(text_name_ignored(ign[i]));
 	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		assert_false(text_name_ignored(keep[i]));
+	/* Paths: every component counts. */
+	assert_true(text_path_watched("wire/2026/story.txt"));
+	assert_true(text_path_watched("story.txt"));
+	assert_false(text_path_watched(".hidden/story.txt"));
+	assert_false(text_path_watched("wire/story.txt.part"));
+	assert_false(text_path_watched("wire/.cache/a/story.txt"));
 }
 
 static void
