@@ -925,6 +925,45 @@ inner_coverage(const struct side *s)
 	return (double)s->covered / (double)(s->live_chars - edges);
 }
 
+/*
+ * Short stretches of s not covered inside covered text (masked characters
+ * aside): a word the other text has otherwise. A typo or a changed word
+ * leaves one of about its length on both sides, within a sentence the
+ * grams around it cover; a line added or cut leaves a long one on one
+ * side only, and a line cut whose words recur elsewhere (a headline)
+ * leaves short ones between short covered islands.
+ */
+#define HOW_WORD_GAP 24 /* characters */
+#define HOW_SENTENCE 24 /* covered characters either side of a word gap */
+
+static size_t
+inner_word_gaps(const struct side *s)
+{
+	size_t n = s->d->nchars, gaps = 0, gap = 0, before = 0, after = 0;
+	size_t i;
+
+	/* Covered runs and gaps in turn: a gap counts once the covered run
+	 * after it is long enough. */
+	for (i = 0; i <= n; i++) {
+		int cov = i < n && s->cov[i];
+
+		if (i < n && s->mask[i])
+			continue;
+		if (cov) {
+			if (++after == HOW_SENTENCE && gap > 0 &&
+			    gap < HOW_WORD_GAP && before >= HOW_SENTENCE)
+				gaps++;
+			continue;
+		}
+		if (after > 0) { /* a covered run ends */
+			before = after;
+			gap = after = 0;
+		}
+		gap++;
+	}
+	return gaps;
+}
+
 /* A near duplicate's how (match.h): in r. */
 static void
 near_dup_how(
@@ -935,6 +974,12 @@ near_dup_how(
 	if (l > whole)
 		whole = l;
 	r->how = match_how_guess(whole, whole);
+	/* Edited within its sentences: a figure changed (figures read alike
+	 * to the grams), a word changed or mistyped on both sides. */
+	if (r->how == MATCH_HOW_BOILERPLATE &&
+	    (r->facts_differ > 0 ||
+	        (inner_word_gaps(small) > 0 && inner_word_gaps(large) > 0)))
+		r->how = MATCH_HOW_REWRITE;
 	/* Moved paragraphs lose the grams over their ends: up to a few in a
 	 * hundred characters. */
 	if (whole < HOW_ORDER_FROM)

@@ -40,7 +40,7 @@ enum match_how {
 	                              markers; a whole sentence too) */
 	MATCH_HOW_REORDER = 2,     /* one whole in the other, passages moved */
 	MATCH_HOW_REWRITE = 3,     /* edited within its sentences: words
-	                              changed, typos or OCR noise */
+	                              changed, typos, OCR noise, a figure */
 };
 /*
  * The word for a pair, the relation refined: "exact", "boilerplate",

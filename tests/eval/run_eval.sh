@@ -84,4 +84,5 @@ for _ in $(seq 100); do
 done
 "$reprintctl" --socket "$work/sock" pairs --json >"$work/pairs.jsonl"
 "$reprintctl" --socket "$work/sock" status --json
+[ -z "${EVAL_KEEP_PAIRS:-}" ] || cp "$work/pairs.jsonl" "$EVAL_KEEP_PAIRS"
 python3 "$here/score.py" "$corpus" "$work/pairs.jsonl" "$@"

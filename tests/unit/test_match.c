@@ -256,6 +256,12 @@ test_near_duplicate_how(void **state)
 	char *edited = replace_all(HARBOUR, " said", " stated");
 	char *edited2 = replace_all(edited, "workers", "employees");
 	char *ocr = noisy(HARBOUR, 0.03, 7);
+	/* Three letters swapped in three words; one figure changed (the
+	 * grams read figures alike: their coverage is whole). */
+	char *typo1 = replace_all(HARBOUR, "backlog", "bakclog");
+	char *typo2 = replace_all(typo1, "perishable", "perihsable");
+	char *typos = replace_all(typo2, "negotiation", "negotaition");
+	char *figure = replace_all(HARBOUR, "41 container", "14 container");
 	struct {
 		const char *copy;
 		enum match_how how;
@@ -268,6 +274,8 @@ test_near_duplicate_how(void **state)
 	    {moved, MATCH_HOW_REORDER, "reorder"},
 	    {edited2, MATCH_HOW_REWRITE, "rewrite"},
 	    {ocr, MATCH_HOW_REWRITE, "rewrite"},
+	    {typos, MATCH_HOW_REWRITE, "rewrite"},
+	    {figure, MATCH_HOW_REWRITE, "rewrite"},
 	};
 
 	/* moved: the second paragraph (the strike's end) last */
@@ -318,6 +326,10 @@ test_near_duplicate_how(void **state)
 	free(edited);
 	free(edited2);
 	free(ocr);
+	free(typo1);
+	free(typo2);
+	free(typos);
+	free(figure);
 }
 
 static void
