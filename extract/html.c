@@ -55,7 +55,8 @@ static const char *const chrome_words[] = {"nav", "menu", "share", "sharing",
     "newsletter", "subscribe", "subscription", "footer", "header", "sidebar",
     "breadcrumb", "advert", "sponsor", "popup", "modal", "masthead", "toolbar",
     "signup", "paywall", "outbrain", "taboola", "disqus", "recommend",
-    "trending", "skiplink", NULL};
+    "trending", "skiplink", "popular", "blurb", "about", "bio", "tagline",
+    "donate", NULL};
 
 /* Whole tokens that mark advertising ("ad-slot" -> "ad"). */
 static const char *const ad_tokens[] = {"ad", "ads", "adslot", "adunit",

@@ -556,6 +556,11 @@ static const char news_page[] =
     "</div>\n"
     "<div class=\"newsletter-box\"><p>Sign up for the Morning Briefing "
     "newsletter</p></div>\n"
+    "<p class=\"site-blurb\">The Gazette is the independent voice of "
+    "Rivermouth since 1921.</p>\n"
+    "<div class=\"popular\"><b>Popular now</b><ul><li>Ferry fares "
+    "frozen</li></ul></div>\n"
+    "<div class=\"about-author\"><p>Tomasz covers transport.</p></div>\n"
     "</article>\n"
     "</main>\n"
     "<aside class=\"sidebar\"><h3>Most read</h3><ol><li>Harbour works "
@@ -596,7 +601,8 @@ test_html_news_page(void **state)
 	    "ADVERTISEMENT", "Sign up", "Most read", "comments", "Rider42",
 	    "Ferrywoman", "Privacy", "_paq", "Skip to content", "Business",
 	    "depot was built in 1911", "Home", "display:flex",
-	    "Rivermouth Gazette", NULL};
+	    "Rivermouth Gazette", "independent voice", "Popular now",
+	    "covers transport", NULL};
 	for (int i = 0; junk[i] != NULL; i++)
 		assert_lacks(d.text, junk[i]);
 	assert_string_equal(
