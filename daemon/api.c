@@ -494,6 +494,129 @@ out:
  * daemon ingests; `name` (its file name) picks the parser as a file's
  * extension does, else the content decides.
  */
+/* One row of a query's answer: stored document id against the query qd
+ * (r: the query as a, id as b); via, the exact copy it was found through,
+ * or NULL. A document deleted meanwhile is left out. */
+static int
+query_row(struct api *a, struct store_txn *txn, struct matches_ctx *c,
+    const struct store_doc *qd, uint64_t id, const struct match_result *r,
+    const char *via)
+{
+	struct store_doc od;
+	uint64_t orig;
+	double cmax = r->cont_ab > r->cont_ba ? r->cont_ab : r->cont_ba;
+	json_t *o;
+	int rc;
+
+	if ((rc = store_doc_get(txn, id, &od)) < 0)
+		return rc == STORE_ENOTFOUND ? 0 : rc;
+	orig = detect_original(
+	    qd, &od, r, (int64_t)a->r->cfg.original_window * 1000000);
+	o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "path",
+	    jv_path(od.path), "relation", match_relation_name(r->relation),
+	    "original", orig == od.id ? jv_path(od.path) : json_null(),
+	    "jaccard", jv_score(r->jaccard), "containment", jv_score(cmax),
+	    "cont_ab", jv_score(r->cont_ab), "cont_ba", jv_score(r->cont_ba));
+	if (o != NULL) {
+		json_object_set_new(o, "how",
+		    json_string(match_how_name(
+		        r->relation, r->how, r->cont_ab, r->cont_ba)));
+		if (via != NULL)
+			json_object_set_new(o, "via", jv_path(via));
+	}
+	jmeta(o, "", &od);
+	return rows_push(c, cmax, o);
+}
+
+struct via_row {
+	uint64_t id, via; /* a pair's other end, and the exact copy's id */
+	struct match_result r;
+};
+
+struct via_walk {
+	uint64_t self;
+	struct via_row *v;
+	size_t n, cap;
+	int err;
+};
+
+/* A pair of the exact copy, as the query's own: the copy's side is the
+ * query's. */
+static int
+via_pair(const struct store_pair *p, void *arg)
+{
+	struct via_walk *w = arg;
+	int self_a = p->a == w->self;
+	struct via_row *x;
+
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		struct via_row *nv = realloc(w->v, cap * sizeof(*nv));
+		if (nv == NULL) {
+			w->err = -ENOMEM;
+			return 1;
+		}
+		w->v = nv;
+		w->cap = cap;
+	}
+	x = &w->v[w->n++];
+	memset(x, 0, sizeof(*x));
+	x->id = self_a ? p->b : p->a;
+	x->via = w->self;
+	x->r.relation = (enum match_relation)p->relation;
+	x->r.how = (enum match_how)p->how;
+	x->r.jaccard = p->jaccard;
+	x->r.cont_ab = self_a ? p->cont_ab : p->cont_ba;
+	x->r.cont_ba = self_a ? p->cont_ba : p->cont_ab;
+	x->r.direction = x->r.cont_ab >= x->r.cont_ba ? 1 : -1;
+	return 0;
+}
+
+static int
+via_cmp(const void *x, const void *y)
+{
+	const struct via_row *a = x, *b = y;
+
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return a->via < b->via ? -1 : a->via > b->via;
+}
+
+/* The pairs of the query's exact copies, each other end that is no hit
+ * once, as rows found via the copy. */
+static int
+query_via(struct api *a, struct store_txn *txn, struct matches_ctx *c,
+    const struct store_doc *qd, const struct detect_hit *hits, size_t nhits)
+{
+	struct via_walk w = {0};
+	struct store_doc xd;
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; i < nhits && rc >= 0; i++)
+		if (hits[i].r.relation == MATCH_EXACT) {
+			w.self = hits[i].id;
+			rc = store_pairs_of(txn, w.self, via_pair, &w);
+			if (rc >= 0)
+				rc = w.err;
+		}
+	if (w.n > 1)
+		qsort(w.v, w.n, sizeof(*w.v), via_cmp);
+	for (i = 0; i < w.n && rc >= 0; i++) {
+		if (i > 0 && w.v[i].id == w.v[i - 1].id)
+			continue;
+		for (k = 0; k < nhits && hits[k].id != w.v[i].id; k++)
+			;
+		if (k < nhits)
+			continue;
+		if ((rc = store_doc_get(txn, w.v[i].via, &xd)) < 0)
+			break;
+		rc = query_row(a, txn, c, qd, w.v[i].id, &w.v[i].r, xd.path);
+	}
+	free(w.v);
+	return rc < 0 ? rc : 0;
+}
+
 static void
 h_query(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
@@ -502,14 +625,12 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	struct matches_ctx c = {0};
 	struct match_doc *md = NULL;
 	struct detect_hit *hits = NULL;
-	struct store_doc qd, od;
+	struct store_doc qd;
 	struct extract_limits lim = {0};
 	struct extract_doc ed = {0};
 	size_t len = evbuffer_get_length(in), nhits = 0, i;
 	const char *body;
 	char *name = NULL;
-	uint64_t orig;
-	double cmax;
 	json_t *o;
 	int rc;
 
@@ -541,7 +662,6 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 		extract_doc_free(&ed);
 		return;
 	}
-	extract_doc_free(&ed);
 	rc = detect_run(
 	    txn, md, 0, a->r->recent, &a->r->cfg.match, &hits, &nhits);
 	if (rc < 0) {
@@ -555,37 +675,35 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	qd.first_seen = now_us();
 	qd.ntokens = match_doc_ntokens(md);
 	qd.norm_hash = match_doc_norm_hash(md);
-	for (i = 0; i < nhits; i++) {
-		if ((rc = store_doc_get(txn, hits[i].id, &od)) < 0)
-			continue;
-		orig = detect_original(&qd, &od, &hits[i].r,
-		    (int64_t)a->r->cfg.original_window * 1000000);
-		cmax = hits[i].r.cont_ab > hits[i].r.cont_ba
-		           ? hits[i].r.cont_ab
-		           : hits[i].r.cont_ba;
-		o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "path",
-		    jv_path(od.path), "relation",
-		    match_relation_name(hits[i].r.relation), "original",
-		    orig == od.id ? jv_path(od.path) : json_null(), "jaccard",
-		    jv_score(hits[i].r.jaccard), "containment", jv_score(cmax),
-		    "cont_ab", jv_score(hits[i].r.cont_ab), "cont_ba",
-		    jv_score(hits[i].r.cont_ba));
-		if (o != NULL)
-			json_object_set_new(o, "how",
-			    json_string(match_how_name(hits[i].r.relation,
-			        hits[i].r.how, hits[i].r.cont_ab,
-			        hits[i].r.cont_ba)));
-		jmeta(o, "", &od);
-		rc = rows_push(&c, cmax, o);
-		if (rc < 0) {
-			rows_free(&c);
+	/* Its own metadata, as a stored document's: its publication time
+	 * decides which is the original. */
+	qd.title = ed.title;
+	qd.url = ed.url;
+	qd.source = ed.source;
+	qd.author = ed.author;
+	if (ed.published > 0 && ed.published < INT64_C(253402300800))
+		qd.published = ed.published * 1000000;
+	for (i = 0; i < nhits && rc >= 0; i++)
+		rc = query_row(a, txn, &c, &qd, hits[i].id, &hits[i].r, NULL);
+	/* An exact copy's pairs are the text's own: a story stored more
+	 * times than boilerplate_df is found through its text's key, which
+	 * lists its first copies, not every one. */
+	if (rc >= 0)
+		rc = query_via(a, txn, &c, &qd, hits, nhits);
+	if (rc < 0) {
+		rows_free(&c);
+		if (rc == -ENOMEM)
 			reply_error(req, 500, "out of memory");
-			goto out;
-		}
+		else
+			reply_store_error(req, rc);
+		goto out;
 	}
-	reply(req, 200,
-	    json_pack("{s:n, s:o}", "path", "matches", rows_array(&c)));
+	if ((o = json_pack("{s:n, s:o}", "path", "matches", rows_array(&c))) !=
+	    NULL)
+		jmeta(o, "", &qd);
+	reply(req, 200, o);
 out:
+	extract_doc_free(&ed);
 	free(hits);
 	match_doc_free(md);
 }

@@ -44,3 +44,29 @@ PY
 curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=ferry.txt" |
     grep -q '"published_from":"arrival"' || fail "a new file's time"
 ok "an old file's mtime is its publication time; a new file's is its arrival"
+
+# A query is dated by its own metadata: an article published in 2005
+# says so, and is the original of the 2010 text it matches.
+{
+	cat <<'HTML'
+<!DOCTYPE html><html><head><title>Late frost (first edition)</title>
+<script type="application/ld+json">
+{"@context":"https://schema.org","@type":"NewsArticle",
+ "datePublished":"2005-06-01T00:00:00Z"}
+</script></head><body><article>
+HTML
+	story_orchard | awk 'BEGIN { RS = "" } { print "<p>" $0 "</p>" }'
+	echo "</article></body></html>"
+} >"$TMP/first.html"
+curl -s --unix-socket "$SOCK" --data-binary @"$TMP/first.html" \
+    "http://localhost/v1/query?name=first.html" >"$TMP/q.json"
+python3 - "$TMP/q.json" <<'PY' || fail "query: $(cat "$TMP/q.json")"
+import json, sys
+q = json.load(open(sys.argv[1]))
+assert q["path"] is None and q["title"] == "Late frost (first edition)", q
+assert q["published"] == "2005-06-01T00:00:00Z", q
+assert q["published_from"] == "metadata", q
+m = {r["path"]: r for r in q["matches"]}
+assert m["archive/orchard-2010.txt"]["original"] is None, m
+PY
+ok "a query carries its own metadata, and its date decides the original"

@@ -81,6 +81,23 @@ grep -q "Hundreds of residents queued" "$TMP/explain.txt" &&
     fail "explain: $(cat "$TMP/explain.txt")"
 ok "near copies of a story held over boilerplate_df times find its first copy"
 
+# Who ran this text? A query of it lists every stored copy: the exact ones
+# its text's key finds (the first eight), and through them the others,
+# each with the exact copy it was found through.
+ctl query "$TMP/again.txt" --json >"$TMP/q.json"
+python3 - "$TMP/q.json" <<'PY' || fail "query: $(cat "$TMP/q.json")"
+import json, sys
+rows = list(map(json.loads, open(sys.argv[1])))
+paths = {r["path"] for r in rows}
+want = {"wire/library.txt", "wire/library_again.txt"} | {
+    "paper%d/library.txt" % i for i in range(1, 12)}
+assert paths == want, sorted(want - paths)
+r9 = [r for r in rows if r["path"] == "paper9/library.txt"][0]
+assert r9["relation"] == "near_duplicate" and r9["via"], r9
+assert [r for r in rows if r["path"] == "paper11/library.txt"][0]["relation"] == "excerpt"
+PY
+ok "a query of the story lists all its copies"
+
 # A site's footer is common too, and its first pages hold all of it, but
 # they are not copies of each other: a brief that is mostly that footer
 # is no excerpt of them (its own line is too short to match anything).
