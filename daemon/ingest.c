@@ -576,11 +576,24 @@ binary_reason(const char *buf, size_t len)
 	return out;
 }
 
+/* The name an item dropped from its file keeps: FILE#dropped-ID. */
+#define ITEM_ASIDE "#dropped-"
+
+static int
+aside_suffix(const char *t)
+{
+	size_t k = strlen(ITEM_ASIDE);
+
+	return strncmp(t, ITEM_ASIDE, k) == 0 && t[k] != '\0' &&
+	       strspn(t + k, "0123456789") == strlen(t + k);
+}
+
 struct item_ids {
 	size_t rlen;
 	uint64_t *v;
 	size_t n, cap;
 	int first; /* stop at the first one */
+	int aside; /* items set aside too (rel#dropped-ID) */
 };
 
 static int
@@ -590,7 +603,8 @@ item_ids_cb(const struct store_doc *d, void *arg)
 	uint64_t *nv;
 	size_t cap;
 
-	if (!text_item_suffix(d->path + c->rlen))
+	if (!text_item_suffix(d->path + c->rlen) &&
+	    !(c->aside && aside_suffix(d->path + c->rlen)))
 		return 0;
 	if (c->n == c->cap) {
 		cap = c->cap ? c->cap * 2 : 8;
@@ -603,10 +617,11 @@ item_ids_cb(const struct store_doc *d, void *arg)
 	return c->first ? 1 : 0;
 }
 
-/* Ids of the stored items rel#N; *ids malloc'd. */
+/* Ids of the stored items rel#N (and rel#dropped-ID if aside); *ids
+ * malloc'd. */
 static int
-item_ids(struct store_txn *txn, const char *rel, int first, uint64_t **ids,
-    size_t *n)
+item_ids(struct store_txn *txn, const char *rel, int first, int aside,
+    uint64_t **ids, size_t *n)
 {
 	char prefix[PATH_MAX + 2];
 	struct item_ids c = {0};
@@ -616,6 +631,7 @@ item_ids(struct store_txn *txn, const char *rel, int first, uint64_t **ids,
 	*n = 0;
 	c.rlen = strlen(rel);
 	c.first = first;
+	c.aside = aside;
 	if ((size_t)snprintf(prefix, sizeof(prefix), "%s#", rel) >=
 	    sizeof(prefix))
 		return 0;
@@ -636,7 +652,7 @@ first_item(struct store_txn *txn, const char *rel, uint64_t *id)
 	size_t n;
 	int rc;
 
-	if ((rc = item_ids(txn, rel, 1, &ids, &n)) < 0)
+	if ((rc = item_ids(txn, rel, 1, 0, &ids, &n)) < 0)
 		return rc;
 	*id = n > 0 ? ids[0] : 0;
 	free(ids);
@@ -660,7 +676,7 @@ drop_old(struct store_txn *txn, const char *rel)
 			return rc;
 		gone++;
 	}
-	if ((rc = item_ids(txn, rel, 0, &ids, &n)) < 0)
+	if ((rc = item_ids(txn, rel, 0, 0, &ids, &n)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if ((rc = store_doc_delete(txn, ids[i])) < 0 &&
@@ -873,6 +889,7 @@ struct old_item {
 	char *title, *url, *author; /* copies: the map is written to */
 	int64_t published;
 	const struct item *kept_as; /* the new item it is, or NULL */
+	int aside;                  /* dropped from the file: kept aside */
 };
 
 struct olds {
@@ -957,7 +974,7 @@ olds_load(struct store_txn *txn, const char *rel, struct olds *o)
 	rc = store_doc_by_path(txn, rel, &whole);
 	if (rc < 0 && rc != STORE_ENOTFOUND)
 		return rc;
-	if ((rc = item_ids(txn, rel, 0, &ids, &n)) < 0)
+	if ((rc = item_ids(txn, rel, 0, 1, &ids, &n)) < 0)
 		return rc;
 	if ((o->v = calloc(n + 1, sizeof(*o->v))) == NULL) {
 		free(ids);
@@ -1219,6 +1236,123 @@ olds_rename(struct store_txn *txn, struct olds *o, const char *rel,
 }
 
 /*
+ * An item dropped from its file (a feed that keeps its last N items) is
+ * no deletion: its document stays, named rel#dropped-ID, like a deleted
+ * file's, and takes its name back if the item returns. An old item no
+ * new one keeps is dropped unless a new item that none keeps is the same
+ * item edited: the same URL (or without URLs the same title), or the
+ * same text (its metadata corrected); its document then goes (a changed
+ * file's content replaces its document).
+ * The file's own document (a single item before) is replaced.
+ */
+/* Whether path is rel's item set aside: rel#dropped-ID. */
+static int
+item_aside(const char *path, const char *rel, size_t rlen)
+{
+	return strncmp(path, rel, rlen) == 0 && aside_suffix(path + rlen);
+}
+
+/* An item's identity across edits: "u" and its URL, else "t" and its
+ * title (malloc'd), or NULL. */
+static char *
+item_identity(const char *url, const char *title)
+{
+	const char *v = url != NULL ? url : title;
+	size_t n;
+	char *id;
+
+	if (v == NULL || (id = malloc((n = strlen(v)) + 2)) == NULL)
+		return NULL;
+	id[0] = url != NULL ? 'u' : 't';
+	memcpy(id + 1, v, n + 1);
+	return id;
+}
+
+/* Its text's: "h" and the hash in hex (malloc'd), or NULL. */
+static char *
+text_identity(uint64_t text_hash)
+{
+	char *id = malloc(18);
+
+	if (id != NULL)
+		snprintf(id, 18, "h%016" PRIx64, text_hash);
+	return id;
+}
+
+static int
+str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
+    const struct items *items, size_t *aside)
+{
+	char name[PATH_MAX + 48];
+	char **ids = NULL, *mine;
+	size_t i, k, nids = 0, rlen = strlen(rel);
+	int rc = 0, edited;
+
+	/* The new items no old one keeps, by identity: edits. */
+	if ((ids = calloc(2 * items->n + 1, sizeof(*ids))) == NULL)
+		return -ENOMEM;
+	for (k = 0; k < items->n; k++) {
+		const struct item *it = &items->v[k];
+		struct item_key key;
+		size_t j;
+
+		for (j = 0; j < o->n && o->v[j].kept_as != it; j++)
+			;
+		if (it->err != 0 || j < o->n)
+			continue;
+		item_key_init(&key, it);
+		if ((ids[nids] = item_identity(key.url, key.title)) != NULL)
+			nids++;
+		if ((ids[nids] = text_identity(key.text_hash)) != NULL)
+			nids++;
+		item_key_free(&key);
+	}
+	if (nids > 1)
+		qsort(ids, nids, sizeof(*ids), str_ptr_cmp);
+	for (i = 0; i < o->n && rc >= 0; i++) {
+		struct old_item *x = &o->v[i];
+		int was_aside = item_aside(x->path, rel, rlen);
+
+		if (x->kept_as != NULL ||
+		    (!was_aside && (strncmp(x->path, rel, rlen) != 0 ||
+		                       !text_item_suffix(x->path + rlen))))
+			continue;
+		mine = item_identity(x->url, x->title);
+		edited = mine != NULL && nids > 0 &&
+		         bsearch(&mine, ids, nids, sizeof(*ids), str_ptr_cmp);
+		free(mine);
+		mine = text_identity(x->text_hash);
+		edited |= mine != NULL && nids > 0 &&
+		          bsearch(&mine, ids, nids, sizeof(*ids), str_ptr_cmp);
+		free(mine);
+		if (edited)
+			continue;
+		if (!was_aside) {
+			snprintf(name, sizeof(name), "%s" ITEM_ASIDE "%" PRIu64,
+			    rel, x->id);
+			if ((rc = old_rename(txn, x, name)) == -EEXIST) {
+				rc = 0; /* a file of that name: it goes */
+				continue;
+			}
+			if (rc < 0)
+				break;
+			(*aside)++;
+		}
+		x->aside = 1;
+	}
+	for (k = 0; k < nids; k++)
+		free(ids[k]);
+	free(ids);
+	return rc;
+}
+
+/*
  * Store a JSON file's items after it changed. An item whose text and
  * metadata a stored document of the file already holds keeps it, under
  * the item's name now (a feed appended to, or with a line removed, keeps
@@ -1234,7 +1368,7 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	char ipath[PATH_MAX + 32];
 	const uint64_t hash[2] = {h.low64, h.high64};
 	struct olds o;
-	size_t i, k, kept = 0, gone = 0, dropped = 0, expired = 0;
+	size_t i, k, kept = 0, gone = 0, dropped = 0, expired = 0, aside = 0;
 	int rc;
 
 	if ((rc = olds_load(txn, rel, &o)) < 0)
@@ -1251,10 +1385,12 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		if (it->err == 0 && (x = old_match(txn, &o, it, ipath)) != NULL)
 			x->kept_as = it;
 	}
-	/* What no item keeps goes first: new items are matched against
-	 * what stays. */
+	/* What no item keeps goes first (new items are matched against
+	 * what stays), unless it was dropped from the file: kept aside. */
+	if ((rc = olds_set_aside(txn, &o, rel, items, &aside)) < 0)
+		goto out;
 	for (i = 0; i < o.n; i++) {
-		if (o.v[i].kept_as != NULL)
+		if (o.v[i].kept_as != NULL || o.v[i].aside)
 			continue;
 		rc = store_doc_delete(txn, o.v[i].id);
 		if (rc < 0 && rc != STORE_ENOTFOUND)
@@ -1304,6 +1440,11 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		notes_add(n,
 		    "replaced %s (content changed; %zu of its items kept)", rel,
 		    kept);
+	if (aside > 0)
+		notes_add(n,
+		    "%s: %zu items no longer in the file keep their documents "
+		    "(%s" ITEM_ASIDE "ID)",
+		    rel, aside, rel);
 	if (expired > 0)
 		notes_add(n, "%s: %zu items expired earlier, not stored again",
 		    rel, expired);

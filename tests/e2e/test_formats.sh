@@ -288,29 +288,33 @@ for _ in $(seq 1 100); do
 	grep -q "rejected aggregator/feed.jsonl#2" "$LOG" && break
 	sleep 0.1
 done
-wait_for documents 8
+wait_for documents 9
 grep -q "rejected aggregator/feed.jsonl#2: malformed input (json)" "$LOG" ||
 	fail "bad item reason"
 ctl matches "$WATCH/aggregator/feed.jsonl#1" >/dev/null ||
 	fail "item 1 not stored again"
-ok "changed JSON lines file: old items replaced, a broken line rejected alone"
+# The item whose line broke keeps its document, aside.
+grep -q "aggregator/feed.jsonl: 1 items no longer in the file keep their documents" \
+    "$LOG" || fail "aside: $(grep aggregator/feed "$LOG" | tail -n 3)"
+ok "changed JSON lines file: a broken line rejected alone, its item kept aside"
 
 # ---- Unchanged files are not read again after a restart --------------------
 stop_daemon
 before=$(grep -c "stored \|replaced " "$LOG")
 start_daemon
-wait_for documents 8
+wait_for documents 9
 sleep 0.5
 [ "$(grep -c "stored \|replaced " "$LOG")" = "$before" ] ||
 	fail "a restart stored unchanged files again"
 ok "restart: unchanged HTML, JSON lines (items) and mail are skipped"
 
 # Down to one item: the file is one document again, under its own name,
-# and the rejection of the broken line is forgotten.
+# the rejection of the broken line is forgotten, and the first item keeps
+# its document aside.
 wait_for rejected 4
 sed -n 2p "$TMP/feed.jsonl" | drop "$WATCH/aggregator/feed.jsonl"
 wait_for rejected 3
-wait_for documents 7
+wait_for documents 9
 ctl matches "$WATCH/aggregator/feed.jsonl" >/dev/null ||
 	fail "single item not stored under the file's name"
 ok "one item left: stored as the file, old item rejections forgotten"

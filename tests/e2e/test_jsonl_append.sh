@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A JSON lines feed that grows keeps the documents of its earlier items:
 # their ids, arrivals and pairs (an appended line once stored every item
-# again, and the copy of an item became its original). A changed item is
-# replaced, a removed one goes, and a file down to one item names its
-# document by the file again, still the same document.
+# again, and the copy of an item became its original). An edited item
+# (the same URL, or title) is replaced; one dropped from the file (a feed
+# that keeps its last N items) keeps its document, named
+# FILE#dropped-ID, and takes its name back if it returns; a file down to
+# one item names its document by the file again, still the same document.
 source "$(dirname "$0")/lib.sh"
 
 # stored_id PATH: the id of the last "stored PATH (id N" line, or none.
@@ -37,10 +39,11 @@ wait_for documents 4
     fail "items stored again: $(grep 'stored feed' "$LOG")"
 ok "a third item: only it is stored"
 
-# Item 1 changed: it alone is replaced.
+# Item 1 edited (its title the same, its text another): it alone is
+# replaced.
 {
 	sed -n 1p "$TMP/feed"
-	json_item story_ferry ferry
+	json_item story_ferry orchard
 	sed -n 3p "$TMP/feed"
 } >"$TMP/feed2"
 drop "$WATCH/feed.jsonl" <"$TMP/feed2"
@@ -55,9 +58,15 @@ grep -q "replaced feed.jsonl (content changed; 2 of its items kept)" "$LOG" ||
 ctl matches feed.jsonl#1 --json >/dev/null || fail "item 1 missing"
 ok "a changed item is replaced, the others kept"
 
-# Down to the first item: the file's own name, the same document.
+# Down to the first item: the file's own name, the same document; the two
+# items dropped keep theirs, aside.
+library=$(stored_id 'feed.jsonl#2')
 sed -n 1p "$TMP/feed" | drop "$WATCH/feed.jsonl"
-wait_for documents 2
+wait_log "feed.jsonl: 2 items no longer in the file keep their documents" ||
+    fail "no aside line: $(tail -n 3 "$LOG")"
+wait_for documents 4
+ctl matches "feed.jsonl#dropped-$library" >/dev/null ||
+    fail "the library item is not kept aside: $(ctl pairs)"
 ctl pairs --json | grep -q '"a":"feed.jsonl","b":"copy.txt","relation":"exact","original":"feed.jsonl"' ||
     fail "pair after the cut: $(ctl pairs --json)"
 [ "$(grep -c "stored feed.jsonl (id" "$LOG")" = 1 ] ||
@@ -67,35 +76,42 @@ ok "down to one item: named feed.jsonl again, id $bridge kept"
 before=$(grep -c "stored \|replaced " "$LOG")
 stop_daemon
 start_daemon
-wait_for documents 2
+wait_for documents 4
 sleep 0.5
 [ "$(grep -c "stored \|replaced " "$LOG")" = "$before" ] ||
     fail "a restart stored the feed again: $(tail -n 5 "$LOG")"
 ok "restart: the kept item is known unchanged"
 
-# Three items, then the middle one removed: the last keeps its document
-# under its new name, and nothing is matched against the one that goes.
+# Three items again: the library item takes its document back (from
+# aside); the orchard title's text (the ferry's) is replaced by the
+# orchard story.
 {
 	json_item story_bridge bridge
 	json_item story_orchard orchard
 	json_item story_library library
 } >"$TMP/feed3"
 drop "$WATCH/feed.jsonl" <"$TMP/feed3"
+wait_log "stored feed.jsonl#1 (id" || fail "orchard not stored"
 wait_for documents 4
-library=$(stored_id 'feed.jsonl#2')
-[ -n "$library" ] || fail "item 2 not stored"
+ctl matches 'feed.jsonl#2' --json >/dev/null || fail "library not back"
+[ "$(grep -c "stored feed.jsonl#2 (id" "$LOG")" = 1 ] ||
+    fail "library stored again: $(grep 'stored feed' "$LOG")"
+ok "a dropped item that returns takes its document back"
+
+# Then the middle one removed: the last keeps its document under its new
+# name, the middle one aside, and nothing is stored or matched.
 stored=$(grep -c "stored " "$LOG")
 pairs=$(grep -c "pair " "$LOG")
 { sed -n 1p "$TMP/feed3"; sed -n 3p "$TMP/feed3"; } | drop "$WATCH/feed.jsonl"
-wait_for documents 3
+wait_log "feed.jsonl: 1 items no longer in the file keep their documents" ||
+    fail "no aside line: $(tail -n 3 "$LOG")"
 sleep 0.3
+[ "$(status_field documents)" = 4 ] || fail "documents: $(status_field documents)"
 [ "$(grep -c "stored " "$LOG")" = "$stored" ] ||
     fail "items stored again: $(grep stored "$LOG" | tail -n 2)"
 [ "$(grep -c "pair " "$LOG")" = "$pairs" ] ||
     fail "pairs logged: $(grep pair "$LOG" | tail -n 2)"
 ctl matches 'feed.jsonl#1' --json >/dev/null || fail "#1 missing"
-grep -q "replaced feed.jsonl (content changed; 2 of its items kept)" "$LOG" ||
-    fail "replaced line: $(grep replaced "$LOG" | tail -n 1)"
 ok "a line removed: the later item keeps its document under its new name"
 
 # An item's metadata corrected, its text the same: stored again.
@@ -112,7 +128,7 @@ ok "an item with corrected metadata is stored again"
 # A one-item file broken, then its item back in another layout: kept, and
 # the rejection of the broken version forgotten.
 json_item story_ferry ferry | drop "$WATCH/single.json"
-wait_for documents 4
+wait_for documents 5
 printf '{"title": "ferry", "content": \n' | drop "$WATCH/single.json"
 wait_for rejected 1
 json_item story_ferry ferry | python3 -c 'import json, sys
@@ -126,10 +142,10 @@ ok "a rejection is forgotten when the file's item comes back unchanged"
 # a name of its own, even when a file holds that name.
 { json_item story_orchard orchard; json_item story_library library; } >"$TMP/swap"
 drop "$WATCH/swap.jsonl" <"$TMP/swap"
-wait_for documents 6
+wait_for documents 7
 first=$(stored_id 'swap.jsonl#0')
 echo "A file whose name is the one a swap would borrow." >"$WATCH/swap.jsonl#~$first"
-wait_for documents 7
+wait_for documents 8
 stored=$(grep -c "stored " "$LOG")
 { sed -n 2p "$TMP/swap"; sed -n 1p "$TMP/swap"; } | drop "$WATCH/swap.jsonl"
 sleep 1
@@ -142,10 +158,10 @@ ok "two items that swap keep their documents"
 # Many identical items, one appended: only it is stored.
 for i in $(seq 1 60); do json_item story_ferry ferry; done >"$TMP/same"
 drop "$WATCH/same.jsonl" <"$TMP/same"
-wait_for documents 67
+wait_for documents 68
 json_item story_bridge bridge >>"$TMP/same"
 drop "$WATCH/same.jsonl" <"$TMP/same"
-wait_for documents 68
+wait_for documents 69
 [ "$(grep -c "stored same.jsonl" "$LOG")" = 61 ] ||
     fail "identical items stored again: $(grep -c 'stored same' "$LOG")"
 ok "identical items: each keeps a document of its own"

@@ -31,17 +31,19 @@ touch -d '2 days ago' "$WATCH/.feed.part"
 mv "$WATCH/.feed.part" "$WATCH/feed.jsonl"
 start_daemon --config "$TMP/r.conf"
 wait_for documents 5
-# Cut to its first item: kept, and with it the date of its old mtime.
+# Cut to its first item: kept, and with it the date of its old mtime (the
+# other item keeps its document, aside).
 json_item story_library library | drop "$WATCH/feed.jsonl"
-wait_for documents 4
+wait_log "feed.jsonl: 1 items no longer in the file" || fail "aside"
+wait_for documents 5
 stop_daemon
 
-# Day 100: the three expire; a new story arrives.
+# Day 100: the five expire; a new story arrives.
 export REPRINTD_NOW=$((T0 + 100 * DAY))
 start_daemon --config "$TMP/r.conf"
-wait_for documents 4
-story_ferry | drop "$WATCH/wire/ferry.txt"
 wait_for documents 5
+story_ferry | drop "$WATCH/wire/ferry.txt"
+wait_for documents 6
 ctl cleanup >/dev/null || fail "cleanup"
 for _ in $(seq 1 50); do
 	[ "$(status_field documents)" = 1 ] && break
