@@ -1408,6 +1408,16 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		         (int64_t)sb->st_mtime, hash)) < 0)
 			goto out;
 	}
+	/* Said before the lines of the new items' documents. */
+	if (gone > 0)
+		notes_add(n,
+		    "replaced %s (content changed; %zu of its items kept)", rel,
+		    kept);
+	if (aside > 0)
+		notes_add(n,
+		    "%s: %zu items no longer in the file keep their documents "
+		    "(%s" ITEM_ASIDE "ID)",
+		    rel, aside, rel);
 	for (i = 0; i < items->n; i++) {
 		const struct item *it = &items->v[i];
 
@@ -1436,15 +1446,6 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		if (rc < 0)
 			goto out;
 	}
-	if (gone > 0)
-		notes_add(n,
-		    "replaced %s (content changed; %zu of its items kept)", rel,
-		    kept);
-	if (aside > 0)
-		notes_add(n,
-		    "%s: %zu items no longer in the file keep their documents "
-		    "(%s" ITEM_ASIDE "ID)",
-		    rel, aside, rel);
 	if (expired > 0)
 		notes_add(n, "%s: %zu items expired earlier, not stored again",
 		    rel, expired);

@@ -55,6 +55,10 @@ wait_for documents 4
 [ "$(stored_id 'feed.jsonl#1')" != "$orchard" ] || fail "item 1 not replaced"
 grep -q "replaced feed.jsonl (content changed; 2 of its items kept)" "$LOG" ||
     fail "replaced line: $(grep replaced "$LOG")"
+# ...said before its new document's line (reprintd(8)).
+[ "$(grep -n "replaced feed.jsonl (content" "$LOG" | head -n 1 | cut -d: -f1)" -lt \
+    "$(grep -n "stored feed.jsonl#1 (id" "$LOG" | tail -n 1 | cut -d: -f1)" ] ||
+    fail "replaced logged after: $(grep 'feed.jsonl' "$LOG" | tail -n 3)"
 ctl matches feed.jsonl#1 --json >/dev/null || fail "item 1 missing"
 ok "a changed item is replaced, the others kept"
 
