@@ -820,12 +820,13 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 {
 	struct cluster_ctx c = {0};
 	struct cluster_member *cm = NULL;
-	struct store_doc d;
+	struct store_doc d, wd;
 	const struct store_pair *p;
+	const char *wpath;
 	char *path = NULL;
 	json_t *members = NULL, *o;
 	size_t i, orig;
-	uint64_t start;
+	uint64_t start, with;
 	int rc;
 
 	if (req_path(req, query, "path", &path) < 0)
@@ -882,12 +883,19 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 			continue;
 		}
 		/* Describe a member by its pair with the original when there
-		 * is one, else by the pair through which it was reached. */
-		p = cluster_edge(&c, c.m[i].id, cm[orig].id);
+		 * is one, else by the pair through which it was reached:
+		 * `with` says which. */
+		with = cm[orig].id;
+		p = cluster_edge(&c, c.m[i].id, with);
 		if (p == NULL && c.m[i].parent != 0)
-			p = cluster_edge(&c, c.m[i].id, c.m[i].parent);
-		o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:I, s:o}", "path",
-		    jv_path(d.path), "relation",
+			p = cluster_edge(&c, c.m[i].id, with = c.m[i].parent);
+		if (p == NULL)
+			with = c.m[i].parent;
+		wpath = NULL;
+		if (with != 0 && store_doc_get(txn, with, &wd) == 0)
+			wpath = wd.path;
+		o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:I, s:o, s:o}",
+		    "path", jv_path(d.path), "relation",
 		    match_relation_name((enum match_relation)(
 		        p != NULL ? p->relation : c.m[i].relation)),
 		    "how", p != NULL ? how_of(p) : c.m[i].how, "jaccard",
@@ -897,7 +905,7 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 		             : p->cont_ab > p->cont_ba ? p->cont_ab
 		                                       : p->cont_ba),
 		    "tokens", (json_int_t)d.ntokens, "first_seen",
-		    jv_time(d.first_seen));
+		    jv_time(d.first_seen), "with", jv_path(wpath));
 		jmeta(o, "", &d);
 		json_array_append_new(members, o);
 	}

@@ -791,8 +791,9 @@ cmd_cluster(const char *file)
 {
 	static const struct column cols[] = {{"PATH", "path"},
 	    {"RELATION", "relation"}, {"HOW", "how"}, {"JACCARD", "jaccard"},
-	    {"CONTAINMENT", "containment"}, {"FIRST_SEEN", "first_seen"},
-	    {"SOURCE", "source"}, {"PUBLISHED", "published"}};
+	    {"CONTAINMENT", "containment"}, {"WITH", "with"},
+	    {"FIRST_SEEN", "first_seen"}, {"SOURCE", "source"},
+	    {"PUBLISHED", "published"}};
 	char *rel = rel_arg(file), *tg;
 	json_t *j, *arr;
 

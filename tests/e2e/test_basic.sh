@@ -101,6 +101,7 @@ import json, sys
 m = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert [x["path"] for x in m] == ["library.txt", "digest/library_lede.txt"], m
 assert m[0]["relation"] == "original" and m[1]["relation"] == "excerpt", m
+assert m[1]["with"] == "library.txt", m  # the pair its figures are from
 PY
 ctl cluster digest/library_lede.txt | grep -q '^original: library.txt' ||
     fail "cluster table"
