@@ -424,6 +424,7 @@ struct comp {
 	int in_period;
 	size_t orig; /* node index of the original */
 	int64_t orig_seen;
+	int64_t orig_time; /* the original's store_doc_time() */
 };
 
 static int
@@ -585,7 +586,9 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 	struct cluster_member *cm = NULL;
 	struct cluster_edge *ce = NULL;
 	struct member_row *rows = NULL;
-	struct store_doc d;
+	struct store_doc d, wd;
+	const char *wpath;
+	uint64_t wid;
 	json_t *clusters = json_array(), *top = json_array();
 	json_t *whom = json_object(), *cl, *members, *o, *osrc;
 	const struct store_pair *p;
@@ -671,6 +674,7 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 		c->orig = c->members[cluster_pick_original(cm, c->nm, ce, c->ne,
 		    (int64_t)r->cfg.original_window * 1000000)];
 		c->orig_seen = g->nodes[c->orig].first_seen;
+		c->orig_time = g->nodes[c->orig].published;
 	}
 	if (ncomp > 1)
 		qsort(cs, ncomp, sizeof(*cs), comp_cmp);
@@ -727,9 +731,15 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 			sim = p == NULL                 ? 0
 			      : p->cont_ab > p->cont_ba ? p->cont_ab
 			                                : p->cont_ba;
+			/* The pair's other end: the original, or not. */
+			wid = p == NULL ? 0 : p->a == nd->id ? p->b : p->a;
+			wpath = NULL;
+			if (wid != 0 && store_doc_get(g->txn, wid, &wd) == 0)
+				wpath = wd.path;
 			json_array_append_new(members,
-			    json_pack("{s:o, s:o, "
-			              "s:s, s:s, s:f, s:f, s:o, s:I, s:I, s:b}",
+			    json_pack(
+			        "{s:o, s:o, s:s, s:s, s:f, s:f, s:o, s:o, "
+			        "s:I, s:I, s:b}",
 			        "path", jv_path(d.path), "source", src,
 			        "relation",
 			        match_relation_name(
@@ -743,9 +753,10 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 			                  p->cont_ba)
 			            : "none",
 			        "similarity", round4(sim), "jaccard",
-			        round4(p != NULL ? p->jaccard : 0),
-			        "first_seen", jv_time(d.first_seen), "delay_s",
-			        (json_int_t)((d.first_seen - c->orig_seen) /
+			        round4(p != NULL ? p->jaccard : 0), "with",
+			        jv_path(wpath), "first_seen",
+			        jv_time(d.first_seen), "delay_s",
+			        (json_int_t)((nd->published - c->orig_time) /
 			                     1000000),
 			        "tokens", (json_int_t)d.ntokens, "in_period",
 			        d.first_seen >= g->since &&
@@ -927,17 +938,21 @@ iso_secs(const char *iso)
 static const char *
 delay_str(json_int_t s, char buf[32])
 {
+	/* Negative: published before its original (a summary filed ahead
+	 * of the story it is cut from). */
+	char sign = s < 0 ? '-' : '+';
+
 	if (s < 0)
-		s = 0;
+		s = -s;
 	if (s < 60)
-		snprintf(buf, 32, "+%llds", (long long)s);
+		snprintf(buf, 32, "%c%llds", sign, (long long)s);
 	else if (s < 3600)
-		snprintf(buf, 32, "+%lldm", (long long)(s / 60));
+		snprintf(buf, 32, "%c%lldm", sign, (long long)(s / 60));
 	else if (s < 86400)
-		snprintf(buf, 32, "+%lldh %02lldm", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
+		snprintf(buf, 32, "%c%lldh %02lldm", sign,
+		    (long long)(s / 3600), (long long)(s % 3600 / 60));
 	else
-		snprintf(buf, 32, "+%lldd %lldh", (long long)(s / 86400),
+		snprintf(buf, 32, "%c%lldd %lldh", sign, (long long)(s / 86400),
 		    (long long)(s % 86400 / 3600));
 	return buf;
 }
@@ -987,11 +1002,17 @@ render_text(json_t *m, FILE *f)
 		    short_time(sget(o, "first_seen"), t1), sget(o, "path"),
 		    "original", "", "", "");
 		json_array_foreach(json_object_get(cl, "members"), j, mem)
-		    fprintf(f, "    %-16s  %-40s  %-14s  %-11s  %5.2f  %s\n",
-		        short_time(sget(mem, "first_seen"), t1),
-		        sget(mem, "path"), sget(mem, "relation"),
-		        sget(mem, "how"), fget(mem, "similarity"),
-		        delay_str(iget(mem, "delay_s"), d));
+		{
+			fprintf(f, "    %-16s  %-40s  %-14s  %-11s  %5.2f  %s",
+			    short_time(sget(mem, "first_seen"), t1),
+			    sget(mem, "path"), sget(mem, "relation"),
+			    sget(mem, "how"), fget(mem, "similarity"),
+			    delay_str(iget(mem, "delay_s"), d));
+			/* Described by its pair with another member. */
+			if (strcmp(sget(mem, "with"), sget(o, "path")) != 0)
+				fprintf(f, "  (with %s)", sget(mem, "with"));
+			fprintf(f, "\n");
+		}
 	}
 
 	fprintf(f, "\nMost reprinted stories\n");

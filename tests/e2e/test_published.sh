@@ -70,3 +70,19 @@ m = {r["path"]: r for r in q["matches"]}
 assert m["archive/orchard-2010.txt"]["original"] is None, m
 PY
 ok "a query carries its own metadata, and its date decides the original"
+
+# The report's delay of a reprint is its publication's after the
+# original's (five years here), not the seconds between their arrivals.
+ctl report --format json >"$TMP/r.json"
+python3 - "$TMP/r.json" <<'PY' || fail "report: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+cl = [c for c in r["clusters"]
+      if c["original"]["path"] == "archive/orchard-2010.txt"][0]
+m = cl["members"][0]
+assert m["path"] == "web/orchard.html" and m["with"] == "archive/orchard-2010.txt", m
+assert m["delay_s"] == 1885 * 86400, m
+PY
+ctl report | grep "web/orchard.html" | grep -q "+1885d 0h" ||
+    fail "text report: $(ctl report | grep orchard)"
+ok "the report's delay is the publication's"
