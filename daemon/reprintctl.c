@@ -335,16 +335,19 @@ table_print(struct table *t)
 	free(w);
 }
 
-/* A JSON value as a table cell (one of 8 rotating buffers: use it before
- * the eighth next call). */
+/* Columns of a table of JSON objects, at most. */
+#define COLS_MAX 12
+
+/* A JSON value as a table cell (one of COLS_MAX rotating buffers: use it
+ * before the COLS_MAX-th next call). */
 static const char *
 cell(json_t *o, const char *key)
 {
-	static char buf[8][64];
+	static char buf[COLS_MAX][64];
 	static int i;
 	json_t *v = json_object_get(o, key);
 
-	i = (i + 1) % 8;
+	i = (i + 1) % COLS_MAX;
 	if (json_is_string(v)) /* "" (no source, say) shows as "-" too */
 		return *json_string_value(v) != '\0' ? json_string_value(v)
 		                                     : "-";
@@ -393,15 +396,17 @@ struct column {
 	const char *head, *key;
 };
 
-/* A table with a row per object of arr (at most 8 columns: cell()). */
+/* A table with a row per object of arr (at most COLS_MAX columns). */
 static void
 print_objects(json_t *arr, const struct column *cols, size_t ncol)
 {
 	struct table t = {ncol, 0, 0, NULL};
-	const char *row[8];
+	const char *row[COLS_MAX];
 	json_t *o;
 	size_t i, c;
 
+	if (ncol > COLS_MAX)
+		ncol = t.ncol = COLS_MAX;
 	for (c = 0; c < ncol; c++)
 		row[c] = cols[c].head;
 	table_add(&t, (char **)row);
