@@ -483,10 +483,12 @@ out:
  * for their oldest holders: a story's first copies hold all of its keys.
  * A site's chrome is common too, and its oldest holders hold all of it;
  * what tells a story from chrome is that the story's holders are copies
- * of each other, which the store's pairs say (they were paired while the
- * story's keys were still rare), where the first pages of a site are
- * different stories. Such a holder is verified with nothing masked: the
- * text it shares is the story's.
+ * of each other from other sources, which the store's pairs say (they
+ * were paired while the story's keys were still rare), where the first
+ * pages of a site are different stories, or one page saved twice by the
+ * site itself. Such a holder is verified with nothing masked, and only a
+ * copy (exact, near duplicate, excerpt) is kept: the text it shares is
+ * the story's.
  */
 #define STORY_COMMON 0.5 /* share of the keys common that calls for it */
 #define STORY_KEYS 16    /* common keys looked up, evenly spread */
@@ -503,29 +505,50 @@ same_story(uint32_t relation)
 }
 
 struct holder_walk {
+	struct store_txn *txn;
 	uint64_t self;
+	const char *source;  /* self's (NULL: unknown) */
 	const uint64_t *ids; /* the other holders, sorted */
 	size_t n;
 };
+
+/* Two documents of one source (an unknown source is nobody's): a page
+ * saved twice, or updated, is one site's copy of itself, which its
+ * chrome is part of. */
+static int
+one_source(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
 
 static int
 holder_pair(const struct store_pair *p, void *arg)
 {
 	const struct holder_walk *w = arg;
 	uint64_t other = p->a == w->self ? p->b : p->a;
+	struct store_doc od;
 
-	if (!same_story(p->relation))
+	if (!same_story(p->relation) ||
+	    bsearch(&other, w->ids, w->n, sizeof(*w->ids), u64_cmp) == NULL)
 		return 0;
-	return bsearch(&other, w->ids, w->n, sizeof(*w->ids), u64_cmp) != NULL;
+	if (store_doc_get(w->txn, other, &od) < 0)
+		return 0;
+	return !one_source(w->source, od.source);
 }
 
-/* 1 if id is stored as a copy of (or copied by) one of the sorted ids,
- * 0 if not, or an error. */
+/* 1 if id is stored as a copy of (or copied by) one of the sorted ids of
+ * another source, 0 if not, or an error. */
 static int
 copy_among(struct store_txn *txn, uint64_t id, const uint64_t *ids, size_t n)
 {
-	struct holder_walk w = {id, ids, n};
-	int rc = store_pairs_of(txn, id, holder_pair, &w);
+	struct holder_walk w = {txn, id, NULL, ids, n};
+	struct store_doc d;
+	int rc = store_doc_get(txn, id, &d);
+
+	if (rc < 0)
+		return rc == STORE_ENOTFOUND ? 0 : rc;
+	w.source = d.source;
+	rc = store_pairs_of(txn, id, holder_pair, &w);
 	return rc < 0 ? rc : rc != 0;
 }
 
@@ -593,12 +616,15 @@ story_hits(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 		if (rc == 0)
 			continue;
 		rc = verify_one(txn, d, c[i].id, recent, &none, p, &v, &r);
-		if (rc == STORE_ENOTFOUND)
+		if (rc == STORE_ENOTFOUND) {
+			rc = 0;
 			continue; /* deleted: a stale posting */
+		}
 		if (rc < 0)
 			goto out;
-		rc = 0;
-		if (r.relation == MATCH_NONE)
+		/* With nothing masked, only a copy of the story counts: a
+		 * passage in common may be anyone's stock text. */
+		if (!same_story(r.relation))
 			continue;
 		(*out)[*n].id = c[i].id;
 		(*out)[*n].r = r;
