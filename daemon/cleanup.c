@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "daemon.h"
+#include "extract.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -107,10 +108,16 @@ doc_cb(const struct store_doc *d, void *arg)
 
 		if ((v->paths[v->n] = strndup(d->path, len)) == NULL)
 			return -ENOMEM;
-		if (len < strlen(d->path)) {
+		/* An item: of a file of several, or the one of a JSON file
+		 * (which may grow into several). */
+		if (len < strlen(d->path) ||
+		    extract_detect(d->path, NULL, 0) == EXTRACT_JSON) {
 			int rc = item_record(v, d);
-			if (rc < 0)
+			if (rc < 0) {
+				free(v->paths[v->n]);
+				v->paths[v->n] = NULL;
 				return rc;
+			}
 		}
 		v->size[v->n] = d->size;
 		v->mtime[v->n] = d->mtime;

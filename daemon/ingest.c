@@ -372,6 +372,12 @@ same_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		len = hash != NULL && text_item_suffix(hash)
 		          ? (int)(hash - other.path)
 		          : (int)strlen(other.path);
+		/* Another item of this very file (a feed repeating one
+		 * item) is no other name of it. */
+		if (strncmp(other.path, doc->path, (size_t)len) == 0 &&
+		    (doc->path[len] == '\0' ||
+		        text_item_suffix(doc->path + len)))
+			continue;
 		if ((size_t)snprintf(full, sizeof(full), "%s/%.*s",
 		        r->watch_real, len, other.path) >= sizeof(full) ||
 		    stat(full, &osb) < 0 || osb.st_dev != sb->st_dev ||
@@ -576,24 +582,11 @@ binary_reason(const char *buf, size_t len)
 	return out;
 }
 
-/* The name an item dropped from its file keeps: FILE#dropped-ID. */
-#define ITEM_ASIDE "#dropped-"
-
-static int
-aside_suffix(const char *t)
-{
-	size_t k = strlen(ITEM_ASIDE);
-
-	return strncmp(t, ITEM_ASIDE, k) == 0 && t[k] != '\0' &&
-	       strspn(t + k, "0123456789") == strlen(t + k);
-}
-
 struct item_ids {
 	size_t rlen;
 	uint64_t *v;
 	size_t n, cap;
 	int first; /* stop at the first one */
-	int aside; /* items set aside too (rel#dropped-ID) */
 };
 
 static int
@@ -603,8 +596,7 @@ item_ids_cb(const struct store_doc *d, void *arg)
 	uint64_t *nv;
 	size_t cap;
 
-	if (!text_item_suffix(d->path + c->rlen) &&
-	    !(c->aside && aside_suffix(d->path + c->rlen)))
+	if (!text_item_suffix(d->path + c->rlen))
 		return 0;
 	if (c->n == c->cap) {
 		cap = c->cap ? c->cap * 2 : 8;
@@ -617,11 +609,10 @@ item_ids_cb(const struct store_doc *d, void *arg)
 	return c->first ? 1 : 0;
 }
 
-/* Ids of the stored items rel#N (and rel#dropped-ID if aside); *ids
- * malloc'd. */
+/* Ids of the stored items rel#N; *ids malloc'd. */
 static int
-item_ids(struct store_txn *txn, const char *rel, int first, int aside,
-    uint64_t **ids, size_t *n)
+item_ids(struct store_txn *txn, const char *rel, int first, uint64_t **ids,
+    size_t *n)
 {
 	char prefix[PATH_MAX + 2];
 	struct item_ids c = {0};
@@ -631,7 +622,6 @@ item_ids(struct store_txn *txn, const char *rel, int first, int aside,
 	*n = 0;
 	c.rlen = strlen(rel);
 	c.first = first;
-	c.aside = aside;
 	if ((size_t)snprintf(prefix, sizeof(prefix), "%s#", rel) >=
 	    sizeof(prefix))
 		return 0;
@@ -652,7 +642,7 @@ first_item(struct store_txn *txn, const char *rel, uint64_t *id)
 	size_t n;
 	int rc;
 
-	if ((rc = item_ids(txn, rel, 1, 0, &ids, &n)) < 0)
+	if ((rc = item_ids(txn, rel, 1, &ids, &n)) < 0)
 		return rc;
 	*id = n > 0 ? ids[0] : 0;
 	free(ids);
@@ -676,7 +666,7 @@ drop_old(struct store_txn *txn, const char *rel)
 			return rc;
 		gone++;
 	}
-	if ((rc = item_ids(txn, rel, 0, 0, &ids, &n)) < 0)
+	if ((rc = item_ids(txn, rel, 0, &ids, &n)) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		if ((rc = store_doc_delete(txn, ids[i])) < 0 &&
@@ -974,7 +964,7 @@ olds_load(struct store_txn *txn, const char *rel, struct olds *o)
 	rc = store_doc_by_path(txn, rel, &whole);
 	if (rc < 0 && rc != STORE_ENOTFOUND)
 		return rc;
-	if ((rc = item_ids(txn, rel, 0, 1, &ids, &n)) < 0)
+	if ((rc = item_ids(txn, rel, 0, &ids, &n)) < 0)
 		return rc;
 	if ((o->v = calloc(n + 1, sizeof(*o->v))) == NULL) {
 		free(ids);
@@ -1238,19 +1228,17 @@ olds_rename(struct store_txn *txn, struct olds *o, const char *rel,
 /*
  * An item dropped from its file (a feed that keeps its last N items) is
  * no deletion: its document stays, named rel#dropped-ID, like a deleted
- * file's, and takes its name back if the item returns. An old item no
+ * file's, out of the file's items (a later version of the file does not
+ * look at it: an item that returns is stored again, an exact copy of
+ * it, where looking at every item ever dropped would cost each version
+ * of a long-lived feed more). An old item no
  * new one keeps is dropped unless a new item that none keeps is the same
  * item edited: the same URL (or without URLs the same title), or the
  * same text (its metadata corrected); its document then goes (a changed
  * file's content replaces its document).
  * The file's own document (a single item before) is replaced.
  */
-/* Whether path is rel's item set aside: rel#dropped-ID. */
-static int
-item_aside(const char *path, const char *rel, size_t rlen)
-{
-	return strncmp(path, rel, rlen) == 0 && aside_suffix(path + rlen);
-}
+#define ITEM_ASIDE "#dropped-"
 
 /* An item's identity across edits: "u" and its URL, else "t" and its
  * title (malloc'd), or NULL. */
@@ -1287,7 +1275,7 @@ str_ptr_cmp(const void *a, const void *b)
 
 static int
 olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
-    const struct items *items, size_t *aside)
+    const struct items *items, const unsigned char *taken, size_t *aside)
 {
 	char name[PATH_MAX + 48];
 	char **ids = NULL, *mine;
@@ -1300,11 +1288,8 @@ olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
 	for (k = 0; k < items->n; k++) {
 		const struct item *it = &items->v[k];
 		struct item_key key;
-		size_t j;
 
-		for (j = 0; j < o->n && o->v[j].kept_as != it; j++)
-			;
-		if (it->err != 0 || j < o->n)
+		if (it->err != 0 || taken[k])
 			continue;
 		item_key_init(&key, it);
 		if ((ids[nids] = item_identity(key.url, key.title)) != NULL)
@@ -1317,11 +1302,9 @@ olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
 		qsort(ids, nids, sizeof(*ids), str_ptr_cmp);
 	for (i = 0; i < o->n && rc >= 0; i++) {
 		struct old_item *x = &o->v[i];
-		int was_aside = item_aside(x->path, rel, rlen);
 
-		if (x->kept_as != NULL ||
-		    (!was_aside && (strncmp(x->path, rel, rlen) != 0 ||
-		                       !text_item_suffix(x->path + rlen))))
+		if (x->kept_as != NULL || strncmp(x->path, rel, rlen) != 0 ||
+		    !text_item_suffix(x->path + rlen))
 			continue;
 		mine = item_identity(x->url, x->title);
 		edited = mine != NULL && nids > 0 &&
@@ -1333,23 +1316,32 @@ olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
 		free(mine);
 		if (edited)
 			continue;
-		if (!was_aside) {
-			snprintf(name, sizeof(name), "%s" ITEM_ASIDE "%" PRIu64,
-			    rel, x->id);
-			if ((rc = old_rename(txn, x, name)) == -EEXIST) {
-				rc = 0; /* a file of that name: it goes */
-				continue;
-			}
-			if (rc < 0)
-				break;
-			(*aside)++;
+		snprintf(
+		    name, sizeof(name), "%s" ITEM_ASIDE "%" PRIu64, rel, x->id);
+		if ((rc = old_rename(txn, x, name)) == -EEXIST) {
+			rc = 0; /* a file of that name: it goes */
+			continue;
 		}
+		if (rc < 0)
+			break;
+		(*aside)++;
 		x->aside = 1;
 	}
 	for (k = 0; k < nids; k++)
 		free(ids[k]);
 	free(ids);
 	return rc;
+}
+
+/* taken[k]: item k is kept by an old document. */
+static void
+mark_taken(
+    const struct olds *o, const struct items *items, unsigned char *taken)
+{
+	memset(taken, 0, items->n);
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].kept_as != NULL)
+			taken[o->v[i].kept_as - items->v] = 1;
 }
 
 /*
@@ -1368,7 +1360,8 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	char ipath[PATH_MAX + 32];
 	const uint64_t hash[2] = {h.low64, h.high64};
 	struct olds o;
-	size_t i, k, kept = 0, gone = 0, dropped = 0, expired = 0, aside = 0;
+	size_t i, kept = 0, gone = 0, dropped = 0, expired = 0, aside = 0;
+	unsigned char *taken = NULL;
 	int rc;
 
 	if ((rc = olds_load(txn, rel, &o)) < 0)
@@ -1387,7 +1380,13 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	}
 	/* What no item keeps goes first (new items are matched against
 	 * what stays), unless it was dropped from the file: kept aside. */
-	if ((rc = olds_set_aside(txn, &o, rel, items, &aside)) < 0)
+	/* Which items an old document keeps (a flag each: a feed of
+	 * thousands of items is looked at item by item below). */
+	rc = -ENOMEM;
+	if ((taken = calloc(items->n + 1, 1)) == NULL)
+		goto out;
+	mark_taken(&o, items, taken);
+	if ((rc = olds_set_aside(txn, &o, rel, items, taken, &aside)) < 0)
 		goto out;
 	for (i = 0; i < o.n; i++) {
 		if (o.v[i].kept_as != NULL || o.v[i].aside)
@@ -1400,6 +1399,8 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	if ((rc = olds_rename(txn, &o, rel, items->n, &dropped)) < 0)
 		goto out;
 	gone += dropped;
+	if (dropped > 0) /* their items are stored anew */
+		mark_taken(&o, items, taken);
 	for (i = 0; i < o.n; i++) {
 		if (o.v[i].kept_as == NULL)
 			continue;
@@ -1421,12 +1422,10 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	for (i = 0; i < items->n; i++) {
 		const struct item *it = &items->v[i];
 
-		for (k = 0; k < o.n && o.v[k].kept_as != it; k++)
-			;
-		if (k < o.n)
+		if (taken[i])
 			continue;
 		(void)item_path(ipath, sizeof(ipath), rel, items->n, it);
-		if (it->err == 0 && items->n > 1) {
+		if (it->err == 0) {
 			struct item_key key;
 			item_key_init(&key, it);
 			rc = item_expired(txn, rel, &key);
@@ -1453,6 +1452,7 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	if (rc >= 0)
 		rc = (int)(kept < INT_MAX ? kept : INT_MAX);
 out:
+	free(taken);
 	olds_free(&o);
 	return rc;
 }

@@ -87,6 +87,15 @@ story_library >"$TMP/outside_story.txt"
 ln "$TMP/outside_story.txt" "$WATCH/linked_in.txt"
 wait_for documents 4
 grep -q "stored linked_in.txt" "$LOG" || fail "linked_in: $(tail -n 3 "$LOG")"
+# A feed repeating one item, linked in: its items are no hard links of
+# each other.
+for _ in 1 2; do
+	printf '{"title": "Notice", "content": "The ferry to Holm runs an hour late today."}\n'
+done >"$TMP/outside_feed.jsonl"
+ln "$TMP/outside_feed.jsonl" "$WATCH/linked_feed.jsonl"
+wait_for documents 6
+! grep -q "rejected linked_feed.jsonl" "$LOG" ||
+    fail "feed items: $(grep linked_feed "$LOG")"
 ok "a hard link made into the inbox is read"
 
 for f in empty.txt archive.txt big.txt pipe.txt secret.txt; do
@@ -108,7 +117,7 @@ ok "each rejection logged with its reason; daemon still running"
 
 # A rejected path that later holds an article is stored and un-rejected.
 story_library | head -n 10 | drop "$WATCH/empty.txt"
-wait_for documents 5
+wait_for documents 7
 wait_for rejected $((expected - 1))
 ok "a fixed file is stored and its rejection cleared"
 

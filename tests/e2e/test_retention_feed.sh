@@ -81,3 +81,22 @@ import json, sys
 assert json.load(open(sys.argv[1]))["expired_files_forgotten"] == 2
 PY
 ok "the expired items' records go with their file"
+
+# A feed of one item is stored under the file's own name; expired, it
+# is remembered as an item all the same: when the feed grows, only the
+# new item is stored.
+json_item story_library library | drop "$WATCH/single.jsonl"
+wait_log "stored single.jsonl (id" || fail "single not stored"
+stop_daemon
+export REPRINTD_NOW=$((T0 + 200 * DAY))
+start_daemon --config "$TMP/r.conf"
+ctl cleanup >/dev/null || fail "cleanup 3"
+wait_for documents 0
+{ json_item story_library library; json_item story_bridge bridge; } |
+    drop "$WATCH/single.jsonl"
+wait_for documents 1
+wait_log "single.jsonl: 1 items expired earlier, not stored again" ||
+    fail "single: $(grep single "$LOG")"
+grep -q "stored single.jsonl#1" "$LOG" || fail "single #1 not stored"
+! grep -q "stored single.jsonl#0" "$LOG" || fail "single #0 stored again"
+ok "a one-item feed's expired item is not stored again when it grows"
