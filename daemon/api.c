@@ -533,11 +533,15 @@ struct via_row {
 	struct match_result r;
 };
 
+/* Rows found through exact copies, at most (a story stored tens of
+ * thousands of times would make as many rows, built on the loop). */
+#define QUERY_VIA_MAX 4096
+
 struct via_walk {
 	uint64_t self;
 	struct via_row *v;
 	size_t n, cap;
-	int err;
+	int err, truncated;
 };
 
 /* A pair of the exact copy, as the query's own: the copy's side is the
@@ -549,6 +553,10 @@ via_pair(const struct store_pair *p, void *arg)
 	int self_a = p->a == w->self;
 	struct via_row *x;
 
+	if (w->n == QUERY_VIA_MAX) {
+		w->truncated = 1;
+		return 1;
+	}
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? 2 * w->cap : 64;
 		struct via_row *nv = realloc(w->v, cap * sizeof(*nv));
@@ -586,20 +594,22 @@ via_cmp(const void *x, const void *y)
  * once, as rows found via the copy. */
 static int
 query_via(struct api *a, struct store_txn *txn, struct matches_ctx *c,
-    const struct store_doc *qd, const struct detect_hit *hits, size_t nhits)
+    const struct store_doc *qd, const struct detect_hit *hits, size_t nhits,
+    int *truncated)
 {
 	struct via_walk w = {0};
 	struct store_doc xd;
 	size_t i, k;
 	int rc = 0;
 
-	for (i = 0; i < nhits && rc >= 0; i++)
+	for (i = 0; i < nhits && rc >= 0 && !w.truncated; i++)
 		if (hits[i].r.relation == MATCH_EXACT) {
 			w.self = hits[i].id;
 			rc = store_pairs_of(txn, w.self, via_pair, &w);
 			if (rc >= 0)
 				rc = w.err;
 		}
+	*truncated = w.truncated;
 	if (w.n > 1)
 		qsort(w.v, w.n, sizeof(*w.v), via_cmp);
 	for (i = 0; i < w.n && rc >= 0; i++) {
@@ -632,7 +642,7 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	const char *body;
 	char *name = NULL;
 	json_t *o;
-	int rc;
+	int rc, truncated = 0;
 
 	if (len > config_body_limit(&a->r->cfg)) {
 		reply_error(req, 413, "body larger than %" PRIu64 " bytes",
@@ -689,7 +699,7 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	 * times than boilerplate_df is found through its text's key, which
 	 * lists its first copies, not every one. */
 	if (rc >= 0)
-		rc = query_via(a, txn, &c, &qd, hits, nhits);
+		rc = query_via(a, txn, &c, &qd, hits, nhits, &truncated);
 	if (rc < 0) {
 		rows_free(&c);
 		if (rc == -ENOMEM)
@@ -699,8 +709,11 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 		goto out;
 	}
 	if ((o = json_pack("{s:n, s:o}", "path", "matches", rows_array(&c))) !=
-	    NULL)
+	    NULL) {
 		jmeta(o, "", &qd);
+		if (truncated)
+			json_object_set_new(o, "truncated", json_true());
+	}
 	reply(req, 200, o);
 out:
 	extract_doc_free(&ed);

@@ -1009,7 +1009,8 @@ render_text(json_t *m, FILE *f)
 			    sget(mem, "how"), fget(mem, "similarity"),
 			    delay_str(iget(mem, "delay_s"), d));
 			/* Described by its pair with another member. */
-			if (strcmp(sget(mem, "with"), sget(o, "path")) != 0)
+			if (*sget(mem, "with") != '\0' &&
+			    strcmp(sget(mem, "with"), sget(o, "path")) != 0)
 				fprintf(f, "  (with %s)", sget(mem, "with"));
 			fprintf(f, "\n");
 		}
