@@ -969,16 +969,17 @@ static void
 near_dup_how(
     const struct side *small, const struct side *large, struct match_result *r)
 {
-	double whole = inner_coverage(small), l = inner_coverage(large);
+	double s = inner_coverage(small), l = inner_coverage(large);
+	double whole = s > l ? s : l;
 
-	if (l > whole)
-		whole = l;
 	r->how = match_how_guess(whole, whole);
 	/* Edited within its sentences: a figure changed (figures read alike
-	 * to the grams), a word changed or mistyped on both sides. */
+	 * to the grams), a word changed or mistyped on both sides (neither
+	 * wholly covered inside: the gaps are looked for only then). */
 	if (r->how == MATCH_HOW_BOILERPLATE &&
 	    (r->facts_differ > 0 ||
-	        (inner_word_gaps(small) > 0 && inner_word_gaps(large) > 0)))
+	        (s < 1 && l < 1 && inner_word_gaps(small) > 0 &&
+	            inner_word_gaps(large) > 0)))
 		r->how = MATCH_HOW_REWRITE;
 	/* Moved paragraphs lose the grams over their ends: up to a few in a
 	 * hundred characters. */
