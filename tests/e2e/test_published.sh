@@ -13,18 +13,20 @@ story_orchard >"$WATCH/archive/.orchard.part"
 touch -d '2010-01-01 00:00:00 UTC' "$WATCH/archive/.orchard.part"
 mv "$WATCH/archive/.orchard.part" "$WATCH/archive/orchard-2010.txt"
 wait_for documents 1
-# A web page reprinting it, dated 2015 by its metadata, arriving later.
-{
-	cat <<'HTML'
-<!DOCTYPE html><html><head><title>Late frost</title>
+# orchard_page TITLE DATE: the orchard story as a web page published then.
+orchard_page() {
+	cat <<HTML
+<!DOCTYPE html><html><head><title>$1</title>
 <script type="application/ld+json">
 {"@context":"https://schema.org","@type":"NewsArticle",
- "datePublished":"2015-03-01T00:00:00Z"}
+ "datePublished":"$2"}
 </script></head><body><article>
 HTML
 	story_orchard | awk 'BEGIN { RS = "" } { print "<p>" $0 "</p>" }'
 	echo "</article></body></html>"
-} | drop "$WATCH/web/orchard.html"
+}
+# A web page reprinting it, dated 2015 by its metadata, arriving later.
+orchard_page "Late frost" 2015-03-01T00:00:00Z | drop "$WATCH/web/orchard.html"
 story_ferry | drop "$WATCH/ferry.txt"
 wait_for documents 3
 
@@ -47,17 +49,8 @@ ok "an old file's mtime is its publication time; a new file's is its arrival"
 
 # A query is dated by its own metadata: an article published in 2005
 # says so, and is the original of the 2010 text it matches.
-{
-	cat <<'HTML'
-<!DOCTYPE html><html><head><title>Late frost (first edition)</title>
-<script type="application/ld+json">
-{"@context":"https://schema.org","@type":"NewsArticle",
- "datePublished":"2005-06-01T00:00:00Z"}
-</script></head><body><article>
-HTML
-	story_orchard | awk 'BEGIN { RS = "" } { print "<p>" $0 "</p>" }'
-	echo "</article></body></html>"
-} >"$TMP/first.html"
+orchard_page "Late frost (first edition)" 2005-06-01T00:00:00Z \
+    >"$TMP/first.html"
 curl -s --unix-socket "$SOCK" --data-binary @"$TMP/first.html" \
     "http://localhost/v1/query?name=first.html" >"$TMP/q.json"
 python3 - "$TMP/q.json" <<'PY' || fail "query: $(cat "$TMP/q.json")"
