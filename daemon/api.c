@@ -1089,28 +1089,31 @@ out:
 /*
  * Per source: its documents, how many of them reprint (exact, near
  * duplicate or excerpt) an original of another source, and from whom.
- * A copy counts once, for the story's first original: the earliest
- * published of its pairs' originals, followed back to one that is no
- * copy of an earlier one (a story in
- * many places makes pairs between its copies too: each copy reprints the
- * original, not every copy before it). One pass over the documents, one
- * over the pairs; by-id arrays from the lowest stored id (ids are dense,
- * never reused, and retention takes the oldest: the span is about the
- * stored documents, not every id ever given).
+ * A copy counts once, for its cluster's original (the documents joined
+ * by such pairs, the original chosen as /v1/cluster and the report
+ * choose it: a story in many places makes pairs between its copies too,
+ * and each copy reprints the original, not every copy before it). One
+ * pass over the documents, one over the pairs; by-id arrays from the
+ * lowest stored id (ids are dense, never reused, and retention takes the
+ * oldest: the span is about the stored documents, not every id ever
+ * given).
  */
 struct sources_ctx {
-	json_t *index; /* source name ("" unknown) -> position in names */
-	json_t *names; /* array of names */
-	uint32_t *of;  /* source position + 1 by document id, 0 none */
-	int64_t *when; /* by id: store_doc_time() */
-	uint64_t base; /* the lowest id: index 0 of the by-id arrays */
-	uint64_t span; /* length of the by-id arrays */
+	json_t *index;  /* source name ("" unknown) -> position in names */
+	json_t *names;  /* array of names */
+	uint32_t *of;   /* source position + 1 by document id, 0 none */
+	int64_t *when;  /* by id: store_doc_time() */
+	uint32_t *ntok; /* by id: tokens */
+	uint64_t base;  /* the lowest id: index 0 of the by-id arrays */
+	uint64_t span;  /* length of the by-id arrays */
 	uint64_t *docs, *reprints, *reprinted; /* by source */
-	uint64_t *orig;       /* by id: the earliest original of its pairs */
-	unsigned char *origd; /* by id: counted in reprinted */
+	uint32_t *uf;           /* by id: union-find parent (an index) */
+	struct cluster_edge *e; /* the same-story pairs */
+	size_t ne, ecap;
 	uint64_t *links; /* copy source << 32 | original source, per copy */
 	size_t nlinks, linkcap;
 	size_t nsrc;
+	int64_t window_us;
 	int err;
 };
 
@@ -1121,7 +1124,7 @@ sources_doc_cb(const struct store_doc *d, void *arg)
 	const char *name = d->source != NULL ? d->source : "";
 	json_t *ix = json_object_get(c->index, name);
 	uint64_t *nv;
-	uint32_t *nof;
+	uint32_t *nof, *nt;
 	int64_t *nw;
 	size_t pos, cap;
 
@@ -1148,23 +1151,19 @@ sources_doc_cb(const struct store_doc *d, void *arg)
 		if ((nw = realloc(c->when, cap * sizeof(*nw))) == NULL)
 			goto nomem;
 		c->when = nw;
+		if ((nt = realloc(c->ntok, cap * sizeof(*nt))) == NULL)
+			goto nomem;
+		c->ntok = nt;
 		c->span = cap;
 	}
 	c->of[d->id - c->base] = (uint32_t)pos + 1;
 	c->when[d->id - c->base] = store_doc_time(d);
+	c->ntok[d->id - c->base] = d->ntokens;
 	c->docs[pos]++;
 	return 0;
 nomem:
 	c->err = -ENOMEM;
 	return 1;
-}
-
-/* Documents a and b, by their index in the by-id arrays (id - base):
- * a published before b (by id on a tie). */
-static int
-sources_before(const struct sources_ctx *c, uint64_t a, uint64_t b)
-{
-	return c->when[a] != c->when[b] ? c->when[a] < c->when[b] : a < b;
 }
 
 /* The by-id index of a stored document's id, or UINT64_MAX. */
@@ -1176,61 +1175,155 @@ sources_at(const struct sources_ctx *c, uint64_t id)
 	return id >= c->base && i < c->span && c->of[i] != 0 ? i : UINT64_MAX;
 }
 
+static uint32_t
+sources_root(uint32_t *uf, uint32_t i)
+{
+	while (uf[i] != i) {
+		uf[i] = uf[uf[i]];
+		i = uf[i];
+	}
+	return i;
+}
+
 static int
 sources_pair_cb(const struct store_pair *p, void *arg)
 {
 	struct sources_ctx *c = arg;
-	uint64_t copy, orig;
+	uint64_t ia, ib;
+	uint32_t ra, rb;
 
-	if (p->original == 0 || p->relation == MATCH_PARTIAL ||
-	    p->relation == MATCH_NONE)
+	if (p->relation != MATCH_EXACT && p->relation != MATCH_NEAR_DUPLICATE &&
+	    p->relation != MATCH_EXCERPT)
 		return 0;
-	copy = sources_at(c, p->original == p->a ? p->b : p->a);
-	orig = sources_at(c, p->original);
-	if (copy == UINT64_MAX || orig == UINT64_MAX)
+	if ((ia = sources_at(c, p->a)) == UINT64_MAX ||
+	    (ib = sources_at(c, p->b)) == UINT64_MAX)
 		return 0;
-	/* orig holds index + 1: 0 is none. */
-	if (c->orig[copy] == 0 || sources_before(c, orig, c->orig[copy] - 1))
-		c->orig[copy] = orig + 1;
+	if (c->ne == c->ecap) {
+		size_t cap = c->ecap ? 2 * c->ecap : 256;
+		struct cluster_edge *ne = realloc(c->e, cap * sizeof(*ne));
+		if (ne == NULL) {
+			c->err = -ENOMEM;
+			return 1;
+		}
+		c->e = ne;
+		c->ecap = cap;
+	}
+	c->e[c->ne++] =
+	    (struct cluster_edge){p->a, p->b, p->relation, p->original};
+	ra = sources_root(c->uf, (uint32_t)ia);
+	rb = sources_root(c->uf, (uint32_t)ib);
+	if (ra != rb)
+		c->uf[ra > rb ? ra : rb] = ra < rb ? ra : rb;
 	return 0;
 }
 
-/* Each copy's first original (its original's, followed back), counted
- * for the two sources when they differ. */
+/* A copy of source sc of an original of source so. */
+static int
+sources_link(struct sources_ctx *c, size_t sc, size_t so)
+{
+	if (c->nlinks == c->linkcap) {
+		size_t cap = c->linkcap ? c->linkcap * 2 : 256;
+		uint64_t *nv = realloc(c->links, cap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -ENOMEM;
+		c->links = nv;
+		c->linkcap = cap;
+	}
+	c->links[c->nlinks++] = (uint64_t)sc << 32 | so;
+	c->reprints[sc]++;
+	return 0;
+}
+
+/*
+ * Each cluster's original (cluster_pick_original, over its members and
+ * edges, grouped by a counting sort on their roots), and every member of
+ * another source than the original's counted as its copy.
+ */
 static int
 sources_count(struct sources_ctx *c)
 {
-	for (uint64_t id = 0; id < c->span; id++) {
-		uint64_t o = c->orig[id];
-		size_t so, sc, hops = 0;
+	size_t n = (size_t)c->span, i, k;
+	uint32_t *start = calloc(n + 1, sizeof(*start));
+	uint32_t *estart = calloc(n + 1, sizeof(*estart));
+	uint32_t *mem = malloc((n + 1) * sizeof(*mem));
+	uint32_t *eix = malloc((c->ne + 1) * sizeof(*eix));
+	struct cluster_member *cm = NULL;
+	struct cluster_edge *ce = NULL;
+	size_t cmcap = 0, cecap = 0;
+	int rc = -ENOMEM;
 
-		if (o-- == 0)
-			continue;
-		/* Earlier ones only: the walk ends. */
-		while (c->orig[o] != 0 &&
-		       sources_before(c, c->orig[o] - 1, o) && hops++ < 64)
-			o = c->orig[o] - 1;
-		so = c->of[o] - 1;
-		sc = c->of[id] - 1;
-		if (so == sc)
-			continue; /* a source repeating itself */
-		if (c->nlinks == c->linkcap) {
-			size_t cap = c->linkcap ? c->linkcap * 2 : 256;
-			uint64_t *nv = realloc(c->links, cap * sizeof(*nv));
-
-			if (nv == NULL)
-				return -ENOMEM;
-			c->links = nv;
-			c->linkcap = cap;
-		}
-		c->links[c->nlinks++] = (uint64_t)sc << 32 | so;
-		c->reprints[sc]++;
-		if (!c->origd[o]) {
-			c->origd[o] = 1;
-			c->reprinted[so]++;
-		}
+	if (start == NULL || estart == NULL || mem == NULL || eix == NULL)
+		goto out;
+	/* Members and edges by root: counts, then offsets, then slots. */
+	for (i = 0; i < n; i++)
+		if (c->of[i] != 0)
+			start[sources_root(c->uf, (uint32_t)i) + 1]++;
+	for (i = 0; i < c->ne; i++)
+		estart[sources_root(c->uf, (uint32_t)sources_at(c, c->e[i].a)) +
+		       1]++;
+	for (i = 0; i < n; i++) {
+		start[i + 1] += start[i];
+		estart[i + 1] += estart[i];
 	}
-	return 0;
+	for (i = 0; i < n; i++)
+		if (c->of[i] != 0)
+			mem[start[sources_root(c->uf, (uint32_t)i)]++] =
+			    (uint32_t)i;
+	for (i = 0; i < c->ne; i++)
+		eix[estart[sources_root(c->uf,
+		    (uint32_t)sources_at(c, c->e[i].a))]++] = (uint32_t)i;
+	/* start[r] is now the end of root r's members, start[r - 1] (or 0)
+	 * their beginning; the same for the edges. */
+	for (size_t r = 0; r < n; r++) {
+		size_t m0 = r ? start[r - 1] : 0, m1 = start[r];
+		size_t e0 = r ? estart[r - 1] : 0, e1 = estart[r];
+		size_t orig, so;
+		int counted = 0;
+
+		if (m1 - m0 < 2)
+			continue;
+		if (m1 - m0 > cmcap) {
+			cmcap = m1 - m0;
+			free(cm);
+			if ((cm = malloc(cmcap * sizeof(*cm))) == NULL)
+				goto out;
+		}
+		if (e1 - e0 > cecap) {
+			cecap = e1 - e0;
+			free(ce);
+			if ((ce = malloc(cecap * sizeof(*ce))) == NULL)
+				goto out;
+		}
+		for (k = m0; k < m1; k++) {
+			uint32_t x = mem[k];
+			cm[k - m0] = (struct cluster_member){
+			    c->base + x, c->when[x], c->ntok[x], c->when[x]};
+		}
+		for (k = e0; k < e1; k++)
+			ce[k - e0] = c->e[eix[k]];
+		orig = mem[m0 + cluster_pick_original(
+		                    cm, m1 - m0, ce, e1 - e0, c->window_us)];
+		so = c->of[orig] - 1;
+		for (k = m0; k < m1; k++) {
+			size_t sc = c->of[mem[k]] - 1;
+			if (mem[k] == orig || sc == so)
+				continue; /* a source repeating itself */
+			if (sources_link(c, sc, so) < 0)
+				goto out;
+			counted = 1;
+		}
+		c->reprinted[so] += counted;
+	}
+	rc = 0;
+out:
+	free(start);
+	free(estart);
+	free(mem);
+	free(eix);
+	free(cm);
+	free(ce);
+	return rc;
 }
 
 struct from_row {
@@ -1277,15 +1370,17 @@ h_sources(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 	c.nsrc = json_array_size(c.names);
 	c.reprints = calloc(c.nsrc + 1, sizeof(*c.reprints));
 	c.reprinted = calloc(c.nsrc + 1, sizeof(*c.reprinted));
-	c.orig = calloc(c.span + 1, sizeof(*c.orig));
-	c.origd = calloc(c.span + 1, 1);
+	c.uf = malloc((c.span + 1) * sizeof(*c.uf));
+	c.window_us = (int64_t)a->r->cfg.original_window * 1000000;
 	rows = calloc(c.nsrc + 1, sizeof(*rows));
 	fr = calloc(c.nsrc + 1, sizeof(*fr));
-	if (c.reprints == NULL || c.reprinted == NULL || c.orig == NULL ||
-	    c.origd == NULL || rows == NULL || fr == NULL) {
+	if (c.reprints == NULL || c.reprinted == NULL || c.uf == NULL ||
+	    rows == NULL || fr == NULL) {
 		rc = -ENOMEM;
 		goto fail;
 	}
+	for (i = 0; i < c.span; i++)
+		c.uf[i] = (uint32_t)i;
 	if (c.span > 0 &&
 	    ((rc = store_pair_each(txn, sources_pair_cb, &c)) < 0 ||
 	        (rc = c.err) < 0 || (rc = sources_count(&c)) < 0))
@@ -1350,9 +1445,10 @@ out:
 	free(c.reprints);
 	free(c.reprinted);
 	free(c.links);
-	free(c.orig);
+	free(c.uf);
+	free(c.e);
 	free(c.when);
-	free(c.origd);
+	free(c.ntok);
 	free(rows);
 	free(fr);
 }

@@ -11,15 +11,34 @@ when(const struct cluster_member *m)
 	return m->published != 0 ? m->published : m->first_seen;
 }
 
-static size_t
-find(const struct cluster_member *m, size_t n, uint64_t id)
-{
+/* A member's id and index, sorted by id: edges find their ends by
+ * bisection (a story in thousands of places is one cluster). */
+struct by_id {
+	uint64_t id;
 	size_t i;
+};
 
-	for (i = 0; i < n; i++)
-		if (m[i].id == id)
-			return i;
-	return n;
+static int
+by_id_cmp(const void *x, const void *y)
+{
+	const struct by_id *a = x, *b = y;
+
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static size_t
+find(const struct by_id *ix, size_t n, uint64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && ix[lo].id == id ? ix[lo].i : n;
 }
 
 size_t
@@ -28,6 +47,7 @@ cluster_pick_original(const struct cluster_member *m, size_t n,
 {
 	unsigned *wins = NULL;
 	unsigned char *beaten = NULL, *cand = NULL;
+	struct by_id *ix = NULL;
 	size_t i, best, earliest = 0, w, l;
 
 	if (n == 0)
@@ -40,21 +60,24 @@ cluster_pick_original(const struct cluster_member *m, size_t n,
 	wins = calloc(n, sizeof(*wins));
 	beaten = calloc(n, 1);
 	cand = calloc(n, 1);
-	if (wins == NULL || beaten == NULL || cand == NULL) {
+	ix = malloc(n * sizeof(*ix));
+	if (wins == NULL || beaten == NULL || cand == NULL || ix == NULL) {
 		/* No memory for the refinement: the earliest is a fine
 		 * answer, and what the rule gives without overlap. */
 		best = earliest;
 		goto out;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		cand[i] = when(&m[i]) - when(&m[earliest]) <= window_us;
-	/* Members are few (bounded by the caller) and edges are looked up
-	 * once each: the linear find is fine at that size. */
+		ix[i].id = m[i].id;
+		ix[i].i = i;
+	}
+	qsort(ix, n, sizeof(*ix), by_id_cmp);
 	for (i = 0; i < ne; i++) {
 		if (e[i].original == 0)
 			continue;
-		w = find(m, n, e[i].original);
-		l = find(m, n, e[i].original == e[i].a ? e[i].b : e[i].a);
+		w = find(ix, n, e[i].original);
+		l = find(ix, n, e[i].original == e[i].a ? e[i].b : e[i].a);
 		if (w == n || l == n || !cand[w] || !cand[l])
 			continue;
 		/* Every pair's own original beats the other: a copy wrapped
@@ -94,5 +117,6 @@ out:
 	free(wins);
 	free(beaten);
 	free(cand);
+	free(ix);
 	return best;
 }

@@ -166,3 +166,32 @@ for i in 4 5 6; do
 	    fail "p$i paired with the first page: $(cat "$TMP/m.json")"
 done
 ok "a site's own copy of a page makes no story of its chrome"
+
+# Who reprints whom follows clusters in /v1/sources as in the report: a
+# digest that reprints a paper's excerpt of a story, with more text of
+# its own, is only partial with the story, but its pair with the excerpt
+# joins it to the story's cluster (whose original, published together,
+# is the text that contains the others: the digest). Following pairs
+# back, sources said otherwise than the report.
+docs0=$(status_field documents)
+story_ferry | drop "$WATCH/ferrywire/ferry.txt"
+wait_for documents $((docs0 + 1))
+story_ferry | sed -n '1,7p' | drop "$WATCH/ferrypaper/ferry-lede.txt"
+wait_for documents $((docs0 + 2))
+{ story_ferry | sed -n '1,7p'; echo; story_orchard | sed -n '3,$p'; } |
+    drop "$WATCH/ferrydigest/digest.txt"
+wait_for documents $((docs0 + 3))
+ctl sources --json >"$TMP/sources.json"
+ctl report --format json >"$TMP/report.json"
+python3 - "$TMP/sources.json" "$TMP/report.json" <<'PY' || fail "sources: $(cat "$TMP/sources.json")"
+import json, sys
+s = {r["source"]: r for r in map(json.loads, open(sys.argv[1]))}
+r = json.load(open(sys.argv[2]))
+ferry = ("ferrywire", "ferrypaper", "ferrydigest")
+rep = sorted((x["reprinter"], x["original_source"], x["count"])
+             for x in r["reprints_of"] if x["reprinter"] in ferry)
+src = sorted((k, f["source"], f["reprints"]) for k in ferry
+             for f in s[k]["from"])
+assert rep == src and len(src) == 2, (rep, src)
+PY
+ok "sources credits a cluster's copies to its original, as the report does"
