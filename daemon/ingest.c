@@ -341,53 +341,84 @@ moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
 }
 
 /*
+ * 1 if stored document id's file (an item's: its file) is the file sb
+ * describes under another name, with its path in *opath (into the map);
+ * 0 if not (or another item of doc's own file: a feed repeating an item
+ * is no other name of itself); or a store error.
+ */
+static int
+same_inode(struct reprintd *r, struct store_txn *txn,
+    const struct store_doc *doc, const struct stat *sb, uint64_t id,
+    const char **opath)
+{
+	char full[PATH_MAX];
+	struct store_doc other;
+	struct stat osb;
+	const char *hash;
+	int rc, len;
+
+	if ((rc = store_doc_get(txn, id, &other)) < 0)
+		return rc == STORE_ENOTFOUND ? 0 : rc;
+	hash = strrchr(other.path, '#');
+	len = hash != NULL && text_item_suffix(hash) ? (int)(hash - other.path)
+	                                             : (int)strlen(other.path);
+	if (strncmp(other.path, doc->path, (size_t)len) == 0 &&
+	    (doc->path[len] == '\0' || text_item_suffix(doc->path + len)))
+		return 0;
+	if ((size_t)snprintf(full, sizeof(full), "%s/%.*s", r->watch_real, len,
+	        other.path) >= sizeof(full) ||
+	    stat(full, &osb) < 0 || osb.st_dev != sb->st_dev ||
+	    osb.st_ino != sb->st_ino)
+		return 0;
+	*opath = other.path;
+	return 1;
+}
+
+/* Exact copies looked at for another name of a file: a story stored more
+ * times than detection pairs (its earliest copies) has its others under
+ * its text's key. */
+#define SAME_FILE_MAX 1024
+
+/*
  * A file with more than one name (a hard link) whose other name is
  * stored: the same file is no reprint of itself. Its exact copies are
- * looked at (an item's by its file), and one whose file is this one
- * (device and inode) makes this name a rejection. Returns 2 if doc was
- * such a name (rejected), 0 if not, or a store error.
+ * looked at (the hits, then the text's key), and one whose file is this
+ * one (device and inode) makes this name a rejection. Returns 2 if doc
+ * was such a name (rejected), 0 if not, or a store error.
  */
 static int
 same_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
     const struct store_doc *doc, const struct stat *sb,
     const struct detect_hit *hits, size_t nhits)
 {
-	char full[PATH_MAX];
-	struct store_doc other;
-	struct stat osb;
-	size_t i;
-	int rc;
+	const char *opath = NULL;
+	uint64_t *ids = NULL;
+	size_t i, nids = 0, exact = 0;
+	int rc = 0;
 
 	if (sb == NULL || sb->st_nlink < 2)
 		return 0;
-	for (i = 0; i < nhits; i++) {
-		const char *hash;
-		int len;
-
-		if (hits[i].r.relation != MATCH_EXACT)
-			continue;
-		if ((rc = store_doc_get(txn, hits[i].id, &other)) < 0)
-			return rc;
-		hash = strrchr(other.path, '#');
-		len = hash != NULL && text_item_suffix(hash)
-		          ? (int)(hash - other.path)
-		          : (int)strlen(other.path);
-		/* Another item of this very file (a feed repeating one
-		 * item) is no other name of it. */
-		if (strncmp(other.path, doc->path, (size_t)len) == 0 &&
-		    (doc->path[len] == '\0' ||
-		        text_item_suffix(doc->path + len)))
-			continue;
-		if ((size_t)snprintf(full, sizeof(full), "%s/%.*s",
-		        r->watch_real, len, other.path) >= sizeof(full) ||
-		    stat(full, &osb) < 0 || osb.st_dev != sb->st_dev ||
-		    osb.st_ino != sb->st_ino)
-			continue;
-		rc = reject(r, txn, n, doc->path,
-		    "hard link: the same file as %s", other.path);
-		return rc < 0 ? rc : 2;
+	for (i = 0; i < nhits && rc == 0; i++)
+		if (hits[i].r.relation == MATCH_EXACT) {
+			exact++;
+			rc = same_inode(r, txn, doc, sb, hits[i].id, &opath);
+		}
+	if (rc == 0 && exact > 0) {
+		if ((ids = malloc((SAME_FILE_MAX + 1) * sizeof(*ids))) == NULL)
+			return -ENOMEM;
+		rc = store_exact_docs(
+		    txn, doc->norm_hash, ids, SAME_FILE_MAX, &nids);
+		if (nids > SAME_FILE_MAX)
+			nids = SAME_FILE_MAX;
+		for (i = 0; i < nids && rc == 0; i++)
+			rc = same_inode(r, txn, doc, sb, ids[i], &opath);
+		free(ids);
 	}
-	return 0;
+	if (rc <= 0)
+		return rc;
+	rc = reject(
+	    r, txn, n, doc->path, "hard link: the same file as %s", opath);
+	return rc < 0 ? rc : 2;
 }
 
 /*

@@ -195,3 +195,13 @@ src = sorted((k, f["source"], f["reprints"]) for k in ferry
 assert rep == src and len(src) == 2, (rep, src)
 PY
 ok "sources credits a cluster's copies to its original, as the report does"
+
+# A hard link of the ninth copy of a story: detection pairs a copy with
+# the earliest eight, yet the file is known as the same one.
+rej0=$(status_field rejected)
+mkdir -p "$WATCH/paper12"
+ln "$WATCH/paper8/library.txt" "$WATCH/paper12/library.txt"
+wait_for rejected $((rej0 + 1))
+grep -q "rejected paper12/library.txt: hard link: the same file as paper8/library.txt" "$LOG" ||
+    fail "hard link: $(grep paper12 "$LOG")"
+ok "a hard link of a story's ninth copy is no copy of its own"
