@@ -1192,8 +1192,7 @@ sources_pair_cb(const struct store_pair *p, void *arg)
 	uint64_t ia, ib;
 	uint32_t ra, rb;
 
-	if (p->relation != MATCH_EXACT && p->relation != MATCH_NEAR_DUPLICATE &&
-	    p->relation != MATCH_EXCERPT)
+	if (!match_same_story(p->relation))
 		return 0;
 	if ((ia = sources_at(c, p->a)) == UINT64_MAX ||
 	    (ib = sources_at(c, p->b)) == UINT64_MAX)

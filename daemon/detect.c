@@ -496,14 +496,6 @@ out:
 #define STORY_KEEP 8     /* holders verified, most hits first */
 #define STORY_CHECK 16   /* holders whose pairs are read, at most */
 
-/* The relations that make two documents copies of one story. */
-static int
-same_story(uint32_t relation)
-{
-	return relation == MATCH_EXACT || relation == MATCH_NEAR_DUPLICATE ||
-	       relation == MATCH_EXCERPT;
-}
-
 struct holder_walk {
 	struct store_txn *txn;
 	uint64_t self;
@@ -528,7 +520,7 @@ holder_pair(const struct store_pair *p, void *arg)
 	uint64_t other = p->a == w->self ? p->b : p->a;
 	struct store_doc od;
 
-	if (!same_story(p->relation) ||
+	if (!match_same_story(p->relation) ||
 	    bsearch(&other, w->ids, w->n, sizeof(*w->ids), u64_cmp) == NULL)
 		return 0;
 	if (store_doc_get(w->txn, other, &od) < 0)
@@ -624,7 +616,7 @@ story_hits(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 			goto out;
 		/* With nothing masked, only a copy of the story counts: a
 		 * passage in common may be anyone's stock text. */
-		if (!same_story(r.relation))
+		if (!match_same_story(r.relation))
 			continue;
 		(*out)[*n].id = c[i].id;
 		(*out)[*n].r = r;
@@ -706,7 +698,7 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	    (rc = exact_hits(txn, d, self, &out, &n)) < 0)
 		goto out;
 	for (copies = 0, i = 0; i < n; i++)
-		copies += same_story(out[i].r.relation);
+		copies += match_same_story(out[i].r.relation);
 	if (copies == 0 && common.n >= MIN_HITS &&
 	    common.n >= STORY_COMMON * nkeys &&
 	    (rc = story_hits(txn, d, self, recent, &common, p, &out, &n)) < 0)

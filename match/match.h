@@ -27,6 +27,14 @@ enum match_relation {
 const char *match_relation_name(enum match_relation r);
 /* The relation named s, or -1. */
 int match_relation_parse(const char *s);
+/* Whether relation r makes two texts copies of one story (exact, near
+ * duplicate, excerpt; not partial): what joins a syndication cluster. */
+static inline int
+match_same_story(uint32_t r)
+{
+	return r == MATCH_EXACT || r == MATCH_NEAR_DUPLICATE ||
+	       r == MATCH_EXCERPT;
+}
 
 /*
  * How a near duplicate differs from the other text, once both are
