@@ -1271,37 +1271,37 @@ olds_rename(struct store_txn *txn, struct olds *o, const char *rel,
  */
 #define ITEM_ASIDE "#dropped-"
 
-/* An item's identity across edits: "u" and its URL, else "t" and its
- * title (malloc'd), or NULL. */
-static char *
+/* An item's identity across edits: its URL, else its title (hashed, each
+ * with a seed of its own), or 0 for neither. */
+static uint64_t
 item_identity(const char *url, const char *title)
 {
 	const char *v = url != NULL ? url : title;
-	size_t n;
-	char *id;
 
-	if (v == NULL || (id = malloc((n = strlen(v)) + 2)) == NULL)
-		return NULL;
-	id[0] = url != NULL ? 'u' : 't';
-	memcpy(id + 1, v, n + 1);
-	return id;
+	return v == NULL ? 0
+	                 : XXH3_64bits_withSeed(v, strlen(v), url ? 'u' : 't');
 }
 
-/* Its text's: "h" and the hash in hex (malloc'd), or NULL. */
-static char *
+/* Its text's, apart from the URLs' and titles'. */
+static uint64_t
 text_identity(uint64_t text_hash)
 {
-	char *id = malloc(18);
-
-	if (id != NULL)
-		snprintf(id, 18, "h%016" PRIx64, text_hash);
-	return id;
+	return XXH3_64bits_withSeed(&text_hash, sizeof(text_hash), 'h');
 }
 
 static int
-str_ptr_cmp(const void *a, const void *b)
+u64_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether identity id (0: none) is among the sorted ids. */
+static int
+identity_in(uint64_t id, const uint64_t *ids, size_t n)
+{
+	return id != 0 && n > 0 && bsearch(&id, ids, n, sizeof(*ids), u64_cmp);
 }
 
 static int
@@ -1309,9 +1309,9 @@ olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
     const struct items *items, const unsigned char *taken, size_t *aside)
 {
 	char name[PATH_MAX + 48];
-	char **ids = NULL, *mine;
+	uint64_t *ids;
 	size_t i, k, nids = 0, rlen = strlen(rel);
-	int rc = 0, edited;
+	int rc = 0;
 
 	/* The new items no old one keeps, by identity: edits. */
 	if ((ids = calloc(2 * items->n + 1, sizeof(*ids))) == NULL)
@@ -1323,30 +1323,22 @@ olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
 		if (it->err != 0 || taken[k])
 			continue;
 		item_key_init(&key, it);
-		if ((ids[nids] = item_identity(key.url, key.title)) != NULL)
+		if ((ids[nids] = item_identity(key.url, key.title)) != 0)
 			nids++;
-		if ((ids[nids] = text_identity(key.text_hash)) != NULL)
-			nids++;
+		ids[nids++] = text_identity(key.text_hash);
 		item_key_free(&key);
 	}
 	if (nids > 1)
-		qsort(ids, nids, sizeof(*ids), str_ptr_cmp);
+		qsort(ids, nids, sizeof(*ids), u64_cmp);
 	for (i = 0; i < o->n && rc >= 0; i++) {
 		struct old_item *x = &o->v[i];
 
 		if (x->kept_as != NULL || strncmp(x->path, rel, rlen) != 0 ||
 		    !text_item_suffix(x->path + rlen))
 			continue;
-		mine = item_identity(x->url, x->title);
-		edited = mine != NULL && nids > 0 &&
-		         bsearch(&mine, ids, nids, sizeof(*ids), str_ptr_cmp);
-		free(mine);
-		mine = text_identity(x->text_hash);
-		edited |= mine != NULL && nids > 0 &&
-		          bsearch(&mine, ids, nids, sizeof(*ids), str_ptr_cmp);
-		free(mine);
-		if (edited)
-			continue;
+		if (identity_in(item_identity(x->url, x->title), ids, nids) ||
+		    identity_in(text_identity(x->text_hash), ids, nids))
+			continue; /* edited: it goes */
 		snprintf(
 		    name, sizeof(name), "%s" ITEM_ASIDE "%" PRIu64, rel, x->id);
 		if ((rc = old_rename(txn, x, name)) == -EEXIST) {
@@ -1358,8 +1350,6 @@ olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
 		(*aside)++;
 		x->aside = 1;
 	}
-	for (k = 0; k < nids; k++)
-		free(ids[k]);
 	free(ids);
 	return rc;
 }
