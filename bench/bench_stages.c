@@ -397,8 +397,10 @@ stage_store(const char *dir, struct doc *d, size_t n, int nosync,
 		for (j = 0; j < m; j++) {
 			if (with_detect) {
 				td = now_s();
-				rc = detect_run(txn, p[j].md, 0, recent, &mp,
-				    &hits, &nhits);
+				struct detect_req dq = {
+				    p[j].md, 0, NULL, recent, &mp};
+				rc = detect_run(
+				    txn, &dq, &hits, &nhits, NULL, NULL);
 				detect_s += now_s() - td;
 				if (rc < 0)
 					break;

@@ -635,6 +635,7 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	struct matches_ctx c = {0};
 	struct match_doc *md = NULL;
 	struct detect_hit *hits = NULL;
+	struct detect_req dq;
 	struct store_doc qd;
 	struct extract_limits lim = {0};
 	struct extract_doc ed = {0};
@@ -672,8 +673,9 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 		extract_doc_free(&ed);
 		return;
 	}
-	rc = detect_run(
-	    txn, md, 0, a->r->recent, &a->r->cfg.match, &hits, &nhits);
+	dq = (struct detect_req){
+	    md, 0, ed.source, a->r->recent, &a->r->cfg.match};
+	rc = detect_run(txn, &dq, &hits, &nhits, NULL, NULL);
 	if (rc < 0) {
 		reply_store_error(req, rc);
 		goto out;

@@ -376,6 +376,30 @@ common_keys(struct store_txn *txn, const uint64_t *keys, size_t nkeys,
 }
 
 /*
+ * The features of stored document id (whose record is sd): the recent
+ * ones, or rebuilt from its stored text into *built (the caller frees).
+ */
+static int
+features_of(struct store_txn *txn, uint64_t id, const struct store_doc *sd,
+    struct detect_recent *recent, const struct match_doc **o,
+    struct match_doc **built)
+{
+	const void *text;
+	size_t len;
+	int rc;
+
+	*built = NULL;
+	if ((*o = recent_find(recent, id, sd)) != NULL)
+		return 0;
+	if ((rc = store_doc_text(txn, id, &text, &len)) < 0)
+		return rc;
+	if ((rc = match_doc_build_light(text, len, built)) < 0)
+		return rc;
+	*o = *built;
+	return 0;
+}
+
+/*
  * Verify one candidate: take its features from the recent ones or
  * rebuild them from the stored text, and compare, unless its record says
  * it is the same text (an exact copy needs neither its text nor its
@@ -392,23 +416,16 @@ verify_one(struct store_txn *txn, const struct match_doc *d, uint64_t id,
     struct match_result *r)
 {
 	struct store_doc sd;
-	const void *text;
-	size_t len;
 	const struct match_doc *o;
-	struct match_doc *built = NULL;
+	struct match_doc *built;
 	int rc;
 
 	if ((rc = store_doc_get(txn, id, &sd)) < 0)
 		return rc;
 	if (match_verify_exact(d, sd.norm_hash, sd.ntokens, r))
 		return 0;
-	if ((o = recent_find(recent, id, &sd)) == NULL) {
-		if ((rc = store_doc_text(txn, id, &text, &len)) < 0)
-			return rc;
-		if ((rc = match_doc_build_light(text, len, &built)) < 0)
-			return rc;
-		o = built;
-	}
+	if ((rc = features_of(txn, id, &sd, recent, &o, &built)) < 0)
+		return rc;
 	if (*v == NULL)
 		rc = match_verifier_new(d, common->v, common->n, v);
 	if (rc == 0)
@@ -630,11 +647,242 @@ out:
 	return rc;
 }
 
-int
-detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
-    struct detect_recent *recent, const struct match_params *p,
-    struct detect_hit **hits, size_t *nhits)
+/*
+ * A site's own lines inside its articles (a newsletter's footer, an
+ * "about us" paragraph, a subscription call the page does not mark) are
+ * boilerplate once more than boilerplate_df documents hold them. Before
+ * that, two short pages of the site share them as a quarter of their
+ * text or more, and every page of a new site paired `partial` (or worse,
+ * `excerpt`) with every other. Three documents of one source that are not
+ * copies of each other tell it: text that d shares with two of them is
+ * the site's, not a story's. So, among the hits of d's own source (not
+ * exact copies), a key of d held by two of them that no stored pair makes
+ * copies of each other is the site's: those hits are verified again with
+ * it masked, and so are the partial pairs between them (which the same
+ * lines made, while only two pages knew them), for the caller to remove.
+ * Copies of one story saved by the site (a page updated, saved twice)
+ * share their text as copies, which is not masked.
+ */
+#define SITE_MAX 64 /* documents of d's source weighed, at most */
+
+struct site_doc {
+	uint64_t id;
+	size_t hit;     /* its index among the hits */
+	uint64_t story; /* bit j: stored as a copy of member j */
+};
+
+struct site {
+	struct site_doc m[SITE_MAX]; /* sorted by id */
+	size_t n, self;              /* self: the member whose pairs are read */
+	struct detect_stale part[SITE_MAX]; /* partial pairs among members */
+	size_t npart;
+};
+
+static int
+site_doc_cmp(const void *x, const void *y)
 {
+	const struct site_doc *a = x, *b = y;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static size_t
+site_find(const struct site *s, uint64_t id)
+{
+	struct site_doc k = {id, 0, 0};
+	const struct site_doc *f =
+	    bsearch(&k, s->m, s->n, sizeof(*s->m), site_doc_cmp);
+	return f != NULL ? (size_t)(f - s->m) : SITE_MAX;
+}
+
+static int
+site_pair(const struct store_pair *p, void *arg)
+{
+	struct site *s = arg;
+	uint64_t me = s->m[s->self].id, other = p->a == me ? p->b : p->a;
+	size_t j = site_find(s, other);
+
+	if (j == SITE_MAX)
+		return 0;
+	if (match_same_story(p->relation))
+		s->m[s->self].story |= 1ull << j;
+	else if (p->relation == MATCH_PARTIAL && me < other &&
+	         s->npart < SITE_MAX)
+		s->part[s->npart++] = (struct detect_stale){me, other};
+	return 0;
+}
+
+/* 1 if two of the members in h are not copies of each other. */
+static int
+site_strangers(const struct site *s, uint64_t h)
+{
+	for (size_t j = 0; j < s->n; j++)
+		if ((h >> j & 1) && (h & ~s->m[j].story & ~(1ull << j)) != 0)
+			return 1;
+	return 0;
+}
+
+/* The keys of d that the site's lines are: in *lines, sorted. */
+static int
+site_keys(struct store_txn *txn, const struct match_doc *d,
+    const struct site *s, unsigned limit, uint64_t *ids, struct vec *lines)
+{
+	const uint64_t *keys;
+	size_t nkeys = match_doc_keys(d, &keys), df, i, k;
+	int rc;
+
+	for (i = 0; i < nkeys; i++) {
+		uint64_t h = 0;
+		if ((rc = store_key_docs(txn, keys[i], ids, limit, &df)) < 0)
+			return rc;
+		if (df > limit)
+			continue; /* common already */
+		for (k = 0; k < df; k++) {
+			size_t j = site_find(s, ids[k]);
+			if (j != SITE_MAX)
+				h |= 1ull << j;
+		}
+		if (__builtin_popcountll(h) < 2 || !site_strangers(s, h))
+			continue;
+		if ((rc = vec_reserve(lines, 1)) < 0)
+			return rc;
+		((uint64_t *)lines->v)[lines->n++] = keys[i];
+	}
+	return 0;
+}
+
+/* a and b (sorted) merged into *out, sorted. */
+static int
+merge_keys(const struct vec *a, const struct vec *b, struct vec *out)
+{
+	const uint64_t *x = a->v, *y = b->v;
+	size_t i = 0, j = 0;
+	uint64_t *o;
+	int rc;
+
+	if ((rc = vec_reserve(out, a->n + b->n)) < 0)
+		return rc;
+	o = out->v;
+	while (i < a->n || j < b->n)
+		o[out->n++] =
+		    j == b->n || (i < a->n && x[i] < y[j]) ? x[i++] : y[j++];
+	return 0;
+}
+
+/* The stored partial pair (x, y) is one the site's lines made: 1 when,
+ * with them masked, the two are no pair; 0 when they still are. */
+static int
+site_pair_stale(struct store_txn *txn, const struct detect_stale *pr,
+    struct detect_recent *recent, const struct vec *masked,
+    const struct match_params *p)
+{
+	struct store_doc sx, sy;
+	const struct match_doc *dx, *dy;
+	struct match_doc *bx = NULL, *by = NULL;
+	struct match_verifier *v = NULL;
+	struct match_result r;
+	int rc;
+
+	if ((rc = store_doc_get(txn, pr->a, &sx)) < 0 ||
+	    (rc = features_of(txn, pr->a, &sx, recent, &dx, &bx)) < 0 ||
+	    (rc = store_doc_get(txn, pr->b, &sy)) < 0 ||
+	    (rc = features_of(txn, pr->b, &sy, recent, &dy, &by)) < 0 ||
+	    (rc = match_verifier_new(dx, masked->v, masked->n, &v)) < 0 ||
+	    (rc = match_verifier_run(v, dy, p, &r)) < 0)
+		goto out;
+	rc = r.relation == MATCH_NONE;
+out:
+	match_verifier_free(v);
+	match_doc_free(bx);
+	match_doc_free(by);
+	return rc;
+}
+
+static int
+site_lines(struct store_txn *txn, const struct detect_req *q,
+    const struct vec *common, unsigned limit, uint64_t *ids,
+    struct detect_hit *out, size_t *n, struct detect_stale **stale,
+    size_t *nstale)
+{
+	struct site *s;
+	struct vec lines = {NULL, 0, 0, sizeof(uint64_t)};
+	struct vec masked = {NULL, 0, 0, sizeof(uint64_t)};
+	struct match_verifier *v = NULL;
+	size_t i, m;
+	int rc = 0;
+
+	if (q->source == NULL)
+		return 0;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < *n && s->n < SITE_MAX; i++) {
+		struct store_doc sd;
+		if (out[i].r.relation == MATCH_EXACT)
+			continue;
+		if ((rc = store_doc_get(txn, out[i].id, &sd)) < 0)
+			goto out;
+		if (one_source(q->source, sd.source))
+			s->m[s->n++] = (struct site_doc){out[i].id, i, 0};
+	}
+	if (s->n < 2)
+		goto out;
+	qsort(s->m, s->n, sizeof(*s->m), site_doc_cmp);
+	for (s->self = 0; s->self < s->n; s->self++)
+		if ((rc = store_pairs_of(txn, s->m[s->self].id, site_pair, s)) <
+		    0)
+			goto out;
+	if ((rc = site_keys(txn, q->d, s, limit, ids, &lines)) < 0 ||
+	    lines.n == 0)
+		goto out;
+	if ((rc = merge_keys(common, &lines, &masked)) < 0)
+		goto out;
+	for (i = 0; i < s->n; i++) {
+		struct detect_hit *h = &out[s->m[i].hit];
+		rc = verify_one(
+		    txn, q->d, h->id, q->recent, &masked, q->p, &v, &h->r);
+		if (rc == STORE_ENOTFOUND)
+			h->r.relation = MATCH_NONE;
+		else if (rc < 0)
+			goto out;
+	}
+	for (i = 0, m = 0; i < *n; i++)
+		if (out[i].r.relation != MATCH_NONE)
+			out[m++] = out[i];
+	*n = m;
+	rc = 0;
+	if (stale == NULL || s->npart == 0)
+		goto out;
+	if ((*stale = malloc(s->npart * sizeof(**stale))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < s->npart; i++) {
+		rc =
+		    site_pair_stale(txn, &s->part[i], q->recent, &masked, q->p);
+		if (rc == STORE_ENOTFOUND)
+			continue; /* deleted meanwhile: no pair either */
+		if (rc < 0)
+			goto out;
+		if (rc == 1)
+			(*stale)[(*nstale)++] = s->part[i];
+	}
+	rc = 0;
+out:
+	match_verifier_free(v);
+	free(lines.v);
+	free(masked.v);
+	free(s);
+	return rc;
+}
+
+int
+detect_run(struct store_txn *txn, const struct detect_req *q,
+    struct detect_hit **hits, size_t *nhits, struct detect_stale **stale,
+    size_t *nstale)
+{
+	const struct match_doc *d = q->d;
+	const struct match_params *p = q->p;
+	struct detect_recent *recent = q->recent;
+	uint64_t self = q->self;
 	struct tally *tally = &scratch;
 	struct cand *cands = NULL;
 	struct vec common = {NULL, 0, 0, sizeof(uint64_t)};
@@ -647,6 +895,10 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 
 	*hits = NULL;
 	*nhits = 0;
+	if (stale != NULL) {
+		*stale = NULL;
+		*nstale = 0;
+	}
 	unsigned limit = p->boilerplate_df ? p->boilerplate_df : 1;
 	if ((ids = malloc((limit + 1) * sizeof(*ids))) == NULL)
 		return -ENOMEM;
@@ -697,6 +949,9 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	if (common.n > 0 && exact == 0 &&
 	    (rc = exact_hits(txn, d, self, &out, &n)) < 0)
 		goto out;
+	if ((rc = site_lines(
+	         txn, q, &common, limit, ids, out, &n, stale, nstale)) < 0)
+		goto out;
 	for (copies = 0, i = 0; i < n; i++)
 		copies += match_same_story(out[i].r.relation);
 	if (copies == 0 && common.n >= MIN_HITS &&
@@ -708,6 +963,11 @@ detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
 	out = NULL;
 	rc = 0;
 out:
+	if (rc < 0 && stale != NULL) {
+		free(*stale);
+		*stale = NULL;
+		*nstale = 0;
+	}
 	match_verifier_free(verifier);
 	free(out);
 	free(ids);

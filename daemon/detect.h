@@ -43,16 +43,37 @@ void detect_recent_clear(struct detect_recent *c);
 /* Verifications that used a kept document, since c was made. */
 uint64_t detect_recent_hits(const struct detect_recent *c);
 
+/* What detect_run() matches. */
+struct detect_req {
+	const struct match_doc *d;
+	uint64_t self; /* d's own id when stored already (skipped), else 0 */
+	const char *source; /* d's publisher or site; NULL: not known */
+	struct detect_recent *recent; /* may be NULL */
+	const struct match_params *p;
+};
+
+/* A stored pair that d showed to be its site's own lines (see
+ * detect_run): a < b. */
+struct detect_stale {
+	uint64_t a, b;
+};
+
 /*
- * Match `d` against the store. `self` is d's own id when it is stored
- * already (it is skipped), else 0. `recent` (may be NULL) serves the
- * features of recently stored candidates. On success *hits is a malloc'd
- * array (caller frees) of the documents with a relation, best first, and
- * *n its length. Returns 0 or a negative error (store_strerror()).
+ * Match q->d against the store. On success *hits is a malloc'd array
+ * (caller frees) of the documents with a relation, best first, and *n
+ * its length. Returns 0 or a negative error (store_strerror()).
+ *
+ * A site's own lines (a newsletter's footer, an "about us" paragraph the
+ * page does not mark) are boilerplate once more than boilerplate_df
+ * documents hold them; before that, text that d shares with two or more
+ * documents of its own source that are not copies of each other is taken
+ * as the site's, and not counted as shared with them. The partial pairs
+ * between those documents that it made are listed in *stale (malloc'd,
+ * caller frees) when stale is not NULL: the caller removes them.
  */
-int detect_run(struct store_txn *txn, const struct match_doc *d, uint64_t self,
-    struct detect_recent *recent, const struct match_params *p,
-    struct detect_hit **hits, size_t *n);
+int detect_run(struct store_txn *txn, const struct detect_req *q,
+    struct detect_hit **hits, size_t *n, struct detect_stale **stale,
+    size_t *nstale);
 
 /*
  * The original of a flagged pair (returns a->id, b->id, or 0 for none):

@@ -422,6 +422,41 @@ same_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 }
 
 /*
+ * Remove the partial pairs that detection found were made by a site's
+ * own lines (detect.h): doc, of the same source, shares the lines too.
+ */
+static int
+unpair_site_lines(struct store_txn *txn, struct notes *n,
+    const struct store_doc *doc, const struct detect_stale *stale,
+    size_t nstale)
+{
+	struct store_doc x, y;
+	char *xpath;
+	int rc;
+
+	for (size_t i = 0; i < nstale; i++) {
+		rc = store_pair_del(txn, stale[i].a, stale[i].b);
+		if (rc == STORE_ENOTFOUND)
+			continue;
+		if (rc < 0 || (rc = store_doc_get(txn, stale[i].a, &x)) < 0)
+			return rc;
+		/* x.path points into the map, which the next get may move. */
+		if ((xpath = strdup(x.path)) == NULL)
+			return -ENOMEM;
+		if ((rc = store_doc_get(txn, stale[i].b, &y)) < 0) {
+			free(xpath);
+			return rc;
+		}
+		notes_add(n,
+		    "unpaired partial: %s %s %s (the site's own lines, "
+		    "found in %s too)",
+		    xpath, relation_sym(MATCH_PARTIAL), y.path, doc->path);
+		free(xpath);
+	}
+	return 0;
+}
+
+/*
  * Store the document and its pairs. `doc` has everything but the id; sb
  * is its file's (NULL: not known). Returns 0, 1 if it was a document
  * moved (stored already), 2 if another name of a stored file (rejected),
@@ -433,11 +468,12 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
     struct match_doc *md)
 {
 	struct detect_hit *hits = NULL;
+	struct detect_stale *stale = NULL;
 	struct store_doc other;
 	struct store_pair p;
 	struct match_result mr;
 	const uint64_t *keys;
-	size_t nhits = 0, nkeys, i;
+	size_t nhits = 0, nstale = 0, nkeys, i;
 	void *blob = NULL;
 	size_t bloblen;
 	uint64_t id, orig;
@@ -446,8 +482,9 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	const char *how;
 	int rc;
 
-	if ((rc = detect_run(
-	         txn, md, 0, r->recent, &r->cfg.match, &hits, &nhits)) < 0)
+	struct detect_req q = {md, 0, doc->source, r->recent, &r->cfg.match};
+
+	if ((rc = detect_run(txn, &q, &hits, &nhits, &stale, &nstale)) < 0)
 		return rc;
 	if ((rc = moved_here(r, txn, n, doc, hits, nhits)) != 0 ||
 	    (rc = same_file(r, txn, n, doc, sb, hits, nhits)) != 0)
@@ -514,10 +551,13 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 			    mr.cont_ab > mr.cont_ba ? mr.cont_ab : mr.cont_ba,
 			    how);
 	}
+	if ((rc = unpair_site_lines(txn, n, doc, stale, nstale)) < 0)
+		goto out;
 	rc = 0;
 out:
 	free(blob);
 	free(hits);
+	free(stale);
 	return rc;
 }
 

@@ -1585,6 +1585,27 @@ store_pair_put(struct store_txn *t, const struct store_pair *p)
 	return txn_poison(t, rc);
 }
 
+int
+store_pair_del(struct store_txn *t, uint64_t a, uint64_t b)
+{
+	MDB_cursor *c;
+	int rc, existed = 0, one;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(t->txn, t->st->pairs, &c)) != 0)
+		return txn_fail(t, rc);
+	rc = pair_unlink(t, c, a, b, &existed);
+	if (rc == 0)
+		rc = pair_unlink(t, c, b, a, &one);
+	mdb_cursor_close(c);
+	if (rc == 0 && !existed)
+		return STORE_ENOTFOUND;
+	if (rc == 0)
+		rc = meta_add(t, "pairs", -1);
+	return txn_poison(t, rc);
+}
+
 struct pair_walk {
 	store_pair_cb cb;
 	void *arg;

@@ -326,6 +326,9 @@ struct store_pair {
  * -EINVAL unless 0 < a < b and original is 0, a or b; STORE_ENOTFOUND
  * unless both documents exist. */
 int store_pair_put(struct store_txn *txn, const struct store_pair *p);
+/* Remove the pair (a, b) (either order): 0, or STORE_ENOTFOUND when
+ * there is none. */
+int store_pair_del(struct store_txn *txn, uint64_t a, uint64_t b);
 typedef int (*store_pair_cb)(const struct store_pair *p, void *arg);
 /* Pairs of one document. */
 int store_pairs_of(

@@ -146,7 +146,8 @@ run(struct fx *fx, struct detect_recent *recent, const char *text,
 
 	assert_int_equal(match_doc_build(text, strlen(text), &md), 0);
 	assert_int_equal(store_txn_begin(fx->st, 0, &t), 0);
-	assert_int_equal(detect_run(t, md, 0, recent, &fx->mp, hits, &n), 0);
+	struct detect_req q = {md, 0, NULL, recent, &fx->mp};
+	assert_int_equal(detect_run(t, &q, hits, &n, NULL, NULL), 0);
 	store_txn_abort(t);
 	match_doc_free(md);
 	return n;
