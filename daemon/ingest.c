@@ -1956,14 +1956,20 @@ again:
 	txn = NULL;
 	if (rc < 0)
 		goto fail;
+	/* Deferred files come first in the next batch, in their order. */
 	for (i = 0, now = clock_mono_us(); i < np; i++)
 		if (deferred[i]) {
-			pending_add(r->q, paths[i], since[i]);
-			ndeferred++;
+			paths[ndeferred] = paths[i];
+			since[ndeferred++] = since[i];
 		} else {
 			metrics_delay_observe(now - since[i]);
+			free(paths[i]);
 		}
+	np = ndeferred;
 	if (ndeferred > 0) {
+		if (pending_requeue(r->q, paths, since, ndeferred) < 0)
+			log_warnx("out of memory: deferred files lost from the "
+			          "queue until the next walk");
 		log_warnx("out of file descriptors: %zu files stay pending",
 		    ndeferred);
 		rc = INGEST_DEFERRED;
@@ -1984,9 +1990,11 @@ fail:
 		log_debug("store map grown; redoing a batch of %zu", np);
 		goto again;
 	}
-	/* Keep the files: they are processed when ingest resumes. */
-	for (i = 0; i < np; i++)
-		pending_add(r->q, paths[i], since[i]);
+	/* Keep the files: they are processed first when ingest resumes,
+	 * in their order (which decides the originals). */
+	if (pending_requeue(r->q, paths, since, np) < 0)
+		log_warnx("out of memory: files lost from the queue until the "
+		          "next walk");
 	r->paused = 1;
 	snprintf(r->error, sizeof(r->error), "store: %s", store_strerror(rc));
 	log_warnx("ingest paused: store: %s (%zu files kept pending)",

@@ -84,18 +84,24 @@ pending_grow(struct pending *q)
 	q->nbucket = n;
 }
 
-int
-pending_add(struct pending *q, const char *path, int64_t since)
+/* A new entry for path, in its bucket but in no place of the FIFO yet;
+ * NULL if it is queued already (*err 0) or memory ran out (*err
+ * -ENOMEM). */
+static struct pent *
+pending_enter(struct pending *q, const char *path, int64_t since, int *err)
 {
 	uint64_t h = hash_str(path);
 	struct pent *e;
 	size_t len = strlen(path), i;
 
+	*err = 0;
 	for (e = q->bucket[h & (q->nbucket - 1)]; e != NULL; e = e->chain)
 		if (e->hash == h && strcmp(e->path, path) == 0)
-			return 0;
-	if ((e = malloc(sizeof(*e) + len + 1)) == NULL)
-		return -ENOMEM;
+			return NULL;
+	if ((e = malloc(sizeof(*e) + len + 1)) == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
 	memcpy(e->path, path, len + 1);
 	e->hash = h;
 	e->since = since;
@@ -103,14 +109,51 @@ pending_add(struct pending *q, const char *path, int64_t since)
 	i = h & (q->nbucket - 1);
 	e->chain = q->bucket[i];
 	q->bucket[i] = e;
+	q->count++;
+	return e;
+}
+
+int
+pending_add(struct pending *q, const char *path, int64_t since)
+{
+	int err;
+	struct pent *e = pending_enter(q, path, since, &err);
+
+	if (e == NULL)
+		return err;
 	if (q->tail != NULL)
 		q->tail->next = e;
 	else
 		q->head = e;
 	q->tail = e;
-	if (++q->count > q->nbucket)
+	if (q->count > q->nbucket)
 		pending_grow(q);
 	return 1;
+}
+
+int
+pending_requeue(
+    struct pending *q, char *const *paths, const int64_t *since, size_t n)
+{
+	struct pent *e;
+	int err = 0;
+
+	pending_peek_reset(q);
+	/* Last first, each in front of the one after it. */
+	while (n-- > 0) {
+		if ((e = pending_enter(q, paths[n], since[n], &err)) == NULL) {
+			if (err < 0)
+				return err;
+			continue;
+		}
+		e->next = q->head;
+		q->head = e;
+		if (q->tail == NULL)
+			q->tail = e;
+		if (q->count > q->nbucket)
+			pending_grow(q);
+	}
+	return 0;
 }
 
 char *

@@ -24,6 +24,17 @@ void pending_free(struct pending *q);
  */
 int pending_add(struct pending *q, const char *path, int64_t since);
 
+/*
+ * Put paths[0..n) back at the front of the queue, in that order, each
+ * with its since: files taken for a batch that did not commit, which
+ * must be stored before the files queued after them (the order of
+ * arrival decides which copy is the original). A path queued meanwhile
+ * stays where it is. Returns 0 or -ENOMEM (the paths after the failing
+ * one are queued). The look ahead starts again from the front.
+ */
+int pending_requeue(
+    struct pending *q, char *const *paths, const int64_t *since, size_t n);
+
 /* Take the oldest path (malloc'd, caller frees) and, if since is not
  * NULL, its time; NULL if empty. */
 char *pending_pop(struct pending *q, int64_t *since);

@@ -301,6 +301,52 @@ test_pending(void **state)
 	pending_free(q);
 }
 
+/* A batch that did not commit puts its files back in front, in order,
+ * with their times; a path queued meanwhile keeps its place. */
+static void
+test_pending_requeue(void **state)
+{
+	struct pending *q;
+	char *back[] = {"b1", "b2", "late", "b3"};
+	int64_t since[] = {1, 2, 3, 4}, t;
+	const char *want[] = {"b1", "b2", "b3", "x", "late", "y"};
+	char *p;
+
+	(void)state;
+	assert_int_equal(pending_new(&q), 0);
+	assert_int_equal(pending_requeue(q, back, since, 0), 0);
+	assert_int_equal(pending_count(q), 0);
+	assert_int_equal(pending_add(q, "x", 10), 1);
+	assert_int_equal(pending_add(q, "late", 11), 1);
+	assert_int_equal(pending_add(q, "y", 12), 1);
+	assert_string_equal(pending_peek_next(q), "x");
+	assert_int_equal(pending_requeue(q, back, since, 4), 0);
+	assert_int_equal(pending_count(q), 6);
+	assert_int_equal(pending_peeked(q), 0);
+	assert_string_equal(pending_peek_next(q), "b1");
+	for (size_t i = 0; i < 6; i++) {
+		assert_non_null(p = pending_pop(q, &t));
+		assert_string_equal(p, want[i]);
+		free(p);
+	}
+	assert_null(pending_pop(q, &t));
+	/* Into an empty queue, then added behind. */
+	assert_int_equal(pending_requeue(q, back, since, 2), 0);
+	assert_int_equal(pending_add(q, "z", 20), 1);
+	assert_non_null(p = pending_pop(q, &t));
+	assert_string_equal(p, "b1");
+	assert_int_equal(t, 1);
+	free(p);
+	assert_non_null(p = pending_pop(q, &t));
+	assert_string_equal(p, "b2");
+	assert_int_equal(t, 2);
+	free(p);
+	assert_non_null(p = pending_pop(q, &t));
+	assert_string_equal(p, "z");
+	free(p);
+	pending_free(q);
+}
+
 /* Write n bytes of c to dir/name. */
 static void
 put_file(const char *dir, const char *name, size_t n, int c)
@@ -580,6 +626,7 @@ main(void)
 	    cmocka_unit_test(test_config),
 	    cmocka_unit_test(test_config_diff),
 	    cmocka_unit_test(test_pending),
+	    cmocka_unit_test(test_pending_requeue),
 	    cmocka_unit_test(test_read_ahead),
 	    cmocka_unit_test(test_httpc),
 	    cmocka_unit_test(test_cluster_original),
