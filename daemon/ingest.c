@@ -79,6 +79,10 @@ notes_add(struct notes *n, const char *fmt, ...)
 		n->buf = nb;
 		n->cap = cap;
 	}
+	/* One line, whatever a name holds (log.c shows the rest). */
+	for (int i = 0; i < len; i++)
+		if (line[i] == '\n')
+			line[i] = '?';
 	memcpy(n->buf + n->len, line, (size_t)len);
 	n->len += (size_t)len;
 	n->buf[n->len++] = '\n';
@@ -947,6 +951,7 @@ struct old_item {
 	uint64_t text_hash; /* XXH3 of its stored text */
 	size_t text_len;
 	char *path;                 /* its name now */
+	char *was;                  /* its name before it was set aside */
 	char *title, *url, *author; /* copies: the map is written to */
 	int64_t published;
 	const struct item *kept_as; /* the new item it is, or NULL */
@@ -965,6 +970,7 @@ static void
 old_free(struct old_item *x)
 {
 	free(x->path);
+	free(x->was);
 	free(x->title);
 	free(x->url);
 	free(x->author);
@@ -1381,6 +1387,10 @@ olds_set_aside(struct store_txn *txn, struct olds *o, const char *rel,
 			continue; /* edited: it goes */
 		snprintf(
 		    name, sizeof(name), "%s" ITEM_ASIDE "%" PRIu64, rel, x->id);
+		if ((x->was = strdup(x->path)) == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
 		if ((rc = old_rename(txn, x, name)) == -EEXIST) {
 			rc = 0; /* a file of that name: it goes */
 			continue;
@@ -1475,11 +1485,12 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		notes_add(n,
 		    "replaced %s (content changed; %zu of its items kept)", rel,
 		    kept);
-	if (aside > 0)
-		notes_add(n,
-		    "%s: %zu items no longer in the file keep their documents "
-		    "(%s" ITEM_ASIDE "ID)",
-		    rel, aside, rel);
+	for (i = 0; aside > 0 && i < o.n; i++)
+		if (o.v[i].aside)
+			notes_add(n,
+			    "%s: no longer in the file, its document is kept "
+			    "as %s (id %" PRIu64 ")",
+			    o.v[i].was, o.v[i].path, o.v[i].id);
 	for (i = 0; i < items->n; i++) {
 		const struct item *it = &items->v[i];
 
@@ -1756,6 +1767,7 @@ ingest_file(
 	struct ra_file pre;
 	uint64_t old_id = 0;
 	XXH128_hash_t h;
+	const char *why;
 	char *buf = NULL;
 	size_t len = 0, i;
 	int rc;
@@ -1772,6 +1784,12 @@ ingest_file(
 	 * 1.2% of a backfill.
 	 */
 	n->mtime_us = INT64_MAX; /* until it is looked at */
+	if ((why = text_name_refused(rel)) != NULL) {
+		/* Read ahead or not, it is not read. */
+		if (r->ra != NULL && ra_take(r->ra, rel, &pre))
+			free(pre.buf);
+		return reject(r, txn, n, rel, "%s", why);
+	}
 	if (r->ra != NULL && ra_take(r->ra, rel, &pre)) {
 		/* Read ahead, with the checks read_file makes. */
 		sb = pre.sb;

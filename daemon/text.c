@@ -176,6 +176,22 @@ text_item_suffix(const char *s)
 	       strspn(s + 1, "0123456789") == strlen(s + 1);
 }
 
+const char *
+text_name_refused(const char *rel)
+{
+	const char *hash = strrchr(rel, '#');
+
+	for (const char *c = rel; *c != '\0'; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return "a control character in the name";
+	if (hash != NULL && strchr(hash, '/') == NULL &&
+	    (text_item_suffix(hash) || strncmp(hash, "#dropped-", 9) == 0 ||
+	        strncmp(hash, "#=", 2) == 0))
+		return "the name ends as a feed item's does (#N, #dropped-, "
+		       "#=): rename the file";
+	return NULL;
+}
+
 int
 text_name_ignored(const char *name)
 {

@@ -73,6 +73,16 @@ int text_path_watched(const char *rel);
 int text_item_suffix(const char *s);
 
 /*
+ * Why the file named rel (relative to the watched directory) cannot be
+ * stored under its name, or NULL: a name that ends as a feed item's does
+ * ("feed.json#1", "#dropped-…", "#=…": the names of a file's items, its
+ * dropped items and its expired items' records), and so does one with a
+ * control character (a newline, a terminal's escape), which no request
+ * could name and which would garble logs and tables.
+ */
+const char *text_name_refused(const char *rel);
+
+/*
  * Find `key` in a URL query string ("a=1&b=x%2Fy") and percent-decode its
  * value ('+' is a space) into a malloc'd NUL-terminated string (*out).
  * Returns 0, -ENOENT if the key is absent, -EINVAL on a malformed escape or

@@ -138,6 +138,33 @@ wait_for documents $((docs + 1))
 ! grep -q "replaced slow.txt" "$LOG" || fail "slow.txt was replaced"
 ok "a file being written is ingested once, after it is closed"
 
+# Names a file cannot have: one that ends as a feed item's (it took the
+# item's document over, and the two replaced each other at every edit),
+# and one with a control character (no request could name it; a newline
+# split the log's lines, an escape reached the terminal).
+cat <<'JL' | drop "$WATCH/feed.jsonl"
+{"title": "Orchard", "content": "A late frost in April killed most of the blossom in the valley's cherry orchards, and growers expect a crop of barely a third of last year's. Pickers hired for June have been told to look for work elsewhere."}
+{"title": "Ferry", "content": "The island ferry will run twice an hour from May, the harbor board decided on Thursday, after a summer of queues that stretched up the hill to the church. A second boat is leased from the mainland until the new one is built."}
+JL
+wait_for documents $((docs + 3))
+rejected=$(status_field rejected)
+story_library | drop "$WATCH/feed.jsonl#1"
+story_library | drop "$WATCH/$(printf 'two\nlines.txt')"
+story_library | drop "$WATCH/$(printf 'esc\033[31mred.txt')"
+wait_for rejected $((rejected + 3))
+[ "$(status_field documents)" = $((docs + 3)) ] || fail "a refused name stored"
+grep -q "rejected feed.jsonl#1: the name ends as a feed item's does" "$LOG" ||
+    fail "no reason for feed.jsonl#1"
+grep -q "rejected two?lines.txt: a control character in the name" "$LOG" ||
+    fail "no reason for the newline"
+grep -q "rejected esc?\[31mred.txt: a control character" "$LOG" ||
+    fail "no reason for the escape"
+! grep -q -v '^[0-9]\{4\}-' "$LOG" || fail "a log line without its time: $(grep -v '^[0-9]\{4\}-' "$LOG")"
+! grep -q $'\033' "$LOG" || fail "an escape in the log"
+curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=feed.jsonl%231" |
+    grep -q '"title":"Ferry"' || fail "the feed's item was taken over"
+ok "a name of a feed item's form or with a control character is refused"
+
 # A body over the limit is refused by the socket too.
 { story_library; story_library; } >"$TMP/big.txt"
 if ctl query "$TMP/big.txt" 2>"$TMP/err"; then

@@ -67,7 +67,7 @@ ok "a changed item is replaced, the others kept"
 # items dropped keep theirs, aside.
 library=$(stored_id 'feed.jsonl#2')
 sed -n 1p "$TMP/feed" | drop "$WATCH/feed.jsonl"
-wait_log "feed.jsonl: 2 items no longer in the file keep their documents" ||
+wait_log "feed.jsonl#2: no longer in the file, its document is kept as feed.jsonl#dropped-$library (id $library)" ||
     fail "no aside line: $(tail -n 3 "$LOG")"
 wait_for documents 4
 ctl matches "feed.jsonl#dropped-$library" >/dev/null ||
@@ -105,7 +105,7 @@ ok "a dropped item that returns is stored again, paired with its document"
 stored=$(grep -c "stored " "$LOG")
 pairs=$(grep -c "pair " "$LOG")
 { sed -n 1p "$TMP/feed3"; sed -n 3p "$TMP/feed3"; } | drop "$WATCH/feed.jsonl"
-wait_log "feed.jsonl: 1 items no longer in the file keep their documents" ||
+wait_log "feed.jsonl#1: no longer in the file, its document is kept as feed.jsonl#dropped-" ||
     fail "no aside line: $(tail -n 3 "$LOG")"
 sleep 0.3
 [ "$(status_field documents)" = 6 ] || fail "documents: $(status_field documents)"

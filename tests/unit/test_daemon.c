@@ -122,6 +122,17 @@ test_ignored(void **state)
 	assert_false(text_path_watched(".hidden/story.txt"));
 	assert_false(text_path_watched("wire/story.txt.part"));
 	assert_false(text_path_watched("wire/.cache/a/story.txt"));
+	/* Names a file may not be stored under: an item's, a control
+	 * character's. */
+	const char *refused[] = {"feed.json#1", "w/feed.jsonl#12",
+	    "f.json#dropped-7", "f.json#=00ff", "a\nb.txt", "esc\033.txt",
+	    "del\x7f", "d\tir/x.txt"};
+	const char *fine[] = {"story.txt", "issue#5.txt", "a#b", "#x",
+	    "feed#1/story.txt", "f.json#", "f.json#1a", "caf\xc3\xa9.txt"};
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_non_null(text_name_refused(refused[i]));
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++)
+		assert_null(text_name_refused(fine[i]));
 }
 
 static void
