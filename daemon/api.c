@@ -816,17 +816,88 @@ nomem:
 	return 1;
 }
 
-/* The pair between x and y among the recorded edges, or NULL. */
-static const struct store_pair *
-cluster_edge(const struct cluster_ctx *c, uint64_t x, uint64_t y)
-{
+struct id_ix {
+	uint64_t id;
 	size_t i;
+};
 
-	for (i = 0; i < c->ne; i++)
-		if ((c->ep[i].a == x && c->ep[i].b == y) ||
-		    (c->ep[i].a == y && c->ep[i].b == x))
-			return &c->ep[i];
-	return NULL;
+static int
+id_ix_cmp(const void *x, const void *y)
+{
+	const struct id_ix *a = x, *b = y;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The index of member id in the sorted ix, or SIZE_MAX. */
+static size_t
+id_ix_find(const struct id_ix *ix, size_t n, uint64_t id)
+{
+	struct id_ix k = {id, 0};
+	const struct id_ix *f = bsearch(&k, ix, n, sizeof(*ix), id_ix_cmp);
+	return f != NULL ? f->i : SIZE_MAX;
+}
+
+/*
+ * The pair that describes each member: via[i] the index of the edge
+ * through which member i is nearest the original (its pair with the
+ * original when there is one), by a breadth-first walk from the
+ * original over the recorded edges; SIZE_MAX for the original and for a
+ * member the recorded edges do not reach (a truncated cluster). The same
+ * answer from whichever member the cluster was asked for.
+ */
+static int
+cluster_paths(const struct cluster_ctx *c, size_t orig, size_t *via)
+{
+	struct id_ix *ix = malloc((c->n + 1) * sizeof(*ix));
+	size_t *start = calloc(c->n + 2, sizeof(*start));
+	size_t *adj = malloc((2 * c->ne + 1) * sizeof(*adj)); /* edges */
+	size_t *queue = malloc((c->n + 1) * sizeof(*queue));
+	size_t i, k, qh = 0, qt = 0;
+	int rc = -ENOMEM;
+
+	if (ix == NULL || start == NULL || adj == NULL || queue == NULL)
+		goto out;
+	for (i = 0; i < c->n; i++) {
+		ix[i] = (struct id_ix){c->m[i].id, i};
+		via[i] = SIZE_MAX;
+	}
+	qsort(ix, c->n, sizeof(*ix), id_ix_cmp);
+	/* Each member's edges, grouped by a counting sort on the member. */
+	for (k = 0; k < c->ne; k++) {
+		size_t ea = id_ix_find(ix, c->n, c->ep[k].a);
+		size_t eb = id_ix_find(ix, c->n, c->ep[k].b);
+		if (ea != SIZE_MAX && eb != SIZE_MAX)
+			start[ea + 2]++, start[eb + 2]++;
+	}
+	for (i = 0; i < c->n; i++)
+		start[i + 2] += start[i + 1];
+	for (k = 0; k < c->ne; k++) {
+		size_t ea = id_ix_find(ix, c->n, c->ep[k].a);
+		size_t eb = id_ix_find(ix, c->n, c->ep[k].b);
+		if (ea != SIZE_MAX && eb != SIZE_MAX)
+			adj[start[ea + 1]++] = k, adj[start[eb + 1]++] = k;
+	}
+	/* start[m] .. start[m + 1]: member m's edges. */
+	queue[qt++] = orig;
+	while (qh < qt) {
+		size_t m = queue[qh++];
+		for (k = start[m]; k < start[m + 1]; k++) {
+			const struct store_pair *p = &c->ep[adj[k]];
+			uint64_t other = p->a == c->m[m].id ? p->b : p->a;
+			size_t j = id_ix_find(ix, c->n, other);
+			if (j == SIZE_MAX || j == orig || via[j] != SIZE_MAX)
+				continue;
+			via[j] = adj[k];
+			queue[qt++] = j;
+		}
+	}
+	rc = 0;
+out:
+	free(ix);
+	free(start);
+	free(adj);
+	free(queue);
+	return rc;
 }
 
 static void
@@ -840,7 +911,7 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 	const char *wpath;
 	char *path = NULL;
 	json_t *members = NULL, *o;
-	size_t i, orig;
+	size_t i, orig, *via = NULL;
 	uint64_t start, with;
 	int rc;
 
@@ -884,6 +955,11 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 	}
 	orig = cluster_pick_original(
 	    cm, c.n, c.e, c.ne, (int64_t)a->r->cfg.original_window * 1000000);
+	if ((via = malloc(c.n * sizeof(*via))) == NULL ||
+	    (rc = cluster_paths(&c, orig, via)) < 0) {
+		rc = -ENOMEM;
+		goto store_err;
+	}
 	members = json_array();
 	for (i = 0; i < c.n; i++) {
 		if ((rc = store_doc_get(txn, c.m[i].id, &d)) < 0)
@@ -898,14 +974,13 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 			continue;
 		}
 		/* Describe a member by its pair with the original when there
-		 * is one, else by the pair through which it was reached:
-		 * `with` says which. */
-		with = cm[orig].id;
-		p = cluster_edge(&c, c.m[i].id, with);
-		if (p == NULL && c.m[i].parent != 0)
-			p = cluster_edge(&c, c.m[i].id, with = c.m[i].parent);
-		if (p == NULL)
-			with = c.m[i].parent;
+		 * is one, else by the pair that brings it nearest (`with`
+		 * says which); one the recorded edges miss, by the pair it
+		 * was reached through. */
+		p = via[i] != SIZE_MAX ? &c.ep[via[i]] : NULL;
+		with = p == NULL           ? c.m[i].parent
+		       : p->a == c.m[i].id ? p->b
+		                           : p->a;
 		wpath = NULL;
 		if (with != 0 && store_doc_get(txn, with, &wd) == 0)
 			wpath = wd.path;
@@ -937,6 +1012,7 @@ store_err:
 out:
 	json_decref(members);
 	free(cm);
+	free(via);
 	free(c.m);
 	free(c.set);
 	free(c.e);

@@ -76,9 +76,54 @@ grep '"path":"orchard.txt","relation":"near_duplicate"' "$TMP/q.json" |
     grep -q '"how":"reorder"' || fail "query: $(cat "$TMP/q.json")"
 ok "matches, cluster and query tell how"
 
+
 stop_daemon
 start_daemon
 ctl pairs --json >"$TMP/pairs2.json"
 cmp -s "$TMP/pairs.json" "$TMP/pairs2.json" ||
     fail "pairs changed across a restart: $(diff "$TMP/pairs.json" "$TMP/pairs2.json")"
 ok "how is kept across a restart"
+
+# A chain: a rewrite whose third paragraph is new, and an excerpt of that
+# paragraph, which is no copy of the original itself. Each member is
+# described by the pair nearest the original, whichever member the
+# cluster is asked for (the excerpt, asked for itself, said "none").
+docs=$(status_field documents)
+story_library | drop "$WATCH/library.txt"
+wait_for documents $((docs + 1))
+NEW3="The building, a brick grain store made into a library some sixty years
+ago, let in rain through every roof and had no lift at all. The makeover,
+drawn up by Arkiv Nord from the town, saved the old cast columns and the
+oak tables of the reading room, mended in the new workshop; solar panels
+and a rain tank now feed the garden with most of its power and water."
+story_library | NEW3=$NEW3 python3 -c 'import os, sys
+p = sys.stdin.read().split("\n\n")
+p[3] = os.environ["NEW3"]
+print("\n\n".join(p))' | drop "$WATCH/review/library.txt"
+wait_for documents $((docs + 2))
+{ echo "$NEW3"; echo; echo "Continue reading on our partner site."; } |
+    drop "$WATCH/brief/library.txt"
+wait_for documents $((docs + 3))
+ctl matches brief/library.txt --json | grep -q '"path":"review/library.txt","relation":"excerpt"' ||
+    fail "the excerpt: $(ctl matches brief/library.txt --json)"
+! ctl matches brief/library.txt --json | grep -q '"path":"library.txt"' ||
+    fail "the excerpt pairs with the original: $(ctl matches brief/library.txt --json)"
+for m in library.txt review/library.txt brief/library.txt; do
+	ctl cluster "$m" --json | python3 -c 'import json, sys
+rows = {}
+for l in sys.stdin:
+    r = json.loads(l)
+    rows[r["path"]] = (r["relation"], r.get("with"))
+print(json.dumps(rows, sort_keys=True))' >"$TMP/cl-${m//\//_}"
+done
+python3 - "$TMP/cl-library.txt" <<'PY' || fail "cluster: $(cat "$TMP/cl-library.txt")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert rows == {"library.txt": ["original", None],
+                "review/library.txt": ["near_duplicate", "library.txt"],
+                "brief/library.txt": ["excerpt", "review/library.txt"]}, rows
+PY
+cmp -s "$TMP/cl-library.txt" "$TMP/cl-review_library.txt" &&
+    cmp -s "$TMP/cl-library.txt" "$TMP/cl-brief_library.txt" ||
+    fail "the cluster told otherwise from another member: $(cat "$TMP"/cl-*)"
+ok "a cluster's members are told by the pair nearest its original, from any member"
