@@ -1552,15 +1552,45 @@ stored_version(
  * Stored as the file is now, by size and mtime: skipped without reading.
  * mtime has a granularity of one second on the record, so this is trusted
  * only when the file was last written a second or more before we stored
- * it; otherwise a same-size rewrite within that second would be missed,
- * and the content hashes are compared instead.
+ * it, or before a walk found its content unchanged (`checked`: a file
+ * stored as it arrived was written in the same second, and without it
+ * every restart read every such file again); otherwise a same-size
+ * rewrite within that second would be missed, and the content hashes
+ * are compared instead.
  */
 static int
 unchanged(const struct store_doc *old, const struct stat *sb)
 {
 	return old->size == (uint64_t)sb->st_size &&
 	       old->mtime == (int64_t)sb->st_mtime &&
-	       old->mtime < old->first_seen / 1000000 - 1;
+	       (old->mtime < old->first_seen / 1000000 - 1 ||
+	           (old->checked != 0 && old->mtime < old->checked - 1));
+}
+
+/*
+ * The file (sb) of stored document id holds what is stored, by its
+ * content's hash: bring the record's size and mtime to the file's (a
+ * touch, a rewrite of the same bytes), and say when it was found so, if
+ * its mtime is old enough to vouch for it from now on (unchanged).
+ */
+static int
+same_content(struct store_txn *txn, uint64_t id, const struct store_doc *old,
+    const struct stat *sb)
+{
+	struct store_doc cur;
+	int64_t now = now_us() / 1000000, mtime = (int64_t)sb->st_mtime;
+	int rc;
+
+	if (old->size != (uint64_t)sb->st_size || old->mtime != mtime) {
+		if ((rc = store_doc_set_file(txn, id, (uint64_t)sb->st_size,
+		         mtime, old->content_hash)) < 0 ||
+		    (rc = store_doc_get(txn, id, &cur)) < 0)
+			return rc;
+		old = &cur; /* its mtime stays if it is the publication's */
+	}
+	if (unchanged(old, sb) || old->mtime != mtime || mtime >= now - 1)
+		return 0; /* vouched for already, or not (yet) */
+	return store_doc_set_checked(txn, id, now);
 }
 
 /* 1 if rel's document expired with the file as sb says it is now (a
@@ -1813,7 +1843,7 @@ ingest_file(
 	if (old_id != 0 && old.content_hash[0] == h.low64 &&
 	    old.content_hash[1] == h.high64) {
 		log_debug("%s unchanged (same content)", rel);
-		rc = 0;
+		rc = same_content(txn, old_id, &old, &sb);
 		goto out;
 	}
 	memset(&lim, 0, sizeof(lim));

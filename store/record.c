@@ -115,7 +115,7 @@ rec_doc_len(const struct store_doc *doc)
 			return 0;
 		len += l + 1;
 	}
-	return len;
+	return len + (doc->checked != 0 ? 8 : 0);
 }
 
 void
@@ -143,6 +143,10 @@ rec_doc_encode(unsigned char *buf, const struct store_doc *doc)
 		p[l] = '\0';
 		p += l + 1;
 	}
+	/* After the strings, only when known: records written before it
+	 * was kept end there. */
+	if (doc->checked != 0)
+		put_i64(p, doc->checked);
 }
 
 int
@@ -158,7 +162,7 @@ rec_doc_decode(const void *buf, size_t len, struct store_doc *out)
 		l[i] = rec_get_u32(p + (i == 0 ? 52 : 60 + 4 * i));
 		total += l[i] + 1; /* five u32s: no overflow in 64 bits */
 	}
-	if (l[0] == 0 || total != (uint64_t)len)
+	if (l[0] == 0 || (total != (uint64_t)len && total + 8 != (uint64_t)len))
 		return STORE_ECORRUPT;
 	q = p + REC_DOC_FIXED;
 	for (int i = 0; i < 5; i++) {
@@ -180,6 +184,7 @@ rec_doc_decode(const void *buf, size_t len, struct store_doc *out)
 	out->url = s[2];
 	out->source = s[3];
 	out->author = s[4];
+	out->checked = total + 8 == (uint64_t)len ? get_i64(q) : 0;
 	return 0;
 }
 

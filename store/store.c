@@ -876,6 +876,7 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 {
 	static const unsigned char empty[1];
 	unsigned char pkb[PATHKEY_MAX], idb[8];
+	struct store_doc rec;
 	uint64_t *sorted = NULL, next;
 	size_t plen, nk, nix;
 	MDB_val pk, idk, d;
@@ -918,8 +919,10 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 	nix = doc->ntokens > 0 ? add_key(sorted, nk, exact_key(doc->norm_hash))
 	                       : nk;
 
+	rec = *doc;
+	rec.checked = 0;
 	idk = u64_val(idb, next);
-	d = val(NULL, rec_doc_len(doc));
+	d = val(NULL, rec_doc_len(&rec));
 	rc = mdb_put(
 	    t->txn, t->st->docs, &idk, &d, MDB_NOOVERWRITE | MDB_RESERVE);
 	if (rc == MDB_KEYEXIST) {
@@ -931,7 +934,7 @@ store_doc_put(struct store_txn *t, const struct store_doc *doc,
 		rc = txn_fail(t, rc);
 		goto out;
 	}
-	rec_doc_encode(d.mv_data, doc);
+	rec_doc_encode(d.mv_data, &rec);
 
 	if ((rc = put(t, t->st->paths, pk, idk, 0)) != 0 ||
 	    (rc = text_put(t, idk, text_len ? text : empty, text_len)) != 0 ||
@@ -1063,6 +1066,26 @@ store_doc_set_file(struct store_txn *t, uint64_t id, uint64_t size,
 			doc.mtime = mtime;
 		doc.content_hash[0] = content_hash[0];
 		doc.content_hash[1] = content_hash[1];
+		doc.checked = 0;
+		rc = doc_save(t, &k, &doc);
+	}
+	free(copy);
+	return rc;
+}
+
+int
+store_doc_set_checked(struct store_txn *t, uint64_t id, int64_t when)
+{
+	unsigned char idb[8];
+	struct store_doc doc;
+	void *copy = NULL;
+	MDB_val k;
+	int rc;
+
+	if ((rc = txn_check(t, 1)) != 0)
+		return rc;
+	if ((rc = doc_load(t, id, idb, &k, &copy, &doc)) == 0) {
+		doc.checked = when;
 		rc = doc_save(t, &k, &doc);
 	}
 	free(copy);

@@ -134,6 +134,11 @@ struct store_doc {
 	const char *source; /* publisher: metadata, folder or URL host */
 	const char *author;
 	int64_t published; /* unix microseconds, 0 unknown */
+	/* Unix seconds when the file was last found to hold what is stored
+	 * (its content's hash), 0 never: size and mtime then vouch for it
+	 * if it was written a second or more before. store_doc_put stores
+	 * 0. */
+	int64_t checked;
 };
 
 #define STORE_META_MAX 4096 /* bytes of one metadata string */
@@ -221,6 +226,9 @@ int store_doc_move(
  */
 int store_doc_set_file(struct store_txn *txn, uint64_t id, uint64_t size,
     int64_t mtime, const uint64_t content_hash[2]);
+/* Record that document id's file was found unchanged at `when` (unix
+ * seconds): its `checked`. */
+int store_doc_set_checked(struct store_txn *txn, uint64_t id, int64_t when);
 
 /* Iterate documents in id order starting at `from` (0: first). The
  * callback returns 0 to go on, nonzero to stop (that value is returned).

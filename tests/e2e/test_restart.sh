@@ -74,6 +74,28 @@ wait_for documents 4
 stop_daemon
 ok "second restart"
 
+# Files stored as they arrived were written in the second they were
+# stored, when size and mtime cannot vouch for them: a start reads them
+# again, finds their content unchanged and says so on their records (a
+# touched file's record takes its new mtime), so the start after that
+# opens none of them (every start read every live file again).
+touch "$WATCH/bridge.txt"
+sleep 2.1
+n0=$(wc -l <"$LOG")
+start_daemon
+wait_for documents 4
+stop_daemon
+tail -n +"$((n0 + 1))" "$LOG" | grep -q "directories, [1-9][0-9]* files to check" ||
+    fail "the first start checked nothing: $(tail -n +"$((n0 + 1))" "$LOG")"
+n0=$(wc -l <"$LOG")
+start_daemon
+wait_for documents 4
+tail -n +"$((n0 + 1))" "$LOG" | grep -q "directories, 0 files to check" ||
+    fail "files checked again: $(tail -n +"$((n0 + 1))" "$LOG" | grep 'to check')"
+[ "$(stored_count bridge.txt)" = 1 ] || fail "bridge.txt stored again"
+stop_daemon
+ok "a file found unchanged by its content is not read at the next start"
+
 # One daemon a state directory: a second process (a backfill of another
 # inbox, here) is refused while the first runs, and the first's store is
 # untouched; after it stops, the state directory is free again.

@@ -393,7 +393,24 @@ test_doc_move(void **state)
 	assert_true(d.size == 777 && d.mtime == 3000 &&
 	            d.content_hash[0] == 11 && d.content_hash[1] == 12 &&
 	            d.first_seen == 2000 && d.ntokens == 4 && d.norm_hash == 3);
+	assert_true(d.checked == 0);
 	store_txn_abort(t);
+	/* Found unchanged: kept with the record, through a move; a new
+	 * file forgets it. */
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_set_checked(t, a, 5000), 0);
+	assert_int_equal(store_doc_set_checked(t, 99, 5000), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_move(t, a, "y.txt", NULL), 0);
+	assert_int_equal(store_txn_commit(t), 0);
+	t = begin(fx, 1);
+	assert_int_equal(store_doc_get(t, a, &d), 0);
+	assert_true(d.checked == 5000 && d.mtime == 3000);
+	assert_string_equal(d.path, "y.txt");
+	assert_int_equal(store_doc_set_file(t, a, 778, 3001, h), 0);
+	assert_int_equal(store_doc_get(t, a, &d), 0);
+	assert_true(d.checked == 0 && d.size == 778);
+	assert_int_equal(store_doc_move(t, a, "x.txt", NULL), 0);
+	assert_int_equal(store_txn_commit(t), 0);
 	/* A document dated by its mtime (a day before it arrived) keeps
 	 * it, and so its date. */
 	struct store_doc old = {.path = "archive.txt",

@@ -122,6 +122,20 @@ test_doc(void **state)
 	assert_int_equal(rec_doc_decode(q, len, &out), STORE_ECORRUPT);
 	free(q);
 	assert_int_equal(rec_doc_decode(NULL, len, &out), STORE_ECORRUPT);
+	assert_int_equal(rec_doc_decode(buf, len, &out), 0);
+	assert_true(out.checked == 0); /* a record without it */
+	/* The time a file was found unchanged: 8 bytes after the strings,
+	 * only when known; 1 to 7 bytes there are no record. */
+	in.checked = INT64_C(1800000000);
+	assert_int_equal(rec_doc_len(&in), len + 8);
+	free(buf);
+	assert_non_null(buf = malloc(len + 8));
+	rec_doc_encode(buf, &in);
+	assert_int_equal(rec_doc_decode(buf, len + 8, &out), 0);
+	assert_true(out.checked == in.checked);
+	assert_string_equal(out.author, in.author);
+	for (size_t l = len + 1; l < len + 8; l++)
+		assert_int_equal(rec_doc_decode(buf, l, &out), STORE_ECORRUPT);
 	free(buf);
 }
 
