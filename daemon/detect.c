@@ -657,11 +657,14 @@ out:
  * copies of each other tell it: text that d shares with two of them is
  * the site's, not a story's. So, among the hits of d's own source (not
  * exact copies), a key of d held by two of them that no stored pair makes
- * copies of each other is the site's: those hits are verified again with
- * it masked, and so are the partial pairs between them (which the same
- * lines made, while only two pages knew them), for the caller to remove.
- * Copies of one story saved by the site (a page updated, saved twice)
- * share their text as copies, which is not masked.
+ * copies of each other is the site's: the partial hits are verified
+ * again with it masked, and so are the partial pairs between them (which
+ * the same lines made, while only two pages knew them), for the caller
+ * to remove. Copies of one story saved by the site (a page updated,
+ * saved twice) share their text as copies, which is not masked; and a
+ * copy (near duplicate, excerpt) stays one: what made it a copy is most
+ * of its text, and text that two of the site's stories share (a
+ * paragraph one repeats from the other) is still part of each.
  */
 #define SITE_MAX 64 /* documents of d's source weighed, at most */
 
@@ -837,6 +840,11 @@ site_lines(struct store_txn *txn, const struct detect_req *q,
 		goto out;
 	for (i = 0; i < s->n; i++) {
 		struct detect_hit *h = &out[s->m[i].hit];
+		/* A copy stays a copy: what made it one is most of its text,
+		 * and a story the site shares with another of its stories
+		 * (a paragraph repeated) is still this story's. */
+		if (h->r.relation != MATCH_PARTIAL)
+			continue;
 		rc = verify_one(
 		    txn, q->d, h->id, q->recent, &masked, q->p, &v, &h->r);
 		if (rc == STORE_ENOTFOUND)
