@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -127,6 +128,37 @@ attrib_cb(const char *rel, void *arg)
 		found_cb(rel, arg);
 }
 
+/*
+ * What an operator can do about the store error that paused ingest. A
+ * full disk reaches us as LMDB's "Input/output error" (it turns a short
+ * write into EIO), which alone does not say so.
+ */
+static void
+pause_hint(const struct reprintd *r, int rc)
+{
+	struct statvfs fs;
+
+	if (rc == STORE_EMAPFULL) {
+		log_warnx("the store is at map_size_max (%llu bytes): "
+		          "raise it in the configuration and send SIGHUP",
+		    (unsigned long long)r->cfg.map_size_max);
+	} else if (rc == STORE_ECORRUPT) {
+		log_warnx("the store in %s is damaged: see \"A damaged store\" "
+		          "in reprintd(8); ingest tries again every %d s",
+		    r->state_real, RETRY_SECS);
+	} else if ((rc == -EIO || rc == -ENOSPC || rc == -EDQUOT) &&
+	           statvfs(r->state_real, &fs) == 0) {
+		unsigned long long avail =
+		    (unsigned long long)fs.f_bavail * fs.f_frsize;
+		log_warnx("the file system of %s has %llu bytes free%s; ingest "
+		          "tries again every %d s",
+		    r->state_real, avail,
+		    avail < (64ull << 20) ? " (a full disk: free some space)"
+		                          : "",
+		    RETRY_SECS);
+	}
+}
+
 static void
 drain_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -141,6 +173,7 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 		rc = ingest_merge(r, 0);
 		metrics_merge_observe(clock_mono_us() - t0);
 		if (rc < 0) {
+			pause_hint(r, rc);
 			evtimer_add(r->retry_ev, &tv);
 			return;
 		}
@@ -150,11 +183,7 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 	rc = ingest_batch(r);
 	metrics_ingest_observe(clock_mono_us() - t0);
 	if (rc < 0) {
-		if (rc == STORE_EMAPFULL)
-			log_warnx(
-			    "the store is at map_size_max (%llu bytes): "
-			    "raise it in the configuration and send SIGHUP",
-			    (unsigned long long)r->cfg.map_size_max);
+		pause_hint(r, rc);
 		evtimer_add(r->retry_ev, &tv);
 		return;
 	}
