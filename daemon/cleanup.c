@@ -42,7 +42,7 @@ struct cleanup {
 	int64_t started, cutoff;
 	uint64_t next_id; /* resume the document scan here */
 	char *gone_next; /* resume the expired files' scan here (NULL: start) */
-	uint64_t expired, rejects, gone;
+	uint64_t expired, rejects, rejects_gone, gone;
 	json_t *last; /* result of the last finished run */
 };
 
@@ -56,8 +56,9 @@ struct victims {
 	uint64_t hash[CLEANUP_STEP][2]; /* the file's content hash */
 	char *items[CLEANUP_STEP];      /* an item's gone record, or NULL */
 	struct store_txn *txn;          /* the step's (PH_DOCS) */
-	const char *watch;              /* the watched directory (PH_GONE) */
-	char *last; /* the last record looked at (PH_GONE) */
+	const char *watch; /* the watched directory (PH_REJECTS, PH_GONE) */
+	size_t forgot;     /* victims whose file is gone (PH_REJECTS) */
+	char *last;        /* the last record looked at (PH_GONE) */
 	size_t n, scanned;
 	uint64_t last_id; /* last document looked at */
 	int more;         /* stopped before the end */
@@ -132,15 +133,39 @@ doc_cb(const struct store_doc *d, void *arg)
 	return 0;
 }
 
+/* Whether the name of a rejected file (of its file, for a feed's item
+ * "FILE#N") is gone from the tree: an editor's probe, a file written
+ * empty and removed at once. Its record only made noise. */
+static int
+reject_name_gone(const char *watch, const char *path)
+{
+	char full[PATH_MAX];
+	const char *hash = strrchr(path, '#');
+	size_t len = hash != NULL && text_item_suffix(hash)
+	                 ? (size_t)(hash - path)
+	                 : strlen(path);
+	struct stat sb;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s/%.*s", watch, (int)len,
+	        path) >= sizeof(full))
+		return 0;
+	return lstat(full, &sb) < 0 && (errno == ENOENT || errno == ENOTDIR);
+}
+
+/* A rejection older than the retention goes, and so does one whose file
+ * is no longer there. */
 static int
 reject_cb(const struct store_reject *rj, void *arg)
 {
 	struct victims *v = arg;
+	int gone = 0;
 
-	if (rj->at >= v->cutoff)
+	if (rj->at >= v->cutoff &&
+	    !(gone = reject_name_gone(v->watch, rj->path)))
 		return 0;
 	if ((v->paths[v->n] = strdup(rj->path)) == NULL)
 		return -ENOMEM;
+	v->forgot += gone;
 	if (++v->n == CLEANUP_STEP) {
 		v->more = 1;
 		return 1;
@@ -258,7 +283,7 @@ victims_clear(struct victims *v)
 	memset(v->items, 0, sizeof(v->items));
 	free(v->last);
 	v->last = NULL;
-	v->n = v->scanned = 0;
+	v->n = v->scanned = v->forgot = 0;
 	v->more = 0;
 }
 
@@ -307,6 +332,7 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 				rc = store_counter_add(txn, "expired", v->n);
 		}
 	} else if (c->phase == PH_REJECTS) {
+		v->watch = c->r->watch_real;
 		rc = store_reject_each(txn, reject_cb, v);
 		for (i = 0; rc >= 0 && i < v->n; i++)
 			rc = store_reject_del(txn, v->paths[i]);
@@ -326,7 +352,8 @@ step_once(struct cleanup *c, struct victims *v, int *done)
 		c->expired += v->n;
 		c->next_id = v->last_id + 1;
 	} else if (c->phase == PH_REJECTS) {
-		c->rejects += v->n;
+		c->rejects += v->n - v->forgot;
+		c->rejects_gone += v->forgot;
 	} else {
 		c->gone += v->n;
 		/* Resume at the last record looked at (kept, or gone: then
@@ -344,12 +371,14 @@ finish(struct cleanup *c, const char *report, const char *error)
 {
 	json_t *o;
 
-	o = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:s?, s:s?}", "run",
-	    (json_int_t)c->run, "started", json_integer(c->started / 1000000),
-	    "finished", json_integer(now_us() / 1000000), "cutoff",
+	o = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:s?, s:s?}",
+	    "run", (json_int_t)c->run, "started",
+	    json_integer(c->started / 1000000), "finished",
+	    json_integer(now_us() / 1000000), "cutoff",
 	    json_integer(c->cutoff / 1000000), "expired",
 	    (json_int_t)c->expired, "rejections_expired",
-	    (json_int_t)c->rejects, "expired_files_forgotten",
+	    (json_int_t)c->rejects, "rejections_forgotten",
+	    (json_int_t)c->rejects_gone, "expired_files_forgotten",
 	    (json_int_t)c->gone, "report", report, "error", error);
 	json_decref(c->last);
 	c->last = o;
@@ -362,9 +391,9 @@ finish(struct cleanup *c, const char *report, const char *error)
 	else
 		log_info("cleanup %" PRIu64 ": removed %" PRIu64 " documents "
 		         "and %" PRIu64 " rejection records older than the "
-		         "retention, forgot %" PRIu64 " expired files no "
-		         "longer in the tree; report %s",
-		    c->run, c->expired, c->rejects, c->gone,
+		         "retention, forgot %" PRIu64 " rejected and %" PRIu64
+		         " expired files no longer in the tree; report %s",
+		    c->run, c->expired, c->rejects, c->rejects_gone, c->gone,
 		    report != NULL ? report : "-");
 }
 
@@ -502,7 +531,7 @@ cleanup_start(struct cleanup *c, uint64_t *run)
 		c->next_id = 0;
 		free(c->gone_next);
 		c->gone_next = NULL;
-		c->expired = c->rejects = c->gone = 0;
+		c->expired = c->rejects = c->rejects_gone = c->gone = 0;
 		c->phase = PH_DOCS;
 		log_info("cleanup %" PRIu64 ": started (retention %" PRIu64
 		         " s)",

@@ -944,9 +944,10 @@ cmd_cleanup(void)
 		print_object(last);
 	else
 		printf("removed %s documents and %s rejection records older "
-		       "than the retention; forgot %s expired files no longer "
-		       "in the tree\nreport: %s\n",
+		       "than the retention; forgot %s rejected and %s expired "
+		       "files no longer in the tree\nreport: %s\n",
 		    cell(last, "expired"), cell(last, "rejections_expired"),
+		    cell(last, "rejections_forgotten"),
 		    cell(last, "expired_files_forgotten"),
 		    cell(last, "report"));
 	if (json_is_string(json_object_get(last, "error"))) {

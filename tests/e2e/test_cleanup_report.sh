@@ -121,6 +121,11 @@ story_observatory | head -n 12 | drop "$WATCH/gazette/observatory_lede.txt"
 printf '\n\n   \n' >"$WATCH/gazette/blank.txt"
 wait_for documents 8
 [ "$(status_field rejected)" = 2 ] || fail "day 100 rejected"
+# An editor's probe of the folder (vim writes "4913" and removes it): a
+# rejection of a name that is gone, which the cleanup forgets.
+: >"$WATCH/gazette/4913"
+wait_for rejected 3
+rm "$WATCH/gazette/4913"
 ok "day 100: 4 more documents, a blank file rejected"
 
 ctl cleanup --json >"$TMP/cleanup.json" || fail "cleanup failed"
@@ -128,6 +133,8 @@ ctl cleanup --json >"$TMP/cleanup.json" || fail "cleanup failed"
     fail "cleanup: $(cat "$TMP/cleanup.json")"
 [ "$(json_get "$TMP/cleanup.json" 'j["rejections_expired"]')" = 1 ] ||
     fail "cleanup rejections: $(cat "$TMP/cleanup.json")"
+[ "$(json_get "$TMP/cleanup.json" 'j["rejections_forgotten"]')" = 1 ] ||
+    fail "cleanup: the probe's rejection: $(cat "$TMP/cleanup.json")"
 [ "$(status_field documents)" = 4 ] || fail "documents after cleanup"
 [ "$(status_field pairs)" = 3 ] || fail "pairs after cleanup: $(ctl pairs)"
 [ "$(status_field rejected)" = 1 ] || fail "rejected after cleanup"

@@ -79,7 +79,7 @@ rm "$WATCH/herald/bridge.txt"
 ctl cleanup --json >"$TMP/c2.json" || fail "cleanup 2"
 grep -q '"expired_files_forgotten":1' "$TMP/c2.json" ||
     fail "cleanup 2: $(cat "$TMP/c2.json")"
-wait_log "forgot 1 expired files no longer in the tree" ||
+wait_log "forgot 0 rejected and 1 expired files no longer in the tree" ||
     fail "records of gone files: $(grep 'cleanup 2' "$LOG")"
 # ...and the one still there is still known.
 stop_daemon
