@@ -12,9 +12,11 @@
 # for the usual /usr, which systemd reads), sysusers.d and tmpfiles.d files
 # to lib/sysusers.d and lib/tmpfiles.d; relative paths, so that
 # `cmake --install build --prefix DIR` and DESTDIR work. Override with
-# -DREPRINTD_SYSTEMD_UNITDIR=... etc. The units name /usr/sbin/reprintd,
-# /usr/bin/reprintctl and /etc/reprintd/reprintd.conf, which match a /usr
-# prefix.
+# -DREPRINTD_SYSTEMD_UNITDIR=... etc. The units in systemd/ name
+# /usr/sbin/reprintd and /usr/bin/reprintctl (a /usr prefix); the ones
+# installed name the programs where this prefix puts them (a unit
+# needs an absolute path, and /usr/local/sbin/reprintd is not
+# /usr/sbin/reprintd). The configuration stays /etc/reprintd/reprintd.conf.
 
 set(REPRINTD_SOURCE_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
 set(REPRINTD_SYSTEMD_UNITDIR lib/systemd/system CACHE STRING
@@ -31,12 +33,20 @@ install(FILES ${REPRINTD_SOURCE_DIR}/docs/man/reprintd.conf.5
 install(FILES ${REPRINTD_SOURCE_DIR}/docs/man/reprintd.8
   DESTINATION ${CMAKE_INSTALL_MANDIR}/man8)
 
-install(FILES
-  ${REPRINTD_SOURCE_DIR}/systemd/reprintd.service
-  ${REPRINTD_SOURCE_DIR}/systemd/reprintd.socket
-  ${REPRINTD_SOURCE_DIR}/systemd/reprintd-cleanup.service
-  ${REPRINTD_SOURCE_DIR}/systemd/reprintd-cleanup.timer
-  DESTINATION ${REPRINTD_SYSTEMD_UNITDIR})
+set(_units reprintd.service reprintd.socket reprintd-cleanup.service
+  reprintd-cleanup.timer)
+foreach(_unit ${_units})
+  file(READ ${REPRINTD_SOURCE_DIR}/systemd/${_unit} _text)
+  string(REPLACE "/usr/sbin/reprintd" "${CMAKE_INSTALL_FULL_SBINDIR}/reprintd"
+    _text "${_text}")
+  string(REPLACE "/usr/bin/reprintctl" "${CMAKE_INSTALL_FULL_BINDIR}/reprintctl"
+    _text "${_text}")
+  file(WRITE ${CMAKE_BINARY_DIR}/systemd/${_unit} "${_text}")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+    ${REPRINTD_SOURCE_DIR}/systemd/${_unit})
+  install(FILES ${CMAKE_BINARY_DIR}/systemd/${_unit}
+    DESTINATION ${REPRINTD_SYSTEMD_UNITDIR})
+endforeach()
 install(FILES ${REPRINTD_SOURCE_DIR}/systemd/sysusers.d/reprintd.conf
   DESTINATION ${REPRINTD_SYSUSERSDIR})
 install(FILES ${REPRINTD_SOURCE_DIR}/systemd/tmpfiles.d/reprintd.conf

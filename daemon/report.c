@@ -1558,7 +1558,11 @@ write_file(const char *path, const char *buf, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
-	while (len > 0) {
+	/* The group's to read, whatever the umask (the service's is 0077,
+	 * for the store). */
+	if (fchmod(fd, 0640) < 0)
+		rc = -errno;
+	while (rc == 0 && len > 0) {
 		w = write(fd, buf, len);
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -1588,7 +1592,9 @@ report_write(json_t *m, const char *dir, char *path, size_t plen)
 	size_t len, i;
 	int rc;
 
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0750) == 0)
+		(void)chmod(dir, 0750); /* the group's, whatever the umask */
+	else if (errno != EEXIST)
 		return -errno;
 	snprintf(day, sizeof(day), "%.10s", sget(m, "until"));
 	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {

@@ -110,7 +110,11 @@ rm -rf "$WATCH/wire" "$WATCH/herald" "$WATCH/gazette"
 # ---- Day 100 ---------------------------------------------------------------
 
 export REPRINTD_NOW=$((T0 + 100 * DAY))
+# The service's umask (0077): the reports are still the group's to read.
+mask=$(umask)
+umask 077
 start_daemon --config "$CONF"
+umask "$mask"
 wait_for documents 4
 story_observatory | drop "$WATCH/wire/observatory.txt"
 story_ferry | drop "$WATCH/wire/ferry.txt"
@@ -153,6 +157,8 @@ case $REPORT in
 esac
 [ -s "$REPORT" ] && [ -s "${REPORT%.html}.json" ] && [ -s "${REPORT%.html}.txt" ] ||
     fail "report files missing: $(ls "$STATE/reports")"
+[ "$(stat -c %a "$REPORT" "$STATE/reports" | tr '\n' ' ')" = "640 750 " ] ||
+    fail "report modes under umask 077: $(stat -c '%a %n' "$REPORT" "$STATE/reports")"
 python3 - "${REPORT%.html}.json" <<'PY' || fail "report content"
 import json, sys
 r = json.load(open(sys.argv[1]))
