@@ -152,6 +152,41 @@ parse_size(const char *v, double *out)
 }
 
 /* "90d", "36h", "30m", "3600s", "3600" (seconds), "2w". */
+
+/* A bound of a key's range as the file would write it: a size in K, M,
+ * G or T, a duration in d, h, m or s when it divides evenly. */
+static const char *
+bound_str(int type, double x, char *buf, size_t len)
+{
+	static const char units[] = "KMGT", dunits[] = "dhm";
+	static const double dsecs[] = {86400, 3600, 60};
+	double u = 1024;
+	int i;
+
+	if (type == C_SIZE && x >= 1024) {
+		for (i = 3; i >= 0; i--) {
+			double m = u;
+			for (int j = 0; j < i; j++)
+				m *= 1024;
+			if (x >= m && x / m < 1e6 &&
+			    x / m == (double)(uint64_t)(x / m)) {
+				snprintf(buf, len, "%.0f%c", x / m, units[i]);
+				return buf;
+			}
+		}
+	}
+	if (type == C_DUR)
+		for (i = 0; i < 3; i++)
+			if (x >= dsecs[i] &&
+			    x / dsecs[i] == (double)(uint64_t)(x / dsecs[i])) {
+				snprintf(buf, len, "%.0f%c", x / dsecs[i],
+				    dunits[i]);
+				return buf;
+			}
+	snprintf(buf, len, type == C_DOUBLE ? "%g" : "%.0f", x);
+	return buf;
+}
+
 static int
 parse_duration(const char *v, double *out)
 {
@@ -274,8 +309,10 @@ config_set(
 		break;
 	}
 	if (!(x >= k->min && x <= k->max)) {
-		snprintf(err, errlen, "%s: %s is out of range [%g, %g]", name,
-		    v, k->min, k->max);
+		char lo[32], hi[32];
+		snprintf(err, errlen, "%s: %s is out of range [%s, %s]", name,
+		    v, bound_str(k->type, k->min, lo, sizeof(lo)),
+		    bound_str(k->type, k->max, hi, sizeof(hi)));
 		return -EINVAL;
 	}
 	switch (k->type) {

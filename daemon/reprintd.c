@@ -713,6 +713,10 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind != argc) {
+		fprintf(stderr,
+		    "reprintd: unexpected argument \"%s\" (the "
+		    "inbox is --watch DIR)\n",
+		    argv[optind]);
 		usage(stderr);
 		return 1;
 	}

@@ -205,6 +205,13 @@ test_config(void **state)
 	    config_set(&c, "socket_mode", "0666", err, sizeof(err)), -EINVAL);
 	assert_int_equal(
 	    config_set(&c, "batch_max", "0", err, sizeof(err)), -EINVAL);
+	/* A range is said in the file's own units. */
+	assert_int_equal(
+	    config_set(&c, "max_file_size", "0", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "max_file_size: 0 is out of range [1, 1G]");
+	assert_int_equal(
+	    config_set(&c, "map_size_max", "1k", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "[1M, "));
 	assert_int_equal(
 	    config_set(&c, "batch_max", "1.5", err, sizeof(err)), -EINVAL);
 	assert_int_equal(
