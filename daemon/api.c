@@ -228,6 +228,7 @@ struct pairs_ctx {
 	json_t *arr;
 	int relation; /* -1: all */
 	int err;
+	int64_t since; /* found at or after (unix microseconds) */
 };
 
 /* The word for how the pair's documents differ (match_how_name()). */
@@ -286,7 +287,8 @@ pairs_cb(const struct store_pair *p, void *arg)
 	struct pairs_ctx *c = arg;
 	json_t *o;
 
-	if (c->relation >= 0 && p->relation != (uint32_t)c->relation)
+	if ((c->relation >= 0 && p->relation != (uint32_t)c->relation) ||
+	    p->found_at < c->since)
 		return 0;
 	if ((o = pair_json(c->txn, p, &c->err)) == NULL)
 		return c->err != 0 ? 1 : 0;
@@ -298,9 +300,26 @@ static void
 h_pairs(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
 {
-	struct pairs_ctx c = {txn, NULL, -1, 0};
+	struct pairs_ctx c = {txn, NULL, -1, 0, 0};
 	char *rel = NULL;
 	int rc;
+
+	if ((rc = text_query_get(query, "since", &rel)) == 0) {
+		if (report_parse_since(rel, now_us(), &c.since) < 0) {
+			reply_error(req, 400,
+			    "since: \"%s\" is not a date "
+			    "(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, unix seconds "
+			    "or an age such as 24h or 7d)",
+			    rel);
+			free(rel);
+			return;
+		}
+		free(rel);
+		rel = NULL;
+	} else if (rc != -ENOENT) {
+		reply_error(req, 400, "malformed parameter \"since\"");
+		return;
+	}
 
 	rc = text_query_get(query, "relation", &rel);
 	if (rc == 0 && *rel != '\0') {
@@ -1598,7 +1617,7 @@ h_report(struct api *a, struct evhttp_request *req, const char *query,
 		reply_error(req, 400, "malformed parameter \"since\"");
 		return;
 	}
-	if (since >= now) {
+	if (since > now) {
 		reply_error(req, 400, "since is in the future");
 		return;
 	}
@@ -1702,6 +1721,56 @@ conn_seen(struct api *a, struct evhttp_request *req)
 /* ---- Routing ----------------------------------------------------------------
  */
 
+/* The parameters each endpoint takes: a parameter it does not take (a
+ * typo, a "limit" it does not have) is refused, not ignored. */
+static const struct {
+	const char *path;
+	const char *params; /* space separated */
+} route_params[] = {
+    {"/v1/status", ""},
+    {"/v1/pairs", "relation since"},
+    {"/v1/matches", "path"},
+    {"/v1/cluster", "path"},
+    {"/v1/explain", "a b"},
+    {"/v1/sources", ""},
+    {"/v1/metrics", ""},
+    {"/v1/report", "format since"},
+    {"/v1/query", "name"},
+    {"/v1/cleanup", ""},
+};
+
+/* 0, or 400 with the first parameter of query that path does not take. */
+static int
+check_params(struct evhttp_request *req, const char *path, const char *query)
+{
+	const char *params = NULL, *k, *e;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(route_params) / sizeof(route_params[0]); i++)
+		if (strcmp(route_params[i].path, path) == 0)
+			params = route_params[i].params;
+	if (params == NULL || query == NULL)
+		return 0;
+	for (k = query; *k != '\0'; k = *e != '\0' ? e + 1 : e) {
+		e = k + strcspn(k, "&");
+		n = strcspn(k, "=&");
+		if (n == 0)
+			continue; /* "a=1&&b=2" */
+		for (const char *p = params; *p != '\0';) {
+			size_t m = strcspn(p, " ");
+			if (m == n && strncmp(p, k, n) == 0)
+				goto next;
+			p += m + (p[m] == ' ');
+		}
+		reply_error(req, 400, "%s takes %s%s: not \"%.*s\"", path,
+		    *params != '\0' ? "the parameters " : "no parameters",
+		    params, (int)(n < 64 ? n : 64), k);
+		return -1;
+	next:;
+	}
+	return 0;
+}
+
 static void
 api_request(struct evhttp_request *req, void *arg)
 {
@@ -1719,6 +1788,8 @@ api_request(struct evhttp_request *req, void *arg)
 		reply_error(req, 400, "malformed request target");
 		goto out;
 	}
+	if (check_params(req, path, query) < 0)
+		goto out;
 	if (strcmp(path, "/v1/query") == 0)
 		post = 1;
 	else if (strcmp(path, "/v1/cleanup") == 0) {

@@ -1,5 +1,6 @@
 /* report.c - the period report: model, text, HTML; see report.h. */
 #define _XOPEN_SOURCE 700 /* strptime */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -74,11 +75,12 @@ report_format_ext(enum report_format f)
 int
 report_parse_since(const char *s, int64_t now, int64_t *out)
 {
-	struct tm tm;
+	struct tm tm, check;
 	const char *e;
 	char *end;
 	long long v;
 	time_t t;
+	int off = 0; /* seconds to add to make it UTC */
 
 	if (s == NULL || *s == '\0')
 		return -EINVAL;
@@ -123,10 +125,34 @@ report_parse_since(const char *s, int64_t now, int64_t *out)
 			return -EINVAL;
 		if (*e == 'Z')
 			e++;
+		else if ((*e == '+' || *e == '-') &&
+		         isdigit((unsigned char)e[1]) &&
+		         isdigit((unsigned char)e[2])) {
+			/* An offset: +HH, +HHMM or +HH:MM east of UTC. */
+			int sign = *e == '-' ? 1 : -1, mm = 0;
+			int hh = (e[1] - '0') * 10 + (e[2] - '0');
+			e += 3;
+			if (*e == ':')
+				e++;
+			if (isdigit((unsigned char)e[0]) &&
+			    isdigit((unsigned char)e[1])) {
+				mm = (e[0] - '0') * 10 + (e[1] - '0');
+				e += 2;
+			}
+			if (hh > 23 || mm > 59)
+				return -EINVAL;
+			off = sign * (hh * 3600 + mm * 60);
+		}
 	}
+	check = tm;
 	if (*e != '\0' || (t = timegm(&tm)) == (time_t)-1)
 		return -EINVAL;
-	*out = (int64_t)t * 1000000;
+	/* timegm rolls 2026-02-30 over to March: such a date is no date. */
+	if (tm.tm_mday != check.tm_mday || tm.tm_mon != check.tm_mon ||
+	    tm.tm_year != check.tm_year || tm.tm_hour != check.tm_hour ||
+	    tm.tm_min != check.tm_min)
+		return -EINVAL;
+	*out = ((int64_t)t + off) * 1000000;
 	return 0;
 }
 

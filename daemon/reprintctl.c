@@ -50,8 +50,10 @@ usage(FILE *f)
 	    "       reprintctl --help | --version\n"
 	    "commands:\n"
 	    "  status                   counts and state of the daemon\n"
-	    "  pairs [--relation R]     every flagged pair (R: exact,\n"
-	    "                           near_duplicate, excerpt, partial)\n"
+	    "  pairs [--relation R] [--since DATE]\n"
+	    "                           every flagged pair (R: exact,\n"
+	    "                           near_duplicate, excerpt, partial),\n"
+	    "                           or those found since DATE\n"
 	    "  matches FILE             the pairs of a stored document\n"
 	    "  query FILE               matches of any text, not stored\n"
 	    "  cluster FILE             the syndication cluster of a document\n"
@@ -612,10 +614,11 @@ target(const char *endpoint, const char *k1, const char *v1, const char *k2,
 		fprintf(stderr, "reprintctl: out of memory\n");
 		exit(1);
 	}
-	if (e2 != NULL)
+	if (e1 != NULL && e2 != NULL)
 		snprintf(t, n, "%s?%s=%s&%s=%s", endpoint, k1, e1, k2, e2);
-	else if (e1 != NULL)
-		snprintf(t, n, "%s?%s=%s", endpoint, k1, e1);
+	else if (e1 != NULL || e2 != NULL)
+		snprintf(
+		    t, n, "%s?%s=%s", endpoint, e1 ? k1 : k2, e1 ? e1 : e2);
 	else
 		snprintf(t, n, "%s", endpoint);
 	free(e1);
@@ -659,7 +662,8 @@ cmd_pairs(void)
 	static const struct column cols[] = {{"RELATION", "relation"},
 	    {"HOW", "how"}, {"A", "a"}, {"B", "b"}, {"ORIGINAL", "original"},
 	    {"JACCARD", "jaccard"}, {"CONTAINMENT", "containment"}};
-	char *tg = target("/v1/pairs", "relation", opt_relation, NULL, NULL);
+	char *tg = target("/v1/pairs", "relation", opt_relation,
+	    opt_since != NULL ? "since" : NULL, opt_since);
 	json_t *j, *arr;
 
 	if (request("GET", tg, NULL, 0, &j) < 0) {
@@ -1106,7 +1110,7 @@ main(int argc, char *argv[])
 		NEED(0, O_JSON);
 		rc = cmd_status();
 	} else if (strcmp(cmd, "pairs") == 0) {
-		NEED(0, O_JSON | O_RELATION);
+		NEED(0, O_JSON | O_RELATION | O_SINCE);
 		rc = cmd_pairs();
 	} else if (strcmp(cmd, "matches") == 0) {
 		NEED(1, O_JSON);

@@ -69,6 +69,31 @@ ctl pairs | grep -q '^excerpt *excerpt *library.txt *digest/library_lede.txt' ||
     fail "pairs --relation exact"
 ok "pairs table and --relation"
 
+# Pairs found since a time (a client that polls for new ones); a
+# parameter an endpoint does not take is refused, not ignored.
+get() {
+	curl -s -o "$TMP/body" -w '%{http_code}' --unix-socket "$SOCK" \
+	    "http://localhost$1"
+}
+[ "$(get '/v1/pairs?since=1h')" = 200 ] &&
+    [ "$(grep -o '"relation":' "$TMP/body" | wc -l)" = 4 ] ||
+    fail "pairs since 1h: $(cat "$TMP/body")"
+later=$(date -u -d '+2 min' +%Y-%m-%dT%H:%M:%SZ)
+[ "$(get "/v1/pairs?since=$later")" = 200 ] &&
+    grep -q '"pairs": *\[\]' "$TMP/body" || fail "pairs since later: $(cat "$TMP/body")"
+[ "$(get '/v1/pairs?since=2026-02-30')" = 400 ] || fail "a date that is none"
+[ "$(get '/v1/pairs?limit=10')" = 400 ] &&
+    grep -q 'takes the parameters relation since: not \\"limit\\"' "$TMP/body" ||
+    fail "limit: $(cat "$TMP/body")"
+[ "$(get '/v1/status?verbose=1')" = 400 ] &&
+    grep -q 'takes no parameters' "$TMP/body" || fail "status: $(cat "$TMP/body")"
+[ "$(get '/v1/report?since=0d')" = 200 ] || fail "report since 0d: $(cat "$TMP/body")"
+[ "$(ctl pairs --since 1h --json | wc -l)" = 4 ] &&
+    [ -z "$(ctl pairs --since "$later" --json)" ] &&
+    [ "$(ctl pairs --since 1h --relation exact --json | wc -l)" = 1 ] ||
+    fail "reprintctl pairs --since"
+ok "pairs since a time; parameters an endpoint does not take are refused"
+
 ctl matches library.txt --json >"$TMP/m.json"
 grep -q '"path":"digest/library_lede.txt"' "$TMP/m.json" ||
     fail "matches library.txt: $(cat "$TMP/m.json")"

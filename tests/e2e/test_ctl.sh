@@ -88,7 +88,7 @@ check_usage \
 check_usage 'unknown format "pdf" (text, json, html)' report --format pdf
 check_usage "--relation does not apply to status" \
     status --relation exact --since 3d
-check_usage "--since does not apply to pairs" pairs --since 3d
+check_usage "--since does not apply to matches" matches x.txt --since 3d
 check_usage "--format does not apply to matches" \
     matches bridge.txt --format json
 check_usage "--json does not apply to metrics" metrics --json

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "match.h"
 #include "pending.h"
+#include "report.h"
 #include "readahead.h"
 #include "text.h"
 
@@ -317,6 +318,43 @@ test_pending(void **state)
 	assert_int_equal(pending_peeked(q), 0);
 	assert_string_equal(pending_peek_next(q), "f999");
 	pending_free(q);
+}
+
+/* The times a report or /v1/pairs starts from. */
+static void
+test_since(void **state)
+{
+	const int64_t now = INT64_C(1780000000) * 1000000;
+	int64_t t;
+
+	(void)state;
+	assert_int_equal(report_parse_since("7d", now, &t), 0);
+	assert_true(t == now - INT64_C(7 * 86400) * 1000000);
+	assert_int_equal(report_parse_since("0d", now, &t), 0);
+	assert_true(t == now);
+	assert_int_equal(report_parse_since("2026-03-01", now, &t), 0);
+	assert_true(t == INT64_C(1772323200) * 1000000);
+	assert_int_equal(
+	    report_parse_since("2026-03-01T12:30:00Z", now, &t), 0);
+	assert_true(t == INT64_C(1772368200) * 1000000);
+	/* An offset east of UTC is earlier in UTC, west later. */
+	assert_int_equal(
+	    report_parse_since("2026-03-01T12:30:00+01:00", now, &t), 0);
+	assert_true(t == INT64_C(1772364600) * 1000000);
+	assert_int_equal(
+	    report_parse_since("2026-03-01T12:30-0530", now, &t), 0);
+	assert_true(t == INT64_C(1772388000) * 1000000);
+	assert_int_equal(report_parse_since("1772323200", now, &t), 0);
+	assert_true(t == INT64_C(1772323200) * 1000000);
+	/* Dates that are none: not rolled over into March. */
+	assert_int_equal(report_parse_since("2026-02-30", now, &t), -EINVAL);
+	assert_int_equal(report_parse_since("2026-13-01", now, &t), -EINVAL);
+	assert_int_equal(
+	    report_parse_since("2026-03-01T24:10:00Z", now, &t), -EINVAL);
+	assert_int_equal(
+	    report_parse_since("2026-03-01T10:00+25:00", now, &t), -EINVAL);
+	assert_int_equal(report_parse_since("7y", now, &t), -EINVAL);
+	assert_int_equal(report_parse_since("", now, &t), -EINVAL);
 }
 
 /* A batch that did not commit puts its files back in front, in order,
@@ -645,6 +683,7 @@ main(void)
 	    cmocka_unit_test(test_config_diff),
 	    cmocka_unit_test(test_pending),
 	    cmocka_unit_test(test_pending_requeue),
+	    cmocka_unit_test(test_since),
 	    cmocka_unit_test(test_read_ahead),
 	    cmocka_unit_test(test_httpc),
 	    cmocka_unit_test(test_cluster_original),
