@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -466,6 +467,35 @@ matches_cb(const struct store_pair *p, void *arg)
 	return 0;
 }
 
+/*
+ * 404 for a path that names no stored document, saying why when the
+ * store knows: a file rejected (its reason), a file of several items
+ * (their names: an item is asked for as FILE%23N).
+ */
+static void
+reply_not_stored(
+    struct evhttp_request *req, struct store_txn *txn, const char *path)
+{
+	struct store_reject rj;
+	char item[PATH_MAX + 8];
+	uint64_t id;
+
+	if (store_reject_get(txn, path, &rj) == 0) {
+		reply_error(req, 404, "not stored: %s was rejected: %s", path,
+		    rj.reason);
+		return;
+	}
+	snprintf(item, sizeof(item), "%s#0", path);
+	if (store_doc_by_path(txn, item, &id) == 0) {
+		reply_error(req, 404,
+		    "not stored: %s holds several items, stored as %s#0, "
+		    "%s#1, ... (in a URL, # is %%23)",
+		    path, path, path);
+		return;
+	}
+	reply_error(req, 404, "not stored: %s", path);
+}
+
 static void
 h_matches(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
@@ -482,7 +512,7 @@ h_matches(struct api *a, struct evhttp_request *req, const char *query,
 	c.txn = txn;
 	rc = store_doc_by_path(txn, path, &c.self);
 	if (rc == STORE_ENOTFOUND) {
-		reply_error(req, 404, "not stored: %s", path);
+		reply_not_stored(req, txn, path);
 		goto out;
 	}
 	if (rc < 0) {
@@ -938,7 +968,7 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 		return;
 	rc = store_doc_by_path(txn, path, &start);
 	if (rc == STORE_ENOTFOUND) {
-		reply_error(req, 404, "not stored: %s", path);
+		reply_not_stored(req, txn, path);
 		goto out;
 	}
 	if (rc < 0)
@@ -1110,13 +1140,13 @@ h_explain(struct api *a, struct evhttp_request *req, const char *query,
 	    req_path(req, query, "b", &pb) < 0)
 		goto out;
 	if ((rc = store_doc_by_path(txn, pa, &ida)) == STORE_ENOTFOUND) {
-		reply_error(req, 404, "not stored: %s", pa);
+		reply_not_stored(req, txn, pa);
 		goto out;
 	}
 	if (rc < 0)
 		goto store_err;
 	if ((rc = store_doc_by_path(txn, pb, &idb)) == STORE_ENOTFOUND) {
-		reply_error(req, 404, "not stored: %s", pb);
+		reply_not_stored(req, txn, pb);
 		goto out;
 	}
 	if (rc < 0)

@@ -165,6 +165,17 @@ curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=feed.jsonl%231" 
     grep -q '"title":"Ferry"' || fail "the feed's item was taken over"
 ok "a name of a feed item's form or with a control character is refused"
 
+# A 404 says why, when the store knows: a rejected file, a feed's items.
+curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=archive.txt" |
+    grep -q 'not stored: archive.txt was rejected: binary (not text: a NUL byte' ||
+    fail "404 of a rejected file"
+curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=feed.jsonl" |
+    grep -q 'not stored: feed.jsonl holds several items, stored as feed.jsonl#0' ||
+    fail "404 of a feed"
+{ ctl matches feed.jsonl 2>&1 || true; } | grep -q "holds several items" ||
+    fail "reprintctl: $(ctl matches feed.jsonl 2>&1)"
+ok "a 404 names the reason a file was rejected, or a feed's items"
+
 # A body over the limit is refused by the socket too.
 { story_library; story_library; } >"$TMP/big.txt"
 if ctl query "$TMP/big.txt" 2>"$TMP/err"; then
