@@ -572,6 +572,10 @@ query_row(struct api *a, struct store_txn *txn, struct matches_ctx *c,
 		        r->relation, r->how, r->cont_ab, r->cont_ba)));
 		if (via != NULL)
 			json_object_set_new(o, "via", jv_path(via));
+		/* The query's text is no path: `original` null would also
+		 * say "partial, none". */
+		json_object_set_new(
+		    o, "query_is_original", json_boolean(orig == qd->id));
 	}
 	jmeta(o, "", &od);
 	return rows_push(c, cmax, o);

@@ -435,6 +435,33 @@ print_matches(json_t *arr)
 		print_objects(arr, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
+/* A query's matches: the text sent is the original of some ("(this
+ * text)"), and some are found through one of its exact copies (VIA). */
+static void
+print_query(json_t *j)
+{
+	static const struct column cols[] = {{"PATH", "path"},
+	    {"RELATION", "relation"}, {"HOW", "how"}, {"ORIGINAL", "original"},
+	    {"JACCARD", "jaccard"}, {"CONTAINMENT", "containment"},
+	    {"VIA", "via"}, {"SOURCE", "source"}, {"PUBLISHED", "published"}};
+	json_t *arr = json_object_get(j, "matches"), *o;
+	size_t i;
+
+	if (json_array_size(arr) == 0) {
+		printf("no matches\n");
+		return;
+	}
+	json_array_foreach(arr, i, o)
+	{
+		if (json_is_true(json_object_get(o, "query_is_original")))
+			json_object_set_new(
+			    o, "original", json_string("(this text)"));
+	}
+	print_objects(arr, cols, sizeof(cols) / sizeof(cols[0]));
+	if (json_is_true(json_object_get(j, "truncated")))
+		printf("(truncated: more pairs through its exact copies)\n");
+}
+
 /* ---- File arguments -------------------------------------------------------
  */
 
@@ -785,7 +812,7 @@ cmd_query(const char *file)
 	if (opt_json)
 		print_lines(json_object_get(j, "matches"));
 	else
-		print_matches(json_object_get(j, "matches"));
+		print_query(j);
 	json_decref(j);
 	return 0;
 fail:

@@ -61,7 +61,11 @@ assert q["published"] == "2005-06-01T00:00:00Z", q
 assert q["published_from"] == "metadata", q
 m = {r["path"]: r for r in q["matches"]}
 assert m["archive/orchard-2010.txt"]["original"] is None, m
+assert m["archive/orchard-2010.txt"]["query_is_original"] is True, m
+assert m["web/orchard.html"]["query_is_original"] is True, m
 PY
+ctl query "$TMP/first.html" | grep -q '^archive/orchard-2010.txt .* (this text) ' ||
+    fail "reprintctl query: $(ctl query "$TMP/first.html")"
 ok "a query carries its own metadata, and its date decides the original"
 
 # The report's delay of a reprint is its publication's after the
