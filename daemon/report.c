@@ -187,7 +187,7 @@ jsource(const struct store_doc *d)
 	if (d->source != NULL && d->source[0] != '\0')
 		return jv_str(d->source, strlen(d->source));
 	if (slash == NULL)
-		return json_string("(top level)");
+		return json_null(); /* none known, as /v1/sources says */
 	return jv_str(d->path, (size_t)(slash - d->path));
 }
 
@@ -509,14 +509,38 @@ describe(
 
 /* Count (reprinter source, original source) pairs: a JSON object
  * "reprinter\x1foriginal" -> n, turned into a list later. */
+/* A JSON string's value, "" for anything else (null: no source). */
+static const char *
+str_or_empty(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return s != NULL ? s : "";
+}
+
+/* A source for a person to read: its name, or "(no source)". */
+static const char *
+src_name(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s != NULL && *s != '\0' ? s : "(no source)";
+}
+
+/* JSON for a source name from a key: null for "" (none known). */
+static json_t *
+src_json(const char *s, size_t n)
+{
+	return n > 0 ? json_stringn(s, n) : json_null();
+}
+
 static void
 count_whom(json_t *whom, json_t *src_r, json_t *src_o)
 {
 	char key[600];
 	json_t *v;
 
-	snprintf(key, sizeof(key), "%s\x1f%s", json_string_value(src_r),
-	    json_string_value(src_o));
+	/* A source unknown (null) is "" here: no source is named so. */
+	snprintf(key, sizeof(key), "%s\x1f%s", str_or_empty(src_r),
+	    str_or_empty(src_o));
 	v = json_object_get(whom, key);
 	json_object_set_new(
 	    whom, key, json_integer(v ? json_integer_value(v) + 1 : 1));
@@ -531,8 +555,8 @@ whom_cmp(const void *pa, const void *pb)
 
 	if (x != y)
 		return x > y ? -1 : 1;
-	return strcmp(json_string_value(json_object_get(*a, "reprinter")),
-	    json_string_value(json_object_get(*b, "reprinter")));
+	return strcmp(str_or_empty(json_object_get(*a, "reprinter")),
+	    str_or_empty(json_object_get(*b, "reprinter")));
 }
 
 static int
@@ -544,8 +568,8 @@ src_cmp(const void *pa, const void *pb)
 
 	if (x != y)
 		return x > y ? -1 : 1;
-	return strcmp(json_string_value(json_object_get(*a, "source")),
-	    json_string_value(json_object_get(*b, "source")));
+	return strcmp(str_or_empty(json_object_get(*a, "source")),
+	    str_or_empty(json_object_get(*b, "source")));
 }
 
 /* Sort the values of object o with cmp into a new array. */
@@ -585,11 +609,12 @@ whom_lists(json_t *whom, json_t *model)
 		sep = strchr(k, '\x1f');
 		n = (size_t)(sep - k);
 		json_object_set_new(rows, k,
-		    json_pack("{s:s%, s:s, s:O}", "reprinter", k, n,
-		        "original_source", sep + 1, "count", v));
+		    json_pack("{s:o, s:o, s:O}", "reprinter", src_json(k, n),
+		        "original_source", src_json(sep + 1, strlen(sep + 1)),
+		        "count", v));
 		if ((s = json_object_getn(src, k, n)) == NULL) {
-			s = json_pack(
-			    "{s:s%, s:i}", "source", k, n, "reprints", 0);
+			s = json_pack("{s:o, s:i}", "source", src_json(k, n),
+			    "reprints", 0);
 			json_object_setn_new(src, k, n, s);
 		}
 		json_object_set_new(s, "reprints",
@@ -1052,9 +1077,9 @@ render_text(json_t *m, FILE *f)
 	fprintf(f, "\nWho reprints whom\n");
 	if (json_array_size(json_object_get(m, "reprints_of")) == 0)
 		fprintf(f, "  nobody\n");
-	json_array_foreach(json_object_get(m, "reprints_of"), i, v)
-	    fprintf(f, "  %-24s reprints %-24s %lld\n", sget(v, "reprinter"),
-	        sget(v, "original_source"), (long long)iget(v, "count"));
+	json_array_foreach(json_object_get(m, "reprints_of"), i, v) fprintf(f,
+	    "  %-24s reprints %-24s %lld\n", src_name(v, "reprinter"),
+	    src_name(v, "original_source"), (long long)iget(v, "count"));
 
 	fprintf(f, "\nRejected files\n");
 	if (json_array_size(json_object_get(m, "rejected")) == 0)
@@ -1334,7 +1359,7 @@ html_timeline(FILE *f, json_t *cl)
 		    y - 12 - lane * 12, px, y - 12 - lane * 12,
 		    rel_color(sget(x, "relation")), px + 8, y - 8 - lane * 12,
 		    rel_color(sget(x, "relation")));
-		esc(f, sget(x, "source"));
+		esc(f, src_name(x, "source"));
 		fprintf(f, "</text></g>");
 	}
 	fprintf(f, "<g><title>original: ");
@@ -1344,7 +1369,7 @@ html_timeline(FILE *f, json_t *cl)
 	    "stroke=\"#fff\" stroke-width=\"2\"/><text x=\"%d\" y=\"%d\" "
 	    "font-size=\"11\" font-weight=\"600\" fill=\"#1f2a44\">",
 	    L, y, L, y + 24);
-	esc(f, sget(o, "source"));
+	esc(f, src_name(o, "source"));
 	fprintf(f, "</text></g></svg>");
 }
 
@@ -1372,7 +1397,7 @@ html_cluster(FILE *f, json_t *cl)
 	    short_time(sget(o, "first_seen"), tb));
 	esc(f, sget(o, "path"));
 	fprintf(f, "</td><td>");
-	esc(f, sget(o, "source"));
+	esc(f, src_name(o, "source"));
 	fprintf(f,
 	    "</td><td><span class=\"chip\" style=\"background:%s\">"
 	    "original</span></td><td></td></tr>",
@@ -1392,7 +1417,7 @@ html_cluster(FILE *f, json_t *cl)
 		    delay_str(iget(x, "delay_s"), db));
 		esc(f, sget(x, "path"));
 		fprintf(f, "</td><td>");
-		esc(f, sget(x, "source"));
+		esc(f, src_name(x, "source"));
 		fprintf(f,
 		    "</td><td><span class=\"chip\" style=\"background:"
 		    "%s\">%s%s%s</span></td><td class=\"num\">%.0f%%</td>"
@@ -1503,9 +1528,9 @@ render_html(json_t *m, FILE *f)
 		json_array_foreach(arr, i, v)
 		{
 			fprintf(f, "<tr><td><b>");
-			esc(f, sget(v, "reprinter"));
+			esc(f, src_name(v, "reprinter"));
 			fprintf(f, "</b></td><td>");
-			esc(f, sget(v, "original_source"));
+			esc(f, src_name(v, "original_source"));
 			fprintf(f, "</td>");
 			html_bar_cell(f, iget(v, "count"), max);
 			fprintf(f, "</tr>");

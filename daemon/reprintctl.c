@@ -860,7 +860,7 @@ cmd_sources(void)
 {
 	struct table t = {5, 0, 0, NULL};
 	char *hdr[] = {
-	    "SOURCE", "DOCUMENTS", "REPRINTS", "REPRINTED", "FROM (PAIRS)"};
+	    "SOURCE", "DOCUMENTS", "REPRINTS", "REPRINTED", "FROM (COPIES)"};
 	const char *row[5];
 	char from[512];
 	json_t *j, *arr, *o, *f;

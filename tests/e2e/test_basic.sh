@@ -130,6 +130,22 @@ assert m[1]["with"] == "library.txt", m  # the pair its figures are from
 PY
 ctl cluster digest/library_lede.txt | grep -q '^original: library.txt' ||
     fail "cluster table"
+# A file at the top level, without metadata, has no source: null in the
+# report as in /v1/sources ("(no source)" where a person reads it).
+ctl report --format json >"$TMP/r.json"
+ctl sources --json >"$TMP/s.json"
+python3 - "$TMP/r.json" "$TMP/s.json" <<'PY' || fail "sources: $(cat "$TMP/r.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+cl = [c for c in r["clusters"] if c["original"]["path"] == "library.txt"][0]
+assert cl["original"]["source"] is None, cl
+assert {"reprinter": "digest", "original_source": None, "count": 2} in \
+    r["reprints_of"], r["reprints_of"]
+assert None in [x["source"] for x in s], s
+PY
+ctl report | grep -q 'digest  *reprints (no source)  *2' ||
+    fail "report text: $(ctl report | grep reprints)"
 ok "cluster"
 
 ctl explain digest/library_lede.txt library.txt --json >"$TMP/e.json"
