@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "extract.h"
 #include "ingest.h"
+#include "jsonv.h"
 #include "log.h"
 #include "metrics.h"
 #include "report.h"
@@ -372,11 +373,9 @@ finish(struct cleanup *c, const char *report, const char *error)
 	json_t *o;
 
 	o = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:s?, s:s?}",
-	    "run", (json_int_t)c->run, "started",
-	    json_integer(c->started / 1000000), "finished",
-	    json_integer(now_us() / 1000000), "cutoff",
-	    json_integer(c->cutoff / 1000000), "expired",
-	    (json_int_t)c->expired, "rejections_expired",
+	    "run", (json_int_t)c->run, "started", jv_time(c->started),
+	    "finished", jv_time(now_us()), "cutoff", jv_time(c->cutoff),
+	    "expired", (json_int_t)c->expired, "rejections_expired",
 	    (json_int_t)c->rejects, "rejections_forgotten",
 	    (json_int_t)c->rejects_gone, "expired_files_forgotten",
 	    (json_int_t)c->gone, "report", report, "error", error);
@@ -511,6 +510,11 @@ cleanup_free(struct cleanup *c)
 {
 	if (c == NULL)
 		return;
+	if (c->phase != PH_IDLE)
+		log_warnx("cleanup %" PRIu64 " stopped before its end (%" PRIu64
+		          " documents removed, each with all that pointed at "
+		          "it); the next run goes on from there",
+		    c->run, c->expired);
 	event_free(c->ev);
 	json_decref(c->last);
 	free(c->gone_next);

@@ -139,6 +139,10 @@ ctl cleanup --json >"$TMP/cleanup.json" || fail "cleanup failed"
     fail "cleanup rejections: $(cat "$TMP/cleanup.json")"
 [ "$(json_get "$TMP/cleanup.json" 'j["rejections_forgotten"]')" = 1 ] ||
     fail "cleanup: the probe's rejection: $(cat "$TMP/cleanup.json")"
+# Its times as every time of the API: ISO 8601, UTC.
+json_get "$TMP/cleanup.json" 'j["cutoff"] + " " + j["started"]' |
+    grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z [0-9]{4}-' ||
+    fail "cleanup times: $(cat "$TMP/cleanup.json")"
 [ "$(status_field documents)" = 4 ] || fail "documents after cleanup"
 [ "$(status_field pairs)" = 3 ] || fail "pairs after cleanup: $(ctl pairs)"
 [ "$(status_field rejected)" = 1 ] || fail "rejected after cleanup"
