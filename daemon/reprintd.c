@@ -206,7 +206,9 @@ drain_cb(evutil_socket_t fd, short what, void *arg)
 		/* Caught up: from now on files arrive one by one, and a
 		 * batch is bounded by batch_ms again. */
 		r->backfill = 0;
-		log_info("start-up scan ingested");
+		log_info("start-up scan ingested: %" PRIu64 " documents "
+		         "stored, %" PRIu64 " files rejected",
+		    r->ningested, r->nrejected);
 	}
 }
 

@@ -59,7 +59,8 @@ order_of "$LOG" | diff - "$TMP/want" >"$TMP/order.diff" ||
     fail "daemon in chunks: order differs: $(head "$TMP/order.diff")"
 pairs_of "$LOG" | diff -q - <(pairs_of "$TMP/ref.log") >/dev/null ||
     fail "daemon in chunks: pairs differ from the reference"
-grep -q "start-up scan ingested" "$LOG" || fail "no end of the start-up scan"
+wait_log "start-up scan ingested: $N documents stored, 0 files rejected" ||
+    fail "no end of the start-up scan: $(grep 'start-up' "$LOG")"
 stop_daemon
 ok "daemon in chunks of 16: every file once, same order and pairs"
 
