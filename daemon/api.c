@@ -53,15 +53,16 @@ struct api {
 
 /*
  * A document's metadata into o: <prefix>title, <prefix>source,
- * <prefix>url (null when unknown), <prefix>published (store_doc_time())
- * and <prefix>published_from ("metadata", "mtime" or "arrival").
+ * <prefix>url (null when unknown), <prefix>published (store_doc_time()),
+ * <prefix>published_from ("metadata", "mtime" or "arrival") and
+ * <prefix>id.
  */
 static void
 jmeta(json_t *o, const char *prefix, const struct store_doc *d)
 {
 	static const char *const names[] = {
-	    "title", "source", "url", "published", "published_from"};
-	json_t *v[5];
+	    "title", "source", "url", "published", "published_from", "id"};
+	json_t *v[6];
 	char key[48];
 	size_t i;
 
@@ -72,7 +73,12 @@ jmeta(json_t *o, const char *prefix, const struct store_doc *d)
 	v[2] = jv_path(d->url);
 	v[3] = jv_time(store_doc_time(d));
 	v[4] = json_string(store_doc_time_from(d));
-	for (i = 0; i < 5; i++) {
+	/* The document's id: its name may change (a feed's items are
+	 * named by position), its id does not. A query's text has none. */
+	v[5] = d->id != 0 && d->id != UINT64_MAX
+	           ? json_integer((json_int_t)d->id)
+	           : json_null();
+	for (i = 0; i < 6; i++) {
 		snprintf(key, sizeof(key), "%s%s", prefix, names[i]);
 		json_object_set_new(o, key, v[i] != NULL ? v[i] : json_null());
 	}

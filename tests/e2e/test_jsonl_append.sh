@@ -76,6 +76,13 @@ ctl pairs --json | grep -q '"a":"feed.jsonl","b":"copy.txt","relation":"exact","
     fail "pair after the cut: $(ctl pairs --json)"
 [ "$(grep -c "stored feed.jsonl (id" "$LOG")" = 1 ] ||
     fail "the one item stored again: $(grep 'stored feed' "$LOG")"
+# The API gives the id, which a client keeps where names move.
+curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=feed.jsonl" |
+    python3 -c 'import json, sys
+m = json.load(sys.stdin)
+assert m["id"] == int(sys.argv[1]), m
+assert all(isinstance(r["id"], int) for r in m["matches"]), m' "$bridge" ||
+    fail "ids in matches"
 ok "down to one item: named feed.jsonl again, id $bridge kept"
 
 before=$(grep -c "stored \|replaced " "$LOG")
