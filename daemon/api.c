@@ -24,6 +24,7 @@
 #include "cluster.h"
 #include "daemon.h"
 #include "detect.h"
+#include "ingest.h"
 #include "extract.h"
 #include "jsonv.h"
 #include "log.h"
@@ -700,7 +701,7 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	struct extract_doc ed = {0};
 	size_t len = evbuffer_get_length(in), nhits = 0, i;
 	const char *body;
-	char *name = NULL;
+	char *name = NULL, *source = NULL;
 	json_t *o;
 	int rc, truncated = 0;
 
@@ -720,6 +721,8 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	if (query == NULL || text_query_get(query, "name", &name) < 0)
 		name = NULL;
 	rc = extract_doc(name != NULL ? name : "query", body, len, &lim, &ed);
+	if (rc == 0)
+		source = ingest_doc_source(name != NULL ? name : "query", &ed);
 	free(name);
 	if (rc < 0) {
 		reply_error(req, 400, "cannot read the article: %s",
@@ -732,8 +735,9 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 		extract_doc_free(&ed);
 		return;
 	}
-	dq = (struct detect_req){
-	    md, 0, ed.source, a->r->recent, &a->r->cfg.match};
+	/* Its source as an arriving file's: the metadata's, else the
+	 * folder in its name, else its URL's host. */
+	dq = (struct detect_req){md, 0, source, a->r->recent, &a->r->cfg.match};
 	rc = detect_run(txn, &dq, &hits, &nhits, NULL, NULL);
 	if (rc < 0) {
 		reply_store_error(req, rc);
@@ -750,7 +754,7 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	 * decides which is the original. */
 	qd.title = ed.title;
 	qd.url = ed.url;
-	qd.source = ed.source;
+	qd.source = source;
 	qd.author = ed.author;
 	if (ed.published > 0 && ed.published < INT64_C(253402300800))
 		qd.published = ed.published * 1000000;
@@ -778,6 +782,7 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 	reply(req, 200, o);
 out:
 	extract_doc_free(&ed);
+	free(source);
 	free(hits);
 	match_doc_free(md);
 }

@@ -653,20 +653,23 @@ out:
  * boilerplate once more than boilerplate_df documents hold them. Before
  * that, two short pages of the site share them as a quarter of their
  * text or more, and every page of a new site paired `partial` (or worse,
- * `excerpt`) with every other. Three documents of one source that are not
- * copies of each other tell it: text that d shares with two of them is
- * the site's, not a story's. So, among the hits of d's own source (not
- * exact copies), a key of d held by two of them that no stored pair makes
- * copies of each other is the site's: the partial hits are verified
- * again with it masked, and so are the partial pairs between them (which
- * the same lines made, while only two pages knew them), for the caller
- * to remove. Copies of one story saved by the site (a page updated,
- * saved twice) share their text as copies, which is not masked; and a
- * copy (near duplicate, excerpt) stays one: what made it a copy is most
- * of its text, and text that two of the site's stories share (a
- * paragraph one repeats from the other) is still part of each.
+ * `excerpt`) with every other. Three documents of one source, none a
+ * copy of another, tell it: text that d shares with two of them is the
+ * site's, not a story's. So, among the hits of d's own source (not exact
+ * copies), a key of d held by two of them that are not copies of d nor
+ * (by the store's pairs) of each other is the site's: the partial hits
+ * are verified again with it masked, and so are the partial pairs between
+ * them (which the same lines made, while only two pages knew them), for
+ * the caller to remove. Copies of one story saved by the site (a page
+ * updated, saved twice) share their text as copies, which is not masked:
+ * a copy of d holds what d holds because it is d's story, so it is no
+ * witness (a story that repeats a paragraph of d's would otherwise lose
+ * its partial pair when d is saved again). And a copy (near duplicate,
+ * excerpt) stays one: what made it a copy is most of its text, and text
+ * that two of the site's stories share is still part of each.
  */
-#define SITE_MAX 64 /* documents of d's source weighed, at most */
+#define SITE_MAX 64         /* documents of d's source weighed, at most */
+#define SITE_PAIRS_MAX 4096 /* pairs read of each */
 
 struct site_doc {
 	uint64_t id;
@@ -677,7 +680,12 @@ struct site_doc {
 struct site {
 	struct site_doc m[SITE_MAX]; /* sorted by id */
 	size_t n, self;              /* self: the member whose pairs are read */
-	struct detect_stale part[SITE_MAX]; /* partial pairs among members */
+	size_t nread;                /* of self's pairs, read so far */
+	uint64_t copies; /* bit j: member j is a copy of d (its hit says) */
+	/* Partial pairs among members, the first SITE_MAX by id: the
+	 * others stay (a site with more such pairs among one document's
+	 * hits is rare; the next document tells those). */
+	struct detect_stale part[SITE_MAX];
 	size_t npart;
 };
 
@@ -704,6 +712,9 @@ site_pair(const struct store_pair *p, void *arg)
 	uint64_t me = s->m[s->self].id, other = p->a == me ? p->b : p->a;
 	size_t j = site_find(s, other);
 
+	/* A document in thousands of places: enough of its pairs. */
+	if (++s->nread > SITE_PAIRS_MAX)
+		return 1;
 	if (j == SITE_MAX)
 		return 0;
 	if (match_same_story(p->relation))
@@ -744,6 +755,9 @@ site_keys(struct store_txn *txn, const struct match_doc *d,
 			if (j != SITE_MAX)
 				h |= 1ull << j;
 		}
+		/* d's own story counts once: a copy of d holds what d
+		 * holds because it is the same story. */
+		h &= ~s->copies;
 		if (__builtin_popcountll(h) < 2 || !site_strangers(s, h))
 			continue;
 		if ((rc = vec_reserve(lines, 1)) < 0)
@@ -829,10 +843,15 @@ site_lines(struct store_txn *txn, const struct detect_req *q,
 	if (s->n < 2)
 		goto out;
 	qsort(s->m, s->n, sizeof(*s->m), site_doc_cmp);
-	for (s->self = 0; s->self < s->n; s->self++)
+	for (i = 0; i < s->n; i++)
+		if (match_same_story(out[s->m[i].hit].r.relation))
+			s->copies |= 1ull << i;
+	for (s->self = 0; s->self < s->n; s->self++) {
+		s->nread = 0;
 		if ((rc = store_pairs_of(txn, s->m[s->self].id, site_pair, s)) <
 		    0)
 			goto out;
+	}
 	if ((rc = site_keys(txn, q->d, s, limit, ids, &lines)) < 0 ||
 	    lines.n == 0)
 		goto out;

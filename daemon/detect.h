@@ -66,10 +66,11 @@ struct detect_stale {
  * A site's own lines (a newsletter's footer, an "about us" paragraph the
  * page does not mark) are boilerplate once more than boilerplate_df
  * documents hold them; before that, text that d shares with two or more
- * documents of its own source that are not copies of each other is taken
- * as the site's, and not counted as shared with them. The partial pairs
- * between those documents that it made are listed in *stale (malloc'd,
- * caller frees) when stale is not NULL: the caller removes them.
+ * documents of its own source, none a copy of d or of another, is taken
+ * as the site's, and not counted as shared with those d pairs `partial`
+ * with (a copy stays a copy). The partial pairs between those documents
+ * that it made are listed in *stale (malloc'd, caller frees) when stale
+ * is not NULL: the caller removes them.
  */
 int detect_run(struct store_txn *txn, const struct detect_req *q,
     struct detect_hit **hits, size_t *n, struct detect_stale **stale,

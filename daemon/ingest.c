@@ -865,12 +865,8 @@ url_host(const char *url)
 	return h;
 }
 
-/*
- * The source of a document: its metadata's, else the first folder under
- * the watched directory, else its URL's host. malloc'd or NULL.
- */
-static char *
-doc_source(const char *rel, const struct extract_doc *d)
+char *
+ingest_doc_source(const char *rel, const struct extract_doc *d)
 {
 	const char *slash;
 	char *s;
@@ -918,7 +914,7 @@ store_item(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	/* A lost metadata string (no memory) is not worth failing for. */
 	doc.title = title = meta_dup(x->title);
 	doc.url = url = meta_dup(x->url);
-	doc.source = source = doc_source(path, x);
+	doc.source = source = ingest_doc_source(path, x);
 	doc.author = author = meta_dup(x->author);
 	/* Seconds to microseconds; a date before 1970 or absurdly late
 	 * counts as unknown. */

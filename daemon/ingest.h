@@ -61,6 +61,13 @@ int ingest_merge(struct reprintd *r, int whole);
  * then looks at the file and says what is wrong).
  */
 int ingest_known(struct reprintd *r, const char *rel, const struct stat *sb);
+/*
+ * The source of a document extracted from the file rel (relative to the
+ * watched directory): its metadata's, else the first folder of rel, else
+ * its URL's host. malloc'd, or NULL when none (or out of memory).
+ */
+struct extract_doc;
+char *ingest_doc_source(const char *rel, const struct extract_doc *d);
 /* 1 if rel's rejection on record is that it could not be read. */
 int ingest_unreadable(struct reprintd *r, const char *rel);
 

@@ -104,3 +104,44 @@ grep -q '"path":"gazette/brief1.eml"' "$TMP/m.json" ||
 [ "$(grep -c '"path"' "$TMP/m.json")" = 1 ] ||
     fail "the reprint matches more: $(cat "$TMP/m.json")"
 ok "another sender's reprint of a brief pairs with it"
+
+# A story that repeats a paragraph of another story of the site is
+# partial reuse, and stays so when the first story is saved again (the
+# copy holds the paragraph because it is the same story, not because the
+# paragraph is the site's).
+story_library | drop "$WATCH/herald/library.txt"
+wait_for documents 8
+{
+	echo "Merrow council approves budget for a second branch library"
+	echo
+	echo "The town council of Merrow voted on Tuesday to fund a second branch"
+	echo "library in the harbour district, where the nearest reading room"
+	echo "closed a decade ago. The branch will share a building with the new"
+	echo "health centre and open three evenings a week from next spring."
+	echo
+	story_library | awk 'BEGIN { RS = "" } NR == 3 { print }'
+	echo
+	echo "Councillors argued for an hour over the cost of staffing the branch"
+	echo "on Saturdays, and settled on volunteers from the reading society for"
+	echo "the first year. The harbour district's school will lend its hall"
+	echo "for story hours until the branch has a room of its own for them."
+} | drop "$WATCH/herald/branch.txt"
+wait_for documents 9
+ctl matches herald/branch.txt --json | grep -q '"path":"herald/library.txt","relation":"partial"' ||
+    fail "the repeated paragraph: $(ctl matches herald/branch.txt --json)"
+story_library | sed 's/drizzle/rain/' | drop "$WATCH/herald/library-updated.txt"
+wait_for documents 10
+ctl matches herald/branch.txt --json >"$TMP/b.json"
+grep -q '"path":"herald/library.txt","relation":"partial"' "$TMP/b.json" &&
+    grep -q '"path":"herald/library-updated.txt","relation":"partial"' "$TMP/b.json" ||
+    fail "the site's reuse after a copy of its story: $(cat "$TMP/b.json")"
+! grep -q "unpaired partial: herald/" "$LOG" || fail "$(grep unpaired "$LOG")"
+ok "a paragraph one story of a site repeats from another stays partial reuse"
+
+# A query is matched as an arriving file: its source from its name's
+# folder when its metadata has none.
+story_ferry >"$TMP/ferry.txt"
+curl -s --unix-socket "$SOCK" --data-binary @"$TMP/ferry.txt" \
+    "http://localhost/v1/query?name=herald%2Fferry.txt" |
+    grep -q '"source":"herald"' || fail "the query's source"
+ok "a query's source is its folder's, as an arriving file's"
