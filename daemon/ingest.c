@@ -1565,16 +1565,19 @@ unchanged(const struct store_doc *old, const struct stat *sb)
 
 /*
  * The file (sb) of stored document id holds what is stored, by its
- * content's hash: bring the record's size and mtime to the file's (a
- * touch, a rewrite of the same bytes), and say when it was found so, if
- * its mtime is old enough to vouch for it from now on (unchanged).
+ * content's hash (its bytes read at read_at, by the file system's
+ * clock): bring the record's size and mtime to the file's (a touch, a
+ * rewrite of the same bytes), and say when it was found so, if its
+ * mtime was a second or more before the read (a rewrite of the same size
+ * later in the mtime's second would not change the mtime: the bytes read
+ * would not vouch for it).
  */
 static int
 same_content(struct store_txn *txn, uint64_t id, const struct store_doc *old,
-    const struct stat *sb)
+    const struct stat *sb, time_t read_at)
 {
 	struct store_doc cur;
-	int64_t now = now_us() / 1000000, mtime = (int64_t)sb->st_mtime;
+	int64_t now = (int64_t)read_at, mtime = (int64_t)sb->st_mtime;
 	int rc;
 
 	if (old->size != (uint64_t)sb->st_size || old->mtime != mtime) {
@@ -1793,6 +1796,7 @@ ingest_file(
 	struct ra_file pre;
 	uint64_t old_id = 0;
 	XXH128_hash_t h;
+	time_t read_at;
 	const char *why;
 	char *buf = NULL;
 	size_t len = 0, i;
@@ -1823,6 +1827,7 @@ ingest_file(
 		              sb.st_mtim.tv_nsec / 1000;
 		buf = pre.buf;
 		len = pre.len;
+		read_at = pre.read_at;
 		n->bytes += len;
 		if ((rc = stored_version(txn, rel, &old_id, &old)) < 0)
 			goto out;
@@ -1834,12 +1839,14 @@ ingest_file(
 	} else if ((rc = read_file(
 	                r, txn, n, rel, &sb, &buf, &len, &old_id, &old)) != 1) {
 		return rc;
+	} else {
+		read_at = time(NULL); /* just read: a second at most late */
 	}
 	h = XXH3_128bits(buf, len);
 	if (old_id != 0 && old.content_hash[0] == h.low64 &&
 	    old.content_hash[1] == h.high64) {
 		log_debug("%s unchanged (same content)", rel);
-		rc = same_content(txn, old_id, &old, &sb);
+		rc = same_content(txn, old_id, &old, &sb, read_at);
 		goto out;
 	}
 	memset(&lim, 0, sizeof(lim));

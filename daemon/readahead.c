@@ -108,9 +108,10 @@ fetch(const char *root, const char *rel, uint64_t max, size_t room,
 	if (fstat(fd, &f->sb) == 0 && S_ISREG(f->sb.st_mode) &&
 	    f->sb.st_size > 0 && (uint64_t)f->sb.st_size <= max) {
 		size_t size = (size_t)f->sb.st_size;
-		if (size <= RA_READ_MAX && size <= room)
+		if (size <= RA_READ_MAX && size <= room) {
 			rc = slurp(fd, size, f) == 0 ? 2 : 0;
-		else if (posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0)
+			f->read_at = time(NULL);
+		} else if (posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0)
 			rc = 1;
 	}
 	close(fd);

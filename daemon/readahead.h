@@ -43,6 +43,7 @@ struct ra_file {
 	struct stat sb;
 	char *buf;
 	size_t len;
+	time_t read_at; /* when it was read (the file system's clock) */
 };
 
 /* Start the thread for files under root (copied). 0 or -errno. */
