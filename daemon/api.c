@@ -474,6 +474,15 @@ matches_cb(const struct store_pair *p, void *arg)
 	return 0;
 }
 
+/* The first document named "FILE#...": an item of FILE (copied into
+ * arg, a PATH_MAX + 32 buffer). */
+static int
+first_item_cb(const struct store_doc *d, void *arg)
+{
+	snprintf(arg, PATH_MAX + 32, "%s", d->path);
+	return 1;
+}
+
 /*
  * 404 for a path that names no stored document, saying why when the
  * store knows: a file rejected (its reason), a file of several items
@@ -484,20 +493,21 @@ reply_not_stored(
     struct evhttp_request *req, struct store_txn *txn, const char *path)
 {
 	struct store_reject rj;
-	char item[PATH_MAX + 8];
-	uint64_t id;
+	char prefix[PATH_MAX + 2], item[PATH_MAX + 32] = "";
 
 	if (store_reject_get(txn, path, &rj) == 0) {
 		reply_error(req, 404, "not stored: %s was rejected: %s", path,
 		    rj.reason);
 		return;
 	}
-	snprintf(item, sizeof(item), "%s#0", path);
-	if (store_doc_by_path(txn, item, &id) == 0) {
+	if ((size_t)snprintf(prefix, sizeof(prefix), "%s#", path) <
+	        sizeof(prefix) &&
+	    store_doc_each_prefix(txn, prefix, first_item_cb, item) >= 0 &&
+	    item[0] != '\0') {
 		reply_error(req, 404,
-		    "not stored: %s holds several items, stored as %s#0, "
-		    "%s#1, ... (in a URL, # is %%23)",
-		    path, path, path);
+		    "not stored: %s holds several items, stored as %s#N "
+		    "(%s, ...; in a URL, # is %%23)",
+		    path, path, item);
 		return;
 	}
 	reply_error(req, 404, "not stored: %s", path);

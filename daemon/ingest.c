@@ -1815,9 +1815,16 @@ ingest_file(
 	 */
 	n->mtime_us = INT64_MAX; /* until it is looked at */
 	if ((why = text_name_refused(rel)) != NULL) {
-		/* Read ahead or not, it is not read. */
+		/* Read ahead or not, it is not read. Gone already (a
+		 * temporary file): nothing to say, and no record to drop,
+		 * which under such a name may be a feed item's. */
 		if (r->ra != NULL && ra_take(r->ra, rel, &pre))
 			free(pre.buf);
+		if (snprintf(ipath, sizeof(ipath), "%s/%s", r->watch_real,
+		        rel) < (int)sizeof(ipath) &&
+		    lstat(ipath, &sb) < 0 &&
+		    (errno == ENOENT || errno == ENOTDIR))
+			return 0;
 		return reject(r, txn, n, rel, "%s", why);
 	}
 	if (r->ra != NULL && ra_take(r->ra, rel, &pre)) {

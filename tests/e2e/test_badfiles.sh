@@ -170,7 +170,7 @@ curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=archive.txt" |
     grep -q 'not stored: archive.txt was rejected: binary (not text: a NUL byte' ||
     fail "404 of a rejected file"
 curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=feed.jsonl" |
-    grep -q 'not stored: feed.jsonl holds several items, stored as feed.jsonl#0' ||
+    grep -q 'not stored: feed.jsonl holds several items, stored as feed.jsonl#N (feed.jsonl#0, ' ||
     fail "404 of a feed"
 { ctl matches feed.jsonl 2>&1 || true; } | grep -q "holds several items" ||
     fail "reprintctl: $(ctl matches feed.jsonl 2>&1)"
