@@ -10,8 +10,10 @@
 #
 # Units go to lib/systemd/system under the prefix (/usr/lib/systemd/system
 # for the usual /usr, which systemd reads), sysusers.d and tmpfiles.d files
-# to lib/sysusers.d and lib/tmpfiles.d; relative paths, so that
-# `cmake --install build --prefix DIR` and DESTDIR work. Override with
+# to lib/sysusers.d and lib/tmpfiles.d; relative paths, so that DESTDIR
+# works (`cmake --install build --prefix DIR` puts the files under DIR,
+# but the units still name the programs under the configured prefix:
+# configure with -DCMAKE_INSTALL_PREFIX=DIR for another prefix). Override with
 # -DREPRINTD_SYSTEMD_UNITDIR=... etc. The units in systemd/ name
 # /usr/sbin/reprintd and /usr/bin/reprintctl (a /usr prefix); the ones
 # installed name the programs where this prefix puts them (a unit

@@ -151,8 +151,6 @@ parse_size(const char *v, double *out)
 	return 0;
 }
 
-/* "90d", "36h", "30m", "3600s", "3600" (seconds), "2w". */
-
 /* A bound of a key's range as the file would write it: a size in K, M,
  * G or T, a duration in d, h, m or s when it divides evenly. */
 static const char *
@@ -187,6 +185,7 @@ bound_str(int type, double x, char *buf, size_t len)
 	return buf;
 }
 
+/* "90d", "36h", "30m", "3600s", "3600" (seconds), "2w". */
 static int
 parse_duration(const char *v, double *out)
 {

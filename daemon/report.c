@@ -125,10 +125,11 @@ report_parse_since(const char *s, int64_t now, int64_t *out)
 			return -EINVAL;
 		if (*e == 'Z')
 			e++;
-		else if ((*e == '+' || *e == '-') &&
+		else if ((*e == '+' || *e == '-' || *e == ' ') &&
 		         isdigit((unsigned char)e[1]) &&
 		         isdigit((unsigned char)e[2])) {
-			/* An offset: +HH, +HHMM or +HH:MM east of UTC. */
+			/* An offset: +HH, +HHMM or +HH:MM east of UTC (a '+'
+			 * not escaped in a URL arrives as a space). */
 			int sign = *e == '-' ? 1 : -1, mm = 0;
 			int hh = (e[1] - '0') * 10 + (e[2] - '0');
 			e += 3;
@@ -507,8 +508,6 @@ describe(
 	return best;
 }
 
-/* Count (reprinter source, original source) pairs: a JSON object
- * "reprinter\x1foriginal" -> n, turned into a list later. */
 /* A JSON string's value, "" for anything else (null: no source). */
 static const char *
 str_or_empty(const json_t *v)
@@ -532,6 +531,8 @@ src_json(const char *s, size_t n)
 	return n > 0 ? json_stringn(s, n) : json_null();
 }
 
+/* Count (reprinter source, original source) pairs: a JSON object
+ * "reprinter\x1foriginal" -> n, turned into a list later. */
 static void
 count_whom(json_t *whom, json_t *src_r, json_t *src_o)
 {
@@ -1077,9 +1078,12 @@ render_text(json_t *m, FILE *f)
 	fprintf(f, "\nWho reprints whom\n");
 	if (json_array_size(json_object_get(m, "reprints_of")) == 0)
 		fprintf(f, "  nobody\n");
-	json_array_foreach(json_object_get(m, "reprints_of"), i, v) fprintf(f,
-	    "  %-24s reprints %-24s %lld\n", src_name(v, "reprinter"),
-	    src_name(v, "original_source"), (long long)iget(v, "count"));
+	json_array_foreach(json_object_get(m, "reprints_of"), i, v)
+	{
+		fprintf(f, "  %-24s reprints %-24s %lld\n",
+		    src_name(v, "reprinter"), src_name(v, "original_source"),
+		    (long long)iget(v, "count"));
+	}
 
 	fprintf(f, "\nRejected files\n");
 	if (json_array_size(json_object_get(m, "rejected")) == 0)
@@ -1641,12 +1645,15 @@ report_write(json_t *m, const char *dir, char *path, size_t plen)
 	char p[PATH_MAX], day[11];
 	char *buf;
 	size_t len, i;
+	struct stat st;
 	int rc;
 
 	if (mkdir(dir, 0750) == 0)
 		(void)chmod(dir, 0750); /* the group's, whatever the umask */
 	else if (errno != EEXIST)
 		return -errno;
+	else if (stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700)
+		(void)chmod(dir, 0750); /* made so by an older version */
 	snprintf(day, sizeof(day), "%.10s", sget(m, "until"));
 	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
 		if ((size_t)snprintf(p, sizeof(p), "%s/report-%s.%s", dir, day,

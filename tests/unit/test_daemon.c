@@ -342,6 +342,9 @@ test_since(void **state)
 	    report_parse_since("2026-03-01T12:30:00+01:00", now, &t), 0);
 	assert_true(t == INT64_C(1772364600) * 1000000);
 	assert_int_equal(
+	    report_parse_since("2026-03-01T12:30:00 01:00", now, &t), 0);
+	assert_true(t == INT64_C(1772364600) * 1000000); /* '+' unescaped */
+	assert_int_equal(
 	    report_parse_since("2026-03-01T12:30-0530", now, &t), 0);
 	assert_true(t == INT64_C(1772388000) * 1000000);
 	assert_int_equal(report_parse_since("1772323200", now, &t), 0);
