@@ -304,6 +304,37 @@ pairs_cb(const struct store_pair *p, void *arg)
 	return 0;
 }
 
+/*
+ * The `since` parameter of query, if given, into *since (left as it is
+ * otherwise): 0, or -1 with a 400 sent.
+ */
+static int
+query_since(
+    struct evhttp_request *req, const char *query, int64_t now, int64_t *since)
+{
+	char *v = NULL;
+	int rc = text_query_get(query, "since", &v);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0) {
+		reply_error(req, 400, "malformed parameter \"since\"");
+		return -1;
+	}
+	if (report_parse_since(v, now, since) < 0) {
+		reply_error(req, 400,
+		    "since: \"%s\" is not a date (YYYY-MM-DD, "
+		    "YYYY-MM-DDTHH:MM[:SS] with Z or an offset such as "
+		    "%%2B01:00, "
+		    "unix seconds or an age such as 24h or 7d)",
+		    v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	return 0;
+}
+
 static void
 h_pairs(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
@@ -312,22 +343,8 @@ h_pairs(struct api *a, struct evhttp_request *req, const char *query,
 	char *rel = NULL;
 	int rc;
 
-	if ((rc = text_query_get(query, "since", &rel)) == 0) {
-		if (report_parse_since(rel, now_us(), &c.since) < 0) {
-			reply_error(req, 400,
-			    "since: \"%s\" is not a date "
-			    "(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, unix seconds "
-			    "or an age such as 24h or 7d)",
-			    rel);
-			free(rel);
-			return;
-		}
-		free(rel);
-		rel = NULL;
-	} else if (rc != -ENOENT) {
-		reply_error(req, 400, "malformed parameter \"since\"");
+	if (query_since(req, query, now_us(), &c.since) < 0)
 		return;
-	}
 
 	rc = text_query_get(query, "relation", &rel);
 	if (rc == 0 && *rel != '\0') {
@@ -1657,21 +1674,8 @@ h_report(struct api *a, struct evhttp_request *req, const char *query,
 		reply_error(req, 400, "malformed parameter \"format\"");
 		return;
 	}
-	if ((rc = text_query_get(query, "since", &v)) == 0) {
-		if (report_parse_since(v, now, &since) < 0) {
-			reply_error(req, 400,
-			    "since: \"%s\" is not a date "
-			    "(YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ, unix seconds "
-			    "or an age such as 24h or 7d)",
-			    v);
-			free(v);
-			return;
-		}
-		free(v);
-	} else if (rc != -ENOENT) {
-		reply_error(req, 400, "malformed parameter \"since\"");
+	if (query_since(req, query, now, &since) < 0)
 		return;
-	}
 	if (since > now) {
 		reply_error(req, 400, "since is in the future");
 		return;

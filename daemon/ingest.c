@@ -1473,7 +1473,7 @@ store_items(struct reprintd *r, struct store_txn *txn, struct notes *n,
 			continue;
 		kept++;
 		if ((rc = store_doc_set_file(txn, o.v[i].id, (uint64_t)len,
-		         (int64_t)sb->st_mtime, hash)) < 0)
+		         (int64_t)sb->st_mtime, hash, 0)) < 0)
 			goto out;
 	}
 	/* Said before the lines of the new items' documents. */
@@ -1576,20 +1576,16 @@ static int
 same_content(struct store_txn *txn, uint64_t id, const struct store_doc *old,
     const struct stat *sb, time_t read_at)
 {
-	struct store_doc cur;
-	int64_t now = (int64_t)read_at, mtime = (int64_t)sb->st_mtime;
-	int rc;
+	int64_t mtime = (int64_t)sb->st_mtime;
+	int vouch = mtime < (int64_t)read_at - 1;
 
-	if (old->size != (uint64_t)sb->st_size || old->mtime != mtime) {
-		if ((rc = store_doc_set_file(txn, id, (uint64_t)sb->st_size,
-		         mtime, old->content_hash)) < 0 ||
-		    (rc = store_doc_get(txn, id, &cur)) < 0)
-			return rc;
-		old = &cur; /* its mtime stays if it is the publication's */
-	}
-	if (unchanged(old, sb) || old->mtime != mtime || mtime >= now - 1)
+	if (old->size == (uint64_t)sb->st_size && old->mtime == mtime &&
+	    (unchanged(old, sb) || !vouch))
 		return 0; /* vouched for already, or not (yet) */
-	return store_doc_set_checked(txn, id, now);
+	/* (An mtime that is the publication's stays on the record, which
+	 * then does not vouch: the file is read at each start.) */
+	return store_doc_set_file(txn, id, (uint64_t)sb->st_size, mtime,
+	    old->content_hash, vouch ? (int64_t)read_at : 0);
 }
 
 /* 1 if rel's document expired with the file as sb says it is now (a

@@ -1048,7 +1048,7 @@ out:
 
 int
 store_doc_set_file(struct store_txn *t, uint64_t id, uint64_t size,
-    int64_t mtime, const uint64_t content_hash[2])
+    int64_t mtime, const uint64_t content_hash[2], int64_t checked)
 {
 	unsigned char idb[8];
 	struct store_doc doc;
@@ -1066,26 +1066,7 @@ store_doc_set_file(struct store_txn *t, uint64_t id, uint64_t size,
 			doc.mtime = mtime;
 		doc.content_hash[0] = content_hash[0];
 		doc.content_hash[1] = content_hash[1];
-		doc.checked = 0;
-		rc = doc_save(t, &k, &doc);
-	}
-	free(copy);
-	return rc;
-}
-
-int
-store_doc_set_checked(struct store_txn *t, uint64_t id, int64_t when)
-{
-	unsigned char idb[8];
-	struct store_doc doc;
-	void *copy = NULL;
-	MDB_val k;
-	int rc;
-
-	if ((rc = txn_check(t, 1)) != 0)
-		return rc;
-	if ((rc = doc_load(t, id, idb, &k, &copy, &doc)) == 0) {
-		doc.checked = when;
+		doc.checked = checked;
 		rc = doc_save(t, &k, &doc);
 	}
 	free(copy);

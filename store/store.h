@@ -220,15 +220,14 @@ int store_doc_move(
     struct store_txn *txn, uint64_t id, const char *path, const char *source);
 /*
  * The file of document id was rewritten, its own content unchanged (an
- * item of a JSON lines file that grew): its size, mtime and content hash
- * become the file's, except an mtime its time comes from
- * (store_doc_time), which stays. STORE_ENOTFOUND if absent.
+ * item of a JSON lines file that grew), or found as stored: its size,
+ * mtime and content hash become the file's, except an mtime its time
+ * comes from (store_doc_time), which stays, and `checked` becomes
+ * checked (unix seconds; 0: the file was not seen whole as stored).
+ * STORE_ENOTFOUND if absent.
  */
 int store_doc_set_file(struct store_txn *txn, uint64_t id, uint64_t size,
-    int64_t mtime, const uint64_t content_hash[2]);
-/* Record that document id's file was found unchanged at `when` (unix
- * seconds): its `checked`. */
-int store_doc_set_checked(struct store_txn *txn, uint64_t id, int64_t when);
+    int64_t mtime, const uint64_t content_hash[2], int64_t checked);
 
 /* Iterate documents in id order starting at `from` (0: first). The
  * callback returns 0 to go on, nonzero to stop (that value is returned).

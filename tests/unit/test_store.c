@@ -382,8 +382,9 @@ test_doc_move(void **state)
 	assert_null(d.source);
 	/* Its file rewritten, its text not: the file's figures only. */
 	const uint64_t h[2] = {11, 12};
-	assert_int_equal(store_doc_set_file(t, a, 777, 3000, h), 0);
-	assert_int_equal(store_doc_set_file(t, 99, 1, 1, h), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_set_file(t, a, 777, 3000, h, 0), 0);
+	assert_int_equal(
+	    store_doc_set_file(t, 99, 1, 1, h, 0), STORE_ENOTFOUND);
 	assert_int_equal(store_txn_commit(t), 0);
 	t = begin(fx, 0);
 	assert_int_equal(store_doc_get(t, a, &d), 0);
@@ -398,15 +399,16 @@ test_doc_move(void **state)
 	/* Found unchanged: kept with the record, through a move; a new
 	 * file forgets it. */
 	t = begin(fx, 1);
-	assert_int_equal(store_doc_set_checked(t, a, 5000), 0);
-	assert_int_equal(store_doc_set_checked(t, 99, 5000), STORE_ENOTFOUND);
+	assert_int_equal(store_doc_set_file(t, a, 777, 3000, h, 5000), 0);
+	assert_int_equal(
+	    store_doc_set_file(t, 99, 777, 3000, h, 5000), STORE_ENOTFOUND);
 	assert_int_equal(store_doc_move(t, a, "y.txt", NULL), 0);
 	assert_int_equal(store_txn_commit(t), 0);
 	t = begin(fx, 1);
 	assert_int_equal(store_doc_get(t, a, &d), 0);
 	assert_true(d.checked == 5000 && d.mtime == 3000);
 	assert_string_equal(d.path, "y.txt");
-	assert_int_equal(store_doc_set_file(t, a, 778, 3001, h), 0);
+	assert_int_equal(store_doc_set_file(t, a, 778, 3001, h, 0), 0);
 	assert_int_equal(store_doc_get(t, a, &d), 0);
 	assert_true(d.checked == 0 && d.size == 778);
 	assert_int_equal(store_doc_move(t, a, "x.txt", NULL), 0);
@@ -422,7 +424,7 @@ test_doc_move(void **state)
 	t = begin(fx, 1);
 	assert_int_equal(
 	    store_doc_put(t, &old, "x", 1, "F", 1, NULL, 0, &oid), 0);
-	assert_int_equal(store_doc_set_file(t, oid, 9, 2000000, h), 0);
+	assert_int_equal(store_doc_set_file(t, oid, 9, 2000000, h, 0), 0);
 	assert_int_equal(store_doc_get(t, oid, &d), 0);
 	assert_true(d.size == 9 && d.mtime == 1000000 &&
 	            store_doc_time(&d) == INT64_C(1000000) * 1000000);
