@@ -907,27 +907,6 @@ nomem:
 	return 1;
 }
 
-struct id_ix {
-	uint64_t id;
-	size_t i;
-};
-
-static int
-id_ix_cmp(const void *x, const void *y)
-{
-	const struct id_ix *a = x, *b = y;
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-
-/* The index of member id in the sorted ix, or SIZE_MAX. */
-static size_t
-id_ix_find(const struct id_ix *ix, size_t n, uint64_t id)
-{
-	struct id_ix k = {id, 0};
-	const struct id_ix *f = bsearch(&k, ix, n, sizeof(*ix), id_ix_cmp);
-	return f != NULL ? f->i : SIZE_MAX;
-}
-
 /*
  * The pair that describes each member: via[i] the index of the edge
  * through which member i is nearest the original (its pair with the
@@ -939,7 +918,7 @@ id_ix_find(const struct id_ix *ix, size_t n, uint64_t id)
 static int
 cluster_paths(const struct cluster_ctx *c, size_t orig, size_t *via)
 {
-	struct id_ix *ix = malloc((c->n + 1) * sizeof(*ix));
+	struct cluster_id *ix = malloc((c->n + 1) * sizeof(*ix));
 	size_t *start = calloc(c->n + 2, sizeof(*start));
 	size_t *adj = malloc((2 * c->ne + 1) * sizeof(*adj)); /* edges */
 	size_t *queue = malloc((c->n + 1) * sizeof(*queue));
@@ -949,22 +928,22 @@ cluster_paths(const struct cluster_ctx *c, size_t orig, size_t *via)
 	if (ix == NULL || start == NULL || adj == NULL || queue == NULL)
 		goto out;
 	for (i = 0; i < c->n; i++) {
-		ix[i] = (struct id_ix){c->m[i].id, i};
+		ix[i] = (struct cluster_id){c->m[i].id, i};
 		via[i] = SIZE_MAX;
 	}
-	qsort(ix, c->n, sizeof(*ix), id_ix_cmp);
+	cluster_ids_sort(ix, c->n);
 	/* Each member's edges, grouped by a counting sort on the member. */
 	for (k = 0; k < c->ne; k++) {
-		size_t ea = id_ix_find(ix, c->n, c->ep[k].a);
-		size_t eb = id_ix_find(ix, c->n, c->ep[k].b);
+		size_t ea = cluster_ids_find(ix, c->n, c->ep[k].a);
+		size_t eb = cluster_ids_find(ix, c->n, c->ep[k].b);
 		if (ea != SIZE_MAX && eb != SIZE_MAX)
 			start[ea + 2]++, start[eb + 2]++;
 	}
 	for (i = 0; i < c->n; i++)
 		start[i + 2] += start[i + 1];
 	for (k = 0; k < c->ne; k++) {
-		size_t ea = id_ix_find(ix, c->n, c->ep[k].a);
-		size_t eb = id_ix_find(ix, c->n, c->ep[k].b);
+		size_t ea = cluster_ids_find(ix, c->n, c->ep[k].a);
+		size_t eb = cluster_ids_find(ix, c->n, c->ep[k].b);
 		if (ea != SIZE_MAX && eb != SIZE_MAX)
 			adj[start[ea + 1]++] = k, adj[start[eb + 1]++] = k;
 	}
@@ -975,7 +954,7 @@ cluster_paths(const struct cluster_ctx *c, size_t orig, size_t *via)
 		for (k = start[m]; k < start[m + 1]; k++) {
 			const struct store_pair *p = &c->ep[adj[k]];
 			uint64_t other = p->a == c->m[m].id ? p->b : p->a;
-			size_t j = id_ix_find(ix, c->n, other);
+			size_t j = cluster_ids_find(ix, c->n, other);
 			if (j == SIZE_MAX || j == orig || via[j] != SIZE_MAX)
 				continue;
 			via[j] = adj[k];

@@ -11,23 +11,23 @@ when(const struct cluster_member *m)
 	return m->published != 0 ? m->published : m->first_seen;
 }
 
-/* A member's id and index, sorted by id: edges find their ends by
- * bisection (a story in thousands of places is one cluster). */
-struct by_id {
-	uint64_t id;
-	size_t i;
-};
-
 static int
-by_id_cmp(const void *x, const void *y)
+cluster_id_cmp(const void *x, const void *y)
 {
-	const struct by_id *a = x, *b = y;
+	const struct cluster_id *a = x, *b = y;
 
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-static size_t
-find(const struct by_id *ix, size_t n, uint64_t id)
+void
+cluster_ids_sort(struct cluster_id *ix, size_t n)
+{
+	if (n > 1)
+		qsort(ix, n, sizeof(*ix), cluster_id_cmp);
+}
+
+size_t
+cluster_ids_find(const struct cluster_id *ix, size_t n, uint64_t id)
 {
 	size_t lo = 0, hi = n;
 
@@ -38,7 +38,7 @@ find(const struct by_id *ix, size_t n, uint64_t id)
 		else
 			hi = mid;
 	}
-	return lo < n && ix[lo].id == id ? ix[lo].i : n;
+	return lo < n && ix[lo].id == id ? ix[lo].i : SIZE_MAX;
 }
 
 size_t
@@ -47,7 +47,7 @@ cluster_pick_original(const struct cluster_member *m, size_t n,
 {
 	unsigned *wins = NULL;
 	unsigned char *beaten = NULL, *cand = NULL;
-	struct by_id *ix = NULL;
+	struct cluster_id *ix = NULL;
 	size_t i, best, earliest = 0, w, l;
 
 	if (n == 0)
@@ -72,13 +72,14 @@ cluster_pick_original(const struct cluster_member *m, size_t n,
 		ix[i].id = m[i].id;
 		ix[i].i = i;
 	}
-	qsort(ix, n, sizeof(*ix), by_id_cmp);
+	cluster_ids_sort(ix, n);
 	for (i = 0; i < ne; i++) {
 		if (e[i].original == 0)
 			continue;
-		w = find(ix, n, e[i].original);
-		l = find(ix, n, e[i].original == e[i].a ? e[i].b : e[i].a);
-		if (w == n || l == n || !cand[w] || !cand[l])
+		w = cluster_ids_find(ix, n, e[i].original);
+		l = cluster_ids_find(
+		    ix, n, e[i].original == e[i].a ? e[i].b : e[i].a);
+		if (w == SIZE_MAX || l == SIZE_MAX || !cand[w] || !cand[l])
 			continue;
 		/* Every pair's own original beats the other: a copy wrapped
 		 * in a site's header contains the excerpts its original

@@ -27,6 +27,18 @@ struct cluster_edge {
 };
 
 /*
+ * Members by id: ix[k] = {m[i].id, i}, sorted by cluster_ids_sort; a
+ * member's index found by bisection (SIZE_MAX: none). A story in
+ * thousands of places is one cluster: its edges find their ends so.
+ */
+struct cluster_id {
+	uint64_t id;
+	size_t i;
+};
+void cluster_ids_sort(struct cluster_id *ix, size_t n);
+size_t cluster_ids_find(const struct cluster_id *ix, size_t n, uint64_t id);
+
+/*
  * Index in m[] of the cluster's original. "Time" is `published` (the
  * store's store_doc_time()), else the arrival. The earliest, unless other
  * members are within `window_us` of it: among those, the pair-original of
