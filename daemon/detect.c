@@ -1015,8 +1015,13 @@ detect_original(const struct store_doc *a, const struct store_doc *b,
 	if (gap < 0)
 		gap = -gap;
 	/* Published close together: the text that contains the other wins,
-	 * whichever came first (a summary is often filed before the story). */
-	if (gap <= window_us && r->relation == MATCH_EXCERPT)
+	 * whichever came first (a summary is often filed before the story),
+	 * when one publisher may have filed both (one source, or one not
+	 * known). Another site's later page that holds a story whole, with
+	 * its readers' comments or a sidebar around it, is its reprint. */
+	if (gap <= window_us && r->relation == MATCH_EXCERPT &&
+	    (a->source == NULL || b->source == NULL ||
+	        strcmp(a->source, b->source) == 0))
 		return r->direction > 0 ? b->id : a->id;
 	if (ta != tb)
 		return ta < tb ? a->id : b->id;

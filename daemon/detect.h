@@ -79,8 +79,9 @@ int detect_run(struct store_txn *txn, const struct detect_req *q,
 /*
  * The original of a flagged pair (returns a->id, b->id, or 0 for none):
  * the earlier one, except that when the two are within `window_us` of
- * each other and one contains the other (excerpt), the containing one is
- * the original; for exact and near duplicates within the window, the
+ * each other, one contains the other (excerpt) and they are of one
+ * source (or either's is unknown), the containing one is the original;
+ * for exact and near duplicates within the window, the
  * earlier one (then the lower id). "Earlier" compares store_doc_time():
  * the publication time when known, else the arrival. Partial pairs have
  * no original (0).

@@ -790,7 +790,9 @@ classify(const struct side *small, const struct side *large, unsigned agree,
 {
 	if (small->live_chars < p->min_chars)
 		return MATCH_NONE;
-	if (differ > 0 &&
+	/* One figure changed is an update (a toll, a correction); a
+	 * template's other report changes several. */
+	if (differ >= 2 &&
 	    (double)differ / (agree + differ) >= p->fact_disagreement)
 		return MATCH_NONE;
 	if (small->coverage >= p->near_dup_small &&

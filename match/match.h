@@ -79,7 +79,8 @@ struct match_params {
 	double partial_passage;       /* passage coverage of the smaller */
 	double partial_passage_large; /* passage coverage of the larger */
 	/* Share of the figures in shared context that differ, above which two
-	 * texts are different reports from one template. */
+	 * texts are different reports from one template (when two or more
+	 * differ: one is an update, a corrected figure). */
 	double fact_disagreement;
 	unsigned
 	    min_chars; /* shorter texts (outside boilerplate) never match */

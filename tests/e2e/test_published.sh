@@ -83,3 +83,52 @@ PY
 ctl report | grep "web/orchard.html" | grep -q "+1885d 0h" ||
     fail "text report: $(ctl report | grep orchard)"
 ok "the report's delay is the publication's"
+
+# page TITLE DATE BODY-FILE: a web page published then (no site name: its
+# folder is its source).
+page() {
+	cat <<HTML
+<!DOCTYPE html><html><head><title>$1</title>
+<script type="application/ld+json">
+{"@context":"https://schema.org","@type":"NewsArticle",
+ "datePublished":"$2"}
+</script></head><body><article>
+HTML
+	awk 'BEGIN { RS = "" } { print "<p>" $0 "</p>" }' "$3"
+	echo "</article></body></html>"
+}
+# Another site's later page that holds the wire story whole, with its
+# readers' comments around it (in no element a class word marks): an
+# excerpt pair by the numbers, and the wire's story is its original, not
+# the page. The wire's own first take, filed before its story, has the
+# story for its original (one publisher filed both).
+story_library >"$TMP/library.txt"
+page "Library" 2026-05-04T09:00:00Z "$TMP/library.txt" | drop "$WATCH/wire/library.html"
+wait_for documents 4
+{
+	cat "$TMP/library.txt"
+	echo
+	for i in 1 2 3 4 5 6 7 8 9; do
+		echo "Reader $i wrote: I remember queuing for the reopening of the"
+		echo "old reading room as a child in comment number $i, and my own"
+		echo "grandmother worked there for years before it closed for good."
+		echo
+	done
+} >"$TMP/comments.txt"
+page "Library (with comments)" 2026-05-04T10:15:00Z "$TMP/comments.txt" |
+    drop "$WATCH/islandtimes/library.html"
+head -n 7 "$TMP/library.txt" >"$TMP/first.txt"
+page "Library (first take)" 2026-05-04T08:50:00Z "$TMP/first.txt" |
+    drop "$WATCH/wire/library-first.html"
+wait_for documents 6
+ctl pairs --json >"$TMP/p2.json"
+python3 - "$TMP/p2.json" <<'PY' || fail "originals: $(cat "$TMP/p2.json")"
+import json, sys
+p = {frozenset((r["a"], r["b"])): r for r in map(json.loads, open(sys.argv[1]))}
+r = p[frozenset(("wire/library.html", "islandtimes/library.html"))]
+assert r["relation"] == "excerpt", r
+assert r["original"] == "wire/library.html", r
+r = p[frozenset(("wire/library.html", "wire/library-first.html"))]
+assert r["relation"] == "excerpt" and r["original"] == "wire/library.html", r
+PY
+ok "an excerpt's containing text is its original only from the same source"

@@ -388,6 +388,36 @@ test_template_with_other_figures_is_different(void **state)
 }
 
 /*
+ * A story updated with one new figure (a death toll) is the same story: one
+ * figure in context that differs vetoes nothing; two of two do (another
+ * report from a template).
+ */
+static void
+test_one_changed_figure_is_an_update(void **state)
+{
+#define LANDSLIDE(dead, missing)                                               \
+	"A landslide buried part of the mountain village of Ostervik "         \
+	"on Sunday night after three days of heavy rain, killing " dead        \
+	" people, the regional police said on Monday. Rescue teams "           \
+	"with dogs searched the mud through the night, and " missing           \
+	" people were still missing on Monday afternoon, according to the "    \
+	"police. The road to the valley was closed and the army "              \
+	"flew supplies to the two hundred residents who had been "             \
+	"moved to the school gymnasium."
+	struct match_result r;
+
+	(void)state;
+	r = compare(LANDSLIDE("7", "2"), LANDSLIDE("11", "2"), NULL, 0);
+	assert_int_equal(r.facts_differ, 1);
+	assert_int_equal(r.relation, MATCH_NEAR_DUPLICATE);
+	assert_int_equal(r.how, MATCH_HOW_REWRITE);
+	r = compare(LANDSLIDE("7", "2"), LANDSLIDE("11", "1"), NULL, 0);
+	assert_int_equal(r.facts_differ, 2);
+	assert_int_equal(r.relation, MATCH_NONE);
+#undef LANDSLIDE
+}
+
+/*
  * A figure counts (agrees or differs) only in shared context: shared text
  * within FACT_WINDOW (24) characters on both sides of it. Here the texts
  * share a long passage, then each has its own figure, then text of its
@@ -793,6 +823,7 @@ main(void)
 	    cmocka_unit_test(test_ocr_copy_is_near_duplicate),
 	    cmocka_unit_test(test_same_topic_is_different),
 	    cmocka_unit_test(test_template_with_other_figures_is_different),
+	    cmocka_unit_test(test_one_changed_figure_is_an_update),
 	    cmocka_unit_test(test_facts_need_context_on_both_sides),
 	    cmocka_unit_test(test_roundup_is_partial),
 	    cmocka_unit_test(test_shared_boilerplate_never_makes_a_pair),
