@@ -133,6 +133,7 @@ work_free(struct match_doc *w)
 	free(w->num_start);
 	free(w->num_end);
 	free(w->num_canon);
+	free(w->num_ctx);
 	free(w->num_set);
 }
 
@@ -160,7 +161,7 @@ static struct match_doc *
 pack(const struct match_doc *w, const uint64_t *grams)
 {
 	size_t bytes = sizeof(*w) +
-	               8 * (w->nfp + w->nkeys + w->nnums + w->nnum_set) +
+	               8 * (w->nfp + w->nkeys + 3 * w->nnums + w->nnum_set) +
 	               4 * (w->ngrams + w->nfp + 2 * w->nnums);
 	struct match_doc *d = malloc(bytes);
 	unsigned char *at;
@@ -173,6 +174,7 @@ pack(const struct match_doc *w, const uint64_t *grams)
 	d->fp = put_array(&at, w->fp, w->nfp, 8);
 	d->keys = put_array(&at, w->keys, w->nkeys, 8);
 	d->num_canon = put_array(&at, w->num_canon, w->nnums, 8);
+	d->num_ctx = put_array(&at, w->num_ctx, 2 * w->nnums, 8);
 	d->num_set = put_array(&at, w->num_set, w->nnum_set, 8);
 	d->grams = (uint32_t *)at;
 	for (size_t i = 0; i < w->ngrams; i++)
@@ -298,6 +300,20 @@ key_set(const uint64_t *fp, size_t n, size_t *nout)
  * way. Most texts are ASCII: a token's characters are then its bytes, and
  * counting them a token at a time was 4% of a backfill.
  */
+/*
+ * A figure with its neighbour, token j (before it, or after it when
+ * after): a figure of another text agrees with it when it has the same
+ * value beside the same word ("lows of 6" is not "sunrise at 6:42").
+ */
+static uint64_t
+num_context(uint64_t canon, const struct shingle_text *t, size_t j, int after)
+{
+	uint64_t h = XXH3_64bits_withSeed(
+	    t->norm + t->tok[j].off, t->tok[j].len, after ? 0x9e37 : 0x7f4a);
+	h ^= canon * 0x9e3779b97f4a7c15ull;
+	return h != 0 ? h : 1;
+}
+
 static int
 build_numbers(struct match_doc *d, const struct shingle_text *t)
 {
@@ -309,7 +325,8 @@ build_numbers(struct match_doc *d, const struct shingle_text *t)
 	d->num_start = malloc(cap * sizeof(uint32_t));
 	d->num_end = malloc(cap * sizeof(uint32_t));
 	d->num_canon = malloc(cap * sizeof(uint64_t));
-	if (!d->num_start || !d->num_end || !d->num_canon)
+	d->num_ctx = malloc(2 * cap * sizeof(uint64_t));
+	if (!d->num_start || !d->num_end || !d->num_canon || !d->num_ctx)
 		return -ENOMEM;
 	uint32_t pos = 0;
 	for (size_t i = 0; i < t->ntok; i++) {
@@ -318,16 +335,27 @@ build_numbers(struct match_doc *d, const struct shingle_text *t)
 		uint32_t n = (uint32_t)(ascii ? len : utf8_count(s, len));
 		if ((t->tok[i].flags & SHINGLE_TOK_DIGIT) &&
 		    is_number(s, len)) {
+			uint64_t canon = number_canon(s, len);
 			d->num_start[d->nnums] = pos;
 			d->num_end[d->nnums] = pos + n;
-			d->num_canon[d->nnums] = number_canon(s, len);
+			d->num_canon[d->nnums] = canon;
+			d->num_ctx[2 * d->nnums] =
+			    i > 0 ? num_context(canon, t, i - 1, 0) : 0;
+			d->num_ctx[2 * d->nnums + 1] =
+			    i + 1 < t->ntok ? num_context(canon, t, i + 1, 1)
+			                    : 0;
 			d->nnums++;
 		}
 		pos += n;
 	}
 	d->nchars = pos;
-	d->num_set = sorted_copy(d->num_canon, d->nnums, &d->nnum_set);
-	return d->num_set ? 0 : -ENOMEM;
+	d->num_set = sorted_copy(d->num_ctx, 2 * d->nnums, &d->nnum_set);
+	if (d->num_set == NULL)
+		return -ENOMEM;
+	/* 0 (no word there) sorts first: it never says two figures agree. */
+	if (d->nnum_set > 0 && d->num_set[0] == 0)
+		memmove(d->num_set, d->num_set + 1, --d->nnum_set * 8);
+	return 0;
 }
 
 static int build(
@@ -704,12 +732,6 @@ cover(struct side *s, const struct side *o)
 	return shared;
 }
 
-/*
- * Figures of s in shared context: a number with shared text within
- * FACT_WINDOW characters on both sides. It agrees when it is itself
- * shared or appears anywhere in o (reordered, OCR-damaged context);
- * otherwise it differs.
- */
 /* Whether a character in [from, to] (within s's text) is under a shared
  * gram. */
 static int
@@ -725,6 +747,14 @@ covered_in(const struct side *s, int64_t from, int64_t to)
 	return 0;
 }
 
+/*
+ * Figures of s in shared context: a number with shared text within
+ * FACT_WINDOW characters on both sides. It agrees when it is itself
+ * shared, or when o has it beside the same word, before or after it (a
+ * paragraph moved, OCR damage on one side); otherwise it differs. Beside
+ * the same word, not anywhere: a template's other report has the first
+ * one's figures in other places ("lows of 6" and "sunrise at 6:42").
+ */
 static void
 check_facts(const struct side *s, const struct side *o, unsigned *agree,
     unsigned *differ)
@@ -746,8 +776,12 @@ check_facts(const struct side *s, const struct side *o, unsigned *agree,
 		if (!covered_in(s, (int64_t)a - FACT_WINDOW, a) ||
 		    !covered_in(s, b - 1, (int64_t)b - 1 + FACT_WINDOW))
 			continue;
-		if (match_has_key(
-		        o->d->num_set, o->d->nnum_set, d->num_canon[i]))
+		if ((d->num_ctx[2 * i] != 0 &&
+		        match_has_key(o->d->num_set, o->d->nnum_set,
+		            d->num_ctx[2 * i])) ||
+		    (d->num_ctx[2 * i + 1] != 0 &&
+		        match_has_key(o->d->num_set, o->d->nnum_set,
+		            d->num_ctx[2 * i + 1])))
 			(*agree)++;
 		else
 			(*differ)++;

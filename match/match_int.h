@@ -49,8 +49,11 @@ struct match_doc {
 	size_t nkeys;
 	uint32_t *num_start, *num_end; /* char span of each number token */
 	uint64_t *num_canon;           /* its canonical hash */
+	/* Each number with the word before it and with the word after it
+	 * (num_context(): 0 at either end of the text): 2 per number. */
+	uint64_t *num_ctx;
 	size_t nnums;
-	uint64_t *num_set; /* canonical hashes sorted, unique */
+	uint64_t *num_set; /* the num_ctx sorted, unique, without 0 */
 	size_t nnum_set;
 	uint32_t minhash[SHINGLE_MINHASH_N];
 	uint64_t simhash;

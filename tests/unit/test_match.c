@@ -418,6 +418,39 @@ test_one_changed_figure_is_an_update(void **state)
 }
 
 /*
+ * Two days' reports from one template: the second has the first's figures
+ * too, elsewhere (last year's), beside other words. A figure agrees when
+ * the other text has it beside the same word, not anywhere.
+ */
+static void
+test_figures_agree_beside_the_same_word(void **state)
+{
+#define WX(high, low, rain, extra)                                             \
+	"The weather service expects a cloudy morning across the coast "       \
+	"with highs of " high " degrees in the afternoon and lows of " low     \
+	" degrees overnight. The chance of rain is " rain " percent, "         \
+	"mostly after noon, with winds from the west at 20 kilometres an "     \
+	"hour. Drivers on the mountain pass should expect fog above 800 "      \
+	"metres until late morning." extra
+	struct match_result r;
+
+	(void)state;
+	r = compare(WX("14", "6", "60", ""),
+	    WX("17", "8", "10",
+	        " A year ago the high was 14, the low 6, and it rained on "
+	        "60 days that spring."),
+	    NULL, 0);
+	assert_int_equal(r.facts_differ, 3);
+	assert_int_equal(r.relation, MATCH_NONE);
+	/* The same report with last year's line added agrees. */
+	r = compare(WX("14", "6", "60", ""),
+	    WX("14", "6", "60", " A year ago the high was 11."), NULL, 0);
+	assert_int_equal(r.facts_differ, 0);
+	assert_int_equal(r.relation, MATCH_NEAR_DUPLICATE);
+#undef WX
+}
+
+/*
  * A figure counts (agrees or differs) only in shared context: shared text
  * within FACT_WINDOW (24) characters on both sides of it. Here the texts
  * share a long passage, then each has its own figure, then text of its
@@ -824,6 +857,7 @@ main(void)
 	    cmocka_unit_test(test_same_topic_is_different),
 	    cmocka_unit_test(test_template_with_other_figures_is_different),
 	    cmocka_unit_test(test_one_changed_figure_is_an_update),
+	    cmocka_unit_test(test_figures_agree_beside_the_same_word),
 	    cmocka_unit_test(test_facts_need_context_on_both_sides),
 	    cmocka_unit_test(test_roundup_is_partial),
 	    cmocka_unit_test(test_shared_boilerplate_never_makes_a_pair),
