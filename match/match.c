@@ -135,6 +135,7 @@ work_free(struct match_doc *w)
 	free(w->num_canon);
 	free(w->num_ctx);
 	free(w->num_set);
+	free(w->num_ctx_set);
 }
 
 /* Copy n elements of size sz from src to *at; the copy's address. */
@@ -161,7 +162,8 @@ static struct match_doc *
 pack(const struct match_doc *w, const uint64_t *grams)
 {
 	size_t bytes = sizeof(*w) +
-	               8 * (w->nfp + w->nkeys + 3 * w->nnums + w->nnum_set) +
+	               8 * (w->nfp + w->nkeys + 3 * w->nnums + w->nnum_set +
+	                       w->nnum_ctx_set) +
 	               4 * (w->ngrams + w->nfp + 2 * w->nnums);
 	struct match_doc *d = malloc(bytes);
 	unsigned char *at;
@@ -176,6 +178,7 @@ pack(const struct match_doc *w, const uint64_t *grams)
 	d->num_canon = put_array(&at, w->num_canon, w->nnums, 8);
 	d->num_ctx = put_array(&at, w->num_ctx, 2 * w->nnums, 8);
 	d->num_set = put_array(&at, w->num_set, w->nnum_set, 8);
+	d->num_ctx_set = put_array(&at, w->num_ctx_set, w->nnum_ctx_set, 8);
 	d->grams = (uint32_t *)at;
 	for (size_t i = 0; i < w->ngrams; i++)
 		d->grams[i] = match_gram_fold(grams[i]);
@@ -349,12 +352,15 @@ build_numbers(struct match_doc *d, const struct shingle_text *t)
 		pos += n;
 	}
 	d->nchars = pos;
-	d->num_set = sorted_copy(d->num_ctx, 2 * d->nnums, &d->nnum_set);
-	if (d->num_set == NULL)
+	d->num_set = sorted_copy(d->num_canon, d->nnums, &d->nnum_set);
+	d->num_ctx_set =
+	    sorted_copy(d->num_ctx, 2 * d->nnums, &d->nnum_ctx_set);
+	if (d->num_set == NULL || d->num_ctx_set == NULL)
 		return -ENOMEM;
 	/* 0 (no word there) sorts first: it never says two figures agree. */
-	if (d->nnum_set > 0 && d->num_set[0] == 0)
-		memmove(d->num_set, d->num_set + 1, --d->nnum_set * 8);
+	if (d->nnum_ctx_set > 0 && d->num_ctx_set[0] == 0)
+		memmove(
+		    d->num_ctx_set, d->num_ctx_set + 1, --d->nnum_ctx_set * 8);
 	return 0;
 }
 
@@ -747,13 +753,35 @@ covered_in(const struct side *s, int64_t from, int64_t to)
 	return 0;
 }
 
+/* Whether figure i of s agrees with o: see check_facts. */
+static int
+figure_in(const struct side *s, const struct side *o, size_t i)
+{
+	const struct match_doc *d = s->d, *od = o->d;
+	uint32_t a = d->num_start[i], b = d->num_end[i];
+
+	/* Beside text of its own on a side (the edge of a site's lines, a
+	 * caption): its words say nothing; the value anywhere will do. */
+	if (a == 0 || b >= d->nchars || !s->cov[a - 1] || !s->cov[b])
+		return match_has_key(
+		    od->num_set, od->nnum_set, d->num_canon[i]);
+	return (d->num_ctx[2 * i] != 0 &&
+	           match_has_key(
+	               od->num_ctx_set, od->nnum_ctx_set, d->num_ctx[2 * i])) ||
+	       (d->num_ctx[2 * i + 1] != 0 &&
+	           match_has_key(od->num_ctx_set, od->nnum_ctx_set,
+	               d->num_ctx[2 * i + 1]));
+}
+
 /*
  * Figures of s in shared context: a number with shared text within
  * FACT_WINDOW characters on both sides. It agrees when it is itself
  * shared, or when o has it beside the same word, before or after it (a
- * paragraph moved, OCR damage on one side); otherwise it differs. Beside
- * the same word, not anywhere: a template's other report has the first
- * one's figures in other places ("lows of 6" and "sunrise at 6:42").
+ * paragraph moved, OCR damage on one side), or anywhere in o when a
+ * neighbour of its own is not shared (the edge of a site's lines);
+ * otherwise it differs. Beside the same word, not anywhere: a template's
+ * other report has the first one's figures in other places ("lows of 6"
+ * and "sunrise at 6:42").
  */
 static void
 check_facts(const struct side *s, const struct side *o, unsigned *agree,
@@ -776,12 +804,7 @@ check_facts(const struct side *s, const struct side *o, unsigned *agree,
 		if (!covered_in(s, (int64_t)a - FACT_WINDOW, a) ||
 		    !covered_in(s, b - 1, (int64_t)b - 1 + FACT_WINDOW))
 			continue;
-		if ((d->num_ctx[2 * i] != 0 &&
-		        match_has_key(o->d->num_set, o->d->nnum_set,
-		            d->num_ctx[2 * i])) ||
-		    (d->num_ctx[2 * i + 1] != 0 &&
-		        match_has_key(o->d->num_set, o->d->nnum_set,
-		            d->num_ctx[2 * i + 1])))
+		if (figure_in(s, o, i))
 			(*agree)++;
 		else
 			(*differ)++;

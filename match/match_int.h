@@ -53,8 +53,10 @@ struct match_doc {
 	 * (num_context(): 0 at either end of the text): 2 per number. */
 	uint64_t *num_ctx;
 	size_t nnums;
-	uint64_t *num_set; /* the num_ctx sorted, unique, without 0 */
+	uint64_t *num_set; /* canonical hashes sorted, unique */
 	size_t nnum_set;
+	uint64_t *num_ctx_set; /* the num_ctx sorted, unique, without 0 */
+	size_t nnum_ctx_set;
 	uint32_t minhash[SHINGLE_MINHASH_N];
 	uint64_t simhash;
 	int sketched; /* minhash and simhash computed */
