@@ -13,8 +13,9 @@ story_orchard >"$WATCH/archive/.orchard.part"
 touch -d '2010-01-01 00:00:00 UTC' "$WATCH/archive/.orchard.part"
 mv "$WATCH/archive/.orchard.part" "$WATCH/archive/orchard-2010.txt"
 wait_for documents 1
-# orchard_page TITLE DATE: the orchard story as a web page published then.
-orchard_page() {
+# page TITLE DATE BODY-FILE: a web page published then (no site name: its
+# folder is its source), its paragraphs the file's.
+page() {
 	cat <<HTML
 <!DOCTYPE html><html><head><title>$1</title>
 <script type="application/ld+json">
@@ -22,8 +23,13 @@ orchard_page() {
  "datePublished":"$2"}
 </script></head><body><article>
 HTML
-	story_orchard | awk 'BEGIN { RS = "" } { print "<p>" $0 "</p>" }'
+	awk 'BEGIN { RS = "" } { print "<p>" $0 "</p>" }' "$3"
 	echo "</article></body></html>"
+}
+# orchard_page TITLE DATE: the orchard story as a web page published then.
+orchard_page() {
+	story_orchard >"$TMP/orchard-body.txt"
+	page "$1" "$2" "$TMP/orchard-body.txt"
 }
 # A web page reprinting it, dated 2015 by its metadata, arriving later.
 orchard_page "Late frost" 2015-03-01T00:00:00Z | drop "$WATCH/web/orchard.html"
@@ -84,19 +90,6 @@ ctl report | grep "web/orchard.html" | grep -q "+1885d 0h" ||
     fail "text report: $(ctl report | grep orchard)"
 ok "the report's delay is the publication's"
 
-# page TITLE DATE BODY-FILE: a web page published then (no site name: its
-# folder is its source).
-page() {
-	cat <<HTML
-<!DOCTYPE html><html><head><title>$1</title>
-<script type="application/ld+json">
-{"@context":"https://schema.org","@type":"NewsArticle",
- "datePublished":"$2"}
-</script></head><body><article>
-HTML
-	awk 'BEGIN { RS = "" } { print "<p>" $0 "</p>" }' "$3"
-	echo "</article></body></html>"
-}
 # Another site's later page that holds the wire story whole, with its
 # readers' comments around it (in no element a class word marks): an
 # excerpt pair by the numbers, and the wire's story is its original, not
