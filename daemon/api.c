@@ -824,6 +824,40 @@ struct cmember {
 	float jaccard, containment;
 };
 
+/* The pairs of one document, gathered so that more of the store can be
+ * read before they are used. */
+struct pairbuf {
+	struct store_pair *v;
+	size_t n, cap;
+};
+
+static int
+pairbuf_cb(const struct store_pair *p, void *arg)
+{
+	struct pairbuf *b = arg;
+	void *nv;
+
+	if (p->relation == MATCH_PARTIAL || p->relation == MATCH_NONE)
+		return 0;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		if ((nv = realloc(b->v, cap * sizeof(*b->v))) == NULL)
+			return -ENOMEM;
+		b->v = nv;
+		b->cap = cap;
+	}
+	b->v[b->n++] = *p;
+	return 0;
+}
+
+/* The flagged pairs of id, other than partial, into b (emptied first). */
+static int
+pairbuf_of(struct store_txn *txn, uint64_t id, struct pairbuf *b)
+{
+	b->n = 0;
+	return store_pairs_of(txn, id, pairbuf_cb, b);
+}
+
 struct cluster_ctx {
 	struct cmember *m;
 	size_t n, cap;
@@ -832,9 +866,9 @@ struct cluster_ctx {
 	struct cluster_edge *e;
 	struct store_pair *ep; /* the pair behind each edge */
 	size_t ne, ecap;
-	uint64_t cur;
+	uint64_t *comp; /* compilations asked about: id << 1 | answer */
+	size_t ncomp, compcap;
 	int truncated;
-	int err;
 };
 
 static size_t
@@ -873,38 +907,131 @@ cluster_add(struct cluster_ctx *c, uint64_t id, uint64_t parent,
 }
 
 static int
-cluster_cb(const struct store_pair *p, void *arg)
+cluster_edge_add(struct cluster_ctx *c, const struct store_pair *p)
 {
-	struct cluster_ctx *c = arg;
-	uint64_t other = p->a == c->cur ? p->b : p->a;
 	void *nv;
 	size_t cap;
 
-	if (p->relation == MATCH_PARTIAL || p->relation == MATCH_NONE)
+	if (c->ne == CLUSTER_EDGES_MAX)
 		return 0;
-	/* Each edge is seen from both ends; keep it once (from a). */
-	if (p->a == c->cur && c->ne < CLUSTER_EDGES_MAX) {
-		if (c->ne == c->ecap) {
-			cap = c->ecap ? c->ecap * 2 : 64;
-			if ((nv = realloc(c->e, cap * sizeof(*c->e))) == NULL)
-				goto nomem;
-			c->e = nv;
-			if ((nv = realloc(c->ep, cap * sizeof(*c->ep))) == NULL)
-				goto nomem;
-			c->ep = nv;
-			c->ecap = cap;
-		}
-		c->e[c->ne].a = p->a;
-		c->e[c->ne].b = p->b;
-		c->e[c->ne].relation = p->relation;
-		c->e[c->ne].original = p->original;
-		c->ep[c->ne] = *p;
-		c->ne++;
+	if (c->ne == c->ecap) {
+		cap = c->ecap ? c->ecap * 2 : 64;
+		if ((nv = realloc(c->e, cap * sizeof(*c->e))) == NULL)
+			return -ENOMEM;
+		c->e = nv;
+		if ((nv = realloc(c->ep, cap * sizeof(*c->ep))) == NULL)
+			return -ENOMEM;
+		c->ep = nv;
+		c->ecap = cap;
 	}
-	return cluster_add(c, other, c->cur, p);
-nomem:
-	c->err = -ENOMEM;
-	return 1;
+	c->e[c->ne].a = p->a;
+	c->e[c->ne].b = p->b;
+	c->e[c->ne].relation = p->relation;
+	c->e[c->ne].original = p->original;
+	c->ep[c->ne] = *p;
+	c->ne++;
+	return 0;
+}
+
+/*
+ * Whether id is a compilation (cluster_is_compilation): the documents it
+ * holds, and the pairs among them, read from the store; remembered for
+ * the rest of the walk. 0, 1 or a negative errno.
+ */
+static int
+cluster_compilation(struct store_txn *txn, struct cluster_ctx *c, uint64_t id)
+{
+	struct pairbuf own = {0}, theirs = {0};
+	struct cluster_edge e[CLUSTER_INNER_MAX * 4];
+	uint64_t inner[CLUSTER_INNER_MAX];
+	size_t i, j, n = 0, ne = 0;
+	int rc;
+	void *nv;
+
+	for (i = 0; i < c->ncomp; i++)
+		if (c->comp[i] >> 1 == id)
+			return (int)(c->comp[i] & 1);
+	if ((rc = pairbuf_of(txn, id, &own)) < 0)
+		goto out;
+	for (i = 0; i < own.n && n < CLUSTER_INNER_MAX; i++) {
+		const struct store_pair *p = &own.v[i];
+		if (p->relation == MATCH_EXCERPT &&
+		    cluster_outer(p->a, p->b, p->cont_ab, p->cont_ba) == id)
+			inner[n++] = p->a == id ? p->b : p->a;
+	}
+	/* The pairs among them, as many as fit: a story's copies are
+	 * connected by a few; stories that are not, by none. */
+	for (i = 0; n >= 2 && i < n; i++) {
+		if ((rc = pairbuf_of(txn, inner[i], &theirs)) < 0)
+			goto out;
+		for (j = 0; j < theirs.n && ne < sizeof(e) / sizeof(e[0]);
+		     j++) {
+			const struct store_pair *p = &theirs.v[j];
+			uint64_t other = p->a == inner[i] ? p->b : p->a;
+			size_t k;
+			for (k = i + 1; k < n && inner[k] != other; k++)
+				;
+			if (k < n)
+				e[ne++] = (struct cluster_edge){
+				    p->a, p->b, p->relation, p->original};
+		}
+	}
+	if ((rc = cluster_is_compilation(inner, n, e, ne)) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (c->ncomp == c->compcap) {
+		size_t cap = c->compcap ? c->compcap * 2 : 16;
+		if ((nv = realloc(c->comp, cap * sizeof(*c->comp))) == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		c->comp = nv;
+		c->compcap = cap;
+	}
+	c->comp[c->ncomp++] = id << 1 | (uint64_t)rc;
+out:
+	free(own.v);
+	free(theirs.v);
+	return rc;
+}
+
+/*
+ * The members reachable from c->m[0] over flagged pairs other than
+ * partial, breadth first (the members array is the queue); a
+ * compilation's excerpt pairs are not followed.
+ */
+static int
+cluster_walk(struct store_txn *txn, struct cluster_ctx *c)
+{
+	struct pairbuf b = {0};
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; i < c->n; i++) {
+		uint64_t cur = c->m[i].id;
+		if ((rc = pairbuf_of(txn, cur, &b)) < 0)
+			break;
+		for (k = 0; k < b.n; k++) {
+			const struct store_pair *p = &b.v[k];
+			if (p->relation == MATCH_EXCERPT &&
+			    (rc = cluster_compilation(txn, c,
+			         cluster_outer(p->a, p->b, p->cont_ab,
+			             p->cont_ba))) != 0) {
+				if (rc < 0)
+					goto out;
+				continue;
+			}
+			/* Each edge is seen from both ends; keep it once. */
+			if (p->a == cur && (rc = cluster_edge_add(c, p)) < 0)
+				goto out;
+			cluster_add(c, p->a == cur ? p->b : p->a, cur, p);
+		}
+	}
+	rc = rc > 0 ? 0 : rc;
+out:
+	free(b.v);
+	return rc;
 }
 
 /*
@@ -1003,13 +1130,7 @@ h_cluster(struct api *a, struct evhttp_request *req, const char *query,
 		goto store_err;
 	}
 	cluster_add(&c, start, 0, NULL);
-	/* Breadth first: the members array is the queue. */
-	for (i = 0; i < c.n && c.err == 0; i++) {
-		c.cur = c.m[i].id;
-		if ((rc = store_pairs_of(txn, c.cur, cluster_cb, &c)) < 0)
-			goto store_err;
-	}
-	if ((rc = c.err) < 0)
+	if ((rc = cluster_walk(txn, &c)) < 0)
 		goto store_err;
 	if ((cm = calloc(c.n, sizeof(*cm))) == NULL) {
 		rc = -ENOMEM;
@@ -1087,6 +1208,7 @@ out:
 	free(c.set);
 	free(c.e);
 	free(c.ep);
+	free(c.comp);
 	free(path);
 }
 

@@ -121,3 +121,61 @@ out:
 	free(ix);
 	return best;
 }
+
+uint64_t
+cluster_outer(uint64_t a, uint64_t b, float cont_ab, float cont_ba)
+{
+	return cont_ab >= cont_ba ? b : a;
+}
+
+static size_t
+uf_root(size_t *up, size_t i)
+{
+	while (up[i] != i) {
+		up[i] = up[up[i]];
+		i = up[i];
+	}
+	return i;
+}
+
+int
+cluster_is_compilation(
+    const uint64_t *inner, size_t n, const struct cluster_edge *e, size_t ne)
+{
+	struct cluster_id *ix;
+	size_t *up, i, x, y, groups;
+
+	if (n < 2)
+		return 0;
+	ix = malloc(n * sizeof(*ix));
+	up = malloc(n * sizeof(*up));
+	if (ix == NULL || up == NULL) {
+		free(ix);
+		free(up);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		ix[i] = (struct cluster_id){inner[i], i};
+		up[i] = i;
+	}
+	cluster_ids_sort(ix, n);
+	groups = n;
+	for (i = 0; i < ne; i++) {
+		if (e[i].relation == MATCH_PARTIAL ||
+		    e[i].relation == MATCH_NONE)
+			continue;
+		x = cluster_ids_find(ix, n, e[i].a);
+		y = cluster_ids_find(ix, n, e[i].b);
+		if (x == SIZE_MAX || y == SIZE_MAX)
+			continue;
+		x = uf_root(up, x);
+		y = uf_root(up, y);
+		if (x != y) {
+			up[x > y ? x : y] = x < y ? x : y;
+			groups--;
+		}
+	}
+	free(ix);
+	free(up);
+	return groups > 1;
+}

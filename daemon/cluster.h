@@ -1,10 +1,11 @@
 /*
  * cluster.h - choosing the original of a syndication cluster.
  *
- * Pure: the HTTP handler gathers the members (documents connected through
- * flagged pairs other than partial) and the edges between them from the
- * store; this decides which member is the original, so that the rule can
- * be tested on its own.
+ * Pure: the HTTP handler and the report gather the members (documents
+ * connected through flagged pairs other than partial, and other than a
+ * compilation's excerpts) and the edges between them from the store;
+ * this decides which member is the original and which documents are
+ * compilations, so that the rules can be tested on their own.
  */
 #ifndef CLUSTER_H
 #define CLUSTER_H
@@ -51,5 +52,23 @@ size_t cluster_ids_find(const struct cluster_id *ix, size_t n, uint64_t id);
  */
 size_t cluster_pick_original(const struct cluster_member *m, size_t n,
     const struct cluster_edge *e, size_t ne, int64_t window_us);
+
+/* The side of an excerpt pair that holds the other: b when a is the more
+ * contained (cont_ab: the share of a found in b). */
+uint64_t cluster_outer(uint64_t a, uint64_t b, float cont_ab, float cont_ba);
+
+/*
+ * Whether a document that holds others (the outer side of their excerpt
+ * pairs) is a compilation: a digest, a feed saved whole, a page of
+ * several stories, rather than one story's copy. inner[0..n) are the
+ * documents it holds, e[0..ne) the flagged pairs other than partial
+ * among them (pairs with other ends are ignored): a compilation when
+ * those pairs do not connect them all. A compilation's excerpt pairs
+ * with what it holds join no cluster: two stories are not one because a
+ * digest carries both. 0 or 1; -1 without memory.
+ */
+#define CLUSTER_INNER_MAX 32 /* held documents a caller need look at */
+int cluster_is_compilation(
+    const uint64_t *inner, size_t n, const struct cluster_edge *e, size_t ne);
 
 #endif

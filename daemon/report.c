@@ -411,14 +411,137 @@ g_pair(const struct store_pair *p, void *arg)
 		g->edges = nv;
 	}
 	g->edges[g->ne++] = *p;
-	a = uf_find(g->nodes, a);
-	b = uf_find(g->nodes, b);
-	if (a != b)
-		g->nodes[a > b ? a : b].parent = a < b ? a : b;
 	return 0;
 nomem:
 	g->err = -ENOMEM;
 	return 1;
+}
+
+static int
+bsearch_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && v[lo] == x;
+}
+
+/* An excerpt pair's outer side, and the inner one, for sorting. */
+struct held {
+	uint64_t outer, inner;
+};
+
+static int
+held_cmp(const void *x, const void *y)
+{
+	const struct held *a = x, *b = y;
+
+	if (a->outer != b->outer)
+		return a->outer < b->outer ? -1 : 1;
+	return a->inner < b->inner ? -1 : a->inner > b->inner;
+}
+
+/* The edge (a, b) in g->edges, which the pair scan left ordered by
+ * (a, b); NULL if there is none. */
+static const struct store_pair *
+edge_find(const struct gather *g, uint64_t a, uint64_t b)
+{
+	size_t lo = 0, hi = g->ne;
+
+	if (a > b) {
+		uint64_t t = a;
+		a = b;
+		b = t;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct store_pair *p = &g->edges[mid];
+		if (p->a < a || (p->a == a && p->b < b))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->ne && g->edges[lo].a == a && g->edges[lo].b == b
+	           ? &g->edges[lo]
+	           : NULL;
+}
+
+/*
+ * Join the clusters: every edge but a compilation's excerpts
+ * (cluster_is_compilation), which are dropped from g->edges.
+ */
+static int
+join_clusters(struct gather *g)
+{
+	struct held *h = NULL;
+	struct cluster_edge e[CLUSTER_INNER_MAX * 4];
+	uint64_t inner[CLUSTER_INNER_MAX];
+	uint64_t *comp = NULL; /* the compilations' ids, ascending */
+	size_t nh = 0, ncomp = 0, i, j, k, n, ne, a, b;
+	int rc = -ENOMEM;
+
+	if ((h = malloc((g->ne + 1) * sizeof(*h))) == NULL ||
+	    (comp = malloc((g->ne + 1) * sizeof(*comp))) == NULL)
+		goto out;
+	for (i = 0; i < g->ne; i++) {
+		const struct store_pair *p = &g->edges[i];
+		uint64_t o;
+		if (p->relation != MATCH_EXCERPT)
+			continue;
+		o = cluster_outer(p->a, p->b, p->cont_ab, p->cont_ba);
+		h[nh++] = (struct held){o, o == p->a ? p->b : p->a};
+	}
+	if (nh > 1)
+		qsort(h, nh, sizeof(*h), held_cmp);
+	for (i = 0; i < nh; i = j) {
+		for (j = i; j < nh && h[j].outer == h[i].outer; j++)
+			;
+		n = j - i < CLUSTER_INNER_MAX ? j - i : CLUSTER_INNER_MAX;
+		if (n < 2)
+			continue;
+		for (k = 0, ne = 0; k < n; k++) {
+			inner[k] = h[i + k].inner;
+			for (a = 0; a < k && ne < sizeof(e) / sizeof(e[0]);
+			     a++) {
+				const struct store_pair *p =
+				    edge_find(g, inner[a], inner[k]);
+				if (p != NULL)
+					e[ne++] = (struct cluster_edge){p->a,
+					    p->b, p->relation, p->original};
+			}
+		}
+		if ((rc = cluster_is_compilation(inner, n, e, ne)) < 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (rc == 1)
+			comp[ncomp++] = h[i].outer; /* ascending, as h is */
+	}
+	/* Drop the compilations' excerpts; join along the rest. */
+	for (i = 0, k = 0; i < g->ne; i++) {
+		const struct store_pair *p = &g->edges[i];
+		if (p->relation == MATCH_EXCERPT && ncomp > 0 &&
+		    bsearch_u64(comp, ncomp,
+		        cluster_outer(p->a, p->b, p->cont_ab, p->cont_ba)))
+			continue;
+		g->edges[k++] = *p;
+		a = uf_find(g->nodes, idmap_find(&g->map, p->a));
+		b = uf_find(g->nodes, idmap_find(&g->map, p->b));
+		if (a != b)
+			g->nodes[a > b ? a : b].parent = a < b ? a : b;
+	}
+	g->ne = k;
+	rc = 0;
+out:
+	free(h);
+	free(comp);
+	return rc;
 }
 
 static int
@@ -655,6 +778,8 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 		g->nodes[i].published = store_doc_time(&d);
 		g->nodes[i].ntokens = d.ntokens;
 	}
+	if ((rc = join_clusters(g)) < 0)
+		goto out;
 	rc = -ENOMEM;
 	/* Group nodes and edges by component (counting sort). */
 	if ((cidx = malloc((g->nn + 1) * sizeof(*cidx))) == NULL)
@@ -701,6 +826,8 @@ build_clusters(const struct reprintd *r, struct gather *g, json_t *model)
 		struct comp *c = &cs[i];
 		void *nv;
 
+		if (c->nm < 2) /* a compilation alone: no cluster */
+			c->in_period = 0;
 		if (!c->in_period)
 			continue;
 		in_period++;

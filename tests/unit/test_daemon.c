@@ -545,6 +545,29 @@ test_httpc(void **state)
 	free(e);
 }
 
+/* Stories a digest holds are one only when their own pairs join them. */
+static void
+test_cluster_compilation(void **state)
+{
+	uint64_t inner[] = {4, 7, 9};
+	struct cluster_edge e[] = {
+	    {4, 7, MATCH_NEAR_DUPLICATE, 4},
+	    {7, 9, MATCH_PARTIAL, 0}, /* shares a quote: not one story */
+	    {9, 12, MATCH_EXACT, 9},  /* an end outside the digest */
+	};
+	struct cluster_edge joined = {7, 9, MATCH_EXCERPT, 9};
+
+	(void)state;
+	assert_int_equal(cluster_is_compilation(inner, 1, NULL, 0), 0);
+	assert_int_equal(cluster_is_compilation(inner, 2, e, 1), 0);
+	assert_int_equal(cluster_is_compilation(inner, 2, NULL, 0), 1);
+	assert_int_equal(cluster_is_compilation(inner, 3, e, 3), 1);
+	e[1] = joined;
+	assert_int_equal(cluster_is_compilation(inner, 3, e, 3), 0);
+	assert_int_equal(cluster_outer(3, 8, 0.9f, 0.3f), 8);
+	assert_int_equal(cluster_outer(3, 8, 0.2f, 0.95f), 3);
+}
+
 static void
 test_cluster_original(void **state)
 {
@@ -690,6 +713,7 @@ main(void)
 	    cmocka_unit_test(test_read_ahead),
 	    cmocka_unit_test(test_httpc),
 	    cmocka_unit_test(test_cluster_original),
+	    cmocka_unit_test(test_cluster_compilation),
 	    cmocka_unit_test(test_log_lines),
 	};
 
