@@ -1639,6 +1639,30 @@ ingest_known(struct reprintd *r, const char *rel, const struct stat *sb)
 }
 
 /*
+ * Whether rel, as sb describes it, is what the store already knows: its
+ * document's file unchanged, or the file of an expired document not
+ * written since (an event that is no write: a chmod, a rename back).
+ * 1: nothing to do; 0: read it (old_id/old: its stored version, if
+ * any); a negative store error. Both ways of reading a file ask.
+ */
+static int
+known_unchanged(struct store_txn *txn, const char *rel, const struct stat *sb,
+    uint64_t *old_id, struct store_doc *old)
+{
+	int rc;
+
+	if ((rc = stored_version(txn, rel, old_id, old)) < 0)
+		return rc;
+	if (*old_id != 0 && unchanged(old, sb)) {
+		log_debug("%s unchanged", rel);
+		return 1;
+	}
+	if (*old_id == 0 && (rc = expired_unchanged(txn, rel, sb)) > 0)
+		log_debug("%s expired, unchanged", rel);
+	return rc;
+}
+
+/*
  * Open and read rel as it is now, into *buf (malloc'd, *len bytes), with
  * its stat in *sb and its stored version in *old_id, *old. Returns 1 with
  * the bytes, 0 when done with it (gone, unchanged, rejected: no bytes), or
@@ -1738,18 +1762,7 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		    (uint64_t)sb->st_size, r->cfg.max_file_size);
 		goto out;
 	}
-	if ((rc = stored_version(txn, rel, old_id, old)) < 0)
-		goto out;
-	if (*old_id != 0 && unchanged(old, sb)) {
-		log_debug("%s unchanged", rel);
-		rc = 0;
-		goto out;
-	}
-	/* Its document expired, the file not written since (an event
-	 * that is no write: a chmod, a rename back): not new. */
-	if (*old_id == 0 && (rc = expired_unchanged(txn, rel, sb)) != 0) {
-		if (rc > 0)
-			log_debug("%s expired, unchanged", rel);
+	if ((rc = known_unchanged(txn, rel, sb, old_id, old)) != 0) {
 		rc = rc > 0 ? 0 : rc;
 		goto out;
 	}
@@ -1832,11 +1845,8 @@ ingest_file(
 		len = pre.len;
 		read_at = pre.read_at;
 		n->bytes += len;
-		if ((rc = stored_version(txn, rel, &old_id, &old)) < 0)
-			goto out;
-		if (old_id != 0 && unchanged(&old, &sb)) {
-			log_debug("%s unchanged", rel);
-			rc = 0;
+		if ((rc = known_unchanged(txn, rel, &sb, &old_id, &old)) != 0) {
+			rc = rc > 0 ? 0 : rc;
 			goto out;
 		}
 	} else if ((rc = read_file(
