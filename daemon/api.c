@@ -42,7 +42,6 @@ struct api {
 	struct reprintd *r;
 	struct evhttp *http;
 	struct evconnlistener *lst;
-	struct event *backoff;   /* re-enables accept after EMFILE */
 	struct cleanup *cleanup; /* retention runs (POST /v1/cleanup) */
 	/* Connections that have sent a request, for reprintd_clients: a
 	 * set of pointers (open addressing, NULL empty, size conncap). */
@@ -2069,7 +2068,6 @@ api_open(struct reprintd *r, int fd, struct api **out)
 	}
 	a->r = r;
 	if ((a->http = evhttp_new(r->base)) == NULL ||
-	    (a->backoff = evtimer_new(r->base, api_backoff_cb, a)) == NULL ||
 	    cleanup_new(r, &a->cleanup) < 0)
 		goto nomem;
 	evhttp_set_allowed_methods(
@@ -2098,8 +2096,6 @@ nomem:
 	}
 	if (a->http != NULL)
 		evhttp_free(a->http);
-	if (a->backoff != NULL)
-		event_free(a->backoff);
 	cleanup_free(a->cleanup);
 	free(a);
 	return -ENOMEM;
@@ -2113,7 +2109,6 @@ api_close(struct api *a)
 	/* Frees the bound listener too, which closes the socket, and the
 	 * connections (conn_closed still needs a->conns). */
 	evhttp_free(a->http);
-	event_free(a->backoff);
 	cleanup_free(a->cleanup);
 	free(a->conns);
 	free(a);

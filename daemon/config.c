@@ -35,7 +35,7 @@ static const struct ckey keys[] = {
     {"max_body_size", C_SIZE, F(max_body_size), 0, (double)(1u << 30)},
     {"max_headers_size", C_SIZE, F(max_headers_size), 256, 1 << 20},
     {"http_timeout", C_UINT, F(http_timeout), 1, 86400},
-    {"boilerplate_df", C_UINT, M(boilerplate_df), 1, 1e9},
+    {"boilerplate_df", C_UINT, M(boilerplate_df), 1, 1e5},
     {"near_dup_small", C_DOUBLE, M(near_dup_small), 0, 1},
     {"near_dup_large", C_DOUBLE, M(near_dup_large), 0, 1},
     {"near_dup_passage", C_DOUBLE, M(near_dup_passage), 0, 1},

@@ -107,7 +107,9 @@ report_parse_since(const char *s, int64_t now, int64_t *out)
 		default:
 			return -EINVAL;
 		}
-		*out = now - (int64_t)v * 1000000;
+		/* Older than the epoch is as old as anything stored (and
+		 * 9 digits of weeks would overflow as microseconds). */
+		*out = v > now / 1000000 ? 0 : now - (int64_t)v * 1000000;
 		return 0;
 	}
 	if (end != s && *end == '\0' && errno == 0 && v >= 0 &&

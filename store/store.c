@@ -1533,7 +1533,7 @@ store_index_merge(struct store *st, size_t slice, unsigned *nslices)
 		}
 		if (rc < 0)
 			return rc;
-		if (more && nslices != NULL)
+		if (nslices != NULL) /* committed, the last one too */
 			++*nslices;
 	}
 	return 0;

@@ -330,6 +330,11 @@ test_since(void **state)
 	(void)state;
 	assert_int_equal(report_parse_since("7d", now, &t), 0);
 	assert_true(t == now - INT64_C(7 * 86400) * 1000000);
+	/* Before the epoch: everything, not an overflow. */
+	assert_int_equal(report_parse_since("999999999w", now, &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(report_parse_since("999999999d", now, &t), 0);
+	assert_int_equal(t, 0);
 	assert_int_equal(report_parse_since("0d", now, &t), 0);
 	assert_true(t == now);
 	assert_int_equal(report_parse_since("2026-03-01", now, &t), 0);
