@@ -748,7 +748,8 @@ h_query(struct api *a, struct evhttp_request *req, const char *query,
 		name = NULL;
 	rc = extract_doc(name != NULL ? name : "query", body, len, &lim, &ed);
 	if (rc == 0)
-		source = ingest_doc_source(name != NULL ? name : "query", &ed);
+		source = ingest_doc_source(name != NULL ? name : "query", &ed,
+		    a->r->cfg.source_folder);
 	free(name);
 	if (rc < 0) {
 		reply_error(req, 400, "cannot read the article: %s",

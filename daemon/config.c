@@ -46,6 +46,7 @@ static const struct ckey keys[] = {
     {"fact_disagreement", C_DOUBLE, M(fact_disagreement), 0, 1},
     {"min_chars", C_UINT, M(min_chars), 0, 1e9},
     {"original_window", C_U64, F(original_window), 0, 1e10},
+    {"source_folder", C_UINT, F(source_folder), 1, 64},
     {"batch_max", C_UINT, F(batch_max), 1, 100000},
     {"batch_ms", C_UINT, F(batch_ms), 1, 60000},
     {"nosync", C_BOOL, F(nosync), 0, 1},
@@ -68,6 +69,7 @@ config_init(struct config *c)
 	c->http_timeout = 30;
 	match_params_default(&c->match);
 	c->original_window = 24 * 3600;
+	c->source_folder = 1;
 	c->batch_max = 1000;
 	c->batch_ms = 50;
 	c->nosync = 0;

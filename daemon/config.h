@@ -27,6 +27,7 @@ struct config {
 	unsigned http_timeout;     /* seconds a client may stay idle */
 	struct match_params match;
 	uint64_t original_window; /* seconds */
+	unsigned source_folder;   /* which folder of a path is its source */
 	unsigned batch_max;       /* files per store transaction */
 	unsigned batch_ms;        /* milliseconds per store transaction */
 	int nosync;               /* no fsync per commit */

@@ -866,19 +866,27 @@ url_host(const char *url)
 }
 
 char *
-ingest_doc_source(const char *rel, const struct extract_doc *d)
+ingest_doc_source(const char *rel, const struct extract_doc *d, unsigned folder)
 {
-	const char *slash;
+	const char *name = rel, *slash;
 	char *s;
 
 	if (d->source != NULL && *d->source != '\0')
 		return meta_dup(d->source);
-	if ((slash = strchr(rel, '/')) != NULL && slash > rel) {
-		if ((s = strndup(rel, (size_t)(slash - rel))) != NULL &&
+	/* The folder-th folder of the path (an archive's year/month/paper
+	 * tree names the paper third); a path with fewer, none. */
+	while ((slash = strchr(name, '/')) != NULL && --folder > 0)
+		name = slash + 1;
+	if (slash != NULL) {
+		if (slash == name)
+			return NULL; /* "a//b": no name */
+		if ((s = strndup(name, (size_t)(slash - name))) != NULL &&
 		    strlen(s) > META_MAX)
 			s[META_MAX] = '\0'; /* a path is bytes: cut anywhere */
 		return s;
 	}
+	if (strchr(rel, '/') != NULL)
+		return NULL; /* in a folder, but not that deep */
 	return url_host(d->url);
 }
 
@@ -914,7 +922,7 @@ store_item(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	/* A lost metadata string (no memory) is not worth failing for. */
 	doc.title = title = meta_dup(x->title);
 	doc.url = url = meta_dup(x->url);
-	doc.source = source = ingest_doc_source(path, x);
+	doc.source = source = ingest_doc_source(path, x, r->cfg.source_folder);
 	doc.author = author = meta_dup(x->author);
 	/* Seconds to microseconds; a date before 1970 or absurdly late
 	 * counts as unknown. */

@@ -67,7 +67,8 @@ int ingest_known(struct reprintd *r, const char *rel, const struct stat *sb);
  * its URL's host. malloc'd, or NULL when none (or out of memory).
  */
 struct extract_doc;
-char *ingest_doc_source(const char *rel, const struct extract_doc *d);
+char *ingest_doc_source(
+    const char *rel, const struct extract_doc *d, unsigned folder);
 /* 1 if rel's rejection on record is that it could not be read. */
 int ingest_unreadable(struct reprintd *r, const char *rel);
 

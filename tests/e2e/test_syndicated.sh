@@ -205,3 +205,23 @@ wait_for rejected $((rej0 + 1))
 grep -q "rejected paper12/library.txt: hard link: the same file as paper8/library.txt" "$LOG" ||
     fail "hard link: $(grep paper12 "$LOG")"
 ok "a hard link of a story's ninth copy is no copy of its own"
+
+# An archive's tree names its papers deeper down (year/month/paper):
+# source_folder says which folder is the source; a file not that deep
+# has none.
+stop_daemon
+printf 'source_folder = 3\n' >"$TMP/deep.conf"
+start_daemon --config "$TMP/deep.conf"
+docs=$(status_field documents)
+story_orchard | drop "$WATCH/2009/03/valleypost/orchard.txt"
+story_orchard | drop "$WATCH/2009/03/notes.txt"
+wait_for documents $((docs + 2))
+# Each lists the other: the paper's copy with its source, the note
+# without.
+ctl matches --json 2009/03/notes.txt >"$TMP/deep.json"
+grep -q '"path":"2009/03/valleypost/orchard.txt".*"source":"valleypost"' \
+    "$TMP/deep.json" || fail "source_folder 3: $(cat "$TMP/deep.json")"
+ctl matches --json 2009/03/valleypost/orchard.txt >"$TMP/deep2.json"
+grep -q '"path":"2009/03/notes.txt".*"source":null' "$TMP/deep2.json" ||
+    fail "a file above the source folder: $(cat "$TMP/deep2.json")"
+ok "source_folder names the source by a deeper folder"
