@@ -294,11 +294,14 @@ relation_sym(enum match_relation rel)
  * of its old name (renamed again since, of the name before) has its
  * content, size and mtime (which a rename keeps), that document takes the
  * new name instead of a second one being stored: the copy would be paired
- * exact with it and, arriving later, never be the original. Only a rename
- * seen: a file deleted and an identical one arriving (a copy fetched with
- * its mtime) are two arrivals. Returns 1 if doc was such a move, 0 if
+ * exact with it and, arriving later, never be the original. A rename not
+ * seen (the daemon stopped, an overflow) is found by its exact copy whose
+ * file is gone (moved_unseen). Returns 1 if doc was such a move, 0 if
  * not, or a store error.
  */
+static int moved_unseen(struct reprintd *r, struct store_txn *txn,
+    struct notes *n, const struct store_doc *doc, uint64_t id);
+
 static int
 moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
     const struct store_doc *doc, const struct detect_hit *hits, size_t nhits)
@@ -313,9 +316,9 @@ moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	 * WATCH_MOVES) are looked at only when detection found one. */
 	for (i = 0; i < nhits && hits[i].r.relation != MATCH_EXACT; i++)
 		;
-	if (i == nhits || r->w == NULL)
+	if (i == nhits)
 		return 0;
-	from = watch_moved_from(r->w, doc->path);
+	from = r->w != NULL ? watch_moved_from(r->w, doc->path) : NULL;
 	for (step = 0; from != NULL && step < 8; step++) {
 		rc = store_doc_by_path(txn, from, &id);
 		if (rc == STORE_ENOTFOUND) {
@@ -341,7 +344,54 @@ moved_here(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		break;
 	}
 	free(from);
+	/* Not seen renamed (moved while the daemon was stopped, or out of
+	 * the tree and back in): an exact copy with the same bytes and mtime
+	 * whose own file is gone is this file. */
+	for (i = 0; rc == 0 && i < nhits; i++)
+		if (hits[i].r.relation == MATCH_EXACT)
+			rc = moved_unseen(r, txn, n, doc, hits[i].id);
 	return rc;
+}
+
+/* An item's name: FILE#N and the like (its file is FILE). */
+static int
+is_item(const char *path)
+{
+	const char *hash = strrchr(path, '#');
+
+	return hash != NULL && text_item_suffix(hash);
+}
+
+/*
+ * moved_here's second way: 1 if stored document id, of doc's bytes,
+ * mtime and size, has no file any more and so takes doc's name; 0 if
+ * not; or a store error. Files only: an item has no file of its own.
+ */
+static int
+moved_unseen(struct reprintd *r, struct store_txn *txn, struct notes *n,
+    const struct store_doc *doc, uint64_t id)
+{
+	struct store_doc old;
+	struct stat sb;
+	char full[PATH_MAX];
+	int rc = 0;
+
+	if (is_item(doc->path) || (rc = store_doc_get(txn, id, &old)) < 0)
+		return rc == STORE_ENOTFOUND ? 0 : rc;
+	if (is_item(old.path) || old.size != doc->size ||
+	    old.mtime != doc->mtime ||
+	    old.content_hash[0] != doc->content_hash[0] ||
+	    old.content_hash[1] != doc->content_hash[1])
+		return 0;
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", r->watch_real,
+	        old.path) >= sizeof(full) ||
+	    lstat(full, &sb) == 0 || errno != ENOENT)
+		return 0;
+	notes_add(n, "moved %s to %s (id %" PRIu64 "; its file is gone)",
+	    old.path, doc->path, id);
+	if ((rc = store_doc_move(txn, id, doc->path, doc->source)) < 0)
+		return rc;
+	return 1;
 }
 
 /*
