@@ -465,9 +465,28 @@ plausibly_cp1252(const unsigned char *s, size_t len)
  * follows it and it reads as a headline, not a sentence (a wire story,
  * an archive's text file: "U.K. GDP RISES 2.6 PCT" over the story). A
  * first line that runs on into the paragraph, or ends as a sentence
- * does, is no title: NULL then, as for an unknown one.
+ * does, is no title: NULL then, as for an unknown one. Lines end at LF,
+ * CR LF or a lone CR (an old Mac file).
  */
 #define HEADLINE_MAX 200 /* bytes */
+
+/* The end of the line from i: its LF or CR, or len. */
+static size_t
+line_end(const char *t, size_t i, size_t len)
+{
+	while (i < len && t[i] != '\n' && t[i] != '\r')
+		i++;
+	return i;
+}
+
+/* The start of the line after the one ending at i (see line_end). */
+static size_t
+line_next(const char *t, size_t i, size_t len)
+{
+	if (i < len && t[i] == '\r' && i + 1 < len && t[i + 1] == '\n')
+		return i + 2;
+	return i < len ? i + 1 : len;
+}
 
 static char *
 text_headline(const char *t, size_t len)
@@ -479,20 +498,20 @@ text_headline(const char *t, size_t len)
 	       (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
 		i++;
 	start = i;
-	for (; i < len && t[i] != '\n'; i++) {
+	end = line_end(t, start, len);
+	for (i = start; i < end; i++) {
 		unsigned char c = (unsigned char)t[i];
 		letter |= ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0xc0;
 	}
-	end = i;
-	while (end > start &&
-	       (t[end - 1] == ' ' || t[end - 1] == '\t' || t[end - 1] == '\r'))
+	while (end > start && (t[end - 1] == ' ' || t[end - 1] == '\t'))
 		end--;
 	if (!letter || end == start || end - start > HEADLINE_MAX ||
 	    memchr(".,;:", t[end - 1], 4) != NULL)
 		return NULL;
 	/* The next line is blank, and text follows. */
-	for (next = i + (i < len); next < len && t[next] != '\n'; next++)
-		if (t[next] != ' ' && t[next] != '\t' && t[next] != '\r')
+	next = line_next(t, line_end(t, start, len), len);
+	for (; next < len && t[next] != '\n' && t[next] != '\r'; next++)
+		if (t[next] != ' ' && t[next] != '\t')
 			return NULL;
 	for (; next < len; next++)
 		if (t[next] != ' ' && t[next] != '\t' && t[next] != '\r' &&

@@ -1202,6 +1202,13 @@ test_txt_headline(void **state)
 	    {"Only a headline\n\n \n", NULL},
 	    {"Only one line", NULL},
 	    {"1987-03-20\n\nFigures.", NULL},
+	    /* Old Mac files: a lone CR ends a line. */
+	    {"Ferry fares frozen\r\rThe operator said...\r",
+	        "Ferry fares frozen"},
+	    {"\r\rQuay Street bakery opens\r \r\rIt sells...",
+	        "Quay Street bakery opens"},
+	    {"A headline\rthat runs on into the paragraph.\r", NULL},
+	    {"Only a headline\r\r \r", NULL},
 	};
 	struct extract_doc d;
 	char long_line[300];
