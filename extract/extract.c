@@ -165,6 +165,17 @@ ex_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+int
+ex_utf8_multibyte(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while ((i = ascii_span(p, i, len)) < len && p[i] == 0)
+		i++;
+	return i < len && ex_utf8_valid(s, len);
+}
+
 /* Copy with U+FFFD for each invalid byte and NUL bytes dropped. */
 static int
 utf8_repair(const char *s, size_t len, size_t max, char **out, size_t *olen)

@@ -739,6 +739,11 @@ ex_html(const char *data, size_t len, const char *encoding,
 		return EXTRACT_ETOOBIG;
 	if (len > INT_MAX)
 		return EXTRACT_ETOOBIG;
+	/* libxml2 believes the page's <meta charset>, and without one reads
+	 * Latin-1: both wrong for UTF-8 bytes. (A page that says UTF-8 and
+	 * is not is read right: libxml2 falls back on invalid bytes.) */
+	if (encoding == NULL && ex_utf8_multibyte(data, len))
+		encoding = "UTF-8";
 	if (encoding != NULL)
 		opts |= HTML_PARSE_IGNORE_ENC;
 	if ((ctxt = htmlNewParserCtxt()) == NULL)

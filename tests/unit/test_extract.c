@@ -655,6 +655,76 @@ test_html_entities(void **state)
 	extract_doc_free(&d);
 }
 
+/* UTF-8 bytes are read as UTF-8 whatever the page declares; a page in
+ * Latin-1 or Windows-1252, declared or lying, is still read as such. */
+static void
+test_html_charset(void **state)
+{
+	static const struct {
+		const char *head, *body, *title, *text;
+	} c[] = {
+	    /* UTF-8, no declaration (the charset was in an HTTP header) */
+	    {"",
+	        "Bj\xc3\xb6rn Sk\xc3\xa5l opens \xe2\x80\x9cthe "
+	        "mill\xe2\x80\x9d",
+	        "Bj\xc3\xb6rn Sk\xc3\xa5l opens \xe2\x80\x9cthe "
+	        "mill\xe2\x80\x9d",
+	        "Bj\xc3\xb6rn Sk\xc3\xa5l opens \xe2\x80\x9cthe "
+	        "mill\xe2\x80\x9d"},
+	    /* UTF-8 under an old template's iso-8859-1, both ways of saying
+	     * it; and with a byte order mark */
+	    {"<meta charset=\"iso-8859-1\">",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3"},
+	    {"<meta http-equiv=\"Content-Type\" content=\"text/html; "
+	     "charset=windows-1252\">",
+	        "Na\xc3\xafve Zo\xc3\xab", "Na\xc3\xafve Zo\xc3\xab",
+	        "Na\xc3\xafve Zo\xc3\xab"},
+	    /* Windows-1252, declared, and declared UTF-8 (a lie) */
+	    {"<meta charset=\"windows-1252\">",
+	        "Cr\xe8me for \x80"
+	        "3",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3"},
+	    {"<meta charset=\"utf-8\">",
+	        "Cr\xe8me br\xfbl\xe9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e"},
+	    /* Latin-1, no declaration */
+	    {"",
+	        "Cr\xe8me br\xfbl\xe9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e"},
+	};
+	struct extract_doc d;
+	char page[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		snprintf(page, sizeof(page),
+		    "%s<html><head>%s<title>%s</title></head><body><p>%s at "
+		    "the quay.</p></body></html>",
+		    i == 1 ? "\xef\xbb\xbf" : "", c[i].head, c[i].body,
+		    c[i].body);
+		assert_int_equal(runs("c.html", page, &d), 0);
+		assert_string_equal(d.title, c[i].title);
+		assert_contains(d.text, c[i].text);
+		extract_doc_free(&d);
+	}
+}
+
 static void
 test_html_malformed(void **state)
 {
@@ -1324,6 +1394,7 @@ main(void)
 	    cmocka_unit_test(test_html_news_page),
 	    cmocka_unit_test(test_html_meta_fallbacks),
 	    cmocka_unit_test(test_html_entities),
+	    cmocka_unit_test(test_html_charset),
 	    cmocka_unit_test(test_html_malformed),
 	    cmocka_unit_test(test_html_deep),
 	    cmocka_unit_test(test_html_huge),
