@@ -922,6 +922,8 @@ store_item(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		doc.published = x->published * 1000000;
 	if ((rc = store_new(r, txn, n, &doc, sb, x->text, x->text_len, md)) < 0)
 		goto out;
+	if (x->warning != NULL) /* an unparsable date: dated by the file */
+		notes_add(n, "%s: %s", path, x->warning);
 	/* Its features serve the verification of what comes next. */
 	if (rc == 0) {
 		detect_recent_add(r->recent, doc.id, md);

@@ -855,6 +855,7 @@ extract_doc_free(struct extract_doc *doc)
 	free(doc->url);
 	free(doc->source);
 	free(doc->author);
+	free(doc->warning);
 	memset(doc, 0, sizeof(*doc));
 }
 

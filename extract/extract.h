@@ -112,6 +112,11 @@ struct extract_doc {
 	char *author;      /* byline, or NULL */
 	int64_t published; /* unix seconds (UTC), 0 unknown */
 	enum extract_format format; /* how the input was read */
+	/* Something of the input that was not used and that a person
+	 * should hear of, one line for the caller's log, or NULL. Today: a
+	 * date that is there but does not parse, when no other date was
+	 * found (published is 0): 'unparsable date "11/12/2011" ignored'. */
+	char *warning;
 };
 
 /*
@@ -206,10 +211,15 @@ const char *extract_format_name(enum extract_format f);
 /*
  * Dates: parse an ISO 8601 / RFC 3339 date ("2024-03-05",
  * "2024-03-05T14:07:00Z", "2024-03-05T14:07:00.123+01:00",
- * "2024-03-05 14:07:00 +0100") or an RFC 2822 date ("Tue, 5 Mar 2024
+ * "2024-03-05 14:07:00 +0100"), an RFC 2822 date ("Tue, 5 Mar 2024
  * 14:07:00 +0100", obsolete zones GMT/UT/EST...PDT and a trailing comment
- * allowed) into unix seconds. A time without zone is taken as UTC. Returns
- * 0 and sets *out, or -EINVAL. Exposed for the daemon and tests.
+ * allowed) with or without its time ("24 Feb 2009"), or a date with the
+ * month's English name or abbreviation in either order ("4 July 2010",
+ * "July 4, 2010", "Jul 4th 2010 2:07 PM EST", "Sunday, July 4, 2010
+ * 14:07") into unix seconds. A time without zone is taken as UTC; a date
+ * without time is 00:00 in its zone, UTC if none is given. Numeric dates
+ * in other orders ("11/12/2011": November or December?) are refused.
+ * Returns 0 and sets *out, or -EINVAL. Exposed for the daemon and tests.
  */
 int extract_parse_date(const char *s, int64_t *out);
 

@@ -89,6 +89,13 @@ int ex_eml(const char *data, size_t len, const struct extract_limits *lim,
 int ex_text(const char *data, size_t len, const struct extract_limits *lim,
     struct extract_doc *out);
 
+/*
+ * Parse the date v into *published; when it does not parse, set
+ * *warning (if still NULL) to say so, with v quoted, tidied and cut.
+ * Returns extract_parse_date's result.
+ */
+int ex_date(const char *v, int64_t *published, char **warning);
+
 /* Replace *dst by a copy of src when *dst is NULL (metadata merging). */
 void ex_fill(char **dst, const char *src);
 

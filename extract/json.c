@@ -117,7 +117,7 @@ item_doc(json_t *o, const struct extract_limits *lim, struct extract_doc *d)
 	if ((s = field(o, f_author, NULL)) != NULL)
 		d->author = ex_meta_str(s, strlen(s));
 	if ((s = field(o, f_date, &num)) != NULL)
-		(void)extract_parse_date(s, &d->published);
+		(void)ex_date(s, &d->published, &d->warning);
 	else if (num != NULL) {
 		t = json_number_value(num);
 		if (t > 1e11)

@@ -484,6 +484,51 @@ test_dates(void **state)
 	    extract_parse_date("2024-05-14T18:30:00+25:00", &t), -EINVAL);
 }
 
+/* Dates as feed exporters and old CMSs write them: RFC 2822 without its
+ * time, the month's name in either order. A date alone is 00:00 UTC, or
+ * in its zone; numeric dates other than ISO 8601 are ambiguous. */
+static void
+test_dates_named_month(void **state)
+{
+	static const struct {
+		const char *s;
+		int64_t t;
+	} ok[] = {
+	    {"24 Feb 2009", 1235433600},
+	    {"Tue, 24 Feb 2009", 1235433600},
+	    {"24 Feb 2009 +0100", 1235430000},
+	    {"24-Feb-2009", 1235433600},
+	    {"4 July 2010", 1278201600},
+	    {"4th July 2010", 1278201600},
+	    {"July 04, 2010", 1278201600},
+	    {"Jul 4, 2010", 1278201600},
+	    {"Jul 4 2010", 1278201600},
+	    {"Sunday, July 4th, 2010", 1278201600},
+	    {"Sept. 30, 2010", 1285804800},
+	    {"July 4, 2010 14:07", 1278252420},
+	    {"July 4, 2010, 2:07 PM", 1278252420},
+	    {"Jul 4, 2010 2:07pm EST", 1278270420},
+	    {"July 4, 2010 12:30 am", 1278203400},
+	    {"july 4, 2010 10:15:30 +0200", 1278231330},
+	};
+	static const char *const bad[] = {"11/12/2011", "2011/12/11",
+	    "12.11.2011", "July 2010", "July 4, 10", "July 32, 2010",
+	    "Febtember 4, 2010", "Jul 4, 2010 13:00 pm", "4 Jul", "Mayday",
+	    "24 Feb 2009 and more"};
+	int64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
+		t = 0;
+		if (extract_parse_date(ok[i].s, &t) != 0 || t != ok[i].t)
+			fail_msg("\"%s\": %lld, want %lld", ok[i].s,
+			    (long long)t, (long long)ok[i].t);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (extract_parse_date(bad[i], &t) != -EINVAL)
+			fail_msg("\"%s\" accepted", bad[i]);
+}
+
 /* ---- HTML ------------------------------------------------------------- */
 
 static const char news_page[] =
@@ -892,6 +937,59 @@ test_json_item(void **state)
 	    d.text, "Water levels fell.\n\nGates & sluices were opened.");
 	assert_int_equal(d.published, 1715162400);
 	extract_doc_free(&d);
+}
+
+/* A date that is there but does not parse is said (doc.warning), unless
+ * another date was found; a good one says nothing. */
+static void
+test_date_warning(void **state)
+{
+	static const struct {
+		const char *name, *in;
+		int64_t published;
+		const char *warning;
+	} c[] = {
+	    {"a.json",
+	        "{\"pubDate\": \"11/12/2011\", \"body\": \"Tide tables "
+	        "printed.\"}",
+	        0, "unparsable date \"11/12/2011\" ignored"},
+	    {"b.json",
+	        "{\"pubDate\": \"24 Feb 2009\", \"body\": \"Tide tables "
+	        "printed.\"}",
+	        1235433600, NULL},
+	    /* the item's HTML body has a date: that one is used */
+	    {"c.json",
+	        "{\"date\": \"sometime in May\", \"body\": \"<article><time "
+	        "pubdate datetime=\\\"2024-05-14\\\">May</time><p>Tide "
+	        "tables printed.</p></article>\"}",
+	        1715644800, NULL},
+	    {"d.eml",
+	        "From: a@harbour.example\nSubject: Tides\nDate: the 12th of "
+	        "never\n\nTide tables printed.\n",
+	        0, "unparsable date \"the 12th of never\" ignored"},
+	    {"e.html",
+	        "<html><head><meta name=\"date\" content=\"11/12/2011\">"
+	        "</head><body><p>Tide tables printed.</p></body></html>",
+	        0, "unparsable date \"11/12/2011\" ignored"},
+	    {"f.html",
+	        "<html><head><meta name=\"date\" content=\"11/12/2011\">"
+	        "<meta property=\"article:published_time\" "
+	        "content=\"July 4, 2010\"></head><body><p>Tide tables "
+	        "printed.</p></body></html>",
+	        1278201600, NULL},
+	};
+	struct extract_doc d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		assert_int_equal(runs(c[i].name, c[i].in, &d), 0);
+		assert_int_equal(d.published, c[i].published);
+		if (c[i].warning == NULL)
+			assert_null(d.warning);
+		else
+			assert_string_equal(d.warning, c[i].warning);
+		extract_doc_free(&d);
+	}
 }
 
 struct seen {
@@ -1391,6 +1489,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_detect),
 	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_dates_named_month),
 	    cmocka_unit_test(test_html_news_page),
 	    cmocka_unit_test(test_html_meta_fallbacks),
 	    cmocka_unit_test(test_html_entities),
@@ -1401,6 +1500,7 @@ main(void)
 	    cmocka_unit_test(test_html_billion_laughs),
 	    cmocka_unit_test(test_html_binary_and_empty),
 	    cmocka_unit_test(test_json_item),
+	    cmocka_unit_test(test_date_warning),
 	    cmocka_unit_test(test_json_lines),
 	    cmocka_unit_test(test_json_bad),
 	    cmocka_unit_test(test_eml_plain),
