@@ -1889,7 +1889,7 @@ ingest_file(
 	/* Written since its document expired: an arrival like any. */
 	if ((rc = store_gone_del(txn, rel)) < 0)
 		goto out;
-	if (items.v[0].doc.format == EXTRACT_JSON) {
+	if (extract_format_items(items.v[0].doc.format)) {
 		if ((rc = drop_item_rejects(txn, rel)) < 0 ||
 		    (rc = store_items(r, txn, n, rel, &sb, len, h, &items)) < 0)
 			goto out;

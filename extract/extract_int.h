@@ -78,6 +78,18 @@ int ex_looks_html(const char *s, size_t len);
 int ex_json_each(const char *data, size_t len, int lines,
     const struct extract_limits *lim, extract_item_fn fn, void *arg);
 
+/* RSS/Atom: every item; lim resolved. */
+int ex_feed_each(const char *data, size_t len, const struct extract_limits *lim,
+    extract_item_fn fn, void *arg);
+
+/*
+ * An item's body into d->text: through the HTML extractor when it looks
+ * like HTML (whose metadata fills only fields still empty), else tidied.
+ * d->format is kept.
+ */
+int ex_body(const char *body, size_t len, const struct extract_limits *lim,
+    struct extract_doc *d);
+
 /* Nonzero if the JSON text nests deeper than max (a cheap byte scan). */
 int ex_json_too_deep(const char *s, size_t len, unsigned max);
 

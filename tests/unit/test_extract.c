@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -443,6 +444,20 @@ test_detect(void **state)
 	const char *t = "Subject: the council\nvoted today.\n";
 	assert_int_equal(extract_detect("a", t, strlen(t)), EXTRACT_TEXT);
 	assert_int_equal(extract_detect(NULL, NULL, 0), EXTRACT_TEXT);
+	/* feeds and other XML; XHTML is a page */
+	assert_int_equal(extract_detect("a/b.RSS", "", 0), EXTRACT_XML);
+	assert_int_equal(extract_detect("b.atom", "", 0), EXTRACT_XML);
+	assert_int_equal(extract_detect("b.xml", "", 0), EXTRACT_XML);
+	const char *x = "\xef\xbb\xbf<?xml version=\"1.0\"?>\n<!-- x -->\n"
+	                "<!DOCTYPE feed [<!ENTITY a \"<html>\">]>\n<feed>";
+	assert_int_equal(extract_detect("f", x, strlen(x)), EXTRACT_XML);
+	assert_int_equal(
+	    extract_detect("f", "<rss version=\"2.0\">", 20), EXTRACT_XML);
+	x = "<?xml version=\"1.0\"?><html xmlns=\"x\"><body>";
+	assert_int_equal(extract_detect("p", x, strlen(x)), EXTRACT_HTML);
+	x = "<?xml version=\"1.0\"?><urlset>";
+	assert_int_equal(extract_detect("s", x, strlen(x)), EXTRACT_XML);
+	assert_int_equal(extract_detect("t", "<?xml", 5), EXTRACT_TEXT);
 }
 
 static void
@@ -1437,6 +1452,295 @@ test_txt_word_offsets(void **state)
 	}
 }
 
+/* ---- RSS and Atom ----------------------------------------------------- */
+
+/* Every field of the items of a feed, taken. */
+struct feed_seen {
+	size_t n;
+	int err[8];
+	struct extract_doc d[8];
+};
+
+static int
+feed_collect(struct extract_doc *doc, size_t index, int err, void *arg)
+{
+	struct feed_seen *s = arg;
+
+	assert_int_equal(index, s->n);
+	assert_true(s->n < 8);
+	s->err[s->n] = err;
+	s->d[s->n] = *doc;
+	memset(doc, 0, sizeof(*doc)); /* taken */
+	s->n++;
+	return 0;
+}
+
+static void
+feed_seen_free(struct feed_seen *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		extract_doc_free(&s->d[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+feed_each(const char *name, const char *xml, struct feed_seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	return extract_each(name, xml, strlen(xml), NULL, feed_collect, s);
+}
+
+static const char rss_feed[] =
+    "<?xml version=\"1.0\" encoding=\"windows-1252\"?>\n"
+    "<rss version=\"2.0\" "
+    "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" "
+    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+    "<channel><title>Lakeside Courier</title>"
+    "<link>https://courier.example/</link>\n"
+    "<item><title>Caf\xe9 on the pier reopens</title>"
+    "<link>https://courier.example/pier-cafe</link>"
+    "<pubDate>Tue, 24 Feb 2009 09:30:00 +0000</pubDate>"
+    "<dc:creator>Ines Halloran</dc:creator>"
+    "<source url=\"https://wire.example/rss\">Lakeside Wire</source>"
+    "<description>&lt;p&gt;The caf\xe9 on the north pier opened again "
+    "on Monday.&lt;/p&gt;&lt;p&gt;Its owners spent the winter "
+    "rebuilding the \x93old\x94 kitchen.&lt;/p&gt;</description></item>\n"
+    "<item><title>Ferry fares</title><guid>https://courier.example/"
+    "ferry</guid><pubDate>24 Feb 2009</pubDate>"
+    "<description>A short summary.</description>"
+    "<content:encoded><![CDATA[<div class=\"share-bar\">Share</div>"
+    "<p>Ferry fares stay the same until the summer, the operator "
+    "said.</p>]]></content:encoded></item>\n"
+    "<item><title>No text at all</title></item>\n"
+    "<item><title>Plain</title><pubDate>11/12/2011</pubDate>"
+    "<description>Harbour dues rise by two per cent.</description>"
+    "</item>\n"
+    "</channel></rss>\n";
+
+static void
+test_feed_rss(void **state)
+{
+	struct feed_seen s;
+	struct extract_doc d;
+
+	(void)state;
+	assert_int_equal(feed_each("news/courier.rss", rss_feed, &s), 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.err[0], 0);
+	assert_int_equal(s.d[0].format, EXTRACT_XML);
+	assert_string_equal(s.d[0].title, "Caf\xc3\xa9 on the pier reopens");
+	assert_string_equal(s.d[0].url, "https://courier.example/pier-cafe");
+	assert_string_equal(s.d[0].author, "Ines Halloran");
+	assert_string_equal(s.d[0].source, "Lakeside Wire");
+	assert_int_equal(s.d[0].published, 1235467800);
+	assert_string_equal(s.d[0].text,
+	    "The caf\xc3\xa9 on the north pier opened again on Monday.\n\n"
+	    "Its owners spent the winter rebuilding the \xe2\x80\x9cold"
+	    "\xe2\x80\x9d kitchen.");
+	/* content:encoded over description, through the HTML extractor;
+	 * a guid is the link; a date alone is 00:00 UTC */
+	assert_int_equal(s.err[1], 0);
+	assert_string_equal(s.d[1].text, "Ferry fares stay the same until the "
+	                                 "summer, the operator said.");
+	assert_string_equal(s.d[1].url, "https://courier.example/ferry");
+	assert_int_equal(s.d[1].published, 1235433600);
+	assert_null(s.d[1].warning);
+	assert_int_equal(s.err[2], EXTRACT_EEMPTY);
+	assert_int_equal(s.err[3], 0);
+	assert_int_equal(s.d[3].published, 0);
+	assert_string_equal(
+	    s.d[3].warning, "unparsable date \"11/12/2011\" ignored");
+	feed_seen_free(&s);
+
+	/* the same under a name that says nothing: sniffed */
+	assert_int_equal(runs("courier-feed", rss_feed, &d), 0);
+	assert_int_equal(d.format, EXTRACT_XML);
+	assert_string_equal(d.title, "Caf\xc3\xa9 on the pier reopens");
+	extract_doc_free(&d);
+}
+
+static void
+test_feed_atom(void **state)
+{
+	static const char atom[] =
+	    "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n"
+	    "<!-- exported by a CMS -->\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+	    "<title>Valley Herald</title>"
+	    "<updated>2024-05-14T18:30:00Z</updated>\n"
+	    "<entry><title>Weir gates opened</title>"
+	    "<link rel=\"self\" href=\"https://herald.example/feed/1\"/>"
+	    "<link rel=\"alternate\" href=\"https://herald.example/weir\"/>"
+	    "<id>tag:herald.example,2024:1</id>"
+	    "<updated>2024-05-15T08:00:00Z</updated>"
+	    "<published>2024-05-14T18:30:00Z</published>"
+	    "<author><name>Zo\xc3\xab Marr</name></author>"
+	    "<summary>Short.</summary>"
+	    "<content type=\"html\">&lt;p&gt;Jos\xc3\xa9 Pe\xc3\xb1"
+	    "a opened the weir gates at dawn.&lt;/p&gt;</content></entry>\n"
+	    "<entry><title type=\"text\">Mill race cleared</title>"
+	    "<link href=\"https://herald.example/mill\"/>"
+	    "<updated>2024-05-16T07:00:00+02:00</updated>"
+	    "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/"
+	    "xhtml\"><p>Volunteers cleared the <b>mill race</b>.</p>"
+	    "<p>It took two days.</p></div></content></entry>\n"
+	    "</feed>\n";
+	struct feed_seen s;
+
+	(void)state;
+	/* UTF-8 bytes under a Latin-1 declaration are UTF-8 */
+	assert_int_equal(feed_each("herald.atom", atom, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.err[0], 0);
+	assert_string_equal(s.d[0].title, "Weir gates opened");
+	assert_string_equal(s.d[0].url, "https://herald.example/weir");
+	assert_string_equal(s.d[0].author, "Zo\xc3\xab Marr");
+	assert_int_equal(s.d[0].published, 1715711400); /* not updated */
+	assert_string_equal(s.d[0].text, "Jos\xc3\xa9 Pe\xc3\xb1"
+	                                 "a opened the weir gates at dawn.");
+	assert_int_equal(s.err[1], 0);
+	assert_string_equal(s.d[1].url, "https://herald.example/mill");
+	assert_int_equal(s.d[1].published, 1715835600);
+	assert_string_equal(s.d[1].text,
+	    "Volunteers cleared the mill race.\n\nIt took two days.");
+	feed_seen_free(&s);
+}
+
+static void
+test_feed_rdf(void **state)
+{
+	static const char rdf[] =
+	    "<?xml version=\"1.0\"?>\n"
+	    "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\""
+	    " xmlns=\"http://purl.org/rss/1.0/\" "
+	    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+	    "<channel rdf:about=\"https://old.example/\"><title>Old</title>"
+	    "</channel>"
+	    "<item rdf:about=\"https://old.example/1\"><title>Orchard frost"
+	    "</title><link>https://old.example/1</link>"
+	    "<dc:date>2004-04-02T06:00:00Z</dc:date>"
+	    "<description>Frost hit the orchards overnight.</description>"
+	    "</item></rdf:RDF>";
+	struct feed_seen s;
+
+	(void)state;
+	assert_int_equal(feed_each("old.xml", rdf, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.d[0].title, "Orchard frost");
+	assert_string_equal(s.d[0].url, "https://old.example/1");
+	assert_int_equal(s.d[0].published, 1080885600);
+	assert_string_equal(s.d[0].text, "Frost hit the orchards overnight.");
+	feed_seen_free(&s);
+}
+
+/* Other XML is refused, not stored as text; XHTML is a page; a broken
+ * feed keeps the items before the break. */
+static void
+test_feed_other_xml(void **state)
+{
+	static const char sitemap[] =
+	    "<?xml version=\"1.0\"?>\n<urlset><url><loc>https://a.example/"
+	    "</loc></url></urlset>";
+	static const char xhtml[] =
+	    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html "
+	    "PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/"
+	    "TR/xhtml1/DTD/xhtml1-strict.dtd\">\n<html xmlns=\"http://www.w3."
+	    "org/1999/xhtml\"><body><p>Quay Street bakery opens.</p></body>"
+	    "</html>";
+	static const char broken[] =
+	    "<rss><channel><item><title>One</title><description>First item."
+	    "</description></item><item><title>Two</title><description>Second"
+	    " item.</description></item><item><title>Thr";
+	struct feed_seen s;
+	struct extract_doc d;
+
+	(void)state;
+	assert_int_equal(
+	    feed_each("sitemap.xml", sitemap, &s), EXTRACT_ENOTFEED);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(runs("sitemap", sitemap, &d), EXTRACT_ENOTFEED);
+	assert_int_equal(d.format, EXTRACT_XML);
+	assert_null(d.text);
+	assert_string_equal(extract_strerror(EXTRACT_ENOTFEED),
+	    "unsupported format: XML but not an RSS or Atom feed");
+	assert_int_equal(runs("page", xhtml, &d), 0);
+	assert_int_equal(d.format, EXTRACT_HTML);
+	assert_string_equal(d.text, "Quay Street bakery opens.");
+	extract_doc_free(&d);
+	assert_int_equal(runs("a.xml", "<rss><channel></channel></rss>", &d),
+	    EXTRACT_EEMPTY);
+	assert_int_equal(runs("a.xml", "<rss><item>", &d), EXTRACT_EMALFORMED);
+	assert_int_equal(
+	    runs("a.xml", "not xml at all", &d), EXTRACT_EMALFORMED);
+	assert_int_equal(feed_each("b.rss", broken, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.d[0].text, "First item.");
+	assert_string_equal(s.d[1].text, "Second item.");
+	assert_int_equal(s.err[2], EXTRACT_EMALFORMED);
+	feed_seen_free(&s);
+}
+
+/* No file or network is read for an external entity, and entities are
+ * not expanded: a billion laughs is refused at once or stays inert. */
+static void
+test_feed_entities(void **state)
+{
+	char path[] = "/tmp/test_extract_xxe.XXXXXX";
+	const char *secret = "Secretword Quillfeather";
+	struct feed_seen s;
+	struct sb b = {0};
+	double t0;
+	int fd, rc;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, secret, strlen(secret)), strlen(secret));
+	close(fd);
+	sb_add(&b,
+	    "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n"
+	    "<!ENTITY ext SYSTEM \"file://%s\">\n"
+	    "<!ENTITY net SYSTEM \"http://127.0.0.1:9/x\">\n]>\n"
+	    "<rss><channel><item><title>T &ext;</title>"
+	    "<description>Before &ext; &net; after.</description>"
+	    "</item></channel></rss>\n",
+	    path);
+	assert_int_equal(feed_each("x.rss", b.p, &s), 0);
+	unlink(path);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.err[0], 0);
+	assert_lacks(s.d[0].text, "Quillfeather");
+	assert_lacks(s.d[0].title, "Quillfeather");
+	assert_contains(s.d[0].text, "Before");
+	assert_contains(s.d[0].text, "after.");
+	feed_seen_free(&s);
+	free(b.p);
+
+	memset(&b, 0, sizeof(b));
+	sb_add(&b, "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n"
+	           "<!ENTITY a \"lol lol lol lol lol lol lol lol lol lol\">\n");
+	for (int i = 1; i < 10; i++) {
+		sb_add(&b, "<!ENTITY %c \"", 'a' + i);
+		for (int k = 0; k < 10; k++)
+			sb_add(&b, "&%c;", 'a' + i - 1);
+		sb_add(&b, "\">\n");
+	}
+	sb_add(&b, "]>\n<rss><channel><item><title>T</title>"
+	           "<description>Before &j; after.</description>"
+	           "</item></channel></rss>\n");
+	t0 = now_s();
+	rc = feed_each("x.rss", b.p, &s);
+	assert_true(now_s() - t0 < 2.0);
+	if (rc == 0) {
+		assert_int_equal(s.n, 1);
+		if (s.err[0] == 0)
+			assert_true(s.d[0].text_len < 100);
+	} else {
+		assert_int_equal(rc, EXTRACT_EMALFORMED);
+	}
+	feed_seen_free(&s);
+	free(b.p);
+}
+
 static void
 test_strerror(void **state)
 {
@@ -1510,6 +1814,11 @@ main(void)
 	    cmocka_unit_test(test_txt),
 	    cmocka_unit_test(test_txt_headline),
 	    cmocka_unit_test(test_txt_word_offsets),
+	    cmocka_unit_test(test_feed_rss),
+	    cmocka_unit_test(test_feed_atom),
+	    cmocka_unit_test(test_feed_rdf),
+	    cmocka_unit_test(test_feed_other_xml),
+	    cmocka_unit_test(test_feed_entities),
 	    cmocka_unit_test(test_strerror),
 	    cmocka_unit_test(test_same_story),
 	};
