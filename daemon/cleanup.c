@@ -110,10 +110,10 @@ doc_cb(const struct store_doc *d, void *arg)
 
 		if ((v->paths[v->n] = strndup(d->path, len)) == NULL)
 			return -ENOMEM;
-		/* An item: of a file of several, or the one of a JSON file
-		 * (which may grow into several). */
+		/* An item: of a file of several, or the one of a JSON or feed
+		 * file (which may grow into several). */
 		if (len < strlen(d->path) ||
-		    extract_detect(d->path, NULL, 0) == EXTRACT_JSON) {
+		    extract_format_items(extract_detect(d->path, NULL, 0))) {
 			int rc = item_record(v, d);
 			if (rc < 0) {
 				free(v->paths[v->n]);

@@ -980,6 +980,8 @@ store_item(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		doc.published = x->published * 1000000;
 	if ((rc = store_new(r, txn, n, &doc, sb, x->text, x->text_len, md)) < 0)
 		goto out;
+	if (x->warning != NULL) /* an unparsable date: dated by the file */
+		notes_add(n, "%s: %s", path, x->warning);
 	/* Its features serve the verification of what comes next. */
 	if (rc == 0) {
 		detect_recent_add(r->recent, doc.id, md);
@@ -1955,7 +1957,7 @@ ingest_file(
 	/* Written since its document expired: an arrival like any. */
 	if ((rc = store_gone_del(txn, rel)) < 0)
 		goto out;
-	if (items.v[0].doc.format == EXTRACT_JSON) {
+	if (extract_format_items(items.v[0].doc.format)) {
 		if ((rc = drop_item_rejects(txn, rel)) < 0 ||
 		    (rc = store_items(r, txn, n, rel, &sb, len, h, &items)) < 0)
 			goto out;

@@ -586,7 +586,7 @@ ex_eml(const char *data, size_t len, const struct extract_limits *lim,
 		free(v);
 	}
 	if ((v = header_get(&e, "Date")) != NULL) {
-		(void)extract_parse_date(v, &out->published);
+		(void)ex_date(v, &out->published, &out->warning);
 		free(v);
 	}
 	if ((v = header_get(&e, "From")) != NULL) {

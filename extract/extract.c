@@ -165,6 +165,17 @@ ex_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+int
+ex_utf8_multibyte(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while ((i = ascii_span(p, i, len)) < len && p[i] == 0)
+		i++;
+	return i < len && ex_utf8_valid(s, len);
+}
+
 /* Copy with U+FFFD for each invalid byte and NUL bytes dropped. */
 static int
 utf8_repair(const char *s, size_t len, size_t max, char **out, size_t *olen)
@@ -429,6 +440,23 @@ ex_meta_str(const char *s, size_t len)
 	return o;
 }
 
+int
+ex_body(const char *body, size_t len, const struct extract_limits *lim,
+    struct extract_doc *d)
+{
+	enum extract_format f = d->format;
+	int rc;
+
+	if (len > lim->max_output)
+		return EXTRACT_ETOOBIG;
+	if (!ex_looks_html(body, len))
+		return ex_tidy(
+		    body, len, lim->max_output, &d->text, &d->text_len);
+	rc = ex_html(body, len, "UTF-8", lim, d);
+	d->format = f;
+	return rc;
+}
+
 /*
  * Latin-1/Windows-1252 or something else? In Western text the bytes above
  * 0x7f are accented letters and punctuation among ASCII letters: short runs,
@@ -465,9 +493,28 @@ plausibly_cp1252(const unsigned char *s, size_t len)
  * follows it and it reads as a headline, not a sentence (a wire story,
  * an archive's text file: "U.K. GDP RISES 2.6 PCT" over the story). A
  * first line that runs on into the paragraph, or ends as a sentence
- * does, is no title: NULL then, as for an unknown one.
+ * does, is no title: NULL then, as for an unknown one. Lines end at LF,
+ * CR LF or a lone CR (an old Mac file).
  */
 #define HEADLINE_MAX 200 /* bytes */
+
+/* The end of the line from i: its LF or CR, or len. */
+static size_t
+line_end(const char *t, size_t i, size_t len)
+{
+	while (i < len && t[i] != '\n' && t[i] != '\r')
+		i++;
+	return i;
+}
+
+/* The start of the line after the one ending at i (see line_end). */
+static size_t
+line_next(const char *t, size_t i, size_t len)
+{
+	if (i < len && t[i] == '\r' && i + 1 < len && t[i + 1] == '\n')
+		return i + 2;
+	return i < len ? i + 1 : len;
+}
 
 static char *
 text_headline(const char *t, size_t len)
@@ -479,20 +526,20 @@ text_headline(const char *t, size_t len)
 	       (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
 		i++;
 	start = i;
-	for (; i < len && t[i] != '\n'; i++) {
+	end = line_end(t, start, len);
+	for (i = start; i < end; i++) {
 		unsigned char c = (unsigned char)t[i];
 		letter |= ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0xc0;
 	}
-	end = i;
-	while (end > start &&
-	       (t[end - 1] == ' ' || t[end - 1] == '\t' || t[end - 1] == '\r'))
+	while (end > start && (t[end - 1] == ' ' || t[end - 1] == '\t'))
 		end--;
 	if (!letter || end == start || end - start > HEADLINE_MAX ||
 	    memchr(".,;:", t[end - 1], 4) != NULL)
 		return NULL;
 	/* The next line is blank, and text follows. */
-	for (next = i + (i < len); next < len && t[next] != '\n'; next++)
-		if (t[next] != ' ' && t[next] != '\t' && t[next] != '\r')
+	next = line_next(t, line_end(t, start, len), len);
+	for (; next < len && t[next] != '\n' && t[next] != '\r'; next++)
+		if (t[next] != ' ' && t[next] != '\t')
 			return NULL;
 	for (; next < len; next++)
 		if (t[next] != ' ' && t[next] != '\t' && t[next] != '\r' &&
@@ -621,6 +668,58 @@ sniff_headers(const char *s, size_t len)
 	return nk >= 2;
 }
 
+/*
+ * XML from its start at s[i]: the root element's name after the XML
+ * declaration, processing instructions, comments and a doctype (with its
+ * internal subset), looked for in the first 64 KiB. HTML for an XHTML
+ * page, XML for anything else, TEXT when no element starts there.
+ */
+static enum extract_format
+sniff_xml(const char *s, size_t i, size_t len)
+{
+	const char *end;
+	size_t n;
+
+	if (len > 65536)
+		len = 65536;
+	while (i < len) {
+		if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+		    s[i] == '\n') {
+			i++;
+			continue;
+		}
+		if (s[i] != '<' || i + 1 >= len)
+			break;
+		if (s[i + 1] == '?')
+			end = "?>";
+		else if (len - i >= 4 && !memcmp(s + i, "<!--", 4))
+			end = "-->";
+		else if (s[i + 1] == '!') {
+			/* <!DOCTYPE ... [ ... ]> */
+			while (i < len && s[i] != '[' && s[i] != '>')
+				i++;
+			if (i < len && s[i] == '[')
+				while (i < len && s[i] != ']')
+					i++;
+			end = ">";
+		} else {
+			for (n = i + 1; n < len && s[n] != '>' && s[n] != '/' &&
+			                s[n] != ' ' && s[n] != '\t' &&
+			                s[n] != '\r' && s[n] != '\n';
+			     n++)
+				;
+			if (n - i - 1 == 4 &&
+			    !strncasecmp(s + i + 1, "html", 4))
+				return EXTRACT_HTML;
+			return EXTRACT_XML;
+		}
+		for (n = strlen(end); i + n <= len && memcmp(s + i, end, n);)
+			i++;
+		i += n;
+	}
+	return EXTRACT_TEXT;
+}
+
 enum extract_format
 extract_detect(const char *name, const void *data, size_t len)
 {
@@ -629,6 +728,9 @@ extract_detect(const char *name, const void *data, size_t len)
 	    "html", "htm", "xhtml", "shtml", NULL};
 	static const char *const json[] = {"json", "jsonl", "ndjson", NULL};
 	static const char *const eml[] = {"eml", NULL};
+	static const char *const xml[] = {"xml", "rss", "atom", NULL};
+	static const char *const roots[] = {
+	    "<?xml", "<rss", "<feed", "<rdf:RDF", NULL};
 	const char *s = data, *ext, *slash;
 	size_t i = 0;
 
@@ -645,6 +747,8 @@ extract_detect(const char *name, const void *data, size_t len)
 				return EXTRACT_JSON;
 			if (ext_is(ext, eml))
 				return EXTRACT_EML;
+			if (ext_is(ext, xml))
+				return EXTRACT_XML;
 		}
 	}
 	if (s == NULL)
@@ -662,6 +766,11 @@ extract_detect(const char *name, const void *data, size_t len)
 			size_t n = strlen(tags[t]);
 			if (len - i >= n && !strncasecmp(s + i, tags[t], n))
 				return EXTRACT_HTML;
+		}
+		for (t = 0; roots[t] != NULL; t++) {
+			size_t n = strlen(roots[t]);
+			if (len - i >= n && !memcmp(s + i, roots[t], n))
+				return sniff_xml(s, i, len);
 		}
 	}
 	if (i < len && s[i] == '{')
@@ -736,6 +845,16 @@ precheck(const void *data, size_t len, const struct extract_limits *lim)
 	return 0;
 }
 
+/* The items of a JSON or feed file. */
+static int
+items_each(enum extract_format f, const char *name, const char *data,
+    size_t len, const struct extract_limits *lim, extract_item_fn fn, void *arg)
+{
+	if (f == EXTRACT_XML)
+		return ex_feed_each(data, len, lim, fn, arg);
+	return ex_json_each(data, len, name_is_lines(name), lim, fn, arg);
+}
+
 int
 extract_each(const char *name, const void *data, size_t len,
     const struct extract_limits *limp, extract_item_fn fn, void *arg)
@@ -753,9 +872,8 @@ extract_each(const char *name, const void *data, size_t len,
 	if (len == 0)
 		data = "";
 	f = extract_detect(name, data, len);
-	if (f == EXTRACT_JSON)
-		return ex_json_each(
-		    data, len, name_is_lines(name), &lim, fn, arg);
+	if (extract_format_items(f))
+		return items_each(f, name, data, len, &lim, fn, arg);
 	if ((rc = one_doc(f, data, len, &lim, &doc)) < 0)
 		return rc;
 	rc = fn(&doc, 0, 0, arg);
@@ -787,6 +905,7 @@ extract_doc(const char *name, const void *data, size_t len,
 {
 	struct extract_limits lim;
 	struct first fi = {.out = out};
+	enum extract_format f;
 	int rc;
 
 	if (out == NULL)
@@ -797,11 +916,10 @@ extract_doc(const char *name, const void *data, size_t len,
 		return rc;
 	if (len == 0)
 		data = "";
-	out->format = extract_detect(name, data, len);
-	if (out->format != EXTRACT_JSON)
-		return one_doc(out->format, data, len, &lim, out);
-	rc =
-	    ex_json_each(data, len, name_is_lines(name), &lim, take_first, &fi);
+	f = out->format = extract_detect(name, data, len);
+	if (!extract_format_items(f))
+		return one_doc(f, data, len, &lim, out);
+	rc = items_each(f, name, data, len, &lim, take_first, &fi);
 	if (fi.got && fi.err < 0)
 		rc = fi.err;
 	else if (fi.got)
@@ -810,7 +928,7 @@ extract_doc(const char *name, const void *data, size_t len,
 		rc = EXTRACT_EEMPTY;
 	if (rc < 0) {
 		extract_doc_free(out);
-		out->format = EXTRACT_JSON;
+		out->format = f;
 	}
 	return rc;
 }
@@ -825,6 +943,7 @@ extract_doc_free(struct extract_doc *doc)
 	free(doc->url);
 	free(doc->source);
 	free(doc->author);
+	free(doc->warning);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -850,6 +969,8 @@ extract_strerror(int err)
 		return "no article text found";
 	case EXTRACT_EITEMS:
 		return "too many items in one file";
+	case EXTRACT_ENOTFEED:
+		return "unsupported format: XML but not an RSS or Atom feed";
 	}
 	return err < 0 ? strerror(-err) : "unknown error";
 }
@@ -864,7 +985,15 @@ extract_format_name(enum extract_format f)
 		return "json";
 	case EXTRACT_EML:
 		return "eml";
+	case EXTRACT_XML:
+		return "xml";
 	default:
 		return "text";
 	}
+}
+
+int
+extract_format_items(enum extract_format f)
+{
+	return f == EXTRACT_JSON || f == EXTRACT_XML;
 }

@@ -23,6 +23,9 @@
  *                 item per line): see "JSON mapping" below.
  *   EXTRACT_EML   an RFC 5322 / MIME message: its text/plain part, else its
  *                 text/html part; Subject, From and Date as metadata.
+ *   EXTRACT_XML   an RSS 2.0, RSS 1.0 (RDF) or Atom feed: each item (entry)
+ *                 a document, see "Feed mapping" below. Any other XML is
+ *                 refused (EXTRACT_ENOTFEED).
  *
  * Output guarantees: doc.text is valid UTF-8 (anything undecodable is
  * replaced by U+FFFD), NUL-terminated, with no NUL inside, at most
@@ -54,12 +57,14 @@
 #define EXTRACT_ECHARSET (-11006) /* unknown or undecodable character set */
 #define EXTRACT_EEMPTY (-11007)   /* parsed, but no article text in it */
 #define EXTRACT_EITEMS (-11008)   /* JSON: more items than max_items */
+#define EXTRACT_ENOTFEED (-11009) /* XML, but not an RSS or Atom feed */
 
 enum extract_format {
 	EXTRACT_TEXT = 0,
 	EXTRACT_HTML,
 	EXTRACT_JSON,
 	EXTRACT_EML,
+	EXTRACT_XML,
 };
 
 /*
@@ -112,16 +117,24 @@ struct extract_doc {
 	char *author;      /* byline, or NULL */
 	int64_t published; /* unix seconds (UTC), 0 unknown */
 	enum extract_format format; /* how the input was read */
+	/* Something of the input that was not used and that a person
+	 * should hear of, one line for the caller's log, or NULL. Today: a
+	 * date that is there but does not parse, when no other date was
+	 * found (published is 0): 'unparsable date "11/12/2011" ignored'. */
+	char *warning;
 };
 
 /*
  * Guess the format of a file from its name and its first bytes. Never
  * fails. name may be NULL or a path; only its extension is used, case
  * insensitive: .txt .text -> TEXT; .html .htm .xhtml .shtml -> HTML;
- * .json .jsonl .ndjson -> JSON; .eml -> EML.
+ * .json .jsonl .ndjson -> JSON; .eml -> EML; .xml .rss .atom -> XML.
  * Any other extension (or none) sniffs the content, after an optional
  * byte order mark and leading whitespace:
  *   "<!doctype html", "<html", "<head" or "<body" (any case)  -> HTML
+ *   "<?xml", "<rss", "<feed" or "<rdf:RDF": by the root element after
+ *   the XML declaration, comments and doctype: html -> HTML, any
+ *   other -> XML (where all but a feed is refused)
  *   '{', or '[' followed by '{'                                  -> JSON
  *   a header block ("Name: value" lines up to an empty line) with at
  *   least two of From, To, Subject, Date, MIME-Version, Message-ID,
@@ -151,8 +164,9 @@ enum extract_format extract_detect(
  *   EXTRACT_EPARTS       more than max_parts MIME parts or more than
  *                        max_mime_depth nested multiparts
  *   EXTRACT_EEMPTY       no article text found
- * A JSON input with several items gives its first item here (its error if
- * the first item is bad); use extract_each() to get all of them.
+ *   EXTRACT_ENOTFEED     XML whose root is not rss, feed or rdf:RDF
+ * A JSON or feed input with several items gives its first item here (its
+ * error if the first item is bad); use extract_each() to get all of them.
  */
 int extract_doc(const char *name, const void *data, size_t len,
     const struct extract_limits *lim, struct extract_doc *out);
@@ -175,7 +189,15 @@ typedef int (*extract_item_fn)(
 /*
  * Every document in a file: for JSON each item (a top-level array, an
  * object's "items"/"articles"/"entries" array, or each line of JSON lines);
- * for the other formats the callback is called once, with index 0.
+ * for a feed each item or entry; for the other formats the callback is
+ * called once, with index 0.
+ *
+ * Feeds: a feed that breaks off (not well formed past what libxml2's
+ * recovery mends) gives the items before the break, then one item
+ * EXTRACT_EMALFORMED for the rest; broken before its first item, or with
+ * a root that is not a feed's, it is an error of the whole call
+ * (EXTRACT_EMALFORMED, EXTRACT_ENOTFEED); a feed without items is
+ * EXTRACT_EEMPTY.
  *
  * JSON lines: when the file is one JSON value per line (or the first value
  * is followed by another on a later line, or the name ends in .jsonl or
@@ -189,9 +211,9 @@ typedef int (*extract_item_fn)(
  * the whole input: those of extract_doc() that concern the file as a whole
  * (-EINVAL, -ENOMEM, EXTRACT_ETOOBIG for the input, EXTRACT_EBINARY,
  * EXTRACT_EMALFORMED, EXTRACT_EDEPTH, EXTRACT_EEMPTY for a file with no
- * JSON value at all), and EXTRACT_EITEMS after max_items items were
- * offered. For a non-JSON format a failure is returned and
- * the callback is not called.
+ * JSON value at all or a feed with no item, EXTRACT_ENOTFEED), and
+ * EXTRACT_EITEMS after max_items items were offered. For the formats of
+ * one document a failure is returned and the callback is not called.
  */
 int extract_each(const char *name, const void *data, size_t len,
     const struct extract_limits *lim, extract_item_fn fn, void *arg);
@@ -200,16 +222,25 @@ int extract_each(const char *name, const void *data, size_t len,
  * values. Never NULL. */
 const char *extract_strerror(int err);
 
-/* "text", "html", "json", "eml". */
+/* "text", "html", "json", "eml", "xml". */
 const char *extract_format_name(enum extract_format f);
+
+/* Nonzero for the formats whose files hold items, "FILE#N" each (JSON,
+ * XML feeds), even when a file holds one. */
+int extract_format_items(enum extract_format f);
 
 /*
  * Dates: parse an ISO 8601 / RFC 3339 date ("2024-03-05",
  * "2024-03-05T14:07:00Z", "2024-03-05T14:07:00.123+01:00",
- * "2024-03-05 14:07:00 +0100") or an RFC 2822 date ("Tue, 5 Mar 2024
+ * "2024-03-05 14:07:00 +0100"), an RFC 2822 date ("Tue, 5 Mar 2024
  * 14:07:00 +0100", obsolete zones GMT/UT/EST...PDT and a trailing comment
- * allowed) into unix seconds. A time without zone is taken as UTC. Returns
- * 0 and sets *out, or -EINVAL. Exposed for the daemon and tests.
+ * allowed) with or without its time ("24 Feb 2009"), or a date with the
+ * month's English name or abbreviation in either order ("4 July 2010",
+ * "July 4, 2010", "Jul 4th 2010 2:07 PM EST", "Sunday, July 4, 2010
+ * 14:07") into unix seconds. A time without zone is taken as UTC; a date
+ * without time is 00:00 in its zone, UTC if none is given. Numeric dates
+ * in other orders ("11/12/2011": November or December?) are refused.
+ * Returns 0 and sets *out, or -EINVAL. Exposed for the daemon and tests.
  */
 int extract_parse_date(const char *s, int64_t *out);
 
@@ -232,6 +263,22 @@ int extract_parse_date(const char *s, int64_t *out);
  * entities goes through the HTML extractor (article selection and
  * boilerplate removal included); its metadata fills only fields the item
  * left empty.
+ *
+ * Feed mapping (RSS 2.0, RSS 1.0, Atom; elements of the item by local
+ * name, whatever their namespace; the first present wins):
+ *   title     <- title
+ *   url       <- link (RSS: its text; Atom: href of a link without rel or
+ *                with rel="alternate"), else a guid that is a permalink
+ *   source    <- source (RSS: its text; Atom: its title)
+ *   author    <- dc:creator, author (Atom: its name)
+ *   published <- pubDate, published, dc:date, issued, created, updated,
+ *                modified: the first that parses (extract_parse_date)
+ *   text      <- content:encoded, content, description, summary; as for
+ *                JSON, a text with HTML tags or entities (an escaped
+ *                description, Atom type="html", or type="xhtml" markup)
+ *                goes through the HTML extractor.
+ * Channel-level elements are not used. Encoding: the XML declaration,
+ * except that bytes valid as UTF-8 with multi-byte sequences are UTF-8.
  */
 
 #endif

@@ -29,6 +29,10 @@ void ex_limits(const struct extract_limits *in, struct extract_limits *out);
 /* Length of the valid UTF-8 sequence at s, or 0. len > 0. */
 size_t ex_utf8_seq(const unsigned char *s, size_t len);
 int ex_utf8_valid(const char *s, size_t len);
+/* Nonzero when s is valid UTF-8 (NUL bytes aside) with at least one
+ * multi-byte sequence: UTF-8 whatever a declaration says, since text in
+ * a legacy 8-bit charset practically never reads so. */
+int ex_utf8_multibyte(const char *s, size_t len);
 
 /*
  * Convert len bytes in `charset` to UTF-8 (malloc'd, NUL-terminated,
@@ -56,8 +60,11 @@ char *ex_meta_str(const char *s, size_t len);
 int ex_is_binary(const unsigned char *s, size_t len);
 
 /*
- * HTML to text and metadata. encoding NULL lets libxml2 detect it (BOM,
- * <meta charset>, else UTF-8 falling back to Latin-1); "UTF-8" for text
+ * HTML to text and metadata. encoding NULL: bytes that are valid UTF-8
+ * with multi-byte sequences are read as UTF-8 whatever the page declares
+ * (an old template's iso-8859-1 over a site moved to UTF-8, or no
+ * declaration at all); otherwise libxml2 detects it (BOM, <meta charset>,
+ * else UTF-8 falling back to Latin-1 on invalid bytes). "UTF-8" for text
  * that is already converted. Fills out->text and any metadata field that
  * is still NULL/0.
  */
@@ -71,6 +78,18 @@ int ex_looks_html(const char *s, size_t len);
 int ex_json_each(const char *data, size_t len, int lines,
     const struct extract_limits *lim, extract_item_fn fn, void *arg);
 
+/* RSS/Atom: every item; lim resolved. */
+int ex_feed_each(const char *data, size_t len, const struct extract_limits *lim,
+    extract_item_fn fn, void *arg);
+
+/*
+ * An item's body into d->text: through the HTML extractor when it looks
+ * like HTML (whose metadata fills only fields still empty), else tidied.
+ * d->format is kept.
+ */
+int ex_body(const char *body, size_t len, const struct extract_limits *lim,
+    struct extract_doc *d);
+
 /* Nonzero if the JSON text nests deeper than max (a cheap byte scan). */
 int ex_json_too_deep(const char *s, size_t len, unsigned max);
 
@@ -81,6 +100,13 @@ int ex_eml(const char *data, size_t len, const struct extract_limits *lim,
 /* Plain text. */
 int ex_text(const char *data, size_t len, const struct extract_limits *lim,
     struct extract_doc *out);
+
+/*
+ * Parse the date v into *published; when it does not parse, set
+ * *warning (if still NULL) to say so, with v quoted, tidied and cut.
+ * Returns extract_parse_date's result.
+ */
+int ex_date(const char *v, int64_t *published, char **warning);
 
 /* Replace *dst by a copy of src when *dst is NULL (metadata merging). */
 void ex_fill(char **dst, const char *src);

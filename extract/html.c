@@ -333,6 +333,7 @@ struct meta {
 	int prio[M_N];
 	int64_t published;
 	int pub_prio;
+	char *warning;      /* the first date that did not parse */
 	int title_from_tag; /* title came from <title>: may carry " | Site" */
 };
 
@@ -357,7 +358,7 @@ meta_date(struct meta *m, const char *v, int prio)
 
 	if (v == NULL || (m->published != 0 && m->pub_prio <= prio))
 		return;
-	if (extract_parse_date(v, &t) == 0 && t != 0) {
+	if (ex_date(v, &t, &m->warning) == 0 && t != 0) {
 		m->published = t;
 		m->pub_prio = prio;
 	}
@@ -739,6 +740,11 @@ ex_html(const char *data, size_t len, const char *encoding,
 		return EXTRACT_ETOOBIG;
 	if (len > INT_MAX)
 		return EXTRACT_ETOOBIG;
+	/* libxml2 believes the page's <meta charset>, and without one reads
+	 * Latin-1: both wrong for UTF-8 bytes. (A page that says UTF-8 and
+	 * is not is read right: libxml2 falls back on invalid bytes.) */
+	if (encoding == NULL && ex_utf8_multibyte(data, len))
+		encoding = "UTF-8";
 	if (encoding != NULL)
 		opts |= HTML_PARSE_IGNORE_ENC;
 	if ((ctxt = htmlNewParserCtxt()) == NULL)
@@ -801,10 +807,20 @@ ex_html(const char *data, size_t len, const char *encoding,
 	ex_fill(&out->author, m.v[M_AUTHOR]);
 	if (out->published == 0)
 		out->published = m.published;
+	if (out->published != 0) {
+		/* A date here settles the caller's unparsable one (a JSON
+		 * item's field, a mail's Date:). */
+		free(out->warning);
+		out->warning = NULL;
+	} else if (out->warning == NULL) {
+		out->warning = m.warning;
+		m.warning = NULL;
+	}
 	rc = 0;
 out:
 	for (i = 0; i < M_N; i++)
 		free(m.v[i]);
+	free(m.warning);
 	free(text);
 	free(t2);
 	if (doc != NULL)

@@ -103,7 +103,7 @@ item_doc(json_t *o, const struct extract_limits *lim, struct extract_doc *d)
 	const char *s, *body = NULL;
 	size_t blen = 0;
 	double t;
-	int rc, i;
+	int i;
 	json_t *v;
 
 	if (!json_is_object(o))
@@ -117,7 +117,7 @@ item_doc(json_t *o, const struct extract_limits *lim, struct extract_doc *d)
 	if ((s = field(o, f_author, NULL)) != NULL)
 		d->author = ex_meta_str(s, strlen(s));
 	if ((s = field(o, f_date, &num)) != NULL)
-		(void)extract_parse_date(s, &d->published);
+		(void)ex_date(s, &d->published, &d->warning);
 	else if (num != NULL) {
 		t = json_number_value(num);
 		if (t > 1e11)
@@ -134,14 +134,7 @@ item_doc(json_t *o, const struct extract_limits *lim, struct extract_doc *d)
 	}
 	if (body == NULL)
 		return EXTRACT_EEMPTY;
-	if (blen > lim->max_output)
-		return EXTRACT_ETOOBIG;
-	if (ex_looks_html(body, blen)) {
-		rc = ex_html(body, blen, "UTF-8", lim, d);
-		d->format = EXTRACT_JSON;
-		return rc;
-	}
-	return ex_tidy(body, blen, lim->max_output, &d->text, &d->text_len);
+	return ex_body(body, blen, lim, d);
 }
 
 struct iter {

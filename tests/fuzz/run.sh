@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(normalize request store_record extract_html extract_json extract_eml)
+[ ${#targets[@]} -gt 0 ] || targets=(normalize request store_record extract_html extract_json extract_feed extract_eml)
 
 CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DREPRINTD_FUZZ=ON -DREPRINTD_SANITIZE=ON >/dev/null

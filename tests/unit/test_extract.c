@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -443,6 +444,20 @@ test_detect(void **state)
 	const char *t = "Subject: the council\nvoted today.\n";
 	assert_int_equal(extract_detect("a", t, strlen(t)), EXTRACT_TEXT);
 	assert_int_equal(extract_detect(NULL, NULL, 0), EXTRACT_TEXT);
+	/* feeds and other XML; XHTML is a page */
+	assert_int_equal(extract_detect("a/b.RSS", "", 0), EXTRACT_XML);
+	assert_int_equal(extract_detect("b.atom", "", 0), EXTRACT_XML);
+	assert_int_equal(extract_detect("b.xml", "", 0), EXTRACT_XML);
+	const char *x = "\xef\xbb\xbf<?xml version=\"1.0\"?>\n<!-- x -->\n"
+	                "<!DOCTYPE feed [<!ENTITY a \"<html>\">]>\n<feed>";
+	assert_int_equal(extract_detect("f", x, strlen(x)), EXTRACT_XML);
+	assert_int_equal(
+	    extract_detect("f", "<rss version=\"2.0\">", 20), EXTRACT_XML);
+	x = "<?xml version=\"1.0\"?><html xmlns=\"x\"><body>";
+	assert_int_equal(extract_detect("p", x, strlen(x)), EXTRACT_HTML);
+	x = "<?xml version=\"1.0\"?><urlset>";
+	assert_int_equal(extract_detect("s", x, strlen(x)), EXTRACT_XML);
+	assert_int_equal(extract_detect("t", "<?xml", 5), EXTRACT_TEXT);
 }
 
 static void
@@ -482,6 +497,51 @@ test_dates(void **state)
 	assert_int_equal(extract_parse_date("", &t), -EINVAL);
 	assert_int_equal(
 	    extract_parse_date("2024-05-14T18:30:00+25:00", &t), -EINVAL);
+}
+
+/* Dates as feed exporters and old CMSs write them: RFC 2822 without its
+ * time, the month's name in either order. A date alone is 00:00 UTC, or
+ * in its zone; numeric dates other than ISO 8601 are ambiguous. */
+static void
+test_dates_named_month(void **state)
+{
+	static const struct {
+		const char *s;
+		int64_t t;
+	} ok[] = {
+	    {"24 Feb 2009", 1235433600},
+	    {"Tue, 24 Feb 2009", 1235433600},
+	    {"24 Feb 2009 +0100", 1235430000},
+	    {"24-Feb-2009", 1235433600},
+	    {"4 July 2010", 1278201600},
+	    {"4th July 2010", 1278201600},
+	    {"July 04, 2010", 1278201600},
+	    {"Jul 4, 2010", 1278201600},
+	    {"Jul 4 2010", 1278201600},
+	    {"Sunday, July 4th, 2010", 1278201600},
+	    {"Sept. 30, 2010", 1285804800},
+	    {"July 4, 2010 14:07", 1278252420},
+	    {"July 4, 2010, 2:07 PM", 1278252420},
+	    {"Jul 4, 2010 2:07pm EST", 1278270420},
+	    {"July 4, 2010 12:30 am", 1278203400},
+	    {"july 4, 2010 10:15:30 +0200", 1278231330},
+	};
+	static const char *const bad[] = {"11/12/2011", "2011/12/11",
+	    "12.11.2011", "July 2010", "July 4, 10", "July 32, 2010",
+	    "Febtember 4, 2010", "Jul 4, 2010 13:00 pm", "4 Jul", "Mayday",
+	    "24 Feb 2009 and more"};
+	int64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
+		t = 0;
+		if (extract_parse_date(ok[i].s, &t) != 0 || t != ok[i].t)
+			fail_msg("\"%s\": %lld, want %lld", ok[i].s,
+			    (long long)t, (long long)ok[i].t);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (extract_parse_date(bad[i], &t) != -EINVAL)
+			fail_msg("\"%s\" accepted", bad[i]);
 }
 
 /* ---- HTML ------------------------------------------------------------- */
@@ -655,6 +715,76 @@ test_html_entities(void **state)
 	extract_doc_free(&d);
 }
 
+/* UTF-8 bytes are read as UTF-8 whatever the page declares; a page in
+ * Latin-1 or Windows-1252, declared or lying, is still read as such. */
+static void
+test_html_charset(void **state)
+{
+	static const struct {
+		const char *head, *body, *title, *text;
+	} c[] = {
+	    /* UTF-8, no declaration (the charset was in an HTTP header) */
+	    {"",
+	        "Bj\xc3\xb6rn Sk\xc3\xa5l opens \xe2\x80\x9cthe "
+	        "mill\xe2\x80\x9d",
+	        "Bj\xc3\xb6rn Sk\xc3\xa5l opens \xe2\x80\x9cthe "
+	        "mill\xe2\x80\x9d",
+	        "Bj\xc3\xb6rn Sk\xc3\xa5l opens \xe2\x80\x9cthe "
+	        "mill\xe2\x80\x9d"},
+	    /* UTF-8 under an old template's iso-8859-1, both ways of saying
+	     * it; and with a byte order mark */
+	    {"<meta charset=\"iso-8859-1\">",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3"},
+	    {"<meta http-equiv=\"Content-Type\" content=\"text/html; "
+	     "charset=windows-1252\">",
+	        "Na\xc3\xafve Zo\xc3\xab", "Na\xc3\xafve Zo\xc3\xab",
+	        "Na\xc3\xafve Zo\xc3\xab"},
+	    /* Windows-1252, declared, and declared UTF-8 (a lie) */
+	    {"<meta charset=\"windows-1252\">",
+	        "Cr\xe8me for \x80"
+	        "3",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3",
+	        "Cr\xc3\xa8me for \xe2\x82\xac"
+	        "3"},
+	    {"<meta charset=\"utf-8\">",
+	        "Cr\xe8me br\xfbl\xe9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e"},
+	    /* Latin-1, no declaration */
+	    {"",
+	        "Cr\xe8me br\xfbl\xe9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e"},
+	};
+	struct extract_doc d;
+	char page[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		snprintf(page, sizeof(page),
+		    "%s<html><head>%s<title>%s</title></head><body><p>%s at "
+		    "the quay.</p></body></html>",
+		    i == 1 ? "\xef\xbb\xbf" : "", c[i].head, c[i].body,
+		    c[i].body);
+		assert_int_equal(runs("c.html", page, &d), 0);
+		assert_string_equal(d.title, c[i].title);
+		assert_contains(d.text, c[i].text);
+		extract_doc_free(&d);
+	}
+}
+
 static void
 test_html_malformed(void **state)
 {
@@ -822,6 +952,59 @@ test_json_item(void **state)
 	    d.text, "Water levels fell.\n\nGates & sluices were opened.");
 	assert_int_equal(d.published, 1715162400);
 	extract_doc_free(&d);
+}
+
+/* A date that is there but does not parse is said (doc.warning), unless
+ * another date was found; a good one says nothing. */
+static void
+test_date_warning(void **state)
+{
+	static const struct {
+		const char *name, *in;
+		int64_t published;
+		const char *warning;
+	} c[] = {
+	    {"a.json",
+	        "{\"pubDate\": \"11/12/2011\", \"body\": \"Tide tables "
+	        "printed.\"}",
+	        0, "unparsable date \"11/12/2011\" ignored"},
+	    {"b.json",
+	        "{\"pubDate\": \"24 Feb 2009\", \"body\": \"Tide tables "
+	        "printed.\"}",
+	        1235433600, NULL},
+	    /* the item's HTML body has a date: that one is used */
+	    {"c.json",
+	        "{\"date\": \"sometime in May\", \"body\": \"<article><time "
+	        "pubdate datetime=\\\"2024-05-14\\\">May</time><p>Tide "
+	        "tables printed.</p></article>\"}",
+	        1715644800, NULL},
+	    {"d.eml",
+	        "From: a@harbour.example\nSubject: Tides\nDate: the 12th of "
+	        "never\n\nTide tables printed.\n",
+	        0, "unparsable date \"the 12th of never\" ignored"},
+	    {"e.html",
+	        "<html><head><meta name=\"date\" content=\"11/12/2011\">"
+	        "</head><body><p>Tide tables printed.</p></body></html>",
+	        0, "unparsable date \"11/12/2011\" ignored"},
+	    {"f.html",
+	        "<html><head><meta name=\"date\" content=\"11/12/2011\">"
+	        "<meta property=\"article:published_time\" "
+	        "content=\"July 4, 2010\"></head><body><p>Tide tables "
+	        "printed.</p></body></html>",
+	        1278201600, NULL},
+	};
+	struct extract_doc d;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+		assert_int_equal(runs(c[i].name, c[i].in, &d), 0);
+		assert_int_equal(d.published, c[i].published);
+		if (c[i].warning == NULL)
+			assert_null(d.warning);
+		else
+			assert_string_equal(d.warning, c[i].warning);
+		extract_doc_free(&d);
+	}
 }
 
 struct seen {
@@ -1202,6 +1385,13 @@ test_txt_headline(void **state)
 	    {"Only a headline\n\n \n", NULL},
 	    {"Only one line", NULL},
 	    {"1987-03-20\n\nFigures.", NULL},
+	    /* Old Mac files: a lone CR ends a line. */
+	    {"Ferry fares frozen\r\rThe operator said...\r",
+	        "Ferry fares frozen"},
+	    {"\r\rQuay Street bakery opens\r \r\rIt sells...",
+	        "Quay Street bakery opens"},
+	    {"A headline\rthat runs on into the paragraph.\r", NULL},
+	    {"Only a headline\r\r \r", NULL},
 	};
 	struct extract_doc d;
 	char long_line[300];
@@ -1262,6 +1452,295 @@ test_txt_word_offsets(void **state)
 	}
 }
 
+/* ---- RSS and Atom ----------------------------------------------------- */
+
+/* Every field of the items of a feed, taken. */
+struct feed_seen {
+	size_t n;
+	int err[8];
+	struct extract_doc d[8];
+};
+
+static int
+feed_collect(struct extract_doc *doc, size_t index, int err, void *arg)
+{
+	struct feed_seen *s = arg;
+
+	assert_int_equal(index, s->n);
+	assert_true(s->n < 8);
+	s->err[s->n] = err;
+	s->d[s->n] = *doc;
+	memset(doc, 0, sizeof(*doc)); /* taken */
+	s->n++;
+	return 0;
+}
+
+static void
+feed_seen_free(struct feed_seen *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		extract_doc_free(&s->d[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+feed_each(const char *name, const char *xml, struct feed_seen *s)
+{
+	memset(s, 0, sizeof(*s));
+	return extract_each(name, xml, strlen(xml), NULL, feed_collect, s);
+}
+
+static const char rss_feed[] =
+    "<?xml version=\"1.0\" encoding=\"windows-1252\"?>\n"
+    "<rss version=\"2.0\" "
+    "xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" "
+    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n"
+    "<channel><title>Lakeside Courier</title>"
+    "<link>https://courier.example/</link>\n"
+    "<item><title>Caf\xe9 on the pier reopens</title>"
+    "<link>https://courier.example/pier-cafe</link>"
+    "<pubDate>Tue, 24 Feb 2009 09:30:00 +0000</pubDate>"
+    "<dc:creator>Ines Halloran</dc:creator>"
+    "<source url=\"https://wire.example/rss\">Lakeside Wire</source>"
+    "<description>&lt;p&gt;The caf\xe9 on the north pier opened again "
+    "on Monday.&lt;/p&gt;&lt;p&gt;Its owners spent the winter "
+    "rebuilding the \x93old\x94 kitchen.&lt;/p&gt;</description></item>\n"
+    "<item><title>Ferry fares</title><guid>https://courier.example/"
+    "ferry</guid><pubDate>24 Feb 2009</pubDate>"
+    "<description>A short summary.</description>"
+    "<content:encoded><![CDATA[<div class=\"share-bar\">Share</div>"
+    "<p>Ferry fares stay the same until the summer, the operator "
+    "said.</p>]]></content:encoded></item>\n"
+    "<item><title>No text at all</title></item>\n"
+    "<item><title>Plain</title><pubDate>11/12/2011</pubDate>"
+    "<description>Harbour dues rise by two per cent.</description>"
+    "</item>\n"
+    "</channel></rss>\n";
+
+static void
+test_feed_rss(void **state)
+{
+	struct feed_seen s;
+	struct extract_doc d;
+
+	(void)state;
+	assert_int_equal(feed_each("news/courier.rss", rss_feed, &s), 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.err[0], 0);
+	assert_int_equal(s.d[0].format, EXTRACT_XML);
+	assert_string_equal(s.d[0].title, "Caf\xc3\xa9 on the pier reopens");
+	assert_string_equal(s.d[0].url, "https://courier.example/pier-cafe");
+	assert_string_equal(s.d[0].author, "Ines Halloran");
+	assert_string_equal(s.d[0].source, "Lakeside Wire");
+	assert_int_equal(s.d[0].published, 1235467800);
+	assert_string_equal(s.d[0].text,
+	    "The caf\xc3\xa9 on the north pier opened again on Monday.\n\n"
+	    "Its owners spent the winter rebuilding the \xe2\x80\x9cold"
+	    "\xe2\x80\x9d kitchen.");
+	/* content:encoded over description, through the HTML extractor;
+	 * a guid is the link; a date alone is 00:00 UTC */
+	assert_int_equal(s.err[1], 0);
+	assert_string_equal(s.d[1].text, "Ferry fares stay the same until the "
+	                                 "summer, the operator said.");
+	assert_string_equal(s.d[1].url, "https://courier.example/ferry");
+	assert_int_equal(s.d[1].published, 1235433600);
+	assert_null(s.d[1].warning);
+	assert_int_equal(s.err[2], EXTRACT_EEMPTY);
+	assert_int_equal(s.err[3], 0);
+	assert_int_equal(s.d[3].published, 0);
+	assert_string_equal(
+	    s.d[3].warning, "unparsable date \"11/12/2011\" ignored");
+	feed_seen_free(&s);
+
+	/* the same under a name that says nothing: sniffed */
+	assert_int_equal(runs("courier-feed", rss_feed, &d), 0);
+	assert_int_equal(d.format, EXTRACT_XML);
+	assert_string_equal(d.title, "Caf\xc3\xa9 on the pier reopens");
+	extract_doc_free(&d);
+}
+
+static void
+test_feed_atom(void **state)
+{
+	static const char atom[] =
+	    "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n"
+	    "<!-- exported by a CMS -->\n"
+	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
+	    "<title>Valley Herald</title>"
+	    "<updated>2024-05-14T18:30:00Z</updated>\n"
+	    "<entry><title>Weir gates opened</title>"
+	    "<link rel=\"self\" href=\"https://herald.example/feed/1\"/>"
+	    "<link rel=\"alternate\" href=\"https://herald.example/weir\"/>"
+	    "<id>tag:herald.example,2024:1</id>"
+	    "<updated>2024-05-15T08:00:00Z</updated>"
+	    "<published>2024-05-14T18:30:00Z</published>"
+	    "<author><name>Zo\xc3\xab Marr</name></author>"
+	    "<summary>Short.</summary>"
+	    "<content type=\"html\">&lt;p&gt;Jos\xc3\xa9 Pe\xc3\xb1"
+	    "a opened the weir gates at dawn.&lt;/p&gt;</content></entry>\n"
+	    "<entry><title type=\"text\">Mill race cleared</title>"
+	    "<link href=\"https://herald.example/mill\"/>"
+	    "<updated>2024-05-16T07:00:00+02:00</updated>"
+	    "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/"
+	    "xhtml\"><p>Volunteers cleared the <b>mill race</b>.</p>"
+	    "<p>It took two days.</p></div></content></entry>\n"
+	    "</feed>\n";
+	struct feed_seen s;
+
+	(void)state;
+	/* UTF-8 bytes under a Latin-1 declaration are UTF-8 */
+	assert_int_equal(feed_each("herald.atom", atom, &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.err[0], 0);
+	assert_string_equal(s.d[0].title, "Weir gates opened");
+	assert_string_equal(s.d[0].url, "https://herald.example/weir");
+	assert_string_equal(s.d[0].author, "Zo\xc3\xab Marr");
+	assert_int_equal(s.d[0].published, 1715711400); /* not updated */
+	assert_string_equal(s.d[0].text, "Jos\xc3\xa9 Pe\xc3\xb1"
+	                                 "a opened the weir gates at dawn.");
+	assert_int_equal(s.err[1], 0);
+	assert_string_equal(s.d[1].url, "https://herald.example/mill");
+	assert_int_equal(s.d[1].published, 1715835600);
+	assert_string_equal(s.d[1].text,
+	    "Volunteers cleared the mill race.\n\nIt took two days.");
+	feed_seen_free(&s);
+}
+
+static void
+test_feed_rdf(void **state)
+{
+	static const char rdf[] =
+	    "<?xml version=\"1.0\"?>\n"
+	    "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\""
+	    " xmlns=\"http://purl.org/rss/1.0/\" "
+	    "xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+	    "<channel rdf:about=\"https://old.example/\"><title>Old</title>"
+	    "</channel>"
+	    "<item rdf:about=\"https://old.example/1\"><title>Orchard frost"
+	    "</title><link>https://old.example/1</link>"
+	    "<dc:date>2004-04-02T06:00:00Z</dc:date>"
+	    "<description>Frost hit the orchards overnight.</description>"
+	    "</item></rdf:RDF>";
+	struct feed_seen s;
+
+	(void)state;
+	assert_int_equal(feed_each("old.xml", rdf, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.d[0].title, "Orchard frost");
+	assert_string_equal(s.d[0].url, "https://old.example/1");
+	assert_int_equal(s.d[0].published, 1080885600);
+	assert_string_equal(s.d[0].text, "Frost hit the orchards overnight.");
+	feed_seen_free(&s);
+}
+
+/* Other XML is refused, not stored as text; XHTML is a page; a broken
+ * feed keeps the items before the break. */
+static void
+test_feed_other_xml(void **state)
+{
+	static const char sitemap[] =
+	    "<?xml version=\"1.0\"?>\n<urlset><url><loc>https://a.example/"
+	    "</loc></url></urlset>";
+	static const char xhtml[] =
+	    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html "
+	    "PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" \"http://www.w3.org/"
+	    "TR/xhtml1/DTD/xhtml1-strict.dtd\">\n<html xmlns=\"http://www.w3."
+	    "org/1999/xhtml\"><body><p>Quay Street bakery opens.</p></body>"
+	    "</html>";
+	static const char broken[] =
+	    "<rss><channel><item><title>One</title><description>First item."
+	    "</description></item><item><title>Two</title><description>Second"
+	    " item.</description></item><item><title>Thr";
+	struct feed_seen s;
+	struct extract_doc d;
+
+	(void)state;
+	assert_int_equal(
+	    feed_each("sitemap.xml", sitemap, &s), EXTRACT_ENOTFEED);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(runs("sitemap", sitemap, &d), EXTRACT_ENOTFEED);
+	assert_int_equal(d.format, EXTRACT_XML);
+	assert_null(d.text);
+	assert_string_equal(extract_strerror(EXTRACT_ENOTFEED),
+	    "unsupported format: XML but not an RSS or Atom feed");
+	assert_int_equal(runs("page", xhtml, &d), 0);
+	assert_int_equal(d.format, EXTRACT_HTML);
+	assert_string_equal(d.text, "Quay Street bakery opens.");
+	extract_doc_free(&d);
+	assert_int_equal(runs("a.xml", "<rss><channel></channel></rss>", &d),
+	    EXTRACT_EEMPTY);
+	assert_int_equal(runs("a.xml", "<rss><item>", &d), EXTRACT_EMALFORMED);
+	assert_int_equal(
+	    runs("a.xml", "not xml at all", &d), EXTRACT_EMALFORMED);
+	assert_int_equal(feed_each("b.rss", broken, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.d[0].text, "First item.");
+	assert_string_equal(s.d[1].text, "Second item.");
+	assert_int_equal(s.err[2], EXTRACT_EMALFORMED);
+	feed_seen_free(&s);
+}
+
+/* No file or network is read for an external entity, and entities are
+ * not expanded: a billion laughs is refused at once or stays inert. */
+static void
+test_feed_entities(void **state)
+{
+	char path[] = "/tmp/test_extract_xxe.XXXXXX";
+	const char *secret = "Secretword Quillfeather";
+	struct feed_seen s;
+	struct sb b = {0};
+	double t0;
+	int fd, rc;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, secret, strlen(secret)), strlen(secret));
+	close(fd);
+	sb_add(&b,
+	    "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n"
+	    "<!ENTITY ext SYSTEM \"file://%s\">\n"
+	    "<!ENTITY net SYSTEM \"http://127.0.0.1:9/x\">\n]>\n"
+	    "<rss><channel><item><title>T &ext;</title>"
+	    "<description>Before &ext; &net; after.</description>"
+	    "</item></channel></rss>\n",
+	    path);
+	assert_int_equal(feed_each("x.rss", b.p, &s), 0);
+	unlink(path);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.err[0], 0);
+	assert_lacks(s.d[0].text, "Quillfeather");
+	assert_lacks(s.d[0].title, "Quillfeather");
+	assert_contains(s.d[0].text, "Before");
+	assert_contains(s.d[0].text, "after.");
+	feed_seen_free(&s);
+	free(b.p);
+
+	memset(&b, 0, sizeof(b));
+	sb_add(&b, "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n"
+	           "<!ENTITY a \"lol lol lol lol lol lol lol lol lol lol\">\n");
+	for (int i = 1; i < 10; i++) {
+		sb_add(&b, "<!ENTITY %c \"", 'a' + i);
+		for (int k = 0; k < 10; k++)
+			sb_add(&b, "&%c;", 'a' + i - 1);
+		sb_add(&b, "\">\n");
+	}
+	sb_add(&b, "]>\n<rss><channel><item><title>T</title>"
+	           "<description>Before &j; after.</description>"
+	           "</item></channel></rss>\n");
+	t0 = now_s();
+	rc = feed_each("x.rss", b.p, &s);
+	assert_true(now_s() - t0 < 2.0);
+	if (rc == 0) {
+		assert_int_equal(s.n, 1);
+		if (s.err[0] == 0)
+			assert_true(s.d[0].text_len < 100);
+	} else {
+		assert_int_equal(rc, EXTRACT_EMALFORMED);
+	}
+	feed_seen_free(&s);
+	free(b.p);
+}
+
 static void
 test_strerror(void **state)
 {
@@ -1314,15 +1793,18 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_detect),
 	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_dates_named_month),
 	    cmocka_unit_test(test_html_news_page),
 	    cmocka_unit_test(test_html_meta_fallbacks),
 	    cmocka_unit_test(test_html_entities),
+	    cmocka_unit_test(test_html_charset),
 	    cmocka_unit_test(test_html_malformed),
 	    cmocka_unit_test(test_html_deep),
 	    cmocka_unit_test(test_html_huge),
 	    cmocka_unit_test(test_html_billion_laughs),
 	    cmocka_unit_test(test_html_binary_and_empty),
 	    cmocka_unit_test(test_json_item),
+	    cmocka_unit_test(test_date_warning),
 	    cmocka_unit_test(test_json_lines),
 	    cmocka_unit_test(test_json_bad),
 	    cmocka_unit_test(test_eml_plain),
@@ -1332,6 +1814,11 @@ main(void)
 	    cmocka_unit_test(test_txt),
 	    cmocka_unit_test(test_txt_headline),
 	    cmocka_unit_test(test_txt_word_offsets),
+	    cmocka_unit_test(test_feed_rss),
+	    cmocka_unit_test(test_feed_atom),
+	    cmocka_unit_test(test_feed_rdf),
+	    cmocka_unit_test(test_feed_other_xml),
+	    cmocka_unit_test(test_feed_entities),
 	    cmocka_unit_test(test_strerror),
 	    cmocka_unit_test(test_same_story),
 	};
