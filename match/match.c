@@ -753,18 +753,10 @@ covered_in(const struct side *s, int64_t from, int64_t to)
 	return 0;
 }
 
-/* Whether figure i of s agrees with o: see check_facts. */
+/* Whether o has figure i of d beside the same word, before or after. */
 static int
-figure_in(const struct side *s, const struct side *o, size_t i)
+figure_beside(const struct match_doc *d, const struct match_doc *od, size_t i)
 {
-	const struct match_doc *d = s->d, *od = o->d;
-	uint32_t a = d->num_start[i], b = d->num_end[i];
-
-	/* Beside text of its own on a side (the edge of a site's lines, a
-	 * caption): its words say nothing; the value anywhere will do. */
-	if (a == 0 || b >= d->nchars || !s->cov[a - 1] || !s->cov[b])
-		return match_has_key(
-		    od->num_set, od->nnum_set, d->num_canon[i]);
 	return (d->num_ctx[2 * i] != 0 &&
 	           match_has_key(
 	               od->num_ctx_set, od->nnum_ctx_set, d->num_ctx[2 * i])) ||
@@ -773,30 +765,73 @@ figure_in(const struct side *s, const struct side *o, size_t i)
 	               d->num_ctx[2 * i + 1]));
 }
 
+/* Whether figure i of s agrees with o: see check_facts. */
+static int
+figure_in(const struct side *s, const struct side *o, size_t i)
+{
+	const struct match_doc *d = s->d;
+	uint32_t a = d->num_start[i], b = d->num_end[i];
+
+	/* Beside text of its own on a side (the edge of a site's lines, a
+	 * caption): its words say nothing; the value anywhere will do. */
+	if (a == 0 || b >= d->nchars || !s->cov[a - 1] || !s->cov[b])
+		return match_has_key(
+		    o->d->num_set, o->d->nnum_set, d->num_canon[i]);
+	return figure_beside(d, o->d, i);
+}
+
+/* Whether figure i of d is inside a table's row: figures on each side
+ * (a date's "5 2026" is not). */
+static int
+figure_cell(const struct match_doc *d, size_t i)
+{
+	return i > 0 && i + 1 < d->nnums &&
+	       d->num_end[i - 1] == d->num_start[i] &&
+	       d->num_start[i + 1] == d->num_end[i];
+}
+
+/* Tables of at least this many cells are judged cell by cell. */
+#define TABLE_CELLS 8
+
 /*
  * Figures of s in shared context: a number with shared text within
  * FACT_WINDOW characters on both sides. It agrees when it is itself
  * shared, or when o has it beside the same word, before or after it (a
  * paragraph moved, OCR damage on one side), or anywhere in o when a
  * neighbour of its own is not shared (the edge of a site's lines);
- * otherwise it differs. Beside the same word, not anywhere: a template's
- * other report has the first one's figures in other places ("lows of 6"
- * and "sunrise at 6:42").
+ * otherwise it differs. A table's cell is judged by its neighbours
+ * alone, shared text around it or not. Beside the same word, not anywhere: a
+ * template's other report has the first one's figures in other places ("lows of
+ * 6" and "sunrise at 6:42").
  */
 static void
 check_facts(const struct side *s, const struct side *o, unsigned *agree,
     unsigned *differ)
 {
 	const struct match_doc *d = s->d;
+	size_t cells = 0, i;
 
+	for (i = 1; i + 1 < d->nnums && cells < TABLE_CELLS; i++)
+		cells += (size_t)figure_cell(d, i);
 	*agree = *differ = 0;
-	for (size_t i = 0; i < d->nnums; i++) {
+	for (i = 0; i < d->nnums; i++) {
 		uint32_t a = d->num_start[i], b = d->num_end[i];
 		uint32_t c;
 		for (c = a; c < b && s->cov[c]; c++)
 			;
 		if (c == b) {
 			(*agree)++;
+			continue;
+		}
+		/* A table's cell has figures for neighbours, its row's words
+		 * too far to be shared text around it: it agrees only beside
+		 * the same neighbour (a league table's next round shares its
+		 * template and team names, and differs in every cell). */
+		if (cells == TABLE_CELLS && figure_cell(d, i)) {
+			if (figure_beside(d, o->d, i))
+				(*agree)++;
+			else
+				(*differ)++;
 			continue;
 		}
 		/* Out of context unless shared text lies within FACT_WINDOW

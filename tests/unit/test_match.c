@@ -451,6 +451,61 @@ test_figures_agree_beside_the_same_word(void **state)
 }
 
 /*
+ * Two rounds of one league table: the template and the team names are
+ * shared, every row's figures moved on. A cell's neighbours are figures,
+ * its row's words too far for shared text around it: it is judged beside
+ * its neighbours. The table reprinted, with an OCR slip in one cell, is
+ * the same table.
+ */
+#define TABLE_HEAD                                                             \
+	"Northern League standings after round %d. Played, won, drawn, "       \
+	"lost, goals for, goals against, points.\n"
+static const char *const TABLE_TEAMS[] = {"Harbor Town", "Riverside Lions",
+    "Mill Creek Rovers", "Ostervik United", "Kessel Valley", "Port Aldren",
+    "Merrow Athletic", "Alder Bridge"};
+
+/* Round r's table; a team's row moves on by its own results. */
+static char *
+league_table(int r, int slip)
+{
+	char *t = malloc(4096);
+	int n = snprintf(t, 4096, TABLE_HEAD, r);
+
+	for (int i = 0; i < 8; i++) {
+		int w = r * (8 - i) / 10, d = (r + i) % 3, l = r - w - d;
+		int gf = 2 * w + d + i, ga = l + i + 3;
+		n += snprintf(t + n, 4096 - (size_t)n,
+		    "%s %d %d %d %d %d %d %d\n", TABLE_TEAMS[i], r, w, d, l, gf,
+		    ga + (slip && i == 3 ? 10 : 0), 3 * w + d);
+	}
+	snprintf(t + n, 4096 - (size_t)n,
+	    "The top two are promoted and the bottom two relegated at the "
+	    "end of the season. Matches postponed by the weather are played "
+	    "on the first free midweek date.");
+	return t;
+}
+
+static void
+test_league_table_rounds_differ(void **state)
+{
+	char *r11 = league_table(11, 0), *r12 = league_table(12, 0);
+	char *copy = league_table(11, 1);
+	struct match_result r;
+
+	(void)state;
+	r = compare(r11, r12, NULL, 0);
+	assert_true(r.facts_differ >= 10);
+	assert_int_equal(r.relation, MATCH_NONE);
+	r = compare(r11, copy, NULL, 0);
+	assert_true(r.facts_differ <= 2);
+	assert_int_equal(r.relation, MATCH_NEAR_DUPLICATE);
+	free(r11);
+	free(r12);
+	free(copy);
+}
+#undef TABLE_HEAD
+
+/*
  * A figure counts (agrees or differs) only in shared context: shared text
  * within FACT_WINDOW (24) characters on both sides of it. Here the texts
  * share a long passage, then each has its own figure, then text of its
@@ -859,6 +914,7 @@ main(void)
 	    cmocka_unit_test(test_one_changed_figure_is_an_update),
 	    cmocka_unit_test(test_figures_agree_beside_the_same_word),
 	    cmocka_unit_test(test_facts_need_context_on_both_sides),
+	    cmocka_unit_test(test_league_table_rounds_differ),
 	    cmocka_unit_test(test_roundup_is_partial),
 	    cmocka_unit_test(test_shared_boilerplate_never_makes_a_pair),
 	    cmocka_unit_test(test_short_texts_never_match),
