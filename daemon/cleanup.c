@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <xxhash.h>
 
+#include "beneath.h"
 #include "cleanup.h"
 #include "daemon.h"
 #include "extract.h"
@@ -200,7 +201,9 @@ file_as_stored(const char *watch, const char *path, uint64_t size,
 	if (hash == NULL)
 		return 0;
 	*mtime = (int64_t)sb.st_mtime;
-	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0)
+	/* Beneath the tree, and no FIFO put there since to wait on. */
+	if ((fd = beneath_open(watch, path,
+	         O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0)
 		return 0;
 	if ((buf = malloc(size ? size : 1)) == NULL) {
 		close(fd);

@@ -13,6 +13,7 @@
 
 #include <xxhash.h>
 
+#include "beneath.h"
 #include "clock.h"
 #include "daemon.h"
 #include "detect.h"
@@ -1734,7 +1735,7 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
     struct store_doc *old)
 {
 	char full[PATH_MAX], resolved[PATH_MAX];
-	const char *open_path = full;
+	const char *open_path = rel;
 	size_t rlen;
 	int fd = -1, rc;
 
@@ -1786,21 +1787,23 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 			    "under its own name",
 			    S_ISDIR(sb->st_mode) ? "directory " : "",
 			    resolved + rlen + 1);
-		open_path = resolved;
+		open_path = resolved + rlen + 1;
 	}
 	if (!S_ISREG(sb->st_mode))
 		return reject(r, txn, n, rel, "not a regular file (%s)",
 		    ftype_name(sb->st_mode));
 	/* O_NONBLOCK: if a FIFO replaced the file since lstat, open must not
-	 * wait for a writer. O_NOFOLLOW: nor may a new symlink lead out. */
-	fd = open(open_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	 * wait for a writer. Beneath the tree: nor may a symlink put in
+	 * since, in its place or a folder's, lead out (beneath.h). */
+	fd = beneath_open(
+	    r->watch_real, open_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno == EACCES || errno == EPERM)
 			return reject(
 			    r, txn, n, rel, "unreadable: %s", strerror(errno));
-		if (errno == ELOOP)
+		if (errno == ELOOP || errno == ENOTDIR || errno == EXDEV)
 			return reject(r, txn, n, rel,
 			    "symlink (replaced "
 			    "while reading)");

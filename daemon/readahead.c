@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "readahead.h"
 
 /* Paths waiting, and files read (ingest keeps 64 ahead). */
@@ -101,8 +102,8 @@ fetch(const char *root, const char *rel, uint64_t max, size_t room,
 	    lstat(full, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0 ||
 	    (uint64_t)sb.st_size > max)
 		return 0;
-	fd = open(
-	    full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = beneath_open(
+	    root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &f->sb) == 0 && S_ISREG(f->sb.st_mode) &&

@@ -5,6 +5,7 @@
  * the log's batched lines.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "beneath.h"
 #include "cluster.h"
 #include "config.h"
 #include "httpc.h"
@@ -550,6 +552,83 @@ test_httpc(void **state)
 	free(e);
 }
 
+/* put(dir, rel, text): a file of the test tree. */
+static void
+put(const char *dir, const char *rel, const char *text)
+{
+	char p[PATH_MAX];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	assert_non_null(f = fopen(p, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/* opens(root, rel): whether beneath_open (and the walk) open it, and to
+ * what: 1 if read "in", 0 if refused. */
+static int
+opens(const char *root, const char *rel)
+{
+	char buf[8] = {0};
+	int fd = beneath_open(root, rel, O_RDONLY | O_CLOEXEC), rootfd, fd2;
+
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+	fd2 = beneath_walk(rootfd, rel, O_RDONLY | O_CLOEXEC);
+	close(rootfd);
+	assert_int_equal(fd < 0, fd2 < 0); /* both ways agree */
+	if (fd2 >= 0)
+		close(fd2);
+	if (fd < 0)
+		return 0;
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	close(fd);
+	assert_string_equal(buf, "in");
+	return 1;
+}
+
+/* A folder of the tree swapped for a symlink out of it leads nowhere. */
+static void
+test_beneath(void **state)
+{
+	char root[] = "/tmp/reprintd-beneath.XXXXXX", out[PATH_MAX],
+	     p[PATH_MAX];
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(out, sizeof(out), "%s/out", root);
+	snprintf(p, sizeof(p), "%s/in", root);
+	assert_int_equal(mkdir(out, 0700), 0);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/in/a", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	put(root, "in/a/f.txt", "in");
+	put(root, "out/f.txt", "out");
+	snprintf(p, sizeof(p), "%s/in", root);
+	assert_true(opens(p, "a/f.txt"));
+	/* A folder, then the file itself, as symlinks out. */
+	snprintf(p, sizeof(p), "%s/in/b", root);
+	assert_int_equal(symlink(out, p), 0);
+	snprintf(p, sizeof(p), "%s/in/c.txt", root);
+	assert_int_equal(symlink("../out/f.txt", p), 0);
+	/* And one that stays inside: refused too, read by its target. */
+	snprintf(p, sizeof(p), "%s/in/d", root);
+	assert_int_equal(symlink("a", p), 0);
+	snprintf(p, sizeof(p), "%s/in", root);
+	assert_false(opens(p, "b/f.txt"));
+	assert_false(opens(p, "c.txt"));
+	assert_false(opens(p, "d/f.txt"));
+	assert_false(opens(p, "../out/f.txt"));
+	assert_false(opens(p, "a/../../out/f.txt"));
+	assert_true(opens(p, "a//f.txt"));
+	errno = 0;
+	assert_int_equal(beneath_open(p, "/etc/hostname", O_RDONLY), -1);
+	assert_int_equal(errno, EINVAL);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	assert_int_equal(system(p), 0);
+}
+
 /* Stories a digest holds are one only when their own pairs join them. */
 static void
 test_cluster_compilation(void **state)
@@ -719,6 +798,7 @@ main(void)
 	    cmocka_unit_test(test_httpc),
 	    cmocka_unit_test(test_cluster_original),
 	    cmocka_unit_test(test_cluster_compilation),
+	    cmocka_unit_test(test_beneath),
 	    cmocka_unit_test(test_log_lines),
 	};
 
