@@ -39,7 +39,7 @@ uint64_t ingest_read_ahead_count(const struct reprintd *r);
  * store error after which the batch's files are queued again and ingest
  * is paused (r->paused, r->error).
  */
-#define INGEST_DEFERRED 1
+#define INGEST_DEFERRED 2 /* not 1, which says "read" inside ingest */
 int ingest_batch(struct reprintd *r);
 
 /*
