@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "text.h"
 
 static int log_verbose;
 
@@ -33,17 +34,6 @@ stamp_now(char stamp[32])
 	    (unsigned)(ts.tv_nsec / 1000000) % 1000);
 }
 
-/* A name with a newline or a terminal's escape in it (a file's, which
- * the daemon rejects, but logs) must not split a line or reach the
- * terminal of whoever reads the log: each control byte shows as '?'. */
-static void
-visible(char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			s[i] = '?';
-}
-
 static void
 log_vline(const char *level, int err, const char *fmt, va_list ap)
 {
@@ -54,7 +44,7 @@ log_vline(const char *level, int err, const char *fmt, va_list ap)
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
-	visible(line, strlen(line));
+	text_visible(line, strlen(line)); /* a name's control bytes */
 	/* Build the whole line first and write it with one call, so that
 	 * lines from a daemon and its tests never interleave mid-line. */
 	if (err != 0)
@@ -88,7 +78,7 @@ log_lines(const char *buf, size_t len)
 		memcpy(out + n, stamp, slen);
 		out[n + slen] = ' ';
 		memcpy(out + n + slen + 1, p, llen);
-		visible(out + n + slen + 1, llen);
+		text_visible(out + n + slen + 1, llen);
 		n += slen + 1 + llen;
 		out[n++] = '\n';
 		p = e + 1;

@@ -1697,6 +1697,40 @@ render_html(json_t *m, FILE *f)
 	    (long long)iget(m, "retention_days"));
 }
 
+/* Every string of v made text_visible(), for the text form. */
+static void
+scrub(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+	char *s;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x)
+		{
+			if (!json_is_string(x))
+				scrub(x);
+			else if ((s = strdup(json_string_value(x))) != NULL) {
+				text_visible(s, strlen(s));
+				json_object_set_new(v, k, json_string(s));
+				free(s);
+			}
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+		{
+			if (!json_is_string(x))
+				scrub(x);
+			else if ((s = strdup(json_string_value(x))) != NULL) {
+				text_visible(s, strlen(s));
+				json_array_set_new(v, i, json_string(s));
+				free(s);
+			}
+		}
+	}
+}
+
 int
 report_render(json_t *m, enum report_format fmt, char **out, size_t *len)
 {
@@ -1717,8 +1751,11 @@ report_render(json_t *m, enum report_format fmt, char **out, size_t *len)
 		return -ENOMEM;
 	if (fmt == REPORT_HTML)
 		render_html(m, f);
-	else
+	else if ((m = json_deep_copy(m)) != NULL) {
+		scrub(m); /* names and titles are anybody's bytes */
 		render_text(m, f);
+		json_decref(m);
+	}
 	if (fclose(f) != 0) {
 		free(*out);
 		*out = NULL;

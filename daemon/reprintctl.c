@@ -305,8 +305,15 @@ table_add(struct table *t, char **row)
 			exit(1);
 		}
 	}
-	for (i = 0; i < t->ncol; i++)
-		t->cell[t->nrow * t->ncol + i] = strdup(row[i] ? row[i] : "-");
+	for (i = 0; i < t->ncol; i++) {
+		char *s = strdup(row[i] ? row[i] : "-");
+		if (s == NULL) {
+			fprintf(stderr, "reprintctl: out of memory\n");
+			exit(1);
+		}
+		text_visible(s, strlen(s)); /* a name's escapes */
+		t->cell[t->nrow * t->ncol + i] = s;
+	}
 	t->nrow++;
 }
 

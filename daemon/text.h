@@ -90,4 +90,13 @@ const char *text_name_refused(const char *rel);
  */
 int text_query_get(const char *query, const char *key, char **out);
 
+/*
+ * Make s (n bytes, UTF-8) safe for a terminal and a line-based reader:
+ * each C0 control byte, DEL and C1 control (U+0080..U+009F, an 8-bit
+ * escape) becomes '?' (the C1 one's two bytes "??"), in place. A file
+ * name with a newline or an escape sequence must not forge a line of a
+ * report nor reach the terminal of whoever reads it.
+ */
+void text_visible(char *s, size_t n);
+
 #endif

@@ -163,6 +163,13 @@ grep -q "rejected esc?\[31mred.txt: a control character" "$LOG" ||
 ! grep -q $'\033' "$LOG" || fail "an escape in the log"
 curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=feed.jsonl%231" |
     grep -q '"title":"Ferry"' || fail "the feed's item was taken over"
+# Nor do the names reach the text report raw (a forged line, an escape).
+ctl report >"$TMP/report.txt"
+grep -q '^  [0-9-]* [0-9:]*  esc?\[31mred.txt: ' "$TMP/report.txt" ||
+    fail "the escape's name in the report: $(grep red "$TMP/report.txt")"
+grep -q '  two?lines.txt: ' "$TMP/report.txt" ||
+    fail "the newline's name in the report: $(grep lines "$TMP/report.txt")"
+! grep -q $'\033' "$TMP/report.txt" || fail "an escape in the report"
 ok "a name of a feed item's form or with a control character is refused"
 
 # A 404 says why, when the store knows: a rejected file, a feed's items.

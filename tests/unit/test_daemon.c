@@ -158,6 +158,10 @@ test_query(void **state)
 	assert_int_equal(text_query_get("path=%zz", "path", &v), -EINVAL);
 	assert_int_equal(text_query_get("path=a%00b", "path", &v), -EINVAL);
 	assert_null(v);
+	/* Shown: C0 controls, DEL and C1 (an 8-bit CSI) become '?'. */
+	char shown[] = "a\nb\033[2J\x7f\xc2\x9b\xc3\xa9";
+	text_visible(shown, strlen(shown));
+	assert_string_equal(shown, "a?b?[2J???\xc3\xa9");
 }
 
 static void
