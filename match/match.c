@@ -1000,23 +1000,102 @@ in_order(const struct side *small, const struct side *large)
 	return n < ORDER_MIN_SAMPLES ? 1 : (double)len / n;
 }
 
+#define HOW_WORD_GAP 24 /* characters */
+#define HOW_SENTENCE 24 /* covered characters either side of a word gap */
+
 /*
- * The coverage of s without what is not covered at its start and end: a
- * headline dropped, a site's header or footer around an article. A wrapped
- * copy whose original lost its headline has neither text whole otherwise.
+ * The edges of s: what is not covered at its start, [0, *first), and at
+ * its end, [*last, n): a headline dropped or replaced, a site's header or
+ * footer. Covered islands shorter than HOW_SENTENCE in them belong to the
+ * edge: a new headline's words that the text has elsewhere ("Reservoir at
+ * 30-year low" over a story about the reservoir). *lead and *trail: the
+ * live characters of each edge not covered.
+ */
+static void
+edges(const struct side *s, size_t *first, size_t *last, size_t *lead,
+    size_t *trail)
+{
+	size_t n = s->d->nchars, i, run = 0, gap = 0;
+
+	*first = n;
+	*lead = 0;
+	for (i = 0; i < n; i++) {
+		if (s->mask[i])
+			continue;
+		if (!s->cov[i]) {
+			gap++;
+			run = 0;
+			continue;
+		}
+		if (run++ == 0)
+			*first = i;
+		if (run == HOW_SENTENCE)
+			break;
+	}
+	if (i == n) { /* no covered run long enough: all edge */
+		*first = *last = n;
+		*lead = gap;
+		*trail = 0;
+		return;
+	}
+	/* gap counted the uncovered characters before the run. */
+	*lead = gap;
+	*last = 0;
+	*trail = gap = run = 0;
+	for (i = n; i > *first; i--) {
+		if (s->mask[i - 1])
+			continue;
+		if (!s->cov[i - 1]) {
+			gap++;
+			run = 0;
+			continue;
+		}
+		if (run++ == 0)
+			*last = i;
+		if (run == HOW_SENTENCE)
+			break;
+	}
+	*trail = gap;
+}
+
+/*
+ * The coverage of s without its edges: a headline dropped, a site's
+ * header or footer around an article. A wrapped copy whose original lost
+ * its headline has neither text whole otherwise.
  */
 static double
 inner_coverage(const struct side *s)
 {
-	size_t n = s->d->nchars, first = 0, last = n, edges = 0;
+	size_t first, last, lead, trail, live = 0, covered = 0, i;
 
-	for (; first < n && !s->cov[first]; first++)
-		edges += !s->mask[first];
-	for (; last > first && !s->cov[last - 1]; last--)
-		edges += !s->mask[last - 1];
-	if (s->live_chars <= edges)
-		return 0;
-	return (double)s->covered / (double)(s->live_chars - edges);
+	edges(s, &first, &last, &lead, &trail);
+	for (i = first; i < last; i++)
+		if (!s->mask[i]) {
+			live++;
+			covered += s->cov[i] != 0;
+		}
+	return live ? (double)covered / (double)live : 0;
+}
+
+/*
+ * A word changed at the very start or end of the text (its first or last
+ * words, which no gram covers on either side, so no gap between covered
+ * runs shows it): an edge shorter than a word gap on both sides, where an
+ * added header or a dropped headline leaves one on one side only, and a
+ * new headline one longer (its islands in it).
+ */
+static int
+edge_word_edit(const struct side *a, const struct side *b)
+{
+	size_t fa, la, leada, traila, fb, lb, leadb, trailb;
+	size_t na = a->d->nchars, nb = b->d->nchars;
+
+	edges(a, &fa, &la, &leada, &traila);
+	edges(b, &fb, &lb, &leadb, &trailb);
+	return (leada > 0 && leadb > 0 && fa < HOW_WORD_GAP &&
+	           fb < HOW_WORD_GAP) ||
+	       (traila > 0 && trailb > 0 && na - la < HOW_WORD_GAP &&
+	           nb - lb < HOW_WORD_GAP);
 }
 
 /*
@@ -1027,9 +1106,6 @@ inner_coverage(const struct side *s)
  * side only, and a line cut whose words recur elsewhere (a headline)
  * leaves short ones between short covered islands.
  */
-#define HOW_WORD_GAP 24 /* characters */
-#define HOW_SENTENCE 24 /* covered characters either side of a word gap */
-
 static size_t
 inner_word_gaps(const struct side *s)
 {
@@ -1071,7 +1147,7 @@ near_dup_how(
 	 * to the grams), a word changed or mistyped on both sides (neither
 	 * wholly covered inside: the gaps are looked for only then). */
 	if (r->how == MATCH_HOW_BOILERPLATE &&
-	    (r->facts_differ > 0 ||
+	    (r->facts_differ > 0 || edge_word_edit(small, large) ||
 	        (s < 1 && l < 1 && inner_word_gaps(small) > 0 &&
 	            inner_word_gaps(large) > 0)))
 		r->how = MATCH_HOW_REWRITE;
