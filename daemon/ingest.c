@@ -1820,8 +1820,8 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	}
 	if ((uint64_t)sb->st_size > r->cfg.max_file_size) {
 		rc = reject(r, txn, n, rel,
-		    "too large (%" PRIu64 " bytes, "
-		    "limit %" PRIu64 ")",
+		    "too large (%" PRIu64 " bytes; "
+		    "max_file_size is %" PRIu64 ")",
 		    (uint64_t)sb->st_size, r->cfg.max_file_size);
 		goto out;
 	}

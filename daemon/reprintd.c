@@ -300,6 +300,54 @@ note_settings(struct reprintd *r)
 		          "its documents are named as files of that one");
 }
 
+struct too_large {
+	struct reprintd *r;
+	size_t n;
+	int err;
+};
+
+static int
+too_large_cb(const struct store_reject *rj, void *arg)
+{
+	struct too_large *t = arg;
+
+	if (strncmp(rj->reason, "too large", 9) != 0)
+		return 0;
+	if (pending_add(t->r->q, rj->path, now_us()) < 0) {
+		t->err = -ENOMEM;
+		return 1;
+	}
+	t->n++;
+	return 0;
+}
+
+/* max_file_size was raised: the files rejected as too large are read
+ * again (they are not written again, so nothing else would). */
+static void
+reread_too_large(struct reprintd *r)
+{
+	struct too_large t = {r, 0, 0};
+	struct store_txn *txn;
+	int rc;
+
+	if ((rc = store_txn_begin(r->st, 0, &txn)) < 0) {
+		log_warnx("cannot read the rejected files: %s",
+		    store_strerror(rc));
+		return;
+	}
+	rc = store_reject_each(txn, too_large_cb, &t);
+	store_txn_abort(txn);
+	if (rc < 0 || t.err < 0)
+		log_warnx("cannot queue all files rejected as too large: %s",
+		    rc < 0 ? store_strerror(rc) : strerror(-t.err));
+	if (t.n > 0) {
+		log_info("max_file_size raised: %zu files rejected as too "
+		         "large are read again",
+		    t.n);
+		schedule_drain(r);
+	}
+}
+
 static void
 reload(struct main_ctx *m)
 {
@@ -340,11 +388,14 @@ reload(struct main_ctx *m)
 	}
 	if (c.map_size_max != r->cfg.map_size_max)
 		store_set_map_max(r->st, c.map_size_max);
+	uint64_t max_was = r->cfg.max_file_size;
 	config_free(&r->cfg);
 	r->cfg = c;
 	if (m->api != NULL)
 		api_configure(m->api);
 	log_info("configuration reloaded");
+	if (r->cfg.max_file_size > max_was)
+		reread_too_large(r);
 	note_settings(r);
 	if (r->paused) {
 		r->paused = 0;
