@@ -331,8 +331,8 @@ reread_too_large(struct reprintd *r)
 	int rc;
 
 	if ((rc = store_txn_begin(r->st, 0, &txn)) < 0) {
-		log_warnx("cannot read the rejected files: %s",
-		    store_strerror(rc));
+		log_warnx(
+		    "cannot read the rejected files: %s", store_strerror(rc));
 		return;
 	}
 	rc = store_reject_each(txn, too_large_cb, &t);
@@ -628,6 +628,34 @@ start_scan(struct reprintd *r)
 	return watch_scan(r->w);
 }
 
+/* A line every ONCE_PROGRESS_S of a backfill, so that a long one says
+ * how far it is (the first call starts the clock). */
+#define ONCE_PROGRESS_S 10
+
+static void
+once_progress(struct reprintd *r)
+{
+	static int64_t start, last;
+	static unsigned long long done0;
+	int64_t now = clock_mono_us();
+	unsigned long long done = r->ningested + r->nrejected;
+
+	if (start == 0) {
+		start = last = now;
+		done0 = done;
+		return;
+	}
+	if (now - last < ONCE_PROGRESS_S * INT64_C(1000000))
+		return;
+	last = now;
+	log_info("progress: %llu documents stored, %llu files rejected, "
+	         "%zu queued%s; %.0f files/s",
+	    (unsigned long long)r->ningested, (unsigned long long)r->nrejected,
+	    pending_count(r->q),
+	    watch_scanning(r->w) ? " (the walk goes on)" : "",
+	    (double)(done - done0) * 1e6 / (double)(now - start + 1));
+}
+
 /* --once: scan, ingest everything, exit. */
 static int
 run_once(struct main_ctx *m)
@@ -639,10 +667,13 @@ run_once(struct main_ctx *m)
 		return 1;
 	log_info("%zu files to process%s", pending_count(r->q),
 	    watch_scanning(r->w) ? " first (a big tree comes in chunks)" : "");
+	once_progress(r); /* the clock starts */
 	for (;;) {
-		while (pending_count(r->q) > 0)
+		while (pending_count(r->q) > 0) {
 			if (ingest_batch(r) < 0 || ingest_merge(r, 1) < 0)
 				return 1;
+			once_progress(r);
+		}
 		if (!watch_scanning(r->w))
 			break;
 		if (watch_scan_more(r->w) < 0)
