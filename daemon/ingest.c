@@ -577,9 +577,9 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 		p.cont_ab = (float)mr.cont_ab;
 		p.cont_ba = (float)mr.cont_ba;
 		p.found_at = now_us();
-		if ((rc = store_pair_put(txn, &p)) < 0)
-			goto out;
-		/* other.path points into the map: format the line now. */
+		/* other.path points into the map, valid until the next write
+		 * (a page of this txn may move): the line first, then the
+		 * pair (a failed put fails the batch, its lines unsaid). */
 		opath = (char *)other.path;
 		how =
 		    match_how_name(mr.relation, mr.how, mr.cont_ab, mr.cont_ba);
@@ -605,6 +605,8 @@ store_new(struct reprintd *r, struct store_txn *txn, struct notes *n,
 			    mr.jaccard,
 			    mr.cont_ab > mr.cont_ba ? mr.cont_ab : mr.cont_ba,
 			    how);
+		if ((rc = store_pair_put(txn, &p)) < 0)
+			goto out;
 	}
 	if ((rc = unpair_site_lines(txn, n, doc, stale, nstale)) < 0)
 		goto out;
