@@ -53,6 +53,15 @@ int ex_to_utf8(const char *charset, const char *in, size_t len, size_t max,
  */
 int ex_tidy(const char *in, size_t len, size_t max, char **out, size_t *outlen);
 
+/*
+ * A mail header's value for people (eml.c): raw 8-bit bytes read as UTF-8
+ * or Windows-1252, RFC 2047 encoded words decoded, one tidy line;
+ * malloc'd, NULL if empty or on ENOMEM. Adds to *scanned the bytes it
+ * read looking for the parts of encoded words: a measure of its work
+ * that does not depend on the machine, for the tests.
+ */
+char *ex_header_text(const char *v, size_t *scanned);
+
 /* A metadata string: tidied to one line, NULL if empty or on ENOMEM. */
 char *ex_meta_str(const char *s, size_t len);
 

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "extract.h"
+#include "extract_int.h" /* ex_header_text, ex_to_utf8 */
 
 /* ---- Helpers ---------------------------------------------------------- */
 
@@ -1295,6 +1296,45 @@ test_eml_bombs(void **state)
 	free(b.p);
 }
 
+/*
+ * A header value of "=?" after "=?" with no blank and no "?=" after
+ * them: each was scanned on to the end of the value, quadratic per
+ * header (a 590 KB message took 2-3 s). The work is counted: a few looks
+ * per byte, where that scan takes thousands.
+ */
+static void
+test_eml_encoded_words_linear(void **state)
+{
+	struct sb b = {0};
+	size_t scanned = 0;
+	char *t;
+
+	(void)state;
+	sb_repeat(&b, "=?x?b?A", 9000);
+	assert_non_null(t = ex_header_text(b.p, &scanned));
+	assert_true(scanned <= 4 * b.len);
+	assert_string_equal(t, b.p); /* no words: the text as it is */
+	free(t);
+	/* "=?" inside the text of a word that does not decode (too long
+	 * once in UTF-8): no word either, rather than each tried. */
+	b.len = 0;
+	sb_add(&b, "=?x?q?");
+	sb_repeat(&b, "\xe2\x82\xac\xe2\x82\xac=FF=?x?q?", 4000);
+	sb_add(&b, "?=");
+	scanned = 0;
+	assert_non_null(t = ex_header_text(b.p, &scanned));
+	assert_true(scanned <= 4 * b.len);
+	assert_string_equal(t, b.p);
+	free(t);
+	/* Words that decode still do, beside ones that do not. */
+	assert_non_null(t = ex_header_text("=?x?b?A =?utf-8?q?Caf=C3=A9?= "
+	                                   "=?x?b?A x =?iso-8859-1?q?cr=E8me?=",
+	                    &scanned));
+	assert_string_equal(t, "=?x?b?A Caf\xc3\xa9 =?x?b?A x cr\xc3\xa8me");
+	free(t);
+	free(b.p);
+}
+
 /* ---- Plain text ------------------------------------------------------- */
 
 static void
@@ -1811,6 +1851,7 @@ main(void)
 	    cmocka_unit_test(test_eml_multipart),
 	    cmocka_unit_test(test_eml_charset),
 	    cmocka_unit_test(test_eml_bombs),
+	    cmocka_unit_test(test_eml_encoded_words_linear),
 	    cmocka_unit_test(test_txt),
 	    cmocka_unit_test(test_txt_headline),
 	    cmocka_unit_test(test_txt_word_offsets),
