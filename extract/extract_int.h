@@ -38,7 +38,9 @@ int ex_utf8_multibyte(const char *s, size_t len);
  * Convert len bytes in `charset` to UTF-8 (malloc'd, NUL-terminated,
  * invalid input replaced by U+FFFD). charset NULL or unknown to us but
  * harmless ("us-ascii", "utf-8") -> UTF-8 if it is valid, else
- * Windows-1252. Latin-1 labels are read as Windows-1252 (as browsers do).
+ * Windows-1252. Latin-1 labels are read as Windows-1252 (as browsers do),
+ * unless the bytes are UTF-8 with a multi-byte sequence
+ * (ex_utf8_multibyte): then they are UTF-8, as in a page.
  * EXTRACT_ECHARSET when iconv does not know the name; EXTRACT_ETOOBIG when
  * the result would exceed max.
  */
