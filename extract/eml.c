@@ -276,18 +276,35 @@ qp_decode(const char *in, size_t len, char *out, int header)
 	return o;
 }
 
+/*
+ * Where encoded words are known to fail: one whose encoded text starts
+ * in [from, to] fails as the one tried there did. Its text had no "?="
+ * before the blank or the end of the value at `to`, so neither has
+ * theirs; or it ended in a "?=" at `to` that did not decode, and a word
+ * begun inside that text (an "=?" in it) is no word either. Without this
+ * every "=?" of a value would scan on to the same blank: quadratic.
+ */
+struct ew_fail {
+	const char *from, *to;
+};
+
 /* One encoded word at s ("=?cs?B?...?="): decoded UTF-8 appended to b and
- * its length in *used, or -1 when it is not one. */
+ * its length in *used, or -1 when it is not one. *scanned counts the
+ * bytes read looking for its parts. */
 static int
-encoded_word(const char *s, size_t len, struct xbuf *b, size_t *used)
+encoded_word(const char *s, size_t len, struct xbuf *b, size_t *used,
+    struct ew_fail *f, size_t *scanned)
 {
 	char cs[48], *raw, *u = NULL, *star;
 	const char *p = s + 2, *q, *t, *e;
 	size_t n, rl, ul;
 	int enc, rc;
 
-	if ((q = memchr(p, '?', len - 2)) == NULL ||
-	    (size_t)(q - p) >= sizeof(cs) || q == p)
+	/* A charset name longer than cs is none: look no further. */
+	n = len - 2 < sizeof(cs) ? len - 2 : sizeof(cs);
+	q = memchr(p, '?', n);
+	*scanned += q != NULL ? (size_t)(q - p) + 1 : n;
+	if (q == NULL || q == p)
 		return -1;
 	memcpy(cs, p, (size_t)(q - p));
 	cs[q - p] = '\0';
@@ -299,10 +316,15 @@ encoded_word(const char *s, size_t len, struct xbuf *b, size_t *used)
 	if (enc != 'b' && enc != 'q')
 		return -1;
 	t = q + 3;
+	if (t >= f->from && t <= f->to)
+		return -1;
 	for (e = t; e + 1 < s + len && !(e[0] == '?' && e[1] == '='); e++)
 		if (*e == ' ' || *e == '\t' || *e == '\r' || *e == '\n')
-			return -1;
-	if (e + 1 >= s + len)
+			break;
+	*scanned += (size_t)(e - t) + 1;
+	f->from = t;
+	f->to = e;
+	if (e + 1 >= s + len || e[0] != '?')
 		return -1;
 	n = (size_t)(e - t);
 	if ((raw = malloc(n + 1)) == NULL)
@@ -322,22 +344,23 @@ encoded_word(const char *s, size_t len, struct xbuf *b, size_t *used)
 	return 0;
 }
 
-/* A header value for people: raw 8-bit bytes read as UTF-8 or
- * Windows-1252, encoded words decoded, one tidy line. NULL if empty. */
-static char *
-header_text(const char *v)
+char *
+ex_header_text(const char *v, size_t *scanned)
 {
 	struct xbuf b = {.max = 64 * 1024};
+	struct ew_fail f;
 	char *u = NULL, *r;
 	size_t ul, i = 0, used, ws = 0, wsn = 0;
 	int last_ew = 0;
 
 	if (v == NULL || ex_to_utf8(NULL, v, strlen(v), 64 * 1024, &u, &ul) < 0)
 		return NULL;
+	f.from = u + 1; /* none yet */
+	f.to = u;
 	while (i < ul) {
 		struct xbuf w = {.max = 64 * 1024};
 		if (u[i] == '=' && i + 1 < ul && u[i + 1] == '?' &&
-		    encoded_word(u + i, ul - i, &w, &used) == 0) {
+		    encoded_word(u + i, ul - i, &w, &used, &f, scanned) == 0) {
 			/* Blanks between two encoded words vanish. */
 			if (wsn > 0 && !last_ew)
 				(void)xbuf_put(&b, u + ws, wsn);
@@ -369,6 +392,13 @@ header_text(const char *v)
 	r = ex_meta_str(u, ul);
 	free(u);
 	return r;
+}
+
+static char *
+header_text(const char *v)
+{
+	size_t scanned = 0;
+	return ex_header_text(v, &scanned);
 }
 
 static int walk(struct walk *w, const char *s, size_t len, unsigned depth);

@@ -319,18 +319,23 @@ ex_to_utf8(const char *charset, const char *in, size_t len, size_t max,
 {
 	char buf[48] = "";
 	const char *name;
-	int bad;
+	int bad, utf8;
 
 	name = charset_name(charset, buf, sizeof(buf), &bad);
 	if (bad)
 		return EXTRACT_ECHARSET;
-	if (name == NULL) {
+	/* UTF-8 under a Latin-1 label (a mailer's default, an old
+	 * template's) is UTF-8, as for a page (ex_html): Latin-1 text
+	 * practically never reads as multi-byte UTF-8. */
+	utf8 = name != NULL && !strcmp(name, "WINDOWS-1252") &&
+	       ex_utf8_multibyte(in, len);
+	if (name == NULL || utf8) {
 		if (len >= 3 && !memcmp(in, "\xef\xbb\xbf", 3)) {
 			in += 3;
 			len -= 3;
 		}
 		/* Declared UTF-8 stays UTF-8, stray bytes and all. */
-		if (ex_utf8_valid(in, len) || !strcmp(buf, "utf-8") ||
+		if (utf8 || ex_utf8_valid(in, len) || !strcmp(buf, "utf-8") ||
 		    !strcmp(buf, "utf8"))
 			return utf8_repair(in, len, max, out, outlen);
 		name = "WINDOWS-1252";

@@ -38,7 +38,9 @@ int ex_utf8_multibyte(const char *s, size_t len);
  * Convert len bytes in `charset` to UTF-8 (malloc'd, NUL-terminated,
  * invalid input replaced by U+FFFD). charset NULL or unknown to us but
  * harmless ("us-ascii", "utf-8") -> UTF-8 if it is valid, else
- * Windows-1252. Latin-1 labels are read as Windows-1252 (as browsers do).
+ * Windows-1252. Latin-1 labels are read as Windows-1252 (as browsers do),
+ * unless the bytes are UTF-8 with a multi-byte sequence
+ * (ex_utf8_multibyte): then they are UTF-8, as in a page.
  * EXTRACT_ECHARSET when iconv does not know the name; EXTRACT_ETOOBIG when
  * the result would exceed max.
  */
@@ -52,6 +54,15 @@ int ex_to_utf8(const char *charset, const char *in, size_t len, size_t max,
  * malloc'd; EXTRACT_ETOOBIG over max; EXTRACT_EEMPTY if nothing is left.
  */
 int ex_tidy(const char *in, size_t len, size_t max, char **out, size_t *outlen);
+
+/*
+ * A mail header's value for people (eml.c): raw 8-bit bytes read as UTF-8
+ * or Windows-1252, RFC 2047 encoded words decoded, one tidy line;
+ * malloc'd, NULL if empty or on ENOMEM. Adds to *scanned the bytes it
+ * read looking for the parts of encoded words: a measure of its work
+ * that does not depend on the machine, for the tests.
+ */
+char *ex_header_text(const char *v, size_t *scanned);
 
 /* A metadata string: tidied to one line, NULL if empty or on ENOMEM. */
 char *ex_meta_str(const char *s, size_t len);

@@ -78,11 +78,12 @@ gram_pos_cmp(const void *x, const void *y)
 
 /* First position of gram h in B, or -1. */
 static long
-find_gram(const struct gram_pos *idx, size_t n, uint64_t h)
+find_gram(const struct gram_pos *idx, size_t n, uint64_t h, size_t *probes)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		++*probes;
 		if (idx[mid].h < h)
 			lo = mid + 1;
 		else
@@ -91,25 +92,66 @@ find_gram(const struct gram_pos *idx, size_t n, uint64_t h)
 	return lo < n && idx[lo].h == h ? (long)idx[lo].pos : -1;
 }
 
-/* The position of gram h in B nearest to `want`, or -1. */
+/*
+ * The position of gram h in B nearest to `want` (the lower one of two as
+ * near), or -1. The occurrences of h are a run of idx sorted by position:
+ * binary searches for the run and for `want` within it, so a gram that
+ * repeats all through B (a text of one word over and over) costs log n,
+ * not one look per occurrence.
+ */
 static long
-find_gram_near(const struct gram_pos *idx, size_t n, uint64_t h, long want)
+find_gram_near(
+    const struct gram_pos *idx, size_t n, uint64_t h, long want, size_t *probes)
 {
-	size_t lo = 0, hi = n;
-	long best = -1;
+	size_t lo = 0, hi = n, first;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		++*probes;
 		if (idx[mid].h < h)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (; lo < n && idx[lo].h == h; lo++) {
-		long p = (long)idx[lo].pos;
-		if (best < 0 || labs(p - want) < labs(best - want))
-			best = p;
+	if (lo == n || idx[lo].h != h)
+		return -1;
+	/* The first occurrence at or after want, or the run's end. */
+	first = lo;
+	hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		++*probes;
+		if (idx[mid].h == h && (long)idx[mid].pos < want)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return best;
+	if (lo == n || idx[lo].h != h)
+		return (long)idx[lo - 1].pos;
+	if (lo == first)
+		return (long)idx[lo].pos;
+	long after = (long)idx[lo].pos, before = (long)idx[lo - 1].pos;
+	return want - before <= after - want ? before : after;
+}
+
+/*
+ * The position of gram h in B nearest to `want` if it is within `gap` of
+ * it (the lower one of two as near), else -1: what find_gram_near() says
+ * about a gram that is to continue a passage, read off B's grams in place.
+ */
+static long
+gram_near_in(
+    const struct etext *e, uint64_t h, long want, long gap, size_t *probes)
+{
+	long n = (long)e->ngrams;
+	for (long d = 0; d <= gap; d++) {
+		++*probes;
+		if (want - d >= 0 && want - d < n && e->grams[want - d] == h)
+			return want - d;
+		if (d > 0 && want + d >= 0 && want + d < n &&
+		    e->grams[want + d] == h)
+			return want + d;
+	}
+	return -1;
 }
 
 static int
@@ -178,6 +220,23 @@ match_explain(const char *a, size_t alen, const char *b, size_t blen,
     const uint64_t *common, size_t ncommon, struct match_passage **out,
     size_t *n)
 {
+	size_t probes = 0;
+	return match_explain_probes(
+	    a, alen, b, blen, common, ncommon, out, n, &probes);
+}
+
+/*
+ * The work is counted in *probes: one for each step of a search of B's
+ * index and each gram of B read in place. Every gram of A costs a
+ * bounded number of them: at most a binary search (log of B's grams) to
+ * start a passage, the few grams within EXPLAIN_MERGE_GAP of where it
+ * goes on in B to follow one, and two binary searches per passage found.
+ */
+int
+match_explain_probes(const char *a, size_t alen, const char *b, size_t blen,
+    const uint64_t *common, size_t ncommon, struct match_passage **out,
+    size_t *n, size_t *probes)
+{
 	struct etext ea, eb;
 	struct gram_pos *idx = NULL;
 	unsigned char *mask = NULL;
@@ -205,25 +264,23 @@ match_explain(const char *a, size_t alen, const char *b, size_t blen,
 	size_t i = 0;
 	while (ea.nchars >= GRAM_K && i < ea.ngrams) {
 		long bpos;
-		if (mask[i] ||
-		    (bpos = find_gram(idx, eb.ngrams, ea.grams[i])) < 0) {
+		if (mask[i] || (bpos = find_gram(
+		                    idx, eb.ngrams, ea.grams[i], probes)) < 0) {
 			i++;
 			continue;
 		}
 		size_t start = i, end = i, hits = 0, gap = 0;
 		long bstart = bpos, bend = bpos;
 		/* Follow the run through B: where a gram occurs more than
-		 * once, take the occurrence that continues the passage. */
+		 * once, take the occurrence that continues the passage. A
+		 * gram found elsewhere in B does not continue it, so only
+		 * B's grams around `want` are looked at (the first, at
+		 * bpos, is where `want` starts). */
 		for (; i < ea.ngrams; i++) {
 			long want = bend + (long)(i - end);
 			long p = mask[i] ? -1
-			                 : find_gram_near(idx, eb.ngrams,
-			                       ea.grams[i], want);
-			/* A gram found elsewhere in B does not continue
-			 * this passage. */
-			if (p >= 0 && hits > 0 &&
-			    labs(p - want) > EXPLAIN_MERGE_GAP)
-				p = -1;
+			                 : gram_near_in(&eb, ea.grams[i], want,
+			                       EXPLAIN_MERGE_GAP, probes);
 			if (p < 0) {
 				if (++gap > EXPLAIN_MERGE_GAP)
 					break;
@@ -246,7 +303,7 @@ match_explain(const char *a, size_t alen, const char *b, size_t blen,
 		/* B's passage starts where A's first whole word is found. */
 		if (afrom < ea.ngrams &&
 		    (bpos = find_gram_near(idx, eb.ngrams, ea.grams[afrom],
-		         bend - (long)(end - afrom))) >= 0 &&
+		         bend - (long)(end - afrom), probes)) >= 0 &&
 		    bpos <= bend)
 			bstart = bpos;
 		if (!source_range(&eb, (uint32_t)bstart,

@@ -81,4 +81,13 @@ int match_has_key(const uint64_t *set, size_t n, uint64_t k);
 size_t match_mask_boilerplate(const struct match_doc *d, const uint64_t *common,
     size_t ncommon, unsigned char *mask);
 
+/*
+ * match_explain() that adds to *probes the grams of the other text it
+ * looked at (index search steps and grams read in place): a measure of
+ * its work that does not depend on the machine, for the tests.
+ */
+int match_explain_probes(const char *a, size_t alen, const char *b, size_t blen,
+    const uint64_t *common, size_t ncommon, struct match_passage **out,
+    size_t *n, size_t *probes);
+
 #endif

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "extract.h"
+#include "extract_int.h" /* ex_header_text, ex_to_utf8 */
 
 /* ---- Helpers ---------------------------------------------------------- */
 
@@ -1244,6 +1245,74 @@ test_eml_charset(void **state)
 	assert_int_equal(runs("m.eml", m, &d), EXTRACT_ECHARSET);
 }
 
+/* A part declared Latin-1 or Windows-1252 whose bytes are UTF-8 with
+ * multi-byte sequences is UTF-8, as a page is (test_html_charset); a part
+ * in Latin-1, invalid as UTF-8, is still read as Windows-1252. */
+static void
+test_eml_utf8_under_latin1_label(void **state)
+{
+	static const struct {
+		const char *cs, *cte, *body, *text;
+	} c[] = {
+	    {"iso-8859-1", "8bit",
+	        "Die Stra\xc3\x9f"
+	        "e am Fl\xc3\xbc"
+	        "ssufer \xe2\x80\x93 gesperrt.",
+	        "Die Stra\xc3\x9f"
+	        "e am Fl\xc3\xbc"
+	        "ssufer \xe2\x80\x93 gesperrt."},
+	    {"\"Windows-1252\"", "quoted-printable",
+	        "Cr=C3=A8me br=C3=BBl=C3=A9e for =E2=82=AC3",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e for \xe2\x82\xac"
+	        "3"},
+	    /* with a byte order mark */
+	    {"latin1", "8bit", "\xef\xbb\xbfNa\xc3\xafve Zo\xc3\xab",
+	        "Na\xc3\xafve Zo\xc3\xab"},
+	    /* honest Latin-1 and Windows-1252: as before */
+	    {"iso-8859-1", "8bit",
+	        "Cr\xe8me br\xfbl\xe9"
+	        "e",
+	        "Cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+	        "e"},
+	    /* one UTF-8 look-alike pair among Latin-1: Latin-1 */
+	    {"windows-1252", "8bit",
+	        "\xc3\xa9t\xe9 \x93"
+	        "chaud\x94",
+	        "\xc3\x83\xc2\xa9t\xc3\xa9 \xe2\x80\x9c"
+	        "chaud\xe2\x80\x9d"},
+	};
+	struct extract_doc d;
+	struct sb b = {0};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		b.len = 0;
+		sb_add(&b,
+		    "From: a@b.example\nSubject: s\n"
+		    "Content-Type: text/plain; charset=%s\n"
+		    "Content-Transfer-Encoding: %s\n\n%s\n",
+		    c[i].cs, c[i].cte, c[i].body);
+		assert_int_equal(run("m.eml", b.p, b.len, NULL, &d), 0);
+		assert_string_equal(d.text, c[i].text);
+		extract_doc_free(&d);
+	}
+	/* An HTML part, base64, and an encoded word, both so labelled */
+	const char *html = "<html><body><p>Caf\xc3\xa9 owners met the "
+	                   "mayor.</p></body></html>";
+	b.len = 0;
+	sb_add(&b, "From: x@y.example\r\n"
+	           "Subject: =?iso-8859-1?q?Caf=C3=A9_owners?=\r\n"
+	           "Content-Type: text/html; charset=iso-8859-1\r\n"
+	           "Content-Transfer-Encoding: base64\r\n\r\n");
+	sb_base64(&b, html, strlen(html));
+	assert_int_equal(run("h.eml", b.p, b.len, NULL, &d), 0);
+	assert_string_equal(d.text, "Caf\xc3\xa9 owners met the mayor.");
+	assert_string_equal(d.title, "Caf\xc3\xa9 owners");
+	extract_doc_free(&d);
+	free(b.p);
+}
+
 static void
 test_eml_bombs(void **state)
 {
@@ -1292,6 +1361,45 @@ test_eml_bombs(void **state)
 	                     "Content-Type: multipart/mixed\n\nx\n",
 	                     &d),
 	    EXTRACT_EMALFORMED);
+	free(b.p);
+}
+
+/*
+ * A header value of "=?" after "=?" with no blank and no "?=" after
+ * them: each was scanned on to the end of the value, quadratic per
+ * header (a 590 KB message took 2-3 s). The work is counted: a few looks
+ * per byte, where that scan takes thousands.
+ */
+static void
+test_eml_encoded_words_linear(void **state)
+{
+	struct sb b = {0};
+	size_t scanned = 0;
+	char *t;
+
+	(void)state;
+	sb_repeat(&b, "=?x?b?A", 9000);
+	assert_non_null(t = ex_header_text(b.p, &scanned));
+	assert_true(scanned <= 4 * b.len);
+	assert_string_equal(t, b.p); /* no words: the text as it is */
+	free(t);
+	/* "=?" inside the text of a word that does not decode (too long
+	 * once in UTF-8): no word either, rather than each tried. */
+	b.len = 0;
+	sb_add(&b, "=?x?q?");
+	sb_repeat(&b, "\xe2\x82\xac\xe2\x82\xac=FF=?x?q?", 4000);
+	sb_add(&b, "?=");
+	scanned = 0;
+	assert_non_null(t = ex_header_text(b.p, &scanned));
+	assert_true(scanned <= 4 * b.len);
+	assert_string_equal(t, b.p);
+	free(t);
+	/* Words that decode still do, beside ones that do not. */
+	assert_non_null(t = ex_header_text("=?x?b?A =?utf-8?q?Caf=C3=A9?= "
+	                                   "=?x?b?A x =?iso-8859-1?q?cr=E8me?=",
+	                    &scanned));
+	assert_string_equal(t, "=?x?b?A Caf\xc3\xa9 =?x?b?A x cr\xc3\xa8me");
+	free(t);
 	free(b.p);
 }
 
@@ -1810,7 +1918,9 @@ main(void)
 	    cmocka_unit_test(test_eml_plain),
 	    cmocka_unit_test(test_eml_multipart),
 	    cmocka_unit_test(test_eml_charset),
+	    cmocka_unit_test(test_eml_utf8_under_latin1_label),
 	    cmocka_unit_test(test_eml_bombs),
+	    cmocka_unit_test(test_eml_encoded_words_linear),
 	    cmocka_unit_test(test_txt),
 	    cmocka_unit_test(test_txt_headline),
 	    cmocka_unit_test(test_txt_word_offsets),

@@ -895,6 +895,72 @@ test_explain_finds_passages(void **state)
 	free(b);
 }
 
+/* `s` written `times` times, malloc'd. */
+static char *
+repeat(const char *s, size_t times)
+{
+	size_t n = strlen(s);
+	char *r = malloc(n * times + 1);
+	assert_non_null(r);
+	for (size_t i = 0; i < times; i++)
+		memcpy(r + i * n, s, n);
+	r[n * times] = '\0';
+	return r;
+}
+
+/*
+ * Explain on text that repeats itself: every gram of A occurs thousands
+ * of times in B. Looking at each occurrence for the one that continues a
+ * passage made it quadratic (two 200 KB files of one word: 12 s on the
+ * daemon's event loop; 8 MB: hours). Its work, counted, stays within a
+ * few binary searches of B per byte of A, where looking at each
+ * occurrence takes thousands of looks.
+ */
+static void
+test_explain_repetitive_text_is_not_quadratic(void **state)
+{
+	(void)state;
+	struct match_passage *ps;
+	size_t n, probes = 0;
+	/* One word over and over: all of A is one passage of B. */
+	char *a = repeat("spam ", 20000), *b = repeat("spam ", 20000);
+	size_t alen = strlen(a), search = 1;
+	while ((size_t)1 << search < strlen(b))
+		search++; /* steps of a binary search of B */
+	assert_int_equal(match_explain_probes(
+	                     a, alen, b, strlen(b), NULL, 0, &ps, &n, &probes),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ps[0].a_off, 0);
+	assert_int_equal(ps[0].a_len, alen - 1);
+	assert_int_equal(ps[0].b_off, 0);
+	assert_int_equal(ps[0].b_len, alen - 1);
+	assert_true(probes <= 8 * search * alen);
+	free(ps);
+	free(a);
+	/* Broken every five words by one B lacks: a passage each, every
+	 * one found all over B. */
+	a = repeat("spam spam spam spam spam xq ", 2000);
+	alen = strlen(a);
+	probes = 0;
+	assert_int_equal(match_explain_probes(
+	                     a, alen, b, strlen(b), NULL, 0, &ps, &n, &probes),
+	    0);
+	assert_int_equal(n, 2000);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(
+		    ps[i].a_len, strlen("spam spam spam spam spam"));
+		assert_memory_equal(
+		    a + ps[i].a_off, "spam spam spam spam spam", ps[i].a_len);
+		assert_memory_equal(
+		    b + ps[i].b_off, "spam spam spam spam spam", ps[i].b_len);
+	}
+	assert_true(probes <= 8 * search * alen);
+	free(ps);
+	free(a);
+	free(b);
+}
+
 static void
 test_garbage_and_empty_inputs(void **state)
 {
@@ -936,6 +1002,7 @@ main(void)
 	    cmocka_unit_test(test_common_text_is_masked_whole),
 	    cmocka_unit_test(test_sketch_round_trip),
 	    cmocka_unit_test(test_explain_finds_passages),
+	    cmocka_unit_test(test_explain_repetitive_text_is_not_quadratic),
 	    cmocka_unit_test(test_garbage_and_empty_inputs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
