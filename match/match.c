@@ -1009,16 +1009,15 @@ in_order(const struct side *small, const struct side *large)
  * footer. Covered islands shorter than HOW_SENTENCE in them belong to the
  * edge: a new headline's words that the text has elsewhere ("Reservoir at
  * 30-year low" over a story about the reservoir). *lead and *trail: the
- * live characters of each edge not covered.
+ * live characters of each edge not covered; *islands: those covered.
  */
 static void
 edges(const struct side *s, size_t *first, size_t *last, size_t *lead,
-    size_t *trail)
+    size_t *trail, size_t *islands)
 {
-	size_t n = s->d->nchars, i, run = 0, gap = 0;
+	size_t n = s->d->nchars, i, run = 0, gap = 0, seen = 0;
 
 	*first = n;
-	*lead = 0;
 	for (i = 0; i < n; i++) {
 		if (s->mask[i])
 			continue;
@@ -1027,6 +1026,7 @@ edges(const struct side *s, size_t *first, size_t *last, size_t *lead,
 			run = 0;
 			continue;
 		}
+		seen++;
 		if (run++ == 0)
 			*first = i;
 		if (run == HOW_SENTENCE)
@@ -1036,12 +1036,14 @@ edges(const struct side *s, size_t *first, size_t *last, size_t *lead,
 		*first = *last = n;
 		*lead = gap;
 		*trail = 0;
+		*islands = seen;
 		return;
 	}
-	/* gap counted the uncovered characters before the run. */
+	/* gap and seen counted what came before the run. */
 	*lead = gap;
+	*islands = seen - run;
 	*last = 0;
-	*trail = gap = run = 0;
+	gap = run = seen = 0;
 	for (i = n; i > *first; i--) {
 		if (s->mask[i - 1])
 			continue;
@@ -1050,31 +1052,31 @@ edges(const struct side *s, size_t *first, size_t *last, size_t *lead,
 			run = 0;
 			continue;
 		}
+		seen++;
 		if (run++ == 0)
 			*last = i;
 		if (run == HOW_SENTENCE)
 			break;
 	}
 	*trail = gap;
+	*islands += seen - run;
 }
 
 /*
  * The coverage of s without its edges: a headline dropped, a site's
  * header or footer around an article. A wrapped copy whose original lost
- * its headline has neither text whole otherwise.
+ * its headline has neither text whole otherwise. From the side's counts,
+ * the edges taken out (not a scan of the whole text: every near
+ * duplicate asks).
  */
 static double
 inner_coverage(const struct side *s)
 {
-	size_t first, last, lead, trail, live = 0, covered = 0, i;
+	size_t first, last, lead, trail, islands, live;
 
-	edges(s, &first, &last, &lead, &trail);
-	for (i = first; i < last; i++)
-		if (!s->mask[i]) {
-			live++;
-			covered += s->cov[i] != 0;
-		}
-	return live ? (double)covered / (double)live : 0;
+	edges(s, &first, &last, &lead, &trail, &islands);
+	live = s->live_chars - lead - trail - islands;
+	return live ? (double)(s->covered - islands) / (double)live : 0;
 }
 
 /*
@@ -1087,11 +1089,11 @@ inner_coverage(const struct side *s)
 static int
 edge_word_edit(const struct side *a, const struct side *b)
 {
-	size_t fa, la, leada, traila, fb, lb, leadb, trailb;
+	size_t fa, la, leada, traila, fb, lb, leadb, trailb, isl;
 	size_t na = a->d->nchars, nb = b->d->nchars;
 
-	edges(a, &fa, &la, &leada, &traila);
-	edges(b, &fb, &lb, &leadb, &trailb);
+	edges(a, &fa, &la, &leada, &traila, &isl);
+	edges(b, &fb, &lb, &leadb, &trailb, &isl);
 	return (leada > 0 && leadb > 0 && fa < HOW_WORD_GAP &&
 	           fb < HOW_WORD_GAP) ||
 	       (traila > 0 && trailb > 0 && na - la < HOW_WORD_GAP &&
