@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -38,15 +39,44 @@
 #define CLUSTER_MAX 10000        /* members reported */
 #define CLUSTER_EDGES_MAX 200000 /* edges kept for choosing the original */
 
+/* Warnings about refused or expired connections: one per this long. */
+#define CONN_WARN_EVERY_US (60 * INT64_C(1000000))
+
+/*
+ * One client connection, from accept to close. Its request deadline
+ * (http_request_timeout) runs from the first byte of a request until the
+ * request is whole; http_timeout, evhttp's, only bounds idleness.
+ */
+struct conn {
+	struct api *a;
+	struct evhttp_connection *evcon;
+	struct event *deadline;
+	struct evbuffer_cb_entry *incb; /* on the input: bytes arrived */
+	int busy; /* from the whole request to the reply's end */
+	struct conn *prev, *next;
+};
+
+/* Warnings of one kind, at most one per CONN_WARN_EVERY_US. */
+struct warn_rate {
+	int64_t last_us; /* 0: never */
+	uint64_t missed; /* events since the last warning */
+};
+
 struct api {
 	struct reprintd *r;
 	struct evhttp *http;
 	struct evconnlistener *lst;
 	struct cleanup *cleanup; /* retention runs (POST /v1/cleanup) */
-	/* Connections that have sent a request, for reprintd_clients: a
-	 * set of pointers (open addressing, NULL empty, size conncap). */
-	struct evhttp_connection **conns;
-	size_t nconn, conncap;
+	/* Open connections (reprintd_clients), at most max_connections. */
+	struct conn *conns;
+	size_t nconn;
+	/* Accepted, not yet counted: evhttp makes the connection after our
+	 * bufferevent (conn_bev), so they are looked at right after the
+	 * accept, in fresh_ev. Each holds a reference on its bufferevent. */
+	struct bufferevent **fresh;
+	size_t nfresh, freshcap;
+	struct event *fresh_ev;
+	struct warn_rate refused, expired;
 };
 
 /* ---- JSON helpers ------------------------------------------------------- */
@@ -1809,73 +1839,202 @@ h_cleanup(struct api *a, struct evhttp_request *req, int post)
 /* ---- Connections
  * -------------------------------------------------------------- */
 
-static size_t
-conn_slot(const struct api *a, const struct evhttp_connection *c)
+/* A warning about conn events at most once a minute: 1 if this one is
+ * to be logged, with *missed those that were not since the last. */
+static int
+warn_due(struct warn_rate *w, uint64_t *missed)
 {
-	size_t i = (size_t)(((uintptr_t)c >> 4) * 0x9e3779b97f4a7c15ull) &
-	           (a->conncap - 1);
+	int64_t now = clock_mono_us();
 
-	while (a->conns[i] != NULL && a->conns[i] != c)
-		i = (i + 1) & (a->conncap - 1);
-	return i;
+	if (w->last_us != 0 && now - w->last_us < CONN_WARN_EVERY_US) {
+		w->missed++;
+		return 0;
+	}
+	w->last_us = now;
+	*missed = w->missed;
+	w->missed = 0;
+	return 1;
+}
+
+static void
+conn_deadline_arm(struct conn *c)
+{
+	struct timeval tv = {(time_t)c->a->r->cfg.http_request_timeout, 0};
+
+	if (!c->busy && !evtimer_pending(c->deadline, NULL))
+		evtimer_add(c->deadline, &tv);
+}
+
+/* Bytes arrived: a request has begun, if none was under way. */
+static void
+conn_input_cb(
+    struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	if (info->n_added > 0)
+		conn_deadline_arm(arg);
+}
+
+/* The request was not whole in time: the client trickles, or stopped. */
+static void
+conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	uint64_t missed;
+
+	(void)fd;
+	(void)what;
+	if (c->busy)
+		return;
+	if (warn_due(&c->a->expired, &missed))
+		log_warnx(
+		    "a client did not send its whole request within "
+		    "%u s (http_request_timeout); closing it (and %" PRIu64
+		    " more since the last warning)",
+		    c->a->r->cfg.http_request_timeout, missed);
+	evhttp_connection_free(c->evcon); /* conn_closed frees c */
 }
 
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
-	struct api *a = arg;
-	size_t i, j, k;
+	struct conn *c = arg;
+	struct api *a = c->a;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
 
-	if (a->conncap == 0 || a->conns[i = conn_slot(a, evcon)] != evcon)
-		return;
-	/* Delete from a linear-probing table: shift the run after it. */
-	a->conns[i] = NULL;
-	for (j = (i + 1) & (a->conncap - 1); a->conns[j] != NULL;
-	     j = (j + 1) & (a->conncap - 1)) {
-		k = (size_t)(((uintptr_t)a->conns[j] >> 4) *
-		             0x9e3779b97f4a7c15ull) &
-		    (a->conncap - 1);
-		if ((j > i && (k <= i || k > j)) ||
-		    (j < i && k <= i && k > j)) {
-			a->conns[i] = a->conns[j];
-			a->conns[j] = NULL;
-			i = j;
-		}
-	}
+	if (bev != NULL && c->incb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->incb);
+	event_free(c->deadline);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		a->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	a->nconn--;
 	metrics_client_close();
+	free(c);
 }
 
-/* Count a connection once, at its first request; forget it at close. */
+/* A new connection: counted, or closed at once over max_connections. */
 static void
-conn_seen(struct api *a, struct evhttp_request *req)
+conn_accepted(struct api *a, struct evhttp_connection *evcon)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct evhttp_connection **old = a->conns;
-	size_t i, oldcap = a->conncap;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	struct conn *c = NULL;
+	uint64_t missed;
 
-	if (evcon == NULL)
+	if (a->nconn >= a->r->cfg.max_connections) {
+		if (warn_due(&a->refused, &missed))
+			log_warnx(
+			    "%zu client connections open "
+			    "(max_connections); closing new ones (%" PRIu64
+			    " more since the last warning)",
+			    a->nconn, missed);
+		evhttp_connection_free(evcon);
 		return;
-	if ((a->nconn + 1) * 2 > a->conncap) {
-		a->conncap = oldcap ? oldcap * 2 : 64;
-		if ((a->conns = calloc(a->conncap, sizeof(*a->conns))) ==
-		    NULL) {
-			a->conns = old;
-			a->conncap = oldcap;
-			return;
-		}
-		for (i = 0; i < oldcap; i++)
-			if (old[i] != NULL)
-				a->conns[conn_slot(a, old[i])] = old[i];
-		free(old);
 	}
-	i = conn_slot(a, evcon);
-	if (a->conns[i] == evcon)
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->deadline = evtimer_new(a->r->base, conn_deadline_cb, c)) ==
+	        NULL ||
+	    (c->incb = evbuffer_add_cb(
+	         bufferevent_get_input(bev), conn_input_cb, c)) == NULL) {
+		log_warnx("out of memory for a client connection; closing it");
+		if (c != NULL && c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
+		evhttp_connection_free(evcon);
 		return;
-	a->conns[i] = evcon;
+	}
+	c->a = a;
+	c->evcon = evcon;
+	c->next = a->conns;
+	if (a->conns != NULL)
+		a->conns->prev = c;
+	a->conns = c;
 	a->nconn++;
 	metrics_client_open();
-	evhttp_connection_set_closecb(evcon, conn_closed, a);
+	evhttp_connection_set_closecb(evcon, conn_closed, c);
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		conn_deadline_arm(c);
+}
+
+/*
+ * evhttp's bufferevent for a connection it is accepting (evhttp_set_bevcb):
+ * libevent 2.1 has no hook with the connection itself, nor a cap on
+ * connections, so the bufferevent is kept (a reference) and looked at in
+ * fresh_cb, which runs right after this accept, before anything is read.
+ * By then evhttp has made the connection and passes it to the
+ * bufferevent's callbacks as their argument; if it is gone already, the
+ * callbacks are cleared.
+ */
+static struct bufferevent *
+conn_bev(struct event_base *base, void *arg)
+{
+	struct api *a = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+	struct bufferevent **nf;
+	size_t cap;
+
+	if (bev == NULL)
+		return NULL;
+	if (a->nfresh == a->freshcap) {
+		cap = a->freshcap ? a->freshcap * 2 : 16;
+		if ((nf = realloc(a->fresh, cap * sizeof(*nf))) == NULL) {
+			bufferevent_free(bev);
+			return NULL; /* evhttp makes one: uncounted */
+		}
+		a->fresh = nf;
+		a->freshcap = cap;
+	}
+	bufferevent_incref(bev);
+	a->fresh[a->nfresh++] = bev;
+	event_active(a->fresh_ev, EV_TIMEOUT, 0);
+	return bev;
+}
+
+static void
+fresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+	void *evcon;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < a->nfresh; i++) {
+		evcon = NULL;
+		bufferevent_getcb(a->fresh[i], NULL, NULL, NULL, &evcon);
+		if (evcon != NULL)
+			conn_accepted(a, evcon);
+		bufferevent_decref(a->fresh[i]);
+	}
+	a->nfresh = 0;
+}
+
+static struct conn *
+conn_of(struct api *a, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct conn *c;
+
+	for (c = a->conns; c != NULL && c->evcon != evcon; c = c->next)
+		;
+	return c;
+}
+
+/* The reply has been sent: the next request's deadline starts with its
+ * first byte, perhaps already here. */
+static void
+conn_done(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+
+	(void)req;
+	c->busy = 0;
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		conn_deadline_arm(c);
 }
 
 /* ---- Routing ----------------------------------------------------------------
@@ -1940,10 +2099,15 @@ api_request(struct evhttp_request *req, void *arg)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	struct store_txn *txn = NULL;
+	struct conn *c;
 	int64_t t0 = clock_mono_us();
 	int post = 0, rc;
 
-	conn_seen(a, req);
+	if ((c = conn_of(a, req)) != NULL) {
+		c->busy = 1;
+		evtimer_del(c->deadline);
+		evhttp_request_set_on_complete_cb(req, conn_done, c);
+	}
 	if (path == NULL) {
 		reply_error(req, 400, "malformed request target");
 		goto out;
@@ -2077,6 +2241,9 @@ api_open(struct reprintd *r, int fd, struct api **out)
 	                 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(a->http, "application/json");
 	evhttp_set_gencb(a->http, api_request, a);
+	evhttp_set_bevcb(a->http, conn_bev, a);
+	if ((a->fresh_ev = event_new(r->base, -1, 0, fresh_cb, a)) == NULL)
+		goto nomem;
 	api_configure(a);
 	a->lst = evconnlistener_new(r->base, NULL, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
@@ -2097,6 +2264,8 @@ nomem:
 	}
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	if (a->fresh_ev != NULL)
+		event_free(a->fresh_ev);
 	cleanup_free(a->cleanup);
 	free(a);
 	return -ENOMEM;
@@ -2108,9 +2277,21 @@ api_close(struct api *a)
 	if (a == NULL)
 		return;
 	/* Frees the bound listener too, which closes the socket, and the
-	 * connections (conn_closed still needs a->conns). */
+	 * connections (conn_closed frees each conn). */
 	evhttp_free(a->http);
+	/* evhttp tells only of connections it thinks connected; the
+	 * requests of the others are gone with them. */
+	while (a->conns != NULL) {
+		struct conn *c = a->conns;
+
+		a->conns = c->next;
+		event_free(c->deadline);
+		metrics_client_close();
+		free(c);
+	}
+	fresh_cb(-1, 0, a); /* accepted in this round of the loop */
+	free(a->fresh);
+	event_free(a->fresh_ev);
 	cleanup_free(a->cleanup);
-	free(a->conns);
 	free(a);
 }
