@@ -39,8 +39,16 @@
 #define CLUSTER_MAX 10000        /* members reported */
 #define CLUSTER_EDGES_MAX 200000 /* edges kept for choosing the original */
 
+/* A GET /v1/pairs reply is written in slices of about this many bytes,
+ * each made when the last one has left the connection's buffer, with at
+ * most this many documents and pairs looked at per slice. */
+#define STREAM_SLICE_BYTES 65536
+#define STREAM_SLICE_WORK 4096
+
 /* Warnings about refused or expired connections: one per this long. */
 #define CONN_WARN_EVERY_US (60 * INT64_C(1000000))
+
+struct pairs_stream;
 
 /*
  * One client connection, from accept to close. Its request deadline
@@ -52,6 +60,7 @@ struct conn {
 	struct evhttp_connection *evcon;
 	struct event *deadline;
 	struct evbuffer_cb_entry *incb; /* on the input: bytes arrived */
+	struct pairs_stream *stream;    /* a reply being streamed */
 	int busy; /* from the whole request to the reply's end */
 	struct conn *prev, *next;
 };
@@ -260,14 +269,6 @@ h_status(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 
 /* ---- /v1/pairs ---------------------------------------------------------- */
 
-struct pairs_ctx {
-	struct store_txn *txn;
-	json_t *arr;
-	int relation; /* -1: all */
-	int err;
-	int64_t since; /* found at or after (unix microseconds) */
-};
-
 /* The word for how the pair's documents differ (match_how_name()). */
 static const char *
 how_of(const struct store_pair *p)
@@ -318,21 +319,6 @@ pair_json(struct store_txn *txn, const struct store_pair *p, int *err)
 	return o;
 }
 
-static int
-pairs_cb(const struct store_pair *p, void *arg)
-{
-	struct pairs_ctx *c = arg;
-	json_t *o;
-
-	if ((c->relation >= 0 && p->relation != (uint32_t)c->relation) ||
-	    p->found_at < c->since)
-		return 0;
-	if ((o = pair_json(c->txn, p, &c->err)) == NULL)
-		return c->err != 0 ? 1 : 0;
-	json_array_append_new(c->arr, o);
-	return 0;
-}
-
 /*
  * The `since` parameter of query, if given, into *since (left as it is
  * otherwise): 0, or -1 with a 400 sent.
@@ -364,21 +350,238 @@ query_since(
 	return 0;
 }
 
-static void
-h_pairs(struct api *a, struct evhttp_request *req, const char *query,
-    struct store_txn *txn)
+/*
+ * GET /v1/pairs is streamed: every pair is one row, and a store can hold
+ * millions, so the reply is never built whole. The rows go out in slices
+ * (STREAM_SLICE_BYTES, STREAM_SLICE_WORK), the next one made when the
+ * last has left the connection's output buffer, each read in a fresh read
+ * transaction (a slow client must not hold one: the map grows only when
+ * none is open). The pairs come in (a, b) order, as store_pair_each
+ * gives them: documents by id, each one's pairs with a larger other end.
+ * Those of document at_a after after_b are copied STREAM_PEND at a time
+ * (a document can have tens of thousands of pairs, and its walk cannot
+ * start in the middle). A pair stored or deleted meanwhile may or may not
+ * be listed; none is listed twice.
+ */
+#define STREAM_PEND 2048
+
+struct pairs_stream {
+	struct conn *c;
+	struct evhttp_request *req;
+	struct event *ev;        /* a slice that made no bytes; an error */
+	int relation;            /* -1: all */
+	int64_t since;           /* found at or after (unix microseconds) */
+	uint64_t at_a;           /* the document whose pairs are being listed */
+	uint64_t after_b;        /* its pairs up to this other end are copied */
+	struct store_pair *pend; /* copied, STREAM_PEND at most */
+	size_t npend, ipend;     /* copied, sent */
+	int more;                /* at_a has pairs after pend's */
+	size_t rows;             /* sent */
+	int failed;              /* the store failed: cut the reply short */
+	/* During a slice: */
+	struct store_txn *txn;
+	struct evbuffer *out;
+	size_t work;
+	int err;
+};
+
+static void stream_drained(struct evhttp_connection *evcon, void *arg);
+
+/* A pair of at_a: copied if it is a's, after after_b and asked for; 1
+ * when pend is full. */
+static int
+stream_pair_cb(const struct store_pair *p, void *arg)
 {
-	struct pairs_ctx c = {txn, NULL, -1, 0, 0};
-	char *rel = NULL;
+	struct pairs_stream *s = arg;
+
+	s->work++;
+	if (p->a != s->at_a || p->b <= s->after_b)
+		return 0;
+	if ((s->relation >= 0 && p->relation != (uint32_t)s->relation) ||
+	    p->found_at < s->since)
+		return 0;
+	s->pend[s->npend++] = *p;
+	s->after_b = p->b;
+	if (s->npend < STREAM_PEND)
+		return 0;
+	s->more = 1;
+	return 1;
+}
+
+/* The next document with pairs to list: 1 once found (or after
+ * STREAM_SLICE_WORK documents without: at_a is then the last seen). */
+static int
+stream_doc_cb(const struct store_doc *d, void *arg)
+{
+	struct pairs_stream *s = arg;
 	int rc;
 
-	if (query_since(req, query, now_us(), &c.since) < 0)
+	s->at_a = d->id;
+	s->after_b = 0;
+	s->work++;
+	if ((rc = store_pairs_of(s->txn, d->id, stream_pair_cb, s)) < 0)
+		return rc;
+	return s->npend > 0 || s->work >= STREAM_SLICE_WORK;
+}
+
+/* One step: a row, or the next pairs copied. 1 at the end of the list,
+ * 0 to go on, or a store error. */
+static int
+stream_step(struct pairs_stream *s)
+{
+	const struct store_pair *p;
+	json_t *o;
+	char *row;
+	int rc;
+
+	if (s->ipend < s->npend) {
+		p = &s->pend[s->ipend++];
+		s->work++;
+		if ((o = pair_json(s->txn, p, &s->err)) == NULL)
+			return s->err;
+		row = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+		json_decref(o);
+		if (row == NULL)
+			return -ENOMEM;
+		rc = evbuffer_add_printf(
+		    s->out, "%s%s", s->rows > 0 ? "," : "", row);
+		free(row);
+		if (rc < 0)
+			return -ENOMEM;
+		s->rows++;
+		return 0;
+	}
+	s->ipend = s->npend = 0;
+	if (s->more) {
+		s->more = 0;
+		rc = store_pairs_of(s->txn, s->at_a, stream_pair_cb, s);
+		return rc < 0 ? rc : 0;
+	}
+	if (s->at_a == UINT64_MAX)
+		return 1;
+	rc = store_doc_each(s->txn, s->at_a + 1, stream_doc_cb, s);
+	if (rc < 0)
+		return rc;
+	return rc == 0; /* no document left */
+}
+
+/* The next slice into s->out: 1 if it ends the list, 0 if more is to
+ * come, or a store error. */
+static int
+stream_fill(struct api *a, struct pairs_stream *s)
+{
+	int rc;
+
+	if ((rc = store_txn_begin(a->r->st, 0, &s->txn)) < 0)
+		return rc;
+	s->work = 0;
+	s->err = 0;
+	do
+		rc = stream_step(s);
+	while (rc == 0 && evbuffer_get_length(s->out) < STREAM_SLICE_BYTES &&
+	       s->work < STREAM_SLICE_WORK);
+	store_txn_abort(s->txn);
+	s->txn = NULL;
+	return rc;
+}
+
+static void
+stream_free(struct pairs_stream *s)
+{
+	if (s->c != NULL)
+		s->c->stream = NULL;
+	event_free(s->ev);
+	evbuffer_free(s->out);
+	free(s->pend);
+	free(s);
+}
+
+/* The connection closed under the stream (conn_closed). A request evhttp
+ * let go (the client went away) is ours to free; one still on the
+ * connection, evhttp frees with it. */
+static void
+stream_gone(struct pairs_stream *s)
+{
+	if (evhttp_request_get_connection(s->req) == NULL)
+		evhttp_request_free(s->req);
+	stream_free(s);
+}
+
+/* Make and send the next slice; end the reply after the last. */
+static void
+stream_next(struct pairs_stream *s)
+{
+	struct api *a = s->c->a;
+	struct evhttp_request *req = s->req;
+	int rc, sent;
+
+	rc = stream_fill(a, s);
+	if (rc < 0) {
+		/* The status line is gone: a reply cut short (no last
+		 * chunk) is how the client learns of it. Closed from the
+		 * loop, not from inside evhttp's callback. */
+		log_warnx("GET /v1/pairs: store: %s; reply cut short after "
+		          "%zu pairs",
+		    store_strerror(rc), s->rows);
+		s->failed = 1;
+		event_active(s->ev, EV_TIMEOUT, 0);
+		return;
+	}
+	if (rc == 1)
+		evbuffer_add(s->out, "]}\n", 3);
+	sent = evbuffer_get_length(s->out) > 0;
+	if (sent)
+		evhttp_send_reply_chunk_with_cb(req, s->out, stream_drained, s);
+	if (rc == 1) {
+		/* Ending the reply may close the connection at once. */
+		stream_free(s);
+		evhttp_send_reply_end(req);
+	} else if (!sent) {
+		/* Nothing sent (all filtered out), so no callback comes:
+		 * go on in the next round of the loop. */
+		event_active(s->ev, EV_TIMEOUT, 0);
+	}
+}
+
+/* The last slice has left the output buffer. */
+static void
+stream_drained(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	stream_next(arg);
+}
+
+static void
+stream_ev_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pairs_stream *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->failed)
+		evhttp_connection_free(s->c->evcon); /* frees s */
+	else
+		stream_next(s);
+}
+
+static struct conn *conn_of(struct api *a, struct evhttp_request *req);
+
+static void
+h_pairs(struct api *a, struct evhttp_request *req, const char *query)
+{
+	struct pairs_stream *s;
+	struct conn *c = conn_of(a, req);
+	char *rel = NULL;
+	int relation = -1, rc;
+	int64_t since = 0;
+
+	if (query_since(req, query, now_us(), &since) < 0)
 		return;
 
 	rc = text_query_get(query, "relation", &rel);
 	if (rc == 0 && *rel != '\0') {
-		c.relation = match_relation_parse(rel);
-		if (c.relation <= 0) {
+		relation = match_relation_parse(rel);
+		if (relation <= 0) {
 			reply_error(req, 400,
 			    "unknown relation \"%s\" (exact, "
 			    "near_duplicate, excerpt, partial)",
@@ -391,14 +594,41 @@ h_pairs(struct api *a, struct evhttp_request *req, const char *query,
 		return;
 	}
 	free(rel);
-	c.arr = json_array();
-	rc = store_pair_each(txn, pairs_cb, &c);
-	if (rc < 0 || c.err != 0) {
-		json_decref(c.arr);
-		reply_store_error(req, rc < 0 ? rc : c.err);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
-	reply(req, 200, json_pack("{s:o}", "pairs", c.arr));
+	/* The connection's close callback frees the stream: without one
+	 * (conn_accepted ran out of memory) it cannot be streamed. */
+	if (c == NULL || (s = calloc(1, sizeof(*s))) == NULL) {
+		reply_error(req, 500, "out of memory");
+		return;
+	}
+	s->c = c;
+	s->req = req;
+	s->relation = relation;
+	s->since = since;
+	s->ev = event_new(a->r->base, -1, 0, stream_ev_cb, s);
+	s->out = evbuffer_new();
+	s->pend = malloc(STREAM_PEND * sizeof(*s->pend));
+	if (s->ev == NULL || s->out == NULL || s->pend == NULL ||
+	    evbuffer_add(s->out, "{\"pairs\":[", 10) < 0) {
+		if (s->ev != NULL)
+			event_free(s->ev);
+		if (s->out != NULL)
+			evbuffer_free(s->out);
+		free(s->pend);
+		free(s);
+		reply_error(req, 500, "out of memory");
+		return;
+	}
+	c->stream = s;
+	/* The rows follow when this much has been written (the callback
+	 * comes from evhttp's write callback, never from in here). */
+	evhttp_send_reply_start(req, 200, "OK");
+	evhttp_send_reply_chunk_with_cb(req, s->out, stream_drained, s);
 }
 
 /* ---- /v1/matches and /v1/query --------------------------------------------
@@ -1904,6 +2134,8 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 
 	if (bev != NULL && c->incb != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->incb);
+	if (c->stream != NULL)
+		stream_gone(c->stream);
 	event_free(c->deadline);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -2104,6 +2336,8 @@ api_request(struct evhttp_request *req, void *arg)
 	int post = 0, rc;
 
 	if ((c = conn_of(a, req)) != NULL) {
+		if (c->stream != NULL)
+			return; /* evhttp's error path on a streamed reply */
 		c->busy = 1;
 		evtimer_del(c->deadline);
 		evhttp_request_set_on_complete_cb(req, conn_done, c);
@@ -2154,7 +2388,7 @@ api_request(struct evhttp_request *req, void *arg)
 	if (strcmp(path, "/v1/status") == 0)
 		h_status(a, req, txn);
 	else if (strcmp(path, "/v1/pairs") == 0)
-		h_pairs(a, req, query, txn);
+		h_pairs(a, req, query);
 	else if (strcmp(path, "/v1/matches") == 0)
 		h_matches(a, req, query, txn);
 	else if (strcmp(path, "/v1/cluster") == 0)
@@ -2285,6 +2519,8 @@ api_close(struct api *a)
 		struct conn *c = a->conns;
 
 		a->conns = c->next;
+		if (c->stream != NULL)
+			stream_free(c->stream);
 		event_free(c->deadline);
 		metrics_client_close();
 		free(c);
