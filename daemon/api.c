@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -38,15 +39,53 @@
 #define CLUSTER_MAX 10000        /* members reported */
 #define CLUSTER_EDGES_MAX 200000 /* edges kept for choosing the original */
 
+/* A GET /v1/pairs reply is written in slices of about this many bytes,
+ * each made when the last one has left the connection's buffer, with at
+ * most this many documents and pairs looked at per slice. */
+#define STREAM_SLICE_BYTES 65536
+#define STREAM_SLICE_WORK 4096
+
+/* Warnings about refused or expired connections: one per this long. */
+#define CONN_WARN_EVERY_US (60 * INT64_C(1000000))
+
+struct pairs_stream;
+
+/*
+ * One client connection, from accept to close. Its request deadline
+ * (http_request_timeout) runs from the first byte of a request until the
+ * request is whole; http_timeout, evhttp's, only bounds idleness.
+ */
+struct conn {
+	struct api *a;
+	struct evhttp_connection *evcon;
+	struct event *deadline;
+	struct evbuffer_cb_entry *incb; /* on the input: bytes arrived */
+	struct pairs_stream *stream;    /* a reply being streamed */
+	int busy; /* from the whole request to the reply's end */
+	struct conn *prev, *next;
+};
+
+/* Warnings of one kind, at most one per CONN_WARN_EVERY_US. */
+struct warn_rate {
+	int64_t last_us; /* 0: never */
+	uint64_t missed; /* events since the last warning */
+};
+
 struct api {
 	struct reprintd *r;
 	struct evhttp *http;
 	struct evconnlistener *lst;
 	struct cleanup *cleanup; /* retention runs (POST /v1/cleanup) */
-	/* Connections that have sent a request, for reprintd_clients: a
-	 * set of pointers (open addressing, NULL empty, size conncap). */
-	struct evhttp_connection **conns;
-	size_t nconn, conncap;
+	/* Open connections (reprintd_clients), at most max_connections. */
+	struct conn *conns;
+	size_t nconn;
+	/* Accepted, not yet counted: evhttp makes the connection after our
+	 * bufferevent (conn_bev), so they are looked at right after the
+	 * accept, in fresh_ev. Each holds a reference on its bufferevent. */
+	struct bufferevent **fresh;
+	size_t nfresh, freshcap;
+	struct event *fresh_ev;
+	struct warn_rate refused, expired;
 };
 
 /* ---- JSON helpers ------------------------------------------------------- */
@@ -230,14 +269,6 @@ h_status(struct api *a, struct evhttp_request *req, struct store_txn *txn)
 
 /* ---- /v1/pairs ---------------------------------------------------------- */
 
-struct pairs_ctx {
-	struct store_txn *txn;
-	json_t *arr;
-	int relation; /* -1: all */
-	int err;
-	int64_t since; /* found at or after (unix microseconds) */
-};
-
 /* The word for how the pair's documents differ (match_how_name()). */
 static const char *
 how_of(const struct store_pair *p)
@@ -288,21 +319,6 @@ pair_json(struct store_txn *txn, const struct store_pair *p, int *err)
 	return o;
 }
 
-static int
-pairs_cb(const struct store_pair *p, void *arg)
-{
-	struct pairs_ctx *c = arg;
-	json_t *o;
-
-	if ((c->relation >= 0 && p->relation != (uint32_t)c->relation) ||
-	    p->found_at < c->since)
-		return 0;
-	if ((o = pair_json(c->txn, p, &c->err)) == NULL)
-		return c->err != 0 ? 1 : 0;
-	json_array_append_new(c->arr, o);
-	return 0;
-}
-
 /*
  * The `since` parameter of query, if given, into *since (left as it is
  * otherwise): 0, or -1 with a 400 sent.
@@ -334,21 +350,238 @@ query_since(
 	return 0;
 }
 
-static void
-h_pairs(struct api *a, struct evhttp_request *req, const char *query,
-    struct store_txn *txn)
+/*
+ * GET /v1/pairs is streamed: every pair is one row, and a store can hold
+ * millions, so the reply is never built whole. The rows go out in slices
+ * (STREAM_SLICE_BYTES, STREAM_SLICE_WORK), the next one made when the
+ * last has left the connection's output buffer, each read in a fresh read
+ * transaction (a slow client must not hold one: the map grows only when
+ * none is open). The pairs come in (a, b) order, as store_pair_each
+ * gives them: documents by id, each one's pairs with a larger other end.
+ * Those of document at_a after after_b are copied STREAM_PEND at a time
+ * (a document can have tens of thousands of pairs, and its walk cannot
+ * start in the middle). A pair stored or deleted meanwhile may or may not
+ * be listed; none is listed twice.
+ */
+#define STREAM_PEND 2048
+
+struct pairs_stream {
+	struct conn *c;
+	struct evhttp_request *req;
+	struct event *ev;        /* a slice that made no bytes; an error */
+	int relation;            /* -1: all */
+	int64_t since;           /* found at or after (unix microseconds) */
+	uint64_t at_a;           /* the document whose pairs are being listed */
+	uint64_t after_b;        /* its pairs up to this other end are copied */
+	struct store_pair *pend; /* copied, STREAM_PEND at most */
+	size_t npend, ipend;     /* copied, sent */
+	int more;                /* at_a has pairs after pend's */
+	size_t rows;             /* sent */
+	int failed;              /* the store failed: cut the reply short */
+	/* During a slice: */
+	struct store_txn *txn;
+	struct evbuffer *out;
+	size_t work;
+	int err;
+};
+
+static void stream_drained(struct evhttp_connection *evcon, void *arg);
+
+/* A pair of at_a: copied if it is a's, after after_b and asked for; 1
+ * when pend is full. */
+static int
+stream_pair_cb(const struct store_pair *p, void *arg)
 {
-	struct pairs_ctx c = {txn, NULL, -1, 0, 0};
-	char *rel = NULL;
+	struct pairs_stream *s = arg;
+
+	s->work++;
+	if (p->a != s->at_a || p->b <= s->after_b)
+		return 0;
+	if ((s->relation >= 0 && p->relation != (uint32_t)s->relation) ||
+	    p->found_at < s->since)
+		return 0;
+	s->pend[s->npend++] = *p;
+	s->after_b = p->b;
+	if (s->npend < STREAM_PEND)
+		return 0;
+	s->more = 1;
+	return 1;
+}
+
+/* The next document with pairs to list: 1 once found (or after
+ * STREAM_SLICE_WORK documents without: at_a is then the last seen). */
+static int
+stream_doc_cb(const struct store_doc *d, void *arg)
+{
+	struct pairs_stream *s = arg;
 	int rc;
 
-	if (query_since(req, query, now_us(), &c.since) < 0)
+	s->at_a = d->id;
+	s->after_b = 0;
+	s->work++;
+	if ((rc = store_pairs_of(s->txn, d->id, stream_pair_cb, s)) < 0)
+		return rc;
+	return s->npend > 0 || s->work >= STREAM_SLICE_WORK;
+}
+
+/* One step: a row, or the next pairs copied. 1 at the end of the list,
+ * 0 to go on, or a store error. */
+static int
+stream_step(struct pairs_stream *s)
+{
+	const struct store_pair *p;
+	json_t *o;
+	char *row;
+	int rc;
+
+	if (s->ipend < s->npend) {
+		p = &s->pend[s->ipend++];
+		s->work++;
+		if ((o = pair_json(s->txn, p, &s->err)) == NULL)
+			return s->err;
+		row = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+		json_decref(o);
+		if (row == NULL)
+			return -ENOMEM;
+		rc = evbuffer_add_printf(
+		    s->out, "%s%s", s->rows > 0 ? "," : "", row);
+		free(row);
+		if (rc < 0)
+			return -ENOMEM;
+		s->rows++;
+		return 0;
+	}
+	s->ipend = s->npend = 0;
+	if (s->more) {
+		s->more = 0;
+		rc = store_pairs_of(s->txn, s->at_a, stream_pair_cb, s);
+		return rc < 0 ? rc : 0;
+	}
+	if (s->at_a == UINT64_MAX)
+		return 1;
+	rc = store_doc_each(s->txn, s->at_a + 1, stream_doc_cb, s);
+	if (rc < 0)
+		return rc;
+	return rc == 0; /* no document left */
+}
+
+/* The next slice into s->out: 1 if it ends the list, 0 if more is to
+ * come, or a store error. */
+static int
+stream_fill(struct api *a, struct pairs_stream *s)
+{
+	int rc;
+
+	if ((rc = store_txn_begin(a->r->st, 0, &s->txn)) < 0)
+		return rc;
+	s->work = 0;
+	s->err = 0;
+	do
+		rc = stream_step(s);
+	while (rc == 0 && evbuffer_get_length(s->out) < STREAM_SLICE_BYTES &&
+	       s->work < STREAM_SLICE_WORK);
+	store_txn_abort(s->txn);
+	s->txn = NULL;
+	return rc;
+}
+
+static void
+stream_free(struct pairs_stream *s)
+{
+	if (s->c != NULL)
+		s->c->stream = NULL;
+	event_free(s->ev);
+	evbuffer_free(s->out);
+	free(s->pend);
+	free(s);
+}
+
+/* The connection closed under the stream (conn_closed). A request evhttp
+ * let go (the client went away) is ours to free; one still on the
+ * connection, evhttp frees with it. */
+static void
+stream_gone(struct pairs_stream *s)
+{
+	if (evhttp_request_get_connection(s->req) == NULL)
+		evhttp_request_free(s->req);
+	stream_free(s);
+}
+
+/* Make and send the next slice; end the reply after the last. */
+static void
+stream_next(struct pairs_stream *s)
+{
+	struct api *a = s->c->a;
+	struct evhttp_request *req = s->req;
+	int rc, sent;
+
+	rc = stream_fill(a, s);
+	if (rc < 0) {
+		/* The status line is gone: a reply cut short (no last
+		 * chunk) is how the client learns of it. Closed from the
+		 * loop, not from inside evhttp's callback. */
+		log_warnx("GET /v1/pairs: store: %s; reply cut short after "
+		          "%zu pairs",
+		    store_strerror(rc), s->rows);
+		s->failed = 1;
+		event_active(s->ev, EV_TIMEOUT, 0);
+		return;
+	}
+	if (rc == 1)
+		evbuffer_add(s->out, "]}\n", 3);
+	sent = evbuffer_get_length(s->out) > 0;
+	if (sent)
+		evhttp_send_reply_chunk_with_cb(req, s->out, stream_drained, s);
+	if (rc == 1) {
+		/* Ending the reply may close the connection at once. */
+		stream_free(s);
+		evhttp_send_reply_end(req);
+	} else if (!sent) {
+		/* Nothing sent (all filtered out), so no callback comes:
+		 * go on in the next round of the loop. */
+		event_active(s->ev, EV_TIMEOUT, 0);
+	}
+}
+
+/* The last slice has left the output buffer. */
+static void
+stream_drained(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	stream_next(arg);
+}
+
+static void
+stream_ev_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pairs_stream *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->failed)
+		evhttp_connection_free(s->c->evcon); /* frees s */
+	else
+		stream_next(s);
+}
+
+static struct conn *conn_of(struct api *a, struct evhttp_request *req);
+
+static void
+h_pairs(struct api *a, struct evhttp_request *req, const char *query)
+{
+	struct pairs_stream *s;
+	struct conn *c = conn_of(a, req);
+	char *rel = NULL;
+	int relation = -1, rc;
+	int64_t since = 0;
+
+	if (query_since(req, query, now_us(), &since) < 0)
 		return;
 
 	rc = text_query_get(query, "relation", &rel);
 	if (rc == 0 && *rel != '\0') {
-		c.relation = match_relation_parse(rel);
-		if (c.relation <= 0) {
+		relation = match_relation_parse(rel);
+		if (relation <= 0) {
 			reply_error(req, 400,
 			    "unknown relation \"%s\" (exact, "
 			    "near_duplicate, excerpt, partial)",
@@ -361,14 +594,41 @@ h_pairs(struct api *a, struct evhttp_request *req, const char *query,
 		return;
 	}
 	free(rel);
-	c.arr = json_array();
-	rc = store_pair_each(txn, pairs_cb, &c);
-	if (rc < 0 || c.err != 0) {
-		json_decref(c.arr);
-		reply_store_error(req, rc < 0 ? rc : c.err);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
-	reply(req, 200, json_pack("{s:o}", "pairs", c.arr));
+	/* The connection's close callback frees the stream: without one
+	 * (conn_accepted ran out of memory) it cannot be streamed. */
+	if (c == NULL || (s = calloc(1, sizeof(*s))) == NULL) {
+		reply_error(req, 500, "out of memory");
+		return;
+	}
+	s->c = c;
+	s->req = req;
+	s->relation = relation;
+	s->since = since;
+	s->ev = event_new(a->r->base, -1, 0, stream_ev_cb, s);
+	s->out = evbuffer_new();
+	s->pend = malloc(STREAM_PEND * sizeof(*s->pend));
+	if (s->ev == NULL || s->out == NULL || s->pend == NULL ||
+	    evbuffer_add(s->out, "{\"pairs\":[", 10) < 0) {
+		if (s->ev != NULL)
+			event_free(s->ev);
+		if (s->out != NULL)
+			evbuffer_free(s->out);
+		free(s->pend);
+		free(s);
+		reply_error(req, 500, "out of memory");
+		return;
+	}
+	c->stream = s;
+	/* The rows follow when this much has been written (the callback
+	 * comes from evhttp's write callback, never from in here). */
+	evhttp_send_reply_start(req, 200, "OK");
+	evhttp_send_reply_chunk_with_cb(req, s->out, stream_drained, s);
 }
 
 /* ---- /v1/matches and /v1/query --------------------------------------------
@@ -1809,73 +2069,204 @@ h_cleanup(struct api *a, struct evhttp_request *req, int post)
 /* ---- Connections
  * -------------------------------------------------------------- */
 
-static size_t
-conn_slot(const struct api *a, const struct evhttp_connection *c)
+/* A warning about conn events at most once a minute: 1 if this one is
+ * to be logged, with *missed those that were not since the last. */
+static int
+warn_due(struct warn_rate *w, uint64_t *missed)
 {
-	size_t i = (size_t)(((uintptr_t)c >> 4) * 0x9e3779b97f4a7c15ull) &
-	           (a->conncap - 1);
+	int64_t now = clock_mono_us();
 
-	while (a->conns[i] != NULL && a->conns[i] != c)
-		i = (i + 1) & (a->conncap - 1);
-	return i;
+	if (w->last_us != 0 && now - w->last_us < CONN_WARN_EVERY_US) {
+		w->missed++;
+		return 0;
+	}
+	w->last_us = now;
+	*missed = w->missed;
+	w->missed = 0;
+	return 1;
+}
+
+static void
+conn_deadline_arm(struct conn *c)
+{
+	struct timeval tv = {(time_t)c->a->r->cfg.http_request_timeout, 0};
+
+	if (!c->busy && !evtimer_pending(c->deadline, NULL))
+		evtimer_add(c->deadline, &tv);
+}
+
+/* Bytes arrived: a request has begun, if none was under way. */
+static void
+conn_input_cb(
+    struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	if (info->n_added > 0)
+		conn_deadline_arm(arg);
+}
+
+/* The request was not whole in time: the client trickles, or stopped. */
+static void
+conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	uint64_t missed;
+
+	(void)fd;
+	(void)what;
+	if (c->busy)
+		return;
+	if (warn_due(&c->a->expired, &missed))
+		log_warnx(
+		    "a client did not send its whole request within "
+		    "%u s (http_request_timeout); closing it (and %" PRIu64
+		    " more since the last warning)",
+		    c->a->r->cfg.http_request_timeout, missed);
+	evhttp_connection_free(c->evcon); /* conn_closed frees c */
 }
 
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
-	struct api *a = arg;
-	size_t i, j, k;
+	struct conn *c = arg;
+	struct api *a = c->a;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
 
-	if (a->conncap == 0 || a->conns[i = conn_slot(a, evcon)] != evcon)
-		return;
-	/* Delete from a linear-probing table: shift the run after it. */
-	a->conns[i] = NULL;
-	for (j = (i + 1) & (a->conncap - 1); a->conns[j] != NULL;
-	     j = (j + 1) & (a->conncap - 1)) {
-		k = (size_t)(((uintptr_t)a->conns[j] >> 4) *
-		             0x9e3779b97f4a7c15ull) &
-		    (a->conncap - 1);
-		if ((j > i && (k <= i || k > j)) ||
-		    (j < i && k <= i && k > j)) {
-			a->conns[i] = a->conns[j];
-			a->conns[j] = NULL;
-			i = j;
-		}
-	}
+	if (bev != NULL && c->incb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(bev), c->incb);
+	if (c->stream != NULL)
+		stream_gone(c->stream);
+	event_free(c->deadline);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		a->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	a->nconn--;
 	metrics_client_close();
+	free(c);
 }
 
-/* Count a connection once, at its first request; forget it at close. */
+/* A new connection: counted, or closed at once over max_connections. */
 static void
-conn_seen(struct api *a, struct evhttp_request *req)
+conn_accepted(struct api *a, struct evhttp_connection *evcon)
 {
-	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct evhttp_connection **old = a->conns;
-	size_t i, oldcap = a->conncap;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	struct conn *c = NULL;
+	uint64_t missed;
 
-	if (evcon == NULL)
+	if (a->nconn >= a->r->cfg.max_connections) {
+		if (warn_due(&a->refused, &missed))
+			log_warnx(
+			    "%zu client connections open "
+			    "(max_connections); closing new ones (%" PRIu64
+			    " more since the last warning)",
+			    a->nconn, missed);
+		evhttp_connection_free(evcon);
 		return;
-	if ((a->nconn + 1) * 2 > a->conncap) {
-		a->conncap = oldcap ? oldcap * 2 : 64;
-		if ((a->conns = calloc(a->conncap, sizeof(*a->conns))) ==
-		    NULL) {
-			a->conns = old;
-			a->conncap = oldcap;
-			return;
-		}
-		for (i = 0; i < oldcap; i++)
-			if (old[i] != NULL)
-				a->conns[conn_slot(a, old[i])] = old[i];
-		free(old);
 	}
-	i = conn_slot(a, evcon);
-	if (a->conns[i] == evcon)
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->deadline = evtimer_new(a->r->base, conn_deadline_cb, c)) ==
+	        NULL ||
+	    (c->incb = evbuffer_add_cb(
+	         bufferevent_get_input(bev), conn_input_cb, c)) == NULL) {
+		log_warnx("out of memory for a client connection; closing it");
+		if (c != NULL && c->deadline != NULL)
+			event_free(c->deadline);
+		free(c);
+		evhttp_connection_free(evcon);
 		return;
-	a->conns[i] = evcon;
+	}
+	c->a = a;
+	c->evcon = evcon;
+	c->next = a->conns;
+	if (a->conns != NULL)
+		a->conns->prev = c;
+	a->conns = c;
 	a->nconn++;
 	metrics_client_open();
-	evhttp_connection_set_closecb(evcon, conn_closed, a);
+	evhttp_connection_set_closecb(evcon, conn_closed, c);
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		conn_deadline_arm(c);
+}
+
+/*
+ * evhttp's bufferevent for a connection it is accepting (evhttp_set_bevcb):
+ * libevent 2.1 has no hook with the connection itself, nor a cap on
+ * connections, so the bufferevent is kept (a reference) and looked at in
+ * fresh_cb, which runs right after this accept, before anything is read.
+ * By then evhttp has made the connection and passes it to the
+ * bufferevent's callbacks as their argument; if it is gone already, the
+ * callbacks are cleared.
+ */
+static struct bufferevent *
+conn_bev(struct event_base *base, void *arg)
+{
+	struct api *a = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+	struct bufferevent **nf;
+	size_t cap;
+
+	if (bev == NULL)
+		return NULL;
+	if (a->nfresh == a->freshcap) {
+		cap = a->freshcap ? a->freshcap * 2 : 16;
+		if ((nf = realloc(a->fresh, cap * sizeof(*nf))) == NULL) {
+			bufferevent_free(bev);
+			return NULL; /* evhttp makes one: uncounted */
+		}
+		a->fresh = nf;
+		a->freshcap = cap;
+	}
+	bufferevent_incref(bev);
+	a->fresh[a->nfresh++] = bev;
+	event_active(a->fresh_ev, EV_TIMEOUT, 0);
+	return bev;
+}
+
+static void
+fresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api *a = arg;
+	void *evcon;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < a->nfresh; i++) {
+		evcon = NULL;
+		bufferevent_getcb(a->fresh[i], NULL, NULL, NULL, &evcon);
+		if (evcon != NULL)
+			conn_accepted(a, evcon);
+		bufferevent_decref(a->fresh[i]);
+	}
+	a->nfresh = 0;
+}
+
+static struct conn *
+conn_of(struct api *a, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct conn *c;
+
+	for (c = a->conns; c != NULL && c->evcon != evcon; c = c->next)
+		;
+	return c;
+}
+
+/* The reply has been sent: the next request's deadline starts with its
+ * first byte, perhaps already here. */
+static void
+conn_done(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+
+	(void)req;
+	c->busy = 0;
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		conn_deadline_arm(c);
 }
 
 /* ---- Routing ----------------------------------------------------------------
@@ -1940,10 +2331,17 @@ api_request(struct evhttp_request *req, void *arg)
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	struct store_txn *txn = NULL;
+	struct conn *c;
 	int64_t t0 = clock_mono_us();
 	int post = 0, rc;
 
-	conn_seen(a, req);
+	if ((c = conn_of(a, req)) != NULL) {
+		if (c->stream != NULL)
+			return; /* evhttp's error path on a streamed reply */
+		c->busy = 1;
+		evtimer_del(c->deadline);
+		evhttp_request_set_on_complete_cb(req, conn_done, c);
+	}
 	if (path == NULL) {
 		reply_error(req, 400, "malformed request target");
 		goto out;
@@ -1990,7 +2388,7 @@ api_request(struct evhttp_request *req, void *arg)
 	if (strcmp(path, "/v1/status") == 0)
 		h_status(a, req, txn);
 	else if (strcmp(path, "/v1/pairs") == 0)
-		h_pairs(a, req, query, txn);
+		h_pairs(a, req, query);
 	else if (strcmp(path, "/v1/matches") == 0)
 		h_matches(a, req, query, txn);
 	else if (strcmp(path, "/v1/cluster") == 0)
@@ -2077,6 +2475,9 @@ api_open(struct reprintd *r, int fd, struct api **out)
 	                 EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(a->http, "application/json");
 	evhttp_set_gencb(a->http, api_request, a);
+	evhttp_set_bevcb(a->http, conn_bev, a);
+	if ((a->fresh_ev = event_new(r->base, -1, 0, fresh_cb, a)) == NULL)
+		goto nomem;
 	api_configure(a);
 	a->lst = evconnlistener_new(r->base, NULL, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
@@ -2097,6 +2498,8 @@ nomem:
 	}
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	if (a->fresh_ev != NULL)
+		event_free(a->fresh_ev);
 	cleanup_free(a->cleanup);
 	free(a);
 	return -ENOMEM;
@@ -2108,9 +2511,23 @@ api_close(struct api *a)
 	if (a == NULL)
 		return;
 	/* Frees the bound listener too, which closes the socket, and the
-	 * connections (conn_closed still needs a->conns). */
+	 * connections (conn_closed frees each conn). */
 	evhttp_free(a->http);
+	/* evhttp tells only of connections it thinks connected; the
+	 * requests of the others are gone with them. */
+	while (a->conns != NULL) {
+		struct conn *c = a->conns;
+
+		a->conns = c->next;
+		if (c->stream != NULL)
+			stream_free(c->stream);
+		event_free(c->deadline);
+		metrics_client_close();
+		free(c);
+	}
+	fresh_cb(-1, 0, a); /* accepted in this round of the loop */
+	free(a->fresh);
+	event_free(a->fresh_ev);
 	cleanup_free(a->cleanup);
-	free(a->conns);
 	free(a);
 }

@@ -35,6 +35,8 @@ static const struct ckey keys[] = {
     {"max_body_size", C_SIZE, F(max_body_size), 0, (double)(1u << 30)},
     {"max_headers_size", C_SIZE, F(max_headers_size), 256, 1 << 20},
     {"http_timeout", C_UINT, F(http_timeout), 1, 86400},
+    {"http_request_timeout", C_UINT, F(http_request_timeout), 1, 86400},
+    {"max_connections", C_UINT, F(max_connections), 1, 65536},
     {"boilerplate_df", C_UINT, M(boilerplate_df), 1, 1e5},
     {"near_dup_small", C_DOUBLE, M(near_dup_small), 0, 1},
     {"near_dup_large", C_DOUBLE, M(near_dup_large), 0, 1},
@@ -67,6 +69,8 @@ config_init(struct config *c)
 	c->max_body_size = 0;
 	c->max_headers_size = 16384;
 	c->http_timeout = 30;
+	c->http_request_timeout = 60;
+	c->max_connections = 256;
 	match_params_default(&c->match);
 	c->original_window = 24 * 3600;
 	c->source_folder = 1;

@@ -25,6 +25,8 @@ struct config {
 	uint64_t max_body_size;    /* bytes of a POST body (0: max_file_size) */
 	uint64_t max_headers_size; /* bytes of request headers */
 	unsigned http_timeout;     /* seconds a client may stay idle */
+	unsigned http_request_timeout; /* seconds to send a whole request */
+	unsigned max_connections;      /* open client connections */
 	struct match_params match;
 	uint64_t original_window; /* seconds */
 	unsigned source_folder;   /* which folder of a path is its source */
