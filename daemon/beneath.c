@@ -64,14 +64,16 @@ out:
 }
 
 int
-beneath_openat(int rootfd, const char *rel, int flags)
+beneath_open(const char *root, const char *rel, int flags)
 {
-	int fd;
+	int rootfd, fd, e;
 
 	if (*rel == '/') {
 		errno = EINVAL;
 		return -1;
 	}
+	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
 #ifdef SYS_openat2
 	struct open_how how = {
 	    .flags = (uint64_t)(flags | O_NOFOLLOW),
@@ -85,17 +87,6 @@ beneath_openat(int rootfd, const char *rel, int flags)
 #else
 	fd = beneath_walk(rootfd, rel, flags);
 #endif
-	return fd;
-}
-
-int
-beneath_open(const char *root, const char *rel, int flags)
-{
-	int rootfd, fd, e;
-
-	if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	fd = beneath_openat(rootfd, rel, flags);
 	e = errno;
 	close(rootfd);
 	errno = e;

@@ -13,15 +13,11 @@
 #define BENEATH_H
 
 /*
- * Open rel beneath the folder rootfd (opened O_PATH | O_DIRECTORY, say)
- * with flags (O_NOFOLLOW is added): rel is relative, with no "." or ".."
- * component, and no component of it may be a symlink. Returns a
- * descriptor, or -1 with errno: ELOOP or ENOTDIR where a symlink was met,
- * EXDEV or EINVAL for a rel that leads out, else open's.
+ * Open root/rel with flags (O_NOFOLLOW is added): rel is relative, with
+ * no "." or ".." component, and no component of it may be a symlink.
+ * Returns a descriptor, or -1 with errno: ELOOP or ENOTDIR where a
+ * symlink was met, EINVAL for a bad rel, else open's.
  */
-int beneath_openat(int rootfd, const char *rel, int flags);
-
-/* The same from root's path (root opened for the call). */
 int beneath_open(const char *root, const char *rel, int flags);
 
 /* The folder-at-a-time way, from the descriptor of root (for tests). */

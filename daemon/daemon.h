@@ -26,7 +26,6 @@ struct reprintd {
 	struct event_base *base;
 	struct config cfg;
 	char *watch_real; /* realpath of cfg.watch, no trailing slash */
-	int watch_fd;     /* watch_real's: files open beneath it */
 	char *state_real; /* realpath of cfg.state */
 	struct store *st;
 	struct pending *q;

@@ -1797,8 +1797,8 @@ read_file(struct reprintd *r, struct store_txn *txn, struct notes *n,
 	/* O_NONBLOCK: if a FIFO replaced the file since lstat, open must not
 	 * wait for a writer. Beneath the tree: nor may a symlink put in
 	 * since, in its place or a folder's, lead out (beneath.h). */
-	fd = beneath_openat(
-	    r->watch_fd, open_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = beneath_open(
+	    r->watch_real, open_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;

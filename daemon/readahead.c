@@ -48,7 +48,6 @@ struct readahead {
 	int stop;
 	uint64_t count; /* under mu */
 	char *root;
-	int rootfd; /* root's: files open beneath it */
 };
 
 /*
@@ -91,7 +90,7 @@ slurp(int fd, size_t size, struct ra_file *f)
  * Returns 2 when read, 1 when asked, 0 when neither.
  */
 static int
-fetch(const char *root, int rootfd, const char *rel, uint64_t max, size_t room,
+fetch(const char *root, const char *rel, uint64_t max, size_t room,
     struct ra_file *f)
 {
 	char full[PATH_MAX];
@@ -103,8 +102,8 @@ fetch(const char *root, int rootfd, const char *rel, uint64_t max, size_t room,
 	    lstat(full, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0 ||
 	    (uint64_t)sb.st_size > max)
 		return 0;
-	fd = beneath_openat(
-	    rootfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = beneath_open(
+	    root, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &f->sb) == 0 && S_ISREG(f->sb.st_mode) &&
@@ -147,7 +146,7 @@ ra_main(void *arg)
 		room = ra->dn < RA_QUEUE ? RA_BYTES_MAX - ra->bytes : 0;
 		pthread_mutex_unlock(&ra->mu);
 		memset(&f, 0, sizeof(f));
-		got = fetch(ra->root, ra->rootfd, it.rel, it.max, room, &f);
+		got = fetch(ra->root, it.rel, it.max, room, &f);
 		pthread_mutex_lock(&ra->mu);
 		ra->count += got > 0;
 		if (got == 2 && gen == ra->gen && ra->dn < RA_QUEUE) {
@@ -182,12 +181,6 @@ ra_start(const char *root, struct readahead **out)
 		free(ra);
 		return -ENOMEM;
 	}
-	if ((ra->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = -errno;
-		free(ra->root);
-		free(ra);
-		return rc;
-	}
 	pthread_mutex_init(&ra->mu, NULL);
 	pthread_cond_init(&ra->more, NULL);
 	pthread_cond_init(&ra->idle, NULL);
@@ -200,7 +193,6 @@ ra_start(const char *root, struct readahead **out)
 		pthread_cond_destroy(&ra->idle);
 		pthread_cond_destroy(&ra->more);
 		pthread_mutex_destroy(&ra->mu);
-		close(ra->rootfd);
 		free(ra->root);
 		free(ra);
 		return -rc;
@@ -340,7 +332,6 @@ ra_stop(struct readahead *ra)
 	pthread_cond_destroy(&ra->idle);
 	pthread_cond_destroy(&ra->more);
 	pthread_mutex_destroy(&ra->mu);
-	close(ra->rootfd);
 	free(ra->root);
 	free(ra);
 }

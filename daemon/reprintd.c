@@ -765,7 +765,6 @@ main(int argc, char *argv[])
 
 	memset(&m, 0, sizeof(m));
 	m.lock_fd = -1;
-	m.r.watch_fd = -1;
 	while ((ch = getopt_long(argc, argv, "w:s:S:f:nvh", longopts, NULL)) !=
 	       -1) {
 		switch (ch) {
@@ -831,12 +830,6 @@ main(int argc, char *argv[])
 	    (r->state_real = real_dir("state", r->cfg.state)) == NULL ||
 	    (m.lock_fd = lock_state(r->state_real)) < 0)
 		goto out;
-	if ((r->watch_fd = open(
-	         r->watch_real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "reprintd: cannot open %s: %s\n", r->watch_real,
-		    strerror(errno));
-		goto out;
-	}
 	if (open_store(r) < 0)
 		goto out;
 	note_settings(r);
@@ -921,8 +914,6 @@ out:
 		store_close(r->st);
 	if (r->base != NULL)
 		event_base_free(r->base);
-	if (r->watch_fd >= 0)
-		close(r->watch_fd);
 	free(r->watch_real);
 	free(r->state_real);
 	if (m.lock_fd >= 0)
