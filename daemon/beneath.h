@@ -16,7 +16,9 @@
  * Open root/rel with flags (O_NOFOLLOW is added): rel is relative, with
  * no "." or ".." component, and no component of it may be a symlink.
  * Returns a descriptor, or -1 with errno: ELOOP or ENOTDIR where a
- * symlink was met, EINVAL for a bad rel, else open's.
+ * symlink was met, EINVAL for a bad rel, else open's. root is opened
+ * for each call: a descriptor kept on the watched directory would keep
+ * its inode alive, and inotify would not say when it is deleted.
  */
 int beneath_open(const char *root, const char *rel, int flags);
 
