@@ -708,10 +708,11 @@ rows_free(struct matches_ctx *c)
 	free(c->rows);
 }
 
+/* The row of pair p of c->self, pushed to c->rows: 0, or 1 with c->err
+ * set. */
 static int
-matches_cb(const struct store_pair *p, void *arg)
+matches_row(struct matches_ctx *c, const struct store_pair *p)
 {
-	struct matches_ctx *c = arg;
 	struct store_doc od;
 	uint64_t other = p->a == c->self ? p->b : p->a;
 	double mine, theirs, cmax;
@@ -746,6 +747,68 @@ matches_cb(const struct store_pair *p, void *arg)
 	if (rc < 0) {
 		c->err = rc;
 		return 1;
+	}
+	return 0;
+}
+
+/* The matches of a document listed by default, and at most (`limit`): a
+ * story's first copies are paired with every later copy. */
+#define MATCHES_LIMIT 1000
+#define MATCHES_LIMIT_MAX 100000
+
+/*
+ * The best `limit` pairs of one document, by their larger containment (a
+ * min-heap: what a story in a million places costs is its pairs read,
+ * not a row each), and how many there were.
+ */
+struct best_pairs {
+	uint64_t self;
+	struct store_pair *heap;
+	size_t n, limit;
+	uint64_t total;
+};
+
+static double
+pair_key(const struct store_pair *p)
+{
+	return p->cont_ab > p->cont_ba ? p->cont_ab : p->cont_ba;
+}
+
+static void
+heap_down(struct store_pair *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && pair_key(&h[l]) < pair_key(&h[m]))
+			m = l;
+		if (l + 1 < n && pair_key(&h[l + 1]) < pair_key(&h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		struct store_pair t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static int
+best_pairs_cb(const struct store_pair *p, void *arg)
+{
+	struct best_pairs *b = arg;
+	size_t i;
+
+	b->total++;
+	if (b->n < b->limit) {
+		/* Up: the new one where it belongs among its parents. */
+		for (i = b->n++;
+		     i > 0 && pair_key(p) < pair_key(&b->heap[(i - 1) / 2]);
+		     i = (i - 1) / 2)
+			b->heap[i] = b->heap[(i - 1) / 2];
+		b->heap[i] = *p;
+	} else if (b->limit > 0 && pair_key(p) > pair_key(&b->heap[0])) {
+		b->heap[0] = *p;
+		heap_down(b->heap, b->n, 0);
 	}
 	return 0;
 }
@@ -794,14 +857,33 @@ h_matches(struct api *a, struct evhttp_request *req, const char *query,
     struct store_txn *txn)
 {
 	struct matches_ctx c = {0};
+	struct best_pairs best = {0};
 	struct store_doc self;
 	json_t *arr, *m, *o;
-	char *path;
+	char *path, *lim = NULL, *end;
+	unsigned long l;
 	size_t i;
 	int rc;
 
 	if (req_path(req, query, "path", &path) < 0)
 		return;
+	best.limit = MATCHES_LIMIT;
+	if ((rc = text_query_get(query, "limit", &lim)) == -EINVAL) {
+		reply_error(req, 400, "limit: a malformed escape");
+		goto out;
+	}
+	if (rc == 0) {
+		errno = 0;
+		l = strtoul(lim, &end, 10);
+		if (*lim < '0' || *lim > '9' || *end != '\0' || errno != 0 ||
+		    l < 1 || l > MATCHES_LIMIT_MAX) {
+			reply_error(req, 400,
+			    "limit is a number from 1 to %d, not \"%.64s\"",
+			    MATCHES_LIMIT_MAX, lim);
+			goto out;
+		}
+		best.limit = l;
+	}
 	c.txn = txn;
 	rc = store_doc_by_path(txn, path, &c.self);
 	if (rc == STORE_ENOTFOUND) {
@@ -812,7 +894,14 @@ h_matches(struct api *a, struct evhttp_request *req, const char *query,
 		reply_store_error(req, rc);
 		goto out;
 	}
-	rc = store_pairs_of(txn, c.self, matches_cb, &c);
+	best.self = c.self;
+	if ((best.heap = malloc(best.limit * sizeof(*best.heap))) == NULL) {
+		reply_store_error(req, -ENOMEM);
+		goto out;
+	}
+	rc = store_pairs_of(txn, c.self, best_pairs_cb, &best);
+	for (i = 0; rc >= 0 && i < best.n && c.err == 0; i++)
+		matches_row(&c, &best.heap[i]);
 	if (rc < 0 || c.err != 0) {
 		rows_free(&c);
 		reply_store_error(req, rc < 0 ? rc : c.err);
@@ -823,11 +912,16 @@ h_matches(struct api *a, struct evhttp_request *req, const char *query,
 	json_array_foreach(
 	    arr, i, m) if (json_is_true(json_object_get(m, "original")))
 	    json_object_set_new(m, "original", jv_path(path));
-	o = json_pack("{s:o, s:o}", "path", jv_path(path), "matches", arr);
+	o = json_pack("{s:o, s:I, s:o}", "path", jv_path(path), "count",
+	    (json_int_t)best.total, "matches", arr);
+	if (o != NULL && best.total > best.n)
+		json_object_set_new(o, "truncated", json_true());
 	if (store_doc_get(txn, c.self, &self) == 0)
 		jmeta(o, "", &self);
 	reply(req, 200, o);
 out:
+	free(best.heap);
+	free(lim);
 	free(path);
 }
 
@@ -2280,7 +2374,7 @@ static const struct {
 } route_params[] = {
     {"/v1/status", ""},
     {"/v1/pairs", "relation since"},
-    {"/v1/matches", "path"},
+    {"/v1/matches", "path limit"},
     {"/v1/cluster", "path"},
     {"/v1/explain", "a b"},
     {"/v1/sources", ""},

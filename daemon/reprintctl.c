@@ -735,6 +735,12 @@ cmd_matches(const char *file)
 		print_lines(json_object_get(j, "matches"));
 	else
 		print_matches(json_object_get(j, "matches"));
+	if (json_is_true(json_object_get(j, "truncated")))
+		fprintf(stderr,
+		    "reprintctl: the best %zu of %lld matches (by "
+		    "containment)\n",
+		    json_array_size(json_object_get(j, "matches")),
+		    (long long)json_integer_value(json_object_get(j, "count")));
 	json_decref(j);
 	return 0;
 }

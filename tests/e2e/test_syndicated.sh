@@ -27,6 +27,24 @@ ctl query "$TMP/again.txt" --json | grep -q '"relation":"exact"' ||
     fail "cluster: $(ctl cluster paper8/library.txt)"
 ok "query finds the copies, the cluster holds all nine"
 
+# The first copy is paired with all eight others: /v1/matches lists the
+# best `limit` (default 1000) and says how many there are.
+m() { curl -s --unix-socket "$SOCK" "http://localhost/v1/matches?path=wire/library.txt$1"; }
+m "" | python3 -c 'import json, sys
+o = json.load(sys.stdin)
+assert o["count"] == 8 and len(o["matches"]) == 8 and "truncated" not in o, o' ||
+    fail "matches: $(m "")"
+m "&limit=3" | python3 -c 'import json, sys
+o = json.load(sys.stdin)
+assert o["count"] == 8 and len(o["matches"]) == 3 and o["truncated"], o
+assert all(r["relation"] == "exact" for r in o["matches"]), o' ||
+    fail "limit=3: $(m "&limit=3")"
+for bad in 0 -1 x 100001; do
+	m "&limit=$bad" | grep -q '"error":"limit is a number from 1 to 100000' ||
+	    fail "limit=$bad: $(m "&limit=$bad")"
+done
+ok "matches: the best limit of a story's copies, with their count"
+
 # Who reprints whom: each paper once, from the wire; no paper reprints
 # another (their copies are paired with each other too).
 ctl sources --json >"$TMP/sources.json"
