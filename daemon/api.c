@@ -2416,6 +2416,26 @@ check_params(struct evhttp_request *req, const char *path, const char *query)
 	return 0;
 }
 
+/* Two Content-Length headers that differ (RFC 9112: a 400; libevent
+ * takes the first, a proxy in front might take the other). */
+static int
+lengths_conflict(struct evhttp_request *req)
+{
+	const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	const struct evkeyval *kv;
+	const char *first = NULL;
+
+	for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next) {
+		if (evutil_ascii_strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		if (first == NULL)
+			first = kv->value;
+		else if (strcmp(first, kv->value) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 api_request(struct evhttp_request *req, void *arg)
 {
@@ -2438,6 +2458,11 @@ api_request(struct evhttp_request *req, void *arg)
 	}
 	if (path == NULL) {
 		reply_error(req, 400, "malformed request target");
+		goto out;
+	}
+	if (lengths_conflict(req)) {
+		reply_error(
+		    req, 400, "Content-Length given twice, differently");
 		goto out;
 	}
 	if (check_params(req, path, query) < 0)

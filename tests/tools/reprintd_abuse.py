@@ -207,6 +207,9 @@ def main():
     expect_4xx_or_close(path, b"\x00\xff\xfe binary\r\n\r\n", "binary bytes")
     expect_4xx_or_close(path, b"POST /v1/query HTTP/1.1\r\nHost: x\r\n"
                         b"Content-Length: -5\r\n\r\n", "negative length")
+    expect_4xx_or_close(path, b"POST /v1/query HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Length: 5\r\nContent-Length: 50\r\n\r\n"
+                        b"hello", "two Content-Length headers")
     expect_4xx_or_close(path, b"GET /v1/status HTTP/1.1\r\nHost: x\r\n" +
                         b"X-A: b\r\n" * 20000 + b"\r\n", "20,000 headers")
     expect_4xx_or_close(path, b"GET /v1/status HTTP/1.1\r\nX: " +
