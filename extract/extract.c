@@ -250,6 +250,21 @@ charset_name(const char *label, char *buf, size_t bufsz, int *bad)
 	return buf;
 }
 
+/* Whether a charset_name() is of one byte a character: the Latin, Windows,
+ * KOI8 and Mac families, not Shift_JIS, GB18030 or UTF-16. */
+static int
+single_byte(const char *name)
+{
+	static const char *const fam[] = {"WINDOWS-1252", "iso-8859", "iso8859",
+	    "iso_8859", "latin", "windows-125", "cp125", "x-cp125", "koi8",
+	    "mac", "x-mac", "cp437", "cp850", "cp866", "ibm", NULL};
+
+	for (size_t i = 0; fam[i] != NULL; i++)
+		if (!strncmp(name, fam[i], strlen(fam[i])))
+			return 1;
+	return 0;
+}
+
 /* iconv everything; undecodable bytes become U+FFFD. */
 static int
 iconv_all(const char *from, const char *in, size_t len, size_t max, char **out,
@@ -324,11 +339,11 @@ ex_to_utf8(const char *charset, const char *in, size_t len, size_t max,
 	name = charset_name(charset, buf, sizeof(buf), &bad);
 	if (bad)
 		return EXTRACT_ECHARSET;
-	/* UTF-8 under a Latin-1 label (a mailer's default, an old
-	 * template's) is UTF-8, as for a page (ex_html): Latin-1 text
-	 * practically never reads as multi-byte UTF-8. */
-	utf8 = name != NULL && !strcmp(name, "WINDOWS-1252") &&
-	       ex_utf8_multibyte(in, len);
+	/* UTF-8 under a single-byte label (a mailer's default, an old
+	 * template's) is UTF-8, as for a page (ex_html): text in one byte
+	 * a character practically never reads as multi-byte UTF-8 (its
+	 * letters above 0x7f come one at a time, or run on). */
+	utf8 = name != NULL && single_byte(name) && ex_utf8_multibyte(in, len);
 	if (name == NULL || utf8) {
 		if (len >= 3 && !memcmp(in, "\xef\xbb\xbf", 3)) {
 			in += 3;

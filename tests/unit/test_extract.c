@@ -1269,6 +1269,18 @@ test_eml_utf8_under_latin1_label(void **state)
 	    /* with a byte order mark */
 	    {"latin1", "8bit", "\xef\xbb\xbfNa\xc3\xafve Zo\xc3\xab",
 	        "Na\xc3\xafve Zo\xc3\xab"},
+	    /* other one-byte labels: the same */
+	    {"iso-8859-15", "8bit",
+	        "Gr\xc3\xbc\xc3\x9f"
+	        "e aus K\xc3\xb6ln",
+	        "Gr\xc3\xbc\xc3\x9f"
+	        "e aus K\xc3\xb6ln"},
+	    {"koi8-r", "8bit",
+	        "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0",
+	        "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0"},
+	    /* honest KOI8-R: converted ("Moskva") */
+	    {"koi8-r", "8bit", "\xed\xcf\xd3\xcb\xd7\xc1",
+	        "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0"},
 	    /* honest Latin-1 and Windows-1252: as before */
 	    {"iso-8859-1", "8bit",
 	        "Cr\xe8me br\xfbl\xe9"
