@@ -2073,8 +2073,16 @@ again:
 	       (np == 0 || (mono_ms() - start < limit_ms &&
 	                       n.bytes < INGEST_BATCH_BYTES &&
 	                       !store_index_merge_wanted(r->st)))) {
-		if ((p = pending_pop(r->q, &since[np])) == NULL)
+		if ((p = pending_pop(r->q, &since[np])) == NULL) {
+			/* Not empty: no memory for the name. A batch that
+			 * cannot take its files must not end as done (--once
+			 * would loop): the store's failure path keeps them. */
+			if (pending_count(r->q) > 0) {
+				rc = -ENOMEM;
+				goto fail;
+			}
 			break;
+		}
 		paths[np++] = p;
 		read_ahead(r);
 		if ((rc = ingest_file(r, txn, &n, p)) < 0)

@@ -36,7 +36,8 @@ int pending_requeue(
     struct pending *q, char *const *paths, const int64_t *since, size_t n);
 
 /* Take the oldest path (malloc'd, caller frees) and, if since is not
- * NULL, its time; NULL if empty. */
+ * NULL, its time; NULL if empty, or without memory for the copy (the
+ * path then stays queued: pending_count() tells which). */
 char *pending_pop(struct pending *q, int64_t *since);
 
 size_t pending_count(const struct pending *q);
