@@ -178,6 +178,56 @@ item_date(xmlNode *item, struct extract_doc *d)
 	free(bad);
 }
 
+/*
+ * An Atom text construct's plain text: type="html" holds markup as text
+ * (escaped in the feed), type="xhtml" as elements; the tags go, and the
+ * entities the markup kept become their characters (a title, not a
+ * body: no need for the page's extraction).
+ */
+static char *
+text_construct(xmlNode *n)
+{
+	static const struct {
+		const char *ent, *ch;
+	} ents[] = {{"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"},
+	    {"&quot;", "\""}, {"&#39;", "'"}, {"&apos;", "'"}, {"&nbsp;", " "}};
+	char *s, *type, *o, *m;
+	const char *p;
+	size_t i;
+	int in_tag = 0;
+
+	if (n == NULL || (s = meta_of(n)) == NULL)
+		return NULL;
+	type = prop(n, "type");
+	if (type == NULL ||
+	    (strcmp(type, "html") != 0 && strcmp(type, "xhtml") != 0)) {
+		free(type);
+		return s;
+	}
+	free(type);
+	for (p = s, o = s; *p != '\0'; p++) {
+		if (*p == '<')
+			in_tag = 1;
+		else if (*p == '>' && in_tag)
+			in_tag = 0;
+		else if (!in_tag) {
+			for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
+				if (!strncmp(
+				        p, ents[i].ent, strlen(ents[i].ent)))
+					break;
+			if (i < sizeof(ents) / sizeof(ents[0])) {
+				*o++ = *ents[i].ch;
+				p += strlen(ents[i].ent) - 1;
+			} else
+				*o++ = *p;
+		}
+	}
+	*o = '\0';
+	m = ex_meta_str(s, strlen(s)); /* spaces the tags left */
+	free(s);
+	return m;
+}
+
 static int
 item_doc(xmlNode *item, const struct extract_limits *lim, struct extract_doc *d)
 {
@@ -185,7 +235,7 @@ item_doc(xmlNode *item, const struct extract_limits *lim, struct extract_doc *d)
 	char *body = NULL;
 	int i, rc = 0;
 
-	d->title = meta_of(child(item, "title"));
+	d->title = text_construct(child(item, "title"));
 	d->url = item_link(item);
 	if ((n = child(item, "source")) != NULL)
 		d->source = child(n, "title") != NULL

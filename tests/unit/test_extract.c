@@ -1688,7 +1688,8 @@ test_feed_atom(void **state)
 	    "<feed xmlns=\"http://www.w3.org/2005/Atom\">"
 	    "<title>Valley Herald</title>"
 	    "<updated>2024-05-14T18:30:00Z</updated>\n"
-	    "<entry><title>Weir gates opened</title>"
+	    "<entry><title type=\"html\">Weir gates &lt;b&gt;opened&lt;/b&gt;"
+	    " &amp;amp; closed</title>"
 	    "<link rel=\"self\" href=\"https://herald.example/feed/1\"/>"
 	    "<link rel=\"alternate\" href=\"https://herald.example/weir\"/>"
 	    "<id>tag:herald.example,2024:1</id>"
@@ -1712,7 +1713,8 @@ test_feed_atom(void **state)
 	assert_int_equal(feed_each("herald.atom", atom, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.err[0], 0);
-	assert_string_equal(s.d[0].title, "Weir gates opened");
+	/* a title of type html: its tags go, its entities are read */
+	assert_string_equal(s.d[0].title, "Weir gates opened & closed");
 	assert_string_equal(s.d[0].url, "https://herald.example/weir");
 	assert_string_equal(s.d[0].author, "Zo\xc3\xab Marr");
 	assert_int_equal(s.d[0].published, 1715711400); /* not updated */
