@@ -340,7 +340,7 @@ query_since(
 		reply_error(req, 400,
 		    "since: \"%s\" is not a date (YYYY-MM-DD, "
 		    "YYYY-MM-DDTHH:MM[:SS] with Z or an offset such as "
-		    "%%2B01:00, "
+		    "+01:00 (%%2B01:00 in a URL), "
 		    "unix seconds or an age such as 24h or 7d)",
 		    v);
 		free(v);
