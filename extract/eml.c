@@ -596,8 +596,8 @@ parse_from(const char *v, char **name, char **domain)
 	}
 }
 
-int
-ex_eml(const char *data, size_t len, const struct extract_limits *lim,
+static int
+eml_parse(const char *data, size_t len, const struct extract_limits *lim,
     struct extract_doc *out)
 {
 	static const char *url_headers[] = {
@@ -668,5 +668,27 @@ ex_eml(const char *data, size_t len, const struct extract_limits *lim,
 		out->format = EXTRACT_EML;
 		free(text);
 	}
+	return rc;
+}
+
+/* A message from an old Mac mailbox ends its lines with a CR alone: read
+ * as if they were LF (no LF in its first 8 KiB, a CR there). */
+int
+ex_eml(const char *data, size_t len, const struct extract_limits *lim,
+    struct extract_doc *out)
+{
+	size_t head = len < 8192 ? len : 8192;
+	char *copy;
+	int rc;
+
+	if (memchr(data, '\n', head) != NULL ||
+	    memchr(data, '\r', head) == NULL)
+		return eml_parse(data, len, lim, out);
+	if ((copy = malloc(len ? len : 1)) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++)
+		copy[i] = data[i] == '\r' ? '\n' : data[i];
+	rc = eml_parse(copy, len, lim, out);
+	free(copy);
 	return rc;
 }

@@ -1248,6 +1248,26 @@ test_eml_charset(void **state)
 /* A part declared Latin-1 or Windows-1252 whose bytes are UTF-8 with
  * multi-byte sequences is UTF-8, as a page is (test_html_charset); a part
  * in Latin-1, invalid as UTF-8, is still read as Windows-1252. */
+/* An old Mac mailbox's message: lines end with a CR alone. */
+static void
+test_eml_cr_only(void **state)
+{
+	static const char m[] =
+	    "From: Desk <desk@herald.example>\rSubject: Old Mac mail\r"
+	    "Date: Mon, 1 Dec 2003 10:00:00 +0000\r\r"
+	    "The harbour board met on Monday.\rIt agreed to build a new "
+	    "quay.\r";
+	struct extract_doc d;
+
+	(void)state;
+	assert_int_equal(run("m.eml", m, sizeof(m) - 1, NULL, &d), 0);
+	assert_string_equal(d.title, "Old Mac mail");
+	assert_int_equal(d.published, 1070272800);
+	assert_non_null(strstr(d.text, "The harbour board met on Monday."));
+	assert_null(strstr(d.text, "Subject"));
+	extract_doc_free(&d);
+}
+
 static void
 test_eml_utf8_under_latin1_label(void **state)
 {
@@ -1932,6 +1952,7 @@ main(void)
 	    cmocka_unit_test(test_eml_plain),
 	    cmocka_unit_test(test_eml_multipart),
 	    cmocka_unit_test(test_eml_charset),
+	    cmocka_unit_test(test_eml_cr_only),
 	    cmocka_unit_test(test_eml_utf8_under_latin1_label),
 	    cmocka_unit_test(test_eml_bombs),
 	    cmocka_unit_test(test_eml_encoded_words_linear),
