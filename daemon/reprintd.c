@@ -59,9 +59,9 @@ struct main_ctx {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: reprintd [-nv] [--once] [-f|--config file] "
-	           "[-w|--watch dir] [-s|--state dir]\n"
-	           "                [-S|--socket path]\n"
+	fprintf(f, "usage: reprintd [-v|--verbose] [--once] [-f|--config file] "
+	           "[-w|--watch dir]\n"
+	           "                [-s|--state dir] [-S|--socket path]\n"
 	           "       reprintd -n|--check [-f file] [-w dir] [-s dir] "
 	           "[-S path]\n"
 	           "       reprintd -h|--help | --version\n");
